@@ -1,0 +1,350 @@
+"""archive.db: opening, migrating, and storing parsed pages.
+
+Everything that writes goes through this module's functions, called by one
+writer (the crawler's writer task, `qarchive import`, `qarchive reparse`), so
+each page is stored in one transaction: a kill at any moment leaves either
+the old rows or the new ones, never half of a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from crawler.schema_files import schema_dir
+from parsers import AnswerPage
+
+__all__ = [
+    "APPLICATION_ID",
+    "ArchiveError",
+    "FetchedPage",
+    "StoreOutcome",
+    "apply_migrations",
+    "compress_body",
+    "decompress_body",
+    "migrations",
+    "open_archive",
+    "record_fetched_page",
+    "schema_version",
+    "store_answer_page",
+    "utc_now",
+]
+
+# PRAGMA application_id marks a file as a qarchive archive ("qarc").
+APPLICATION_ID = 0x71617263
+# A writer waits this long for a lock held by a reader or another process.
+BUSY_TIMEOUT_MS = 10_000
+
+StoreOutcome = Literal["new", "updated", "unchanged"]
+
+
+class ArchiveError(Exception):
+    """The file cannot be used as an archive; the message says why and what to do."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """``(version, name, path)`` for every migration shipped, in order.
+
+    A migration is ``NNNN_name.sql`` (statements) or ``NNNN_name.py`` with a
+    ``migrate(db)`` function, for steps SQL cannot do alone (segmenting
+    existing text for search, say).
+    """
+    found = []
+    for path in (schema_dir() / "migrations").glob("[0-9][0-9][0-9][0-9]_*.*"):
+        if path.suffix in (".sql", ".py"):
+            found.append((int(path.name[:4]), path.stem, path))
+    return sorted(found)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _run_migration(db: sqlite_utils.Database, path: Path) -> None:
+    if path.suffix == ".sql":
+        for statement in _statements(path.read_text(encoding="utf-8")):
+            db.execute(statement)
+        return
+    spec = importlib.util.spec_from_file_location(f"qarchive_migration_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ArchiveError(f"cannot load migration {path.name}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.migrate(db)
+
+
+def apply_migrations(db: sqlite_utils.Database, *, target: int | None = None) -> list[str]:
+    """Bring the archive up to ``target`` (default: the newest); returns what was applied.
+
+    Each migration runs in its own transaction together with the version bump,
+    so an interrupted upgrade leaves the archive at the previous version.
+    """
+    applied = []
+    current = schema_version(db)
+    for version, name, path in migrations():
+        if version <= current or (target is not None and version > target):
+            continue
+        with db.atomic():
+            _run_migration(db, path)
+            db.execute(f"PRAGMA user_version = {version:d}")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        applied.append(name)
+    return applied
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows about triggers)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement and not all(
+                part.strip().startswith("--") or not part.strip() for part in statement.splitlines()
+            ):
+                yield statement
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise ArchiveError(f"incomplete SQL statement in migration: {buffer[:60]!r}")
+
+
+def open_archive(
+    path: str | Path, *, create: bool = True, migrate: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
+    """Open (and create, and upgrade) an archive.
+
+    Raises ArchiveError for a file that is not a qarchive archive, one made
+    by a newer qarchive, or a path that cannot be written.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveError(f"{path}: no such archive (run `qarchive crawl` or `import` first)")
+    if path.exists() and path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if create and not path.exists() and not path.parent.exists():
+        raise ArchiveError(f"{path}: folder {path.parent} does not exist")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        else:
+            # Autocommit at the driver; transactions are explicit (db.atomic()).
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+        has_tables = bool(db.table_names())
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
+    if application_id != APPLICATION_ID and (has_tables or application_id != 0):
+        conn.close()
+        raise ArchiveError(f"{path}: not a qarchive archive (it holds other tables)")
+    newest = migrations()[-1][0]
+    if schema_version(db) > newest:
+        conn.close()
+        raise ArchiveError(
+            f"{path}: made by a newer qarchive (schema {schema_version(db)}, this one knows "
+            f"{newest}); upgrade qarchive"
+        )
+    if readonly:
+        return db
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
+        # durable across a process kill (only an OS crash may lose the last commits).
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        if migrate:
+            apply_migrations(db)
+    except sqlite3.OperationalError as error:
+        conn.close()
+        raise ArchiveError(f"{path}: cannot write the archive ({error})") from None
+    return db
+
+
+@contextmanager
+def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    with db.atomic():
+        yield
+
+
+def compress_body(body: bytes) -> bytes:
+    return zlib.compress(body, 6)
+
+
+def decompress_body(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    """What one fetch produced, whatever its outcome; becomes a ``pages`` row."""
+
+    url: str
+    status: int | None
+    fetched_at: str
+    final_url: str | None = None
+    redirect_chain: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    body: bytes | None = None
+
+    @property
+    def content_hash(self) -> str | None:
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
+
+
+def _question_row(page: AnswerPage) -> dict[str, Any]:
+    return {
+        "id": page.id,
+        "url": page.url,
+        "title": page.title,
+        "asked_at": page.asked_at,
+        "view_count": page.view_count,
+        "view_count_approximate": int(page.view_count_approximate),
+        "answer_text": page.answer_text,
+        "answer_markdown": page.answer_markdown,
+        "is_fetched": 1,
+        "profile": page.profile,
+        "parser_version": page.parser_version,
+    }
+
+
+def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutcome:
+    """Store one parsed page: its question, related links and resources.
+
+    Idempotent: storing the same page again changes no row. A newer version
+    replaces the question's related and resource lists. A question first seen
+    as a related question keeps its stub row until its own page completes it.
+    Call inside a transaction (``record_fetched_page`` does).
+    """
+    row = _question_row(page)
+    existing = db.execute(
+        "SELECT " + ", ".join(row) + " FROM questions WHERE id = ?", [page.id]
+    ).fetchone()
+    if existing is None:
+        outcome: StoreOutcome = "new"
+    elif existing[list(row).index("is_fetched")] == 0:
+        outcome = "new"  # a stub seen as a related question, now fetched
+    else:
+        outcome = "unchanged" if tuple(existing) == tuple(row.values()) else "updated"
+    if outcome != "unchanged":
+        db.execute(
+            "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
+            + ", ".join("?" for _ in row) + ") ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{column} = excluded.{column}" for column in row if column != "id"),
+            list(row.values()),
+        )
+    related_rows = [
+        (page.id, related.id, related.position, related.title, related.answer_text)
+        for related in page.related_questions
+    ]
+    stored_related = db.execute(
+        "SELECT from_id, to_id, position, title, answer_text FROM related_questions "
+        "WHERE from_id = ? ORDER BY position", [page.id]
+    ).fetchall()
+    if [tuple(r) for r in stored_related] != related_rows:
+        for related in page.related_questions:
+            # A stub: the question as the linking page shows it, completed when
+            # its own page is stored (ON CONFLICT leaves a fetched row alone).
+            db.execute(
+                "INSERT INTO questions (id, url, title, is_fetched) VALUES (?, ?, ?, 0) "
+                "ON CONFLICT (id) DO NOTHING",
+                [related.id, related.url, related.title],
+            )
+        db.execute("DELETE FROM related_questions WHERE from_id = ?", [page.id])
+        db.conn.executemany(
+            "INSERT INTO related_questions (from_id, to_id, position, title, answer_text) "
+            "VALUES (?, ?, ?, ?, ?)", related_rows,
+        )
+        outcome = "updated" if outcome == "unchanged" else outcome
+    resource_links = sorted(
+        (page.id, resource.url, resource.section, resource.position)
+        for resource in page.recommended_resources
+    )
+    stored_links = sorted(tuple(link) for link in db.execute(
+        "SELECT question_id, resource_url, section, position FROM question_resources "
+        "WHERE question_id = ?", [page.id]
+    ).fetchall())
+    changed = stored_links != resource_links
+    for resource in page.recommended_resources:
+        # Updates only when a value differs, so an unchanged page writes nothing.
+        cursor = db.execute(
+            "INSERT INTO resources (url, kind, file_type, title, description) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, "
+            "file_type = excluded.file_type, title = excluded.title, "
+            "description = excluded.description WHERE (kind, file_type, title, description) "
+            "IS NOT (excluded.kind, excluded.file_type, excluded.title, excluded.description)",
+            [resource.url, resource.kind, resource.file_type, resource.title,
+             resource.description],
+        )
+        changed = changed or cursor.rowcount > 0
+    if stored_links != resource_links:
+        db.execute("DELETE FROM question_resources WHERE question_id = ?", [page.id])
+        db.conn.executemany(
+            "INSERT INTO question_resources (question_id, resource_url, section, position) "
+            "VALUES (?, ?, ?, ?)", resource_links,
+        )
+    if changed and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+def record_fetched_page(
+    db: sqlite_utils.Database,
+    fetch: FetchedPage,
+    *,
+    page: AnswerPage | None = None,
+    parse_error: str | None = None,
+    parser_version: int | None = None,
+    run_id: int | None = None,
+) -> StoreOutcome | None:
+    """Store a fetch and (when it parsed) its page, in one transaction.
+
+    Returns the page's outcome, or None when there was no page to store.
+    """
+    with _transaction(db):
+        outcome = store_answer_page(db, page) if page is not None else None
+        body = fetch.body
+        db.execute(
+            "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
+            "last_modified, content_type, charset, content_hash, body, body_size, question_id, "
+            "parser_version, parse_error, run_id) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "final_url = excluded.final_url, redirect_chain = excluded.redirect_chain, "
+            "status = excluded.status, fetched_at = excluded.fetched_at, etag = excluded.etag, "
+            "last_modified = excluded.last_modified, content_type = excluded.content_type, "
+            "charset = excluded.charset, content_hash = excluded.content_hash, "
+            "body = excluded.body, body_size = excluded.body_size, "
+            "question_id = COALESCE(excluded.question_id, pages.question_id), "
+            "parser_version = excluded.parser_version, parse_error = excluded.parse_error, "
+            "run_id = excluded.run_id",
+            [
+                fetch.url, fetch.final_url or fetch.url, json.dumps(fetch.redirect_chain),
+                fetch.status, fetch.fetched_at, fetch.etag, fetch.last_modified,
+                fetch.content_type, fetch.charset, fetch.content_hash,
+                compress_body(body) if body is not None else None,
+                len(body) if body is not None else None,
+                page.id if page is not None else None,
+                parser_version, parse_error, run_id,
+            ],
+        )
+    return outcome

@@ -1,0 +1,140 @@
+"""The `qarchive` command: thin click wrappers over the library functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from crawler import __version__
+from crawler.archive import ArchiveError, open_archive
+from crawler.importer import import_files
+from parsers import ParseError, canonical_url, get_profile, parse_page, profile_names
+
+DEFAULT_DB = "archive.db"
+REFERENCE_PAGE = Path(__file__).parent / "data" / "reference-answer.html"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qarchive")
+def cli() -> None:
+    """qarchive: crawl technical Q&A pages politely into a SQLite archive.
+
+    \b
+    Example:
+        qarchive demo
+        qarchive parse saved-page.html --url https://wenku.csdn.net/answer/2kxyq3m7vd
+    """
+
+
+def _profile_option(function: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--profile",
+        type=click.Choice(profile_names()),
+        help="Site profile to parse with, default: chosen by the page URL.",
+    )(function)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", help="The page's URL, default: its <link rel=canonical>.")
+@_profile_option
+def parse(file: Path, url: str | None, profile: str | None) -> None:
+    """Parse one saved page and print its record as JSON.
+
+    \b
+    Example:
+        qarchive parse answer.html --url https://wenku.csdn.net/answer/2kxyq3m7vd
+    """
+    try:
+        body = file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {file}: {error.strerror or error}") from None
+    page_url = url or canonical_url(body)
+    if not page_url:
+        raise click.ClickException(f"{file}: no --url given and the page has no canonical link")
+    try:
+        page = parse_page(body, page_url, profile=profile)
+    except ParseError as error:
+        raise click.ClickException(f"{file}: {error.reason}") from None
+    click.echo(json.dumps(page.to_record(), ensure_ascii=False, indent=2))
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_path", default=DEFAULT_DB,
+              help="Archive to store into, created if missing, default archive.db.")
+@click.option("--url", help="The page's URL (one FILE only), default: each page's canonical link.")
+@_profile_option
+def import_command(files: tuple[Path, ...], db_path: str, url: str | None,
+                   profile: str | None) -> None:
+    """Parse saved HTML files and store them in the archive.
+
+    Bad files are reported and skipped; the rest are stored. Exits 1 if any
+    file was skipped.
+
+    \b
+    Example:
+        qarchive import saved/*.html --db archive.db
+    """
+    if url and len(files) > 1:
+        raise click.UsageError("--url names one page: give exactly one FILE with it")
+    db = open_archive_or_exit(db_path)
+    report = import_files(
+        db, files, url=url, profile=profile,
+        on_skip=lambda name, reason: click.echo(f"skipped {name}: {reason}", err=True),
+    )
+    outcome = ", ".join(f"{count} {name}" for name, count in sorted(report.outcomes.items()))
+    click.echo(f"stored {report.stored} page(s) in {db_path}" + (f" ({outcome})" if outcome else "")
+               + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
+    if report.skipped:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB,
+              help="Archive to write, default archive.db (replaced if it exists).")
+def demo(db_path: str) -> None:
+    """Parse the bundled reference page into a fresh archive and print its record.
+
+    \b
+    Example:
+        qarchive demo --db demo.db
+    """
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = open_archive_or_exit(db_path)
+    body = REFERENCE_PAGE.read_bytes()
+    page_url = canonical_url(body) or ""
+    report = import_files(db, [REFERENCE_PAGE], url=page_url)
+    record = get_profile("csdn-answer").parse(body, page_url).to_record()
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    click.echo(f"stored {report.stored} page(s) in {db_path}", err=True)
+
+
+def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
+    try:
+        return open_archive(db_path)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _register_optional_commands() -> None:
+    """Commands that live beside their library code (sample site, crawler, Datasette)."""
+    try:
+        from crawler.sample_site.command import sample_site_command
+    except ImportError:
+        return
+    cli.add_command(sample_site_command)
+
+
+_register_optional_commands()
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,304 @@
+"""Site profile: CSDN 文库 answer pages (``https://wenku.csdn.net/answer/<id>``).
+
+Sections are found by the labels a reader sees (时间, 浏览, 相关问题, 相关推荐,
+最新推荐, 热门问答), which survive redesigns; today's class names are only a
+fallback. Text inside <script> is never content: scripts repeat the title
+and every label (window.__NUXT__, the i18n table).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from parsers.decoding import decode_html
+from parsers.markdown import render_answer
+from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
+from parsers.profile import register_profile
+from parsers.values import parse_timestamp, parse_view_count
+
+__all__ = ["CsdnAnswerProfile", "answer_id_from_url"]
+
+# Two id shapes: 10 lowercase letters/digits, or 32 hex digits.
+_ANSWER_PATH = re.compile(r"/answer/(?P<id>[0-9a-f]{32}|[a-z0-9]{10})/?$")
+_COLON = r"\s*[:：]\s*"
+_TIME_LABEL = re.compile(
+    "时间" + _COLON + r"(?P<value>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]+\d{1,2}:\d{2}(?::\d{2})?)"
+)
+_VIEWS_LABEL = re.compile("浏览" + _COLON + r"(?P<value>\d[\d,]*(?:\.\d+)?\s*[万wWkK千]?\s*\+?)")
+_RELATED_LABEL = "相关问题"
+_SECTION_LABELS = {"相关推荐": "related", "最新推荐": "latest"}
+_SIDEBAR_LABEL = "热门问答"
+_NOT_FOUND_SIGNS = ("页面不存在", "页面找不到", "404 Not Found", "您访问的页面不存在", "内容已删除")
+_LOGIN_SIGNS = ("请登录", "登录后查看", "扫码登录", "登录后可查看")
+_SKIPPED_TAGS = ["script", "style", "noscript", "template"]
+_ICON_NAME = re.compile(r"/([A-Za-z0-9_-]+)\.(?:png|svg|gif|jpe?g|webp)(?:[?#].*)?$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def answer_id_from_url(url: str) -> str | None:
+    match = _ANSWER_PATH.search(urlsplit(url).path)
+    return match["id"] if match else None
+
+
+def _text(node: LexborNode | None) -> str:
+    if node is None:
+        return ""
+    return _WHITESPACE.sub(" ", node.text(deep=True)).strip()
+
+
+def _element_with_text(root: LexborNode, label: str) -> LexborNode | None:
+    """The element whose own visible text is ``label`` (a heading, a tab), first in the page.
+
+    Scans text nodes rather than every element's text: the deep text of each
+    element would make this quadratic in the page size.
+    """
+    for node in root.traverse(include_text=True):
+        if node.tag == "-text" and node.text(deep=False).strip() == label:
+            parent = node.parent
+            if parent is not None and parent.tag not in _SKIPPED_TAGS:
+                return parent
+    return None
+
+
+def _answer_links(root: LexborNode, base_url: str) -> list[tuple[LexborNode, str]]:
+    links = []
+    for anchor in root.css("a[href]"):
+        url = urljoin(base_url, (anchor.attributes.get("href") or "").strip())
+        if answer_id_from_url(url):
+            links.append((anchor, url))
+    return links
+
+
+class CsdnAnswerProfile:
+    name = "csdn-answer"
+    parser_version = 1
+    hosts: tuple[str, ...] = ("wenku.csdn.net",)
+    page_path = _ANSWER_PATH
+
+    def resource_kind(self, url: str) -> str:
+        segments = [part for part in urlsplit(url).path.split("/") if part]
+        return segments[0].lower() if segments else "unknown"
+
+    def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
+        html = decode_html(body, charset=charset)
+        tree = LexborHTMLParser(html)
+        root = tree.body
+        if root is None or not root.text(deep=True).strip():
+            raise ParseError("empty page", url=url)
+        tree.strip_tags(_SKIPPED_TAGS)
+        url = url or self._canonical_url(tree) or ""
+        answer_id = answer_id_from_url(url)
+        if not answer_id:
+            raise ParseError("not an answer page: no answer id in the URL", url=url)
+
+        title_node = root.css_first("h1")
+        title = _text(title_node)
+        if title_node is None or not title:
+            raise ParseError(self._why_not_an_answer(root, "no title"), url=url)
+        header, meta_text = self._header(title_node)
+        asked_at_match = _TIME_LABEL.search(meta_text)
+        if not asked_at_match:
+            raise ParseError(self._why_not_an_answer(root, "no 时间 label"), url=url)
+        asked_at = parse_timestamp(asked_at_match["value"])
+        if asked_at is None:
+            raise ParseError(f"unreadable time {asked_at_match['value']!r}", url=url)
+        views_match = _VIEWS_LABEL.search(meta_text)
+        views = parse_view_count(views_match["value"]) if views_match else None
+        if views_match and views is None:
+            raise ParseError(f"unreadable view count {views_match['value']!r}", url=url)
+
+        answer_node = self._answer_body(header)
+        answer_text, answer_markdown = render_answer(answer_node, url) if answer_node else ("", "")
+        if not answer_text and not answer_markdown:
+            raise ParseError("no answer text (truncated page?)", url=url)
+
+        related, related_block = self._related_questions(root, url)
+        resources = self._recommended_resources(root, url)
+        sidebar = self._sidebar_links(root, url, related_block)
+        return AnswerPage(
+            url=url,
+            id=answer_id,
+            title=title,
+            asked_at=asked_at,
+            view_count=views[0] if views else None,
+            view_count_approximate=views[1] if views else False,
+            answer_text=answer_text,
+            answer_markdown=answer_markdown,
+            related_questions=related,
+            recommended_resources=resources,
+            sidebar_links=sidebar,
+            profile=self.name,
+            parser_version=self.parser_version,
+        )
+
+    # -- the page's parts ---------------------------------------------------
+
+    @staticmethod
+    def _canonical_url(tree: LexborHTMLParser) -> str | None:
+        link = tree.css_first('link[rel="canonical"]')
+        return (link.attributes.get("href") or None) if link else None
+
+    @staticmethod
+    def _why_not_an_answer(root: LexborNode, missing: str) -> str:
+        text = root.text(deep=True)
+        if any(sign in text for sign in _NOT_FOUND_SIGNS):
+            return "not an answer page: soft 404 (page says it does not exist)"
+        if any(sign in text for sign in _LOGIN_SIGNS):
+            return "not an answer page: login wall"
+        return f"not an answer page: {missing}"
+
+    @staticmethod
+    def _header(title_node: LexborNode) -> tuple[LexborNode, str]:
+        """The smallest block around the title that also holds the 时间 label."""
+        node = title_node
+        for _ in range(4):
+            parent = node.parent
+            if parent is None:
+                break
+            node = parent
+            text = _text(node)
+            if _TIME_LABEL.search(text):
+                return node, text
+        return title_node, _text(title_node.parent)
+
+    @staticmethod
+    def _answer_body(header: LexborNode) -> LexborNode | None:
+        """The first block after the title's header: the answer, by position, not class."""
+        sibling = header.next
+        while sibling is not None:
+            if sibling.tag not in ("-text", "-comment") and _text(sibling):
+                return sibling
+            if sibling.tag not in ("-text", "-comment") and sibling.css_first("img, pre, table"):
+                return sibling
+            sibling = sibling.next
+        # Fallback for a layout that nests the answer inside the header: today's classes.
+        container = header.parent or header
+        return container.css_first(".answer-content, .markdown-body, [class*=answer-content]")
+
+    def _related_questions(
+        self, root: LexborNode, url: str
+    ) -> tuple[list[RelatedQuestion], LexborNode | None]:
+        label = _element_with_text(root, _RELATED_LABEL)
+        block = label.parent if label is not None else root.css_first(".related-questions")
+        if block is None:
+            return [], None
+        related: list[RelatedQuestion] = []
+        seen: set[str] = set()
+        for anchor, link in _answer_links(block, url):
+            answer_id = answer_id_from_url(link)
+            if answer_id is None or answer_id in seen:
+                continue
+            seen.add(answer_id)
+            item = anchor
+            # Climb to the item that holds this link and its answer, but no other link.
+            while item.parent is not None and item.parent.mem_id != block.mem_id:
+                if len(item.parent.css("a[href]")) > 1:
+                    break
+                item = item.parent
+            title = _text(anchor)
+            snippet = _text(item)
+            if snippet.startswith(title):
+                snippet = snippet[len(title) :].strip()
+            related.append(
+                RelatedQuestion(
+                    position=len(related) + 1, id=answer_id, url=link, title=title,
+                    answer_text=snippet,
+                )
+            )
+        return related, block
+
+    def _recommended_resources(self, root: LexborNode, url: str) -> list[RecommendedResource]:
+        panels = self._recommend_panels(root)
+        resources: list[RecommendedResource] = []
+        for section, panel in panels:
+            position = 0
+            for anchor in panel.css("a[href]"):
+                href = (anchor.attributes.get("href") or "").strip()
+                if not href or href.startswith(("#", "javascript:")):
+                    continue
+                texts = [_text(leaf) for leaf in _leaf_blocks(anchor)]
+                texts = [text for text in texts if text]
+                if not texts:
+                    continue
+                position += 1
+                link = urljoin(url, href)
+                icon = anchor.css_first('img[alt="recommend-type"]') or anchor.css_first("img")
+                resources.append(
+                    RecommendedResource(
+                        section=section,
+                        position=position,
+                        url=link,
+                        title=texts[0],
+                        description=" ".join(texts[1:]),
+                        file_type=_file_type(icon),
+                        kind=self.resource_kind(link),
+                    )
+                )
+        return resources
+
+    @staticmethod
+    def _recommend_panels(root: LexborNode) -> list[tuple[str, LexborNode]]:
+        """Each tab panel with its section, decided by the panel the items sit in."""
+        tabs = [(label, _element_with_text(root, label)) for label in _SECTION_LABELS]
+        found = [(label, tab) for label, tab in tabs if tab is not None]
+        if found:
+            tab_bar = found[0][1].parent
+            box = tab_bar.parent if tab_bar is not None else None
+        else:
+            box = root.css_first(".recommend-box")
+            tab_bar = None
+        if box is None:
+            return []
+        panels: list[LexborNode] = [
+            child for child in box.iter()
+            if (tab_bar is None or child.mem_id != tab_bar.mem_id) and child.tag != "-text"
+        ]
+        labelled: list[tuple[str, LexborNode]] = []
+        for panel in panels:
+            # A panel names its tab (aria-label / data-tab) where the markup says so.
+            name = (panel.attributes.get("aria-label") or "").strip()
+            data_tab = (panel.attributes.get("data-tab") or "").strip()
+            if name in _SECTION_LABELS:
+                labelled.append((_SECTION_LABELS[name], panel))
+            elif data_tab in _SECTION_LABELS.values():
+                labelled.append((data_tab, panel))
+        if labelled:
+            return labelled
+        # Otherwise the n-th panel belongs to the n-th tab, in the tab bar's order.
+        order = [(_SECTION_LABELS[label], tab) for label, tab in found]
+        return [(section, panel) for (section, _), panel in zip(order, panels, strict=False)]
+
+    @staticmethod
+    def _sidebar_links(root: LexborNode, url: str, related_block: LexborNode | None) -> list[str]:
+        label = _element_with_text(root, _SIDEBAR_LABEL)
+        box = label.parent if label is not None else root.css_first(".hot-box")
+        if box is None:
+            return []
+        links: dict[str, None] = {}
+        for _, link in _answer_links(box, url):
+            links.setdefault(link, None)
+        return list(links)
+
+
+def _leaf_blocks(anchor: LexborNode) -> list[LexborNode]:
+    """The text-bearing elements of a recommended item, in order: title, then description."""
+    leaves = []
+    for node in anchor.traverse():
+        if node.tag in ("-text", "-comment", "img", "br", "i") or node.mem_id == anchor.mem_id:
+            continue
+        if not any(child.tag not in ("-text", "-comment", "br") for child in node.iter()):
+            leaves.append(node)
+    return leaves or [anchor]
+
+
+def _file_type(icon: LexborNode | None) -> str:
+    if icon is None:
+        return "unknown"
+    match = _ICON_NAME.search(icon.attributes.get("src") or "")
+    return match.group(1).lower() if match else "unknown"
+
+
+register_profile(CsdnAnswerProfile())

@@ -1,0 +1,84 @@
+"""The records a site profile extracts from a page.
+
+Field names are the public names of ``expected.json`` and of the archive's
+columns; ``to_record()`` gives the JSON shape ``qarchive parse`` prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "AnswerPage",
+    "ParseError",
+    "RecommendedResource",
+    "RelatedQuestion",
+]
+
+
+class ParseError(ValueError):
+    """The page is not a page this profile can extract a whole record from.
+
+    ``reason`` is a short, stable phrase users can group by in SQL
+    (``not an answer page: no title``), never a traceback.
+    """
+
+    def __init__(self, reason: str, *, url: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.url = url
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedQuestion:
+    position: int
+    id: str
+    url: str
+    title: str
+    answer_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedResource:
+    section: str  # "related" or "latest": the tab panel the item sits in
+    position: int  # 1-based within its section
+    url: str
+    title: str
+    description: str
+    file_type: str  # from the type icon's file name: pdf, zip, unknown, ...
+    kind: str  # from the URL: doc, download, column, answer, ...
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPage:
+    url: str
+    id: str
+    title: str
+    asked_at: str | None  # ISO 8601 with the site's offset (+08:00)
+    view_count: int | None
+    answer_text: str
+    answer_markdown: str
+    related_questions: list[RelatedQuestion] = field(default_factory=list)
+    recommended_resources: list[RecommendedResource] = field(default_factory=list)
+    # True when the page showed a rounded count such as "1.2万" or "10万+".
+    view_count_approximate: bool = False
+    # Other answer pages the page links to outside its content (the sidebar's
+    # 热门问答): worth crawling, but not related questions.
+    sidebar_links: list[str] = field(default_factory=list)
+    profile: str = ""
+    parser_version: int = 0
+
+    def to_record(self) -> dict[str, Any]:
+        """The record as plain JSON-ready data, in expected.json's field order."""
+        return dataclasses.asdict(self)
+
+    def links_to_follow(self) -> list[str]:
+        """Answer pages this page leads a crawler to: related questions, then the sidebar."""
+        seen: dict[str, None] = {}
+        for related in self.related_questions:
+            seen.setdefault(related.url, None)
+        for url in self.sidebar_links:
+            seen.setdefault(url, None)
+        return list(seen)

@@ -1,0 +1,18 @@
+"""Shared fixtures: real SQLite files in tmp_path, the reference page from tests/fixtures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests_support import FIXTURES
+
+
+@pytest.fixture
+def reference_html() -> bytes:
+    return (FIXTURES / "answer-2kxyq3m7vd.html").read_bytes()
+
+
+@pytest.fixture
+def expected_record() -> dict[str, object]:
+    return json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -1,0 +1,253 @@
+"""archive.db: schema, idempotent and lossless storing, migrations — on real SQLite files."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from tests_support import FIXTURES, REFERENCE_URL, snapshot
+
+from crawler.archive import (
+    APPLICATION_ID,
+    ArchiveError,
+    FetchedPage,
+    apply_migrations,
+    decompress_body,
+    migrations,
+    open_archive,
+    record_fetched_page,
+    schema_version,
+    store_answer_page,
+)
+from parsers import AnswerPage, RecommendedResource, RelatedQuestion, parse_page
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    database = open_archive(tmp_path / "archive.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def reference_page(reference_html: bytes) -> AnswerPage:
+    return parse_page(reference_html, REFERENCE_URL)
+
+
+def test_new_archive_has_the_public_tables_and_foreign_keys(db: sqlite_utils.Database) -> None:
+    tables = set(db.table_names())
+    assert {"questions", "related_questions", "resources", "question_resources", "pages",
+            "crawl_runs"} <= tables
+    assert "parse_failures" in db.view_names()
+    assert schema_version(db) == migrations()[-1][0]
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    foreign_keys = {(fk.table, fk.column, fk.other_table, fk.other_column)
+                    for table in db.tables for fk in table.foreign_keys}
+    assert {
+        ("related_questions", "from_id", "questions", "id"),
+        ("related_questions", "to_id", "questions", "id"),
+        ("question_resources", "question_id", "questions", "id"),
+        ("question_resources", "resource_url", "resources", "url"),
+        ("pages", "question_id", "questions", "id"),
+        ("pages", "run_id", "crawl_runs", "id"),
+    } <= foreign_keys
+    # Every foreign key is the first column of some index, so joins never scan.
+    for table in db.tables:
+        indexed_first = {index.columns[0] for index in table.indexes}
+        indexed_first |= set(table.pks[:1])
+        for fk in table.foreign_keys:
+            assert fk.column in indexed_first, (table.name, fk.column)
+    question_indexes = {tuple(index.columns) for index in db["questions"].indexes}
+    assert ("asked_at",) in question_indexes and ("view_count",) in question_indexes
+    assert "CREATE TABLE questions" in db.schema
+
+
+def test_storing_the_reference_page_writes_normalised_rows(
+    db: sqlite_utils.Database, reference_page: AnswerPage, expected_record: dict
+) -> None:
+    with db.atomic():
+        assert store_answer_page(db, reference_page) == "new"
+    question = db["questions"].get("2kxyq3m7vd")
+    for name in ("url", "title", "asked_at", "view_count", "answer_text"):
+        assert question[name] == expected_record[name]
+    assert question["is_fetched"] == 1
+    related = list(db.query(
+        "SELECT to_id, position, title, answer_text FROM related_questions "
+        "WHERE from_id = ? ORDER BY position", ["2kxyq3m7vd"]))
+    assert [(r["to_id"], r["position"], r["title"], r["answer_text"]) for r in related] == [
+        (r["id"], r["position"], r["title"], r["answer_text"])
+        for r in expected_record["related_questions"]
+    ]
+    # Related questions exist as stubs until their own pages are stored.
+    stub = db["questions"].get("8d3jq0w5pe")
+    assert stub["is_fetched"] == 0 and stub["title"] == "大模型和预训练语言模型区别"
+    links = list(db.query(
+        "SELECT r.url, r.kind, r.file_type, r.title, r.description, qr.section, qr.position "
+        "FROM question_resources qr JOIN resources r ON r.url = qr.resource_url "
+        "WHERE qr.question_id = ? ORDER BY qr.section DESC, qr.position", ["2kxyq3m7vd"]))
+    assert [
+        {k: link[k] for k in ("section", "position", "url", "title", "description", "file_type",
+                              "kind")} for link in links
+    ] == expected_record["recommended_resources"]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_storing_the_same_page_twice_changes_nothing(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    with db.atomic():
+        store_answer_page(db, reference_page)
+    before = snapshot(db)
+    changes_before = db.conn.total_changes
+    with db.atomic():
+        assert store_answer_page(db, reference_page) == "unchanged"
+    assert db.conn.total_changes == changes_before  # not one row written
+    assert snapshot(db) == before
+
+
+def test_a_newer_version_replaces_the_lists_in_one_transaction(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    with db.atomic():
+        store_answer_page(db, reference_page)
+    newer = dataclasses.replace(
+        reference_page,
+        view_count=90,
+        related_questions=[RelatedQuestion(1, "5tn1yh6c2a", "https://wenku.csdn.net/answer/5tn1yh6c2a",
+                                           "模型和预训练模型的区别", "新的摘要")],
+        recommended_resources=[RecommendedResource("latest", 1, "https://wenku.csdn.net/doc/new",
+                                                   "新资源", "描述", "pdf", "doc")],
+    )
+    with db.atomic():
+        assert store_answer_page(db, newer) == "updated"
+    assert db["questions"].get("2kxyq3m7vd")["view_count"] == 90
+    assert [r["to_id"] for r in db["related_questions"].rows] == ["5tn1yh6c2a"]
+    assert [r["resource_url"] for r in db["question_resources"].rows] == [
+        "https://wenku.csdn.net/doc/new"]
+    # Resources once seen stay in the archive: nothing already archived is lost.
+    assert db["resources"].count == 11
+
+    # A failure halfway through rolls the whole page back.
+    broken = dataclasses.replace(newer, view_count=1, recommended_resources=[
+        RecommendedResource("latest", 1, "u1", "t", "d", "pdf", "doc"),
+        RecommendedResource("latest", 1, "u2", "t", "d", "pdf", "doc"),  # duplicate position
+    ])
+    with pytest.raises(sqlite3.IntegrityError), db.atomic():
+        store_answer_page(db, broken)
+    assert db["questions"].get("2kxyq3m7vd")["view_count"] == 90
+    assert [r["resource_url"] for r in db["question_resources"].rows] == [
+        "https://wenku.csdn.net/doc/new"]
+
+
+def test_a_stub_is_completed_by_its_own_page_and_never_downgraded(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    related_page = AnswerPage(
+        url="https://wenku.csdn.net/answer/8d3jq0w5pe",
+        id="8d3jq0w5pe",
+        title="大模型和预训练语言模型区别",
+        asked_at="2023-06-01T10:00:00+08:00",
+        view_count=5,
+        answer_text="答案",
+        answer_markdown="答案",
+        related_questions=[
+            RelatedQuestion(1, "2kxyq3m7vd", REFERENCE_URL, "模型训练和模型预训练的区别", "x")
+        ],
+    )
+    with db.atomic():
+        store_answer_page(db, reference_page)
+    with db.atomic():
+        assert store_answer_page(db, related_page) == "new"
+    completed = db["questions"].get("8d3jq0w5pe")
+    assert completed["is_fetched"] == 1 and completed["view_count"] == 5
+    # Storing a page that links back does not turn the fetched question into a stub.
+    with db.atomic():
+        store_answer_page(db, reference_page)
+    assert db["questions"].get("2kxyq3m7vd")["answer_text"] == reference_page.answer_text
+    assert db["questions"].get("8d3jq0w5pe")["is_fetched"] == 1
+
+
+def test_record_fetched_page_keeps_the_raw_body_compressed(
+    db: sqlite_utils.Database, reference_html: bytes, reference_page: AnswerPage
+) -> None:
+    fetch = FetchedPage(url=REFERENCE_URL, status=200, fetched_at="2026-11-26T00:00:00+00:00",
+                        etag='"v1"', content_type="text/html", body=reference_html)
+    assert record_fetched_page(db, fetch, page=reference_page, parser_version=1) == "new"
+    row = db["pages"].get(REFERENCE_URL)
+    assert decompress_body(row["body"]) == reference_html
+    assert len(row["body"]) < len(reference_html) / 2
+    assert row["body_size"] == len(reference_html)
+    assert row["content_hash"] == fetch.content_hash and len(row["content_hash"]) == 64
+    assert row["question_id"] == "2kxyq3m7vd" and row["etag"] == '"v1"'
+    failed = FetchedPage(url="https://wenku.csdn.net/answer/0000000000", status=200,
+                         fetched_at="2026-11-26T00:00:00+00:00", body=b"<html>404</html>")
+    assert record_fetched_page(db, failed, parse_error="not an answer page: soft 404") is None
+    assert [r["parse_error"] for r in db["parse_failures"].rows] == ["not an answer page: soft 404"]
+
+
+def test_a_version_1_archive_upgrades_in_place_with_no_data_lost(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / "archive-v1.sql").read_text(encoding="utf-8"))
+    conn.close()
+    old = sqlite_utils.Database(path)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    before = {name: list(old[name].rows) for name in
+              ("questions", "related_questions", "resources", "question_resources", "pages",
+               "crawl_runs")}
+    old.close()
+
+    db = open_archive(path)
+    assert schema_version(db) == migrations()[-1][0]
+    for name, rows in before.items():
+        after = list(db[name].rows)
+        assert len(after) == len(rows), name
+        for old_row, new_row in zip(rows, after, strict=True):
+            # New columns may be added; every old value is still there.
+            assert {key: new_row[key] for key in old_row} == old_row, name
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Opening again applies nothing more.
+    assert apply_migrations(db) == []
+    db.close()
+
+
+def test_an_interrupted_migration_leaves_the_previous_version(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db", migrate=False)
+    apply_migrations(db, target=1)
+    db.execute("CREATE TABLE frontier_conflict (x)")  # harmless extra table, then fail
+    with pytest.raises(sqlite3.OperationalError), db.atomic():
+        db.execute("ALTER TABLE questions ADD COLUMN extra TEXT")
+        db.execute("PRAGMA user_version = 99")
+        db.execute("SELECT * FROM no_such_table")
+    assert schema_version(db) == 1
+    assert "extra" not in db["questions"].columns_dict
+    db.close()
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, None])
+def test_files_that_are_not_archives_are_refused(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "other.db"
+    if content is None:
+        other = sqlite_utils.Database(path)
+        other["notes"].insert({"text": "someone else's database"})
+        other.close()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ArchiveError, match="not a qarchive archive"):
+        open_archive(path)
+
+
+def test_missing_folder_and_missing_archive_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="does not exist"):
+        open_archive(tmp_path / "nowhere" / "archive.db")
+    with pytest.raises(ArchiveError, match="no such archive"):
+        open_archive(tmp_path / "missing.db", create=False)
+    with pytest.raises(ArchiveError, match="is a directory"):
+        open_archive(tmp_path)

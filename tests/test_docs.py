@@ -1,0 +1,33 @@
+"""The README's command reference is the CLI's --help output (sqlite-utils' test_docs idea)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from crawler.cli import cli
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_command_reference_matches_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, "README is stale: run `cog -r README.md`\n" + result.stdout
+
+
+def test_every_command_is_documented() -> None:
+    for name in cli.commands:
+        assert f"### qarchive {name}\n" in README, name
+
+
+def test_readme_has_the_two_setup_commands() -> None:
+    for marker in ("<!-- demo-command -->", "<!-- test-command -->"):
+        block = re.search(re.escape(marker) + r"\n```bash\n(.+?)\n```", README)
+        assert block, marker
+        assert "python3 -m venv" in block.group(1)
