@@ -27,7 +27,12 @@ _COLON = r"\s*[:：]\s*"
 _TIME_LABEL = re.compile(
     "时间" + _COLON + r"(?P<value>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]+\d{1,2}:\d{2}(?::\d{2})?)"
 )
-_VIEWS_LABEL = re.compile("浏览" + _COLON + r"(?P<value>\d[\d,]*(?:\.\d+)?\s*[万wWkK千]?\s*\+?)")
+# Digits grouped by three only, so "浏览: 76, 收藏: 3" reads 76 instead of the
+# unreadable "76,"; a unit letter must end the word, so "76 words" is not 76w.
+_VIEWS_LABEL = re.compile(
+    "浏览" + _COLON
+    + r"(?P<value>\d+(?:,\d{3})*(?:\.\d+)?(?:\s*[万wWkK千亿](?![A-Za-z]))?\s*\+?)"
+)
 _RELATED_LABEL = "相关问题"
 _SECTION_LABELS = {"相关推荐": "related", "最新推荐": "latest"}
 _SIDEBAR_LABEL = "热门问答"
@@ -223,8 +228,12 @@ class CsdnAnswerProfile:
                 texts = [text for text in texts if text]
                 if not texts:
                     continue
-                position += 1
                 link = urljoin(url, href)
+                # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
+                # is no resource either, so keep only web links.
+                if not link.lower().startswith(("http://", "https://")):
+                    continue
+                position += 1
                 icon = anchor.css_first('img[alt="recommend-type"]') or anchor.css_first("img")
                 resources.append(
                     RecommendedResource(
