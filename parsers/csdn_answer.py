@@ -9,6 +9,7 @@ and every label (window.__NUXT__, the i18n table).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -187,7 +188,12 @@ class CsdnAnswerProfile:
         self, root: LexborNode, url: str
     ) -> tuple[list[RelatedQuestion], LexborNode | None]:
         label = _element_with_text(root, _RELATED_LABEL)
-        block = label.parent if label is not None else root.css_first(".related-questions")
+        if label is not None:
+            block: LexborNode | None = _section_block(
+                label, _RELATED_LABEL, lambda node: bool(_answer_links(node, url))
+            )
+        else:
+            block = root.css_first(".related-questions")
         if block is None:
             return [], None
         related: list[RelatedQuestion] = []
@@ -254,17 +260,13 @@ class CsdnAnswerProfile:
         tabs = [(label, _element_with_text(root, label)) for label in _SECTION_LABELS]
         found = [(label, tab) for label, tab in tabs if tab is not None]
         if found:
-            tab_bar = found[0][1].parent
-            box = tab_bar.parent if tab_bar is not None else None
+            tab_bar = _common_ancestor([tab for _, tab in found])
+            panels = _panels_after(tab_bar)
         else:
             box = root.css_first(".recommend-box")
-            tab_bar = None
-        if box is None:
-            return []
-        panels: list[LexborNode] = [
-            child for child in box.iter()
-            if (tab_bar is None or child.mem_id != tab_bar.mem_id) and child.tag != "-text"
-        ]
+            if box is None:
+                return []
+            panels = [child for child in box.iter() if child.tag != "-text"]
         labelled: list[tuple[str, LexborNode]] = []
         for panel in panels:
             # A panel names its tab (aria-label / data-tab) where the markup says so.
@@ -290,6 +292,78 @@ class CsdnAnswerProfile:
         for _, link in _answer_links(box, url):
             links.setdefault(link, None)
         return list(links)
+
+
+_ALL_LABELS = (_RELATED_LABEL, *_SECTION_LABELS, _SIDEBAR_LABEL)
+
+
+def _section_block(
+    label: LexborNode, label_text: str, holds_items: Callable[[LexborNode], bool]
+) -> LexborNode:
+    """Climb from a section's label to the smallest block that holds its items.
+
+    A redesign may wrap the label a level or two deeper (``<div><h3>相关问题</h3></div><ul>``);
+    the climb never goes so far that it takes in another section's label.
+    """
+    block = label.parent or label
+    for _ in range(3):
+        if holds_items(block):
+            return block
+        parent = block.parent
+        if parent is None:
+            break
+        parent_text = _text(parent)
+        if any(other in parent_text for other in _ALL_LABELS if other != label_text):
+            break
+        block = parent
+    return block
+
+
+def _common_ancestor(nodes: list[LexborNode]) -> LexborNode:
+    """The innermost element holding every tab label: the tab bar."""
+    first = nodes[0]
+    if len(nodes) == 1:
+        return first.parent or first
+    ancestors: dict[int, LexborNode] = {}
+    node: LexborNode | None = first
+    while node is not None:
+        ancestors[node.mem_id] = node
+        node = node.parent
+    node = nodes[1]
+    while node is not None and node.mem_id not in ancestors:
+        node = node.parent
+    return node if node is not None else first
+
+
+def _following_elements(node: LexborNode) -> list[LexborNode]:
+    siblings = []
+    sibling = node.next
+    while sibling is not None:
+        if sibling.tag not in ("-text", "-comment"):
+            siblings.append(sibling)
+        sibling = sibling.next
+    return siblings
+
+
+def _panels_after(tab_bar: LexborNode) -> list[LexborNode]:
+    """The tab panels: the elements after the tab bar (or after the block wrapping it)."""
+    node = tab_bar
+    panels = _following_elements(node)
+    for _ in range(2):
+        if panels or node.parent is None:
+            break
+        node = node.parent
+        panels = _following_elements(node)
+    if len(panels) == 1 and not _names_its_tab(panels[0]):
+        # One wrapper around all panels: its children are the panels.
+        children = [child for child in panels[0].iter() if child.tag not in ("-text", "-comment")]
+        if len(children) >= 2:
+            return children
+    return panels
+
+
+def _names_its_tab(panel: LexborNode) -> bool:
+    return bool(panel.attributes.get("aria-label") or panel.attributes.get("data-tab"))
 
 
 def _leaf_blocks(anchor: LexborNode) -> list[LexborNode]:
