@@ -23,6 +23,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from crawler.schema_files import schema_dir
+from crawler.search import index_question, index_resource
 from parsers import AnswerPage
 
 __all__ = [
@@ -253,6 +254,7 @@ def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutco
             + ", ".join(f"{column} = excluded.{column}" for column in row if column != "id"),
             list(row.values()),
         )
+        index_question(db, page.id)
     related_rows = [
         (page.id, related.id, related.position, related.title, related.answer_text)
         for related in page.related_questions
@@ -265,11 +267,13 @@ def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutco
         for related in page.related_questions:
             # A stub: the question as the linking page shows it, completed when
             # its own page is stored (ON CONFLICT leaves a fetched row alone).
-            db.execute(
+            stub = db.execute(
                 "INSERT INTO questions (id, url, title, is_fetched) VALUES (?, ?, ?, 0) "
                 "ON CONFLICT (id) DO NOTHING",
                 [related.id, related.url, related.title],
             )
+            if stub.rowcount > 0:
+                index_question(db, related.id)
         db.execute("DELETE FROM related_questions WHERE from_id = ?", [page.id])
         db.conn.executemany(
             "INSERT INTO related_questions (from_id, to_id, position, title, answer_text) "
@@ -297,6 +301,8 @@ def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutco
              resource.description],
         )
         changed = changed or cursor.rowcount > 0
+        if cursor.rowcount > 0:
+            index_resource(db, resource.url)
     if stored_links != resource_links:
         db.execute("DELETE FROM question_resources WHERE question_id = ?", [page.id])
         db.conn.executemany(

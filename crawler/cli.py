@@ -11,6 +11,7 @@ import sqlite_utils
 
 from crawler import __version__
 from crawler.archive import ArchiveError, open_archive
+from crawler.cli_publish import serve_command
 from crawler.importer import import_files
 from parsers import ParseError, canonical_url, get_profile, parse_page, profile_names
 
@@ -124,16 +125,8 @@ def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
         raise click.ClickException(str(error)) from None
 
 
-def _register_optional_commands() -> None:
-    """Commands that live beside their library code (sample site, crawler, Datasette)."""
-    try:
-        from crawler.sample_site.command import sample_site_command
-    except ImportError:
-        return
-    cli.add_command(sample_site_command)
-
-
-_register_optional_commands()
+# Commands that live beside their library code.
+cli.add_command(serve_command)
 
 
 if __name__ == "__main__":

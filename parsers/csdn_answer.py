@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.decoding import decode_html
+from parsers.links import resolve_link, url_path
 from parsers.markdown import render_answer
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.profile import register_profile
@@ -45,7 +45,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def answer_id_from_url(url: str) -> str | None:
-    match = _ANSWER_PATH.search(urlsplit(url).path)
+    match = _ANSWER_PATH.search(url_path(url))
     return match["id"] if match else None
 
 
@@ -72,8 +72,8 @@ def _element_with_text(root: LexborNode, label: str) -> LexborNode | None:
 def _answer_links(root: LexborNode, base_url: str) -> list[tuple[LexborNode, str]]:
     links = []
     for anchor in root.css("a[href]"):
-        url = urljoin(base_url, (anchor.attributes.get("href") or "").strip())
-        if answer_id_from_url(url):
+        url = resolve_link(base_url, anchor.attributes.get("href"))
+        if url and answer_id_from_url(url):
             links.append((anchor, url))
     return links
 
@@ -85,7 +85,7 @@ class CsdnAnswerProfile:
     page_path = _ANSWER_PATH
 
     def resource_kind(self, url: str) -> str:
-        segments = [part for part in urlsplit(url).path.split("/") if part]
+        segments = [part for part in url_path(url).split("/") if part]
         return segments[0].lower() if segments else "unknown"
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
@@ -234,7 +234,7 @@ class CsdnAnswerProfile:
                 texts = [text for text in texts if text]
                 if not texts:
                     continue
-                link = urljoin(url, href)
+                link = resolve_link(url, href) or ""
                 # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
                 # is no resource either, so keep only web links.
                 if not link.lower().startswith(("http://", "https://")):

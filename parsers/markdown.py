@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
+
+from parsers.links import resolve_link
 
 __all__ = ["render_answer"]
 
@@ -36,10 +37,8 @@ def _escape(text: str) -> str:
 
 def _safe_url(href: str | None, base_url: str) -> str | None:
     """Absolute http(s) URL, or None for javascript:, data: and other schemes."""
-    if not href or not href.strip():
-        return None
-    url = urljoin(base_url, href.strip())
-    return url if url.lower().startswith(_SAFE_SCHEMES) else None
+    url = resolve_link(base_url, href)
+    return url if url and url.lower().startswith(_SAFE_SCHEMES) else None
 
 
 class _Inline:

@@ -73,7 +73,10 @@ def get_profile(name: str) -> SiteProfile:
 
 def profile_for_url(url: str) -> SiteProfile:
     """The profile whose host and path shape match; the path shape alone on other hosts."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UnknownProfile(f"malformed URL {url!r}", url=url) from None
     host = (parts.hostname or "").lower()
     path_matches = [entry.profile for entry in _REGISTRY.values()
                     if entry.profile.page_path.search(parts.path)]

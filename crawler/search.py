@@ -1,0 +1,150 @@
+"""Full-text search that works for unsegmented Chinese.
+
+SQLite's FTS5 tokenizers split on spaces and punctuation, so a Chinese
+sentence is one long token and ``模型`` finds nothing inside it. We index a
+*segmented copy* instead: every run of CJK characters becomes its overlapping
+bigrams (``预训练模型`` -> ``预训 训练 练模 模型``; a one-character run stays
+one token), Latin words and numbers stay whole, everything is lowercased. A
+query goes through the same segmentation and becomes an FTS5 phrase per term,
+so ``预训练模型`` matches exactly the rows holding those five characters in
+order, ``模型`` is the one-token phrase ``"模型"``, and ``BERT`` is ``"bert"``.
+Bigrams are what CJK search engines without a dictionary use (Lucene's
+CJKAnalyzer); they need no word list and never miss a substring of two or more
+characters. See schema/README.md for the tables.
+
+The writer keeps the index current: ``store_answer_page`` calls
+``index_question`` / ``index_resource`` for each row it changes; migration
+0003 indexes the rows an older archive already holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+__all__ = [
+    "QUESTION_FTS",
+    "RESOURCE_FTS",
+    "fts_query",
+    "index_question",
+    "index_resource",
+    "rebuild_search_index",
+    "segment",
+]
+
+QUESTION_FTS = "questions_fts"
+RESOURCE_FTS = "resources_fts"
+
+# Han (with extensions A and B..), kana and Hangul: scripts written without spaces.
+_CJK = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+    "\U00020000-\U0003134f"
+)
+_TOKEN_RUNS = re.compile(rf"([{_CJK}]+)|((?:(?![{_CJK}])[^\W_])+)")
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """Token groups: one group per CJK run (its bigrams) or per Latin word."""
+    groups: list[list[str]] = []
+    for match in _TOKEN_RUNS.finditer(text.casefold()):
+        cjk, word = match.groups()
+        if cjk:
+            if len(cjk) == 1:
+                groups.append([cjk])
+            else:
+                groups.append([cjk[i:i + 2] for i in range(len(cjk) - 1)])
+        else:
+            groups.append([word])
+    return groups
+
+
+def segment(text: str | None) -> str:
+    """The text as FTS5 should index it: bigrams for CJK runs, words for the rest.
+
+    >>> segment("BERT预训练模型, v2")
+    'bert 预训 训练 练模 模型 v2'
+    """
+    if not text:
+        return ""
+    return " ".join(token for group in _tokens(text) for token in group)
+
+
+def fts_query(user_query: str | None) -> str:
+    """A user's search words as a safe FTS5 expression over segmented text.
+
+    Each whitespace-separated term becomes one phrase of its tokens (terms are
+    ANDed), so FTS5 operators and quotes typed by a user are never syntax. A
+    single CJK character becomes a prefix query (``模*``): it matches a
+    one-character run and every bigram starting with it. A query with no
+    searchable characters becomes ``""``, which matches nothing.
+
+    >>> fts_query("预训练模型 BERT")
+    '"预训 训练 练模 模型" "bert"'
+    """
+    phrases = []
+    for term in (user_query or "").split():
+        tokens = [token for group in _tokens(term) for token in group]
+        if not tokens:
+            continue
+        if len(tokens) == 1 and len(tokens[0]) == 1 and _is_cjk(tokens[0]):
+            phrases.append(f'"{tokens[0]}"*')
+        else:
+            phrases.append('"' + " ".join(tokens) + '"')
+    return " ".join(phrases) if phrases else '""'
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(re.fullmatch(f"[{_CJK}]", char))
+
+
+def _reindex(
+    db: sqlite_utils.Database, fts_table: str, rowid: int, values: tuple[str | None, ...]
+) -> None:
+    db.execute(f"DELETE FROM {fts_table} WHERE rowid = ?", [rowid])
+    db.execute(
+        f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) VALUES (?, ?, ?)",
+        [rowid, *(segment(value) for value in values)],
+    )
+
+
+# The FTS rowid is the content row's rowid: Datasette's table search compares
+# ``rowid IN (SELECT rowid FROM <fts_table> WHERE ... MATCH ...)``.
+_FTS_COLUMNS = {QUESTION_FTS: "title, answer", RESOURCE_FTS: "title, description"}
+
+
+def index_question(db: sqlite_utils.Database, question_id: str) -> None:
+    """(Re)index one question's title and answer text. Idempotent."""
+    row = db.execute(
+        "SELECT rowid, title, answer_text FROM questions WHERE id = ?", [question_id]
+    ).fetchone()
+    if row is None:
+        return
+    _reindex(db, QUESTION_FTS, row[0], (row[1], row[2]))
+
+
+def index_resource(db: sqlite_utils.Database, url: str) -> None:
+    """(Re)index one resource's title and description. Idempotent."""
+    row = db.execute(
+        "SELECT rowid, title, description FROM resources WHERE url = ?", [url]
+    ).fetchone()
+    if row is None:
+        return
+    _reindex(db, RESOURCE_FTS, row[0], (row[1], row[2]))
+
+
+def rebuild_search_index(db: sqlite_utils.Database) -> None:
+    """Index every question and resource from scratch (migration 0003; after a VACUUM,
+    which may renumber the rowids the index refers to)."""
+    db.execute(f"DELETE FROM {QUESTION_FTS}")
+    db.execute(f"DELETE FROM {RESOURCE_FTS}")
+    db.conn.executemany(
+        f"INSERT INTO {QUESTION_FTS} (rowid, title, answer) VALUES (?, ?, ?)",
+        ((rowid, segment(title), segment(answer)) for rowid, title, answer in
+         db.execute("SELECT rowid, title, answer_text FROM questions").fetchall()),
+    )
+    db.conn.executemany(
+        f"INSERT INTO {RESOURCE_FTS} (rowid, title, description) VALUES (?, ?, ?)",
+        ((rowid, segment(title), segment(description)) for rowid, title, description in
+         db.execute("SELECT rowid, title, description FROM resources").fetchall()),
+    )

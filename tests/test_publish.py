@@ -1,0 +1,327 @@
+"""Datasette in-process over a real archive: tables, metadata, search, canned queries,
+the question page, charts, and hostile text shown without running."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from datasette.app import Datasette
+from tests_support import FIXTURES
+
+from crawler.archive import open_archive, store_answer_page
+from crawler.cli_publish import serve_command
+from crawler.importer import import_files
+from crawler.publish import load_metadata, make_datasette
+from parsers import AnswerPage, RecommendedResource, RelatedQuestion
+
+REFERENCE_ID = "2kxyq3m7vd"
+XSS_ID = "x55a77ack0"
+# What hostile pages put in every text field. None of it may run in a browser.
+PAYLOADS = (
+    "<script>window.__xss=1;alert(1)</script>",
+    "<img src=x onerror=window.__xss=2>",
+    '"><svg onload=window.__xss=3>',
+)
+XSS_MARKDOWN = (
+    "Intro <script>window.__xss=1;alert(1)</script>\n\n"
+    "<img src=x onerror=window.__xss=2>\n\n"
+    "[click me](javascript:window.__xss=4) and [ok](https://example.com/)\n\n"
+    '"><svg onload=window.__xss=3>\n\n'
+    "```python\nprint('code block')\n```\n"
+)
+
+
+def _page(id_: str, title: str, answer: str, **fields: object) -> AnswerPage:
+    values: dict[str, object] = {
+        "url": f"https://wenku.csdn.net/answer/{id_}", "id": id_, "title": title,
+        "asked_at": "2023-07-01T09:00:00+08:00", "view_count": 10, "answer_text": answer,
+        "answer_markdown": answer, "profile": "csdn-answer", "parser_version": 1,
+    }
+    values.update(fields)
+    return AnswerPage(**values)  # type: ignore[arg-type]
+
+
+def build_archive(path: Path) -> Path:
+    """The reference page (imported) plus pages written with the real writer, one hostile."""
+    db = open_archive(path)
+    import_files(db, [FIXTURES / "answer-2kxyq3m7vd.html"])
+    pages = [
+        _page("b3rtf1netu", "BERT预训练模型的微调", "**BERT** 预训练模型的微调分三步。",
+              asked_at="2023-08-02T23:30:00+08:00", view_count=1500,
+              related_questions=[RelatedQuestion(
+                  1, REFERENCE_ID, f"https://wenku.csdn.net/answer/{REFERENCE_ID}",
+                  "模型训练和模型预训练的区别", "...")]),
+        _page("l0ngansw3r", "深度学习入门", "深度学习是机器学习的分支。" * 30 + "最后提到模型。",
+              asked_at="2023-08-15T10:00:00+08:00", view_count=3),
+        _page(XSS_ID, "XSS " + " ".join(PAYLOADS), "XSS " + " ".join(PAYLOADS),
+              answer_markdown=XSS_MARKDOWN, view_count=None, asked_at=None,
+              related_questions=[RelatedQuestion(
+                  1, "x55re1ated", "https://wenku.csdn.net/answer/x55re1ated",
+                  PAYLOADS[0], PAYLOADS[1])],
+              recommended_resources=[
+                  RecommendedResource("related", 1, "javascript:window.__xss=5",
+                                      PAYLOADS[1], PAYLOADS[2], "pdf", "doc"),
+                  RecommendedResource("latest", 1, "https://wenku.csdn.net/doc/x55",
+                                      PAYLOADS[2], PAYLOADS[0], "zip<b>", "download"),
+              ]),
+    ]
+    for page in pages:
+        with db.atomic():
+            store_answer_page(db, page)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def archive_path(tmp_path: Path) -> Path:
+    return build_archive(tmp_path / "archive.db")
+
+
+@pytest.fixture
+async def ds(archive_path: Path) -> AsyncIterator[Datasette]:
+    datasette = make_datasette(archive_path)
+    await datasette.invoke_startup()
+    yield datasette
+    for database in datasette.databases.values():
+        database.close()
+
+
+async def _get(ds: Datasette, path: str, **kwargs: object) -> httpx.Response:
+    response = await ds.client.get(path, **kwargs)
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    return response
+
+
+async def _ids(ds: Datasette, path: str, key: str = "question_id") -> list[str]:
+    rows = (await _get(ds, path, follow_redirects=True)).json()
+    return [row[key] for row in rows]
+
+
+# ---------------------------------------------------------------------------
+# Tables and metadata
+
+
+async def test_tables_and_descriptions(ds: Datasette, archive_path: Path) -> None:
+    tables = (await _get(ds, "/archive.json")).json()["tables"]
+    visible = {table["name"] for table in tables if not table["hidden"]}
+    assert {"questions", "related_questions", "resources", "question_resources",
+            "crawl_runs", "pages"} <= visible
+    assert "questions_fts" not in visible
+    html = (await _get(ds, "/archive/questions")).text
+    assert "One row per answer page" in html
+
+
+def test_metadata_describes_every_table_and_column(archive_path: Path) -> None:
+    metadata = load_metadata()
+    assert metadata["title"] and metadata["description_html"] and metadata["source"]
+    tables = metadata["databases"]["archive"]["tables"]
+    connection = sqlite3.connect(archive_path)
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'")]
+    for name in names:
+        assert tables[name]["description"], name
+        columns = [row[1] for row in connection.execute(f"PRAGMA table_info([{name}])")]
+        assert set(columns) == set(tables[name]["columns"]), name
+    connection.close()
+
+
+async def test_labels_show_titles_for_foreign_keys(ds: Datasette) -> None:
+    rows = (await _get(ds, "/archive/related_questions.json?_labels=on&_shape=array"
+                           f"&from_id={REFERENCE_ID}")).json()
+    assert rows[0]["from_id"] == {"value": REFERENCE_ID, "label": "模型训练和模型预训练的区别"}
+    html = (await _get(ds, f"/archive/question_resources?question_id={REFERENCE_ID}")).text
+    assert "Pytorch加载部分预训练模型的参数实例" in html
+
+
+async def test_month_facet(ds: Datasette) -> None:
+    data = (await _get(ds, "/archive/questions.json")).json()
+    months = {r["value"]: r["count"] for r in data["facet_results"]["asked_at"]["results"]}
+    assert months == {"2023-08": 2, "2023-06": 1}
+    # 23:30 in China is still August 2nd there: the facet uses the page's own date.
+    assert data["facet_results"]["asked_at"]["type"] == "month"
+    picked = (await _get(ds, "/archive/questions.json?asked_at__startswith=2023-08"
+                             "&_shape=array")).json()
+    assert {row["id"] for row in picked} == {"b3rtf1netu", "l0ngansw3r"}
+    assert not data["suggested_facets"]
+
+
+async def test_served_read_only(ds: Datasette) -> None:
+    response = await ds.client.get(
+        "/archive.json?sql=" + httpx.QueryParams({"x": "delete from questions"})["x"])
+    assert response.status_code == 400
+    count = (await _get(ds, "/archive.json?sql=select+count(*)+as+n+from+questions"
+                            "&_shape=array")).json()
+    assert count[0]["n"] > 0
+    assert ds.setting("sql_time_limit_ms") and ds.setting("suggest_facets") is False
+
+
+# ---------------------------------------------------------------------------
+# Search
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    # Four titles hold 模型 (title weighted 5x); the long answer mentioning it once is last.
+    ("模型", [{"5tn1yh6c2a", "8d3jq0w5pe", REFERENCE_ID, "b3rtf1netu"}, {"l0ngansw3r"}]),
+    # The phrase, not its parts: the reference page has 预训练 and 模型 apart only.
+    ("预训练模型", [{"5tn1yh6c2a", "b3rtf1netu"}]),
+    ("BERT", [{"b3rtf1netu"}]),
+])
+async def test_search_questions(ds: Datasette, words: str, expected: list[set[str]]) -> None:
+    """Right rows, best first: ``expected`` lists groups of ids in rank order."""
+    q = httpx.QueryParams({"q": words})
+    canned = await _ids(ds, f"/archive/search_questions.json?{q}&_shape=array")
+    position = 0
+    for group in expected:
+        assert set(canned[position:position + len(group)]) == group, canned
+        position += len(group)
+    assert len(canned) == position
+
+    # The table's search box: a plain search goes to the ranked results...
+    box = httpx.QueryParams({"_search": words, "_sort": "id"})
+    response = await ds.client.get(f"/archive/questions?{box}")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/archive/search_questions?{q}"
+    boxed = await _ids(ds, f"/archive/questions.json?_search={words}&_shape=array")
+    assert boxed == canned
+    # ...and one with a sort or filter narrows the table page (same rows).
+    table = await _ids(ds, f"/archive/questions.json?_search={words}&_sort_desc=view_count"
+                           "&_shape=array", key="id")
+    assert set(table) == set().union(*expected)
+    html = (await _get(ds, f"/archive/questions?_search={words}&_sort_desc=view_count")).text
+    assert f'value="{words}"' in html  # the box shows the words, not an FTS expression
+
+
+async def test_search_resources(ds: Datasette) -> None:
+    found = await _ids(ds, "/archive/resources.json?_search=BERT&_shape=array", key="url")
+    assert found == ["https://download.csdn.net/download/weixin_38595689/11962533"]
+    found = await _ids(ds, "/archive/search_resources.json?q=预训练模型&_shape=array", key="url")
+    assert "https://download.csdn.net/download/weixin_38595689/11962533" in found
+    assert "https://wenku.csdn.net/doc/6ttswjbtjk" not in found
+
+
+async def test_every_canned_query_runs(ds: Datasette) -> None:
+    queries = load_metadata()["databases"]["archive"]["queries"]
+    params = {"q": "模型", "id": REFERENCE_ID}
+    for name, query in queries.items():
+        used = {key: value for key, value in params.items() if f":{key}" in query["sql"]}
+        data = (await _get(ds, f"/archive/{name}.json?_shape=objects&"
+                               + str(httpx.QueryParams(used)))).json()
+        assert data["ok"], name
+    related = (await _get(ds, f"/archive/question_related.json?id={REFERENCE_ID}"
+                              "&_shape=array")).json()
+    assert [(r["direction"], r["question_id"]) for r in related] == [
+        ("links to", "8d3jq0w5pe"), ("links to", "5tn1yh6c2a"), ("linked from", "b3rtf1netu")]
+    assert "frontier" in queries["failures"]["sql"]
+
+
+async def test_failures_without_a_frontier(archive_path: Path) -> None:
+    metadata = load_metadata(frontier=False)
+    assert "frontier" not in metadata["databases"]["archive"]["queries"]["failures"]["sql"]
+    connection = sqlite3.connect(archive_path)
+    connection.execute("INSERT INTO pages (url, status, fetched_at) VALUES "
+                       "('https://wenku.csdn.net/answer/gone000000', 404, '2024-01-01')")
+    connection.commit()
+    connection.close()
+    datasette = make_datasette(archive_path, metadata=metadata)
+    rows = (await _get(datasette, "/archive/failures.json?_shape=array")).json()
+    assert [(r["failure"], r["reason"]) for r in rows] == [("fetch", "HTTP 404")]
+
+
+# ---------------------------------------------------------------------------
+# The question page
+
+
+async def test_question_page_reads_like_the_source(ds: Datasette) -> None:
+    html = (await _get(ds, f"/archive/questions/{REFERENCE_ID}")).text
+    assert "<title>模型训练和模型预训练的区别</title>" in html
+    assert ">模型训练和模型预训练的区别</h1>" in html
+    assert "2023-06-23 11:03:20" in html and "浏览: 76" in html
+    assert "<p>模型预训练和模型训练的区别在于" in html  # the answer, rendered
+    assert '<a href="/archive/questions/8d3jq0w5pe">大模型和预训练语言模型区别</a>' in html
+    assert '<a href="/archive/questions/b3rtf1netu">BERT预训练模型的微调</a>' in html
+    related, latest = html.index("<h2>相关推荐</h2>"), html.index("<h2>最新推荐</h2>")
+    assert related < html.index("Pytorch加载部分预训练模型的参数实例") < latest
+    assert latest < html.index("zigbee-cluster-library-specification")
+    assert '<span class="qa-type" title="download">zip</span>' in html
+
+    rendered = (await _get(ds, "/archive/questions/b3rtf1netu")).text
+    assert "<strong>BERT</strong>" in rendered
+
+
+async def test_hostile_text_is_shown_not_run(ds: Datasette) -> None:
+    pages = [
+        f"/archive/questions/{XSS_ID}",
+        "/archive/questions",
+        f"/archive/questions?id={XSS_ID}",
+        "/archive/resources",
+        "/archive/related_questions",
+        "/archive/search_questions?q=XSS",
+        "/archive/most_viewed_questions",
+        "/archive/unfetched_questions",
+    ]
+    for path in pages:
+        html = (await _get(ds, path)).text
+        for payload in PAYLOADS:
+            assert payload not in html, (path, payload)
+        assert not re.search(r"<(img|svg)[^>]*\son\w+=", html, re.I), path
+        assert not re.search(r"(href|src)=[\"']?\s*javascript:", html, re.I), path
+        assert "window.__xss" not in re.sub(r"&\w+;|&#\d+;", "", "".join(
+            re.findall(r"<script[^>]*>(.*?)</script>", html, re.S))), path
+    page = (await _get(ds, f"/archive/questions/{XSS_ID}")).text
+    assert "&lt;script&gt;window.__xss=1;alert(1)&lt;/script&gt;" in page  # shown as text
+    assert '<a href="https://example.com/" rel="noopener noreferrer nofollow ugc">ok</a>' in page
+    assert "print(&#39;code block&#39;)" in page or "print('code block')" in page
+
+
+# ---------------------------------------------------------------------------
+# Charts
+
+
+async def test_dashboard_uses_local_assets(ds: Datasette) -> None:
+    html = (await _get(ds, "/-/dashboards/archive")).text
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    assert any(src.endswith("/vega-lite.min.js") for src in scripts)
+    for src in scripts:
+        assert src.startswith("/"), src  # served by this Datasette, no CDN
+        assert (await ds.client.get(src)).status_code == 200, src
+    charts = load_metadata()["plugins"]["datasette-dashboards"]["archive"]["charts"]
+    for name, chart in charts.items():
+        sql = httpx.QueryParams({"sql": chart["query"], "_shape": "array"})
+        rows = (await _get(ds, f"/archive.json?{sql}")).json()
+        assert rows, name
+
+
+# ---------------------------------------------------------------------------
+# qarchive serve
+
+
+def test_serve_refuses_a_missing_or_foreign_file(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(serve_command, ["--db", str(tmp_path / "nope.db")])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error:") and "no such archive" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    other = tmp_path / "other.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE t (x)")
+    connection.close()
+    result = runner.invoke(serve_command, ["--db", str(other)])
+    assert result.exit_code == 1 and "not a qarchive archive" in result.output
+    text = tmp_path / "notes.txt"
+    text.write_text("hello " * 200)
+    result = runner.invoke(serve_command, ["--db", str(text)])
+    assert result.exit_code == 1 and "not a qarchive archive" in result.output
+
+
+def test_serve_help_states_defaults() -> None:
+    result = CliRunner().invoke(serve_command, ["--help"])
+    assert "Example:" in result.output
+    for default in ("default archive.db", "default 127.0.0.1", "default 8001"):
+        assert default in result.output

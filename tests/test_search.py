@@ -1,0 +1,129 @@
+"""Search over unsegmented Chinese: segmentation, queries, and the writer keeping the index."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from tests_support import FIXTURES
+
+from crawler.archive import apply_migrations, open_archive, store_answer_page
+from crawler.importer import import_files
+from crawler.search import fts_query, rebuild_search_index, segment
+from parsers import AnswerPage, RecommendedResource, RelatedQuestion
+
+
+def _page(id_: str, title: str, answer: str, **fields: object) -> AnswerPage:
+    return AnswerPage(
+        url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=title,
+        asked_at="2023-07-01T09:00:00+08:00", view_count=10, answer_text=answer,
+        answer_markdown=answer, profile="csdn-answer", parser_version=1, **fields,  # type: ignore[arg-type]
+    )
+
+
+def _search(db: sqlite_utils.Database, table: str, words: str) -> list[str]:
+    key = "id" if table == "questions" else "url"
+    return [row[0] for row in db.execute(
+        f"SELECT t.{key} FROM {table}_fts JOIN {table} t ON t.rowid = {table}_fts.rowid "
+        f"WHERE {table}_fts MATCH ? ORDER BY bm25({table}_fts, 5.0, 1.0)", [fts_query(words)]
+    ).fetchall()]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("预训练模型", "预训 训练 练模 模型"),
+    ("BERT预训练, GPT-4!", "bert 预训 训练 gpt 4"),
+    ("大 模型", "大 模型"),  # a one-character run stays one token
+    ("日本語のテキスト", "日本 本語 語の のテ テキ キス スト"),
+    ("", ""),
+    (None, ""),
+    ("<script>alert(1)</script>", "script alert 1 script"),
+])
+def test_segment(text: str | None, expected: str) -> None:
+    assert segment(text) == expected
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("模型", '"模型"'),
+    ("预训练模型", '"预训 训练 练模 模型"'),
+    ("BERT", '"bert"'),
+    ("bert 预训练", '"bert" "预训 训练"'),
+    ("模", '"模"*'),
+    # FTS5 syntax typed by a user is never syntax
+    ('"unbalanced OR NEAR( title:x *', '"unbalanced" "or" "near" "title x"'),
+    ("", '""'),
+    ("。，！", '""'),
+])
+def test_fts_query(words: str, expected: str) -> None:
+    assert fts_query(words) == expected
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> sqlite_utils.Database:
+    db = open_archive(tmp_path / "archive.db")
+    import_files(db, [FIXTURES / "answer-2kxyq3m7vd.html"])
+    return db
+
+
+def test_chinese_words_are_found_inside_sentences(archive: sqlite_utils.Database) -> None:
+    # 模型 is in all three titles; 预训练模型 only as a phrase in one (the
+    # reference page has 预训练 and 模型, never together); BERT only in a resource.
+    assert set(_search(archive, "questions", "模型")) == {
+        "2kxyq3m7vd", "8d3jq0w5pe", "5tn1yh6c2a"}
+    assert _search(archive, "questions", "预训练模型") == ["5tn1yh6c2a"]
+    assert _search(archive, "questions", "BERT") == []
+    assert _search(archive, "resources", "BERT") == [
+        "https://download.csdn.net/download/weixin_38595689/11962533"]
+    assert _search(archive, "resources", "bert") == _search(archive, "resources", "BERT")
+    assert _search(archive, "questions", "不存在的词") == []
+
+
+def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
+    page = _page("a1b2c3d4e5", "如何微调BERT", "先加载预训练权重。", related_questions=[
+        RelatedQuestion(1, "f6g7h8i9j0", "https://wenku.csdn.net/answer/f6g7h8i9j0",
+                        "量化感知训练", "..."),
+    ], recommended_resources=[
+        RecommendedResource("related", 1, "https://wenku.csdn.net/doc/x1", "剪枝工具",
+                            "模型剪枝", "pdf", "doc"),
+    ])
+    with archive.atomic():
+        store_answer_page(archive, page)
+    assert _search(archive, "questions", "BERT") == ["a1b2c3d4e5"]
+    assert _search(archive, "questions", "量化") == ["f6g7h8i9j0"]  # a stub, by its title
+    assert _search(archive, "resources", "剪枝") == ["https://wenku.csdn.net/doc/x1"]
+
+    changed = replace(page, title="如何微调GPT", recommended_resources=[
+        replace(page.recommended_resources[0], title="蒸馏工具", description="知识蒸馏")])
+    with archive.atomic():
+        assert store_answer_page(archive, changed) == "updated"
+    assert _search(archive, "questions", "BERT") == []
+    assert _search(archive, "questions", "GPT") == ["a1b2c3d4e5"]
+    assert _search(archive, "resources", "剪枝") == []
+    assert _search(archive, "resources", "蒸馏") == ["https://wenku.csdn.net/doc/x1"]
+
+    # Storing the same page again writes nothing, and the index is what a
+    # rebuild from scratch would make.
+    index = sorted(archive.execute("SELECT rowid, * FROM questions_fts").fetchall())
+    with archive.atomic():
+        assert store_answer_page(archive, changed) == "unchanged"
+        rebuild_search_index(archive)
+    assert sorted(archive.execute("SELECT rowid, * FROM questions_fts").fetchall()) == index
+
+
+def test_migration_indexes_an_older_archive(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = open_archive(path, migrate=False)
+    apply_migrations(db, target=2)
+    assert "questions_fts" not in db.table_names()
+    db.execute("INSERT INTO questions (id, url, title, answer_text, is_fetched) VALUES "
+               "('k1', 'https://wenku.csdn.net/answer/k1', '卷积神经网络', '池化层的作用', 1)")
+    db.execute("INSERT INTO resources (url, title, description) VALUES "
+               "('https://wenku.csdn.net/doc/r1', 'PyTorch教程', '从零开始')")
+    db.conn.close()
+
+    db = open_archive(path)
+    assert {"questions_fts", "resources_fts"} <= set(db.table_names())
+    assert _search(db, "questions", "池化") == ["k1"]
+    assert _search(db, "questions", "神经网络") == ["k1"]
+    assert _search(db, "resources", "pytorch") == ["https://wenku.csdn.net/doc/r1"]
