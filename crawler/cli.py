@@ -13,6 +13,7 @@ from crawler import __version__
 from crawler.archive import ArchiveError, open_archive
 from crawler.cli_publish import serve_command
 from crawler.importer import import_files
+from crawler.sample_site.command import sample_site_command
 from parsers import ParseError, canonical_url, get_profile, parse_page, profile_names
 
 DEFAULT_DB = "archive.db"
@@ -126,6 +127,7 @@ def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
 
 
 # Commands that live beside their library code.
+cli.add_command(sample_site_command)
 cli.add_command(serve_command)
 
 

@@ -7,6 +7,9 @@ import json
 import pytest
 from tests_support import FIXTURES
 
+# The bundled sample site's fixtures (sample_site, sample_site_factory).
+pytest_plugins = ["sample_site_plugin"]
+
 
 @pytest.fixture
 def reference_html() -> bytes:

@@ -580,7 +580,8 @@ def test_related_heading_nested_in_a_wrapper_still_finds_its_section() -> None:
 
 
 def test_tab_labels_in_a_list_still_assign_panels_by_order() -> None:
-    after = """<div><div class="head"><ul><li><a>相关推荐</a></li><li><a>最新推荐</a></li></ul></div>
+    after = """<div><div class="head"><ul>
+<li><a>相关推荐</a></li><li><a>最新推荐</a></li></ul></div>
 <div><div><a href="/doc/a"><div>相关一</div></a></div>
 <div><a href="/doc/b"><div>最新一</div></a></div>
 </div></div>"""

@@ -1,0 +1,93 @@
+"""``qarchive sample-site``: serve the bundled sample site until Ctrl+C."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TextIO
+
+import click
+import uvicorn
+
+from .app import SampleSiteApp
+from .content import DEFAULT_PAGES, SampleSite
+from .faults import FAULTS, parse_faults
+from .server import base_url_for, bind_socket, uvicorn_config
+
+__all__ = ["sample_site_command"]
+
+
+def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    try:
+        return parse_faults(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+@click.command("sample-site")
+@click.option("--host", default="127.0.0.1", show_default=False,
+              help="Address to listen on, default 127.0.0.1.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765,
+              help="Port to listen on (0: any free port), default 8765.")
+@click.option("--pages", type=click.IntRange(min=1), default=DEFAULT_PAGES,
+              help=f"Answer pages at epoch 0, default {DEFAULT_PAGES}.")
+@click.option("--seed", type=int, default=0, help="Seed the whole site is drawn from, default 0.")
+@click.option("--faults", callback=_faults, metavar="NAME,...",
+              help=f"Fault profiles to switch on, or 'all'; default none. "
+                   f"Names: {', '.join(FAULTS)}.")
+@click.option("--epoch", type=click.IntRange(min=0), default=0,
+              help="How far the site has moved on (views, edits, removed and new pages), "
+                   "default 0.")
+@click.option("--crawl-delay", type=click.FloatRange(min=0), default=None,
+              help="Seconds to put in robots.txt as Crawl-delay, default none (no line).")
+@click.option("--request-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append one JSON line per request to this file, default no log.")
+def sample_site_command(
+    host: str,
+    port: int,
+    pages: int,
+    seed: int,
+    faults: tuple[str, ...],
+    epoch: int,
+    crawl_delay: float | None,
+    request_log: Path | None,
+) -> None:
+    """Serve a deterministic copy of the answer site on 127.0.0.1 to crawl and test against.
+
+    Pages, links, robots.txt and sitemaps are the same for the same --pages and --seed;
+    move the running site to another epoch with `curl -X POST <url>/_admin/epoch/2`.
+
+    Example:
+
+        qarchive sample-site --pages 300 --seed 1 --faults 429,slow --request-log requests.jsonl
+    """
+    try:
+        sock = bind_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({error.strerror}); pick another --port or --host"
+        ) from None
+    with contextlib.ExitStack() as stack:
+        stack.callback(sock.close)
+        log: TextIO | None = None
+        if request_log is not None:
+            try:
+                log = stack.enter_context(request_log.open("a", encoding="utf-8"))
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot write the request log {request_log}: {error.strerror}"
+                ) from None
+        base_url = base_url_for(host, sock.getsockname()[1])
+        site = SampleSite(pages=pages, seed=seed, base_url=base_url)
+        app = SampleSiteApp(site, faults=faults, epoch=epoch, crawl_delay=crawl_delay,
+                            request_log=log)
+        click.echo(
+            f"Serving {len(site.answer_indexes(epoch))} answer pages at {base_url}/ "
+            f"(seed {seed}, epoch {epoch}, faults: {', '.join(faults) or 'none'}); "
+            f"start crawling at {site.root_url} . Ctrl+C stops."
+        )
+        try:
+            uvicorn.Server(uvicorn_config(app, log_level="warning")).run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn re-raises the Ctrl+C it shut down on; that is the normal way out.
+            click.echo("Stopped.")
