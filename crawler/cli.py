@@ -11,6 +11,7 @@ import sqlite_utils
 
 from crawler import __version__
 from crawler.archive import ArchiveError, open_archive
+from crawler.cli_crawl import crawl_command, reparse_command
 from crawler.cli_publish import serve_command
 from crawler.importer import import_files
 from crawler.sample_site.command import sample_site_command
@@ -127,6 +128,8 @@ def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
 
 
 # Commands that live beside their library code.
+cli.add_command(crawl_command)
+cli.add_command(reparse_command)
 cli.add_command(sample_site_command)
 cli.add_command(serve_command)
 

@@ -1,0 +1,485 @@
+"""A crawl: fetch workers feed one writer that owns archive.db.
+
+::
+
+    frontier ─▶ workers (fetch, parse, find links) ─▶ results queue ─▶ writer ─▶ archive.db
+
+Workers never write. The writer takes results in the order they were
+produced and commits them in batches; a page's rows, its frontier state and
+the URLs it led to are in the same transaction, so a ``kill -9`` at any
+moment loses at most the last uncommitted batch, whose URLs are still
+``pending`` and are fetched again by the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import sqlite_utils
+
+from crawler.archive import FetchedPage, record_fetched_page, utc_now
+from crawler.fetch import Fetcher, FetchResult, make_client
+from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL
+from crawler.politeness import Politeness
+from crawler.progress import CrawlStatus, ProgressDisplay
+from crawler.runs import RUN_COUNTS, finish_run, start_run
+from crawler.settings import CrawlSettings
+from crawler.sitemaps import read_sitemaps
+from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
+from parsers import AnswerPage, ParseError, SiteProfile, get_profile, profile_for_url
+
+__all__ = ["CrawlReport", "crawl", "run_crawl"]
+
+log = logging.getLogger(__name__)
+
+# Counts kept besides crawl_runs' columns (RUN_COUNTS), shown in the summary.
+_EXTRA_COUNTS = ("deferred", "skipped", "requests", "parse_errors")
+
+
+@dataclass(slots=True)
+class CrawlReport:
+    run_id: int
+    status: str  # finished or interrupted
+    counts: Counter[str]
+    statuses: Counter[int]
+    elapsed: float
+    left: int  # URLs still to fetch (pending, failed, deferred) in the frontier
+    stop_reason: str | None = None  # "max pages", "max duration", "interrupted"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def did_work(self) -> bool:
+        """False when URLs were tried and none got a response (all failed, blocked, deferred)."""
+        tried = sum(self.counts[name] for name in ("failed", "blocked", "deferred"))
+        return self.counts["fetched"] > 0 or tried == 0
+
+    def summary(self) -> str:
+        counts = self.counts
+        lines = [
+            f"crawl run {self.run_id} {self.status}"
+            + (f" ({self.stop_reason})" if self.stop_reason else "")
+            + f" in {self.elapsed:.1f} s: {counts['fetched']} fetched "
+            f"({counts['new']} new, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged), {counts['failed']} failed, "
+            f"{counts['blocked']} blocked by robots.txt, {counts['deferred']} deferred, "
+            f"{counts['skipped']} skipped, {counts['retried']} retries, "
+            f"{counts['parse_errors']} parse errors",
+        ]
+        if self.statuses:
+            lines.append("HTTP statuses: " + ", ".join(
+                f"{status} ×{count}" for status, count in sorted(self.statuses.items())))
+        if self.left:
+            lines.append(f"{self.left} URL(s) left for the next run")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Result:
+    """One URL's outcome, as the writer stores it."""
+
+    entry: FrontierURL
+    state: str
+    requests: int = 0
+    status: int | None = None
+    error: str | None = None
+    fetch: FetchedPage | None = None
+    page: AnswerPage | None = None
+    parse_error: str | None = None
+    parser_version: int | None = None
+    not_modified: bool = False
+    discovered: list[FrontierURL] = field(default_factory=list)
+
+
+_STOP = object()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _canonical_or_none(url: str) -> str | None:
+    # Cached: the same sidebar and related links appear on page after page.
+    try:
+        return canonicalize(url)
+    except BadURL:
+        return None
+
+
+class _Crawl:
+    def __init__(
+        self, db: sqlite_utils.Database, *, settings: CrawlSettings, run_id: int,
+        fetcher: Fetcher, frontier: Frontier, progress: ProgressDisplay | None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.run_id = run_id
+        self.fetcher = fetcher
+        self.frontier = frontier
+        self.scope = fetcher.scope
+        self.progress = progress
+        self.counts: Counter[str] = Counter({name: 0 for name in (*RUN_COUNTS, *_EXTRA_COUNTS)})
+        self.statuses: Counter[int] = Counter()
+        self.results: asyncio.Queue[_Result | object] = asyncio.Queue()
+        self.in_flight = 0
+        self.dispatched = 0
+        self.no_more = False  # stop taking URLs, let those in flight finish
+        self.stop_reason: str | None = None
+        self.changed = asyncio.Event()
+        self.started = time.monotonic()
+        self.forced_profile: SiteProfile | None = (
+            get_profile(settings.profile) if settings.profile else None)
+        self.deferred_hosts: dict[str, str] = {}
+
+    # --- workers ---------------------------------------------------------
+
+    async def worker(self) -> None:
+        while True:
+            if self.no_more:
+                return
+            entry = self.frontier.pop()
+            if entry is None:
+                if self.in_flight == 0:
+                    self.changed.set()
+                    return
+                self.changed.clear()
+                await self.changed.wait()
+                continue
+            if self.settings.max_pages is not None and self.dispatched >= self.settings.max_pages:
+                self.frontier.push_back(entry)
+                self.stop("max pages")
+                return
+            self.dispatched += 1
+            self.in_flight += 1
+            try:
+                result = await self.process(entry)
+                self.results.put_nowait(result)
+            finally:
+                self.in_flight -= 1
+                self.changed.set()
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            log.info("stopping: %s", reason)
+        self.no_more = True
+        self.changed.set()
+
+    async def process(self, entry: FrontierURL) -> _Result:
+        settings = self.settings
+        headers = self._conditional_headers(entry.url)
+        fetched = await self.fetcher.fetch(entry.url, headers=headers, html_only=True)
+        self.counts["retried"] += fetched.retries
+        self.counts["requests"] += fetched.requests
+        result = _Result(entry=entry, state="failed", requests=fetched.requests,
+                         error=fetched.reason)
+        if fetched.outcome != "response":
+            result.state = fetched.outcome
+            self.counts[fetched.outcome] += 1
+            if fetched.outcome == "deferred":
+                self.deferred_hosts[entry.host] = fetched.reason or ""
+            elif fetched.outcome == "failed":
+                log.warning("failed %s: %s", entry.url, fetched.reason)
+            else:
+                log.debug("%s %s: %s", fetched.outcome, entry.url, fetched.reason)
+            return result
+        page = fetched.page
+        assert page is not None
+        status = page.status or 0
+        self.counts["fetched"] += 1
+        self.statuses[status] += 1
+        result.status, result.state, result.error = status, "done", None
+        if status == 304:
+            result.not_modified = True
+            return result
+        result.fetch = page
+        if fetched.body_skipped:
+            result.state = "skipped"
+            result.error = f"not HTML ({page.content_type})"
+            self.counts["skipped"] += 1
+            return result
+        if not 200 <= status < 300 or entry.kind != "page":
+            return result
+        self._parse(result, fetched)
+        if result.page is not None and (settings.max_depth is None
+                                        or entry.depth < settings.max_depth):
+            self._discover(result, result.page)
+        return result
+
+    def _parse(self, result: _Result, fetched: FetchResult) -> None:
+        page = fetched.page
+        assert page is not None and page.body is not None
+        final_url = page.final_url or page.url
+        try:
+            profile = self.forced_profile or profile_for_url(final_url)
+            result.parser_version = profile.parser_version
+            result.page = profile.parse(page.body, final_url, charset=page.charset)
+        except ParseError as error:
+            result.parse_error = error.reason
+            self.counts["parse_errors"] += 1
+            log.debug("parse error %s: %s", final_url, error.reason)
+
+    def _discover(self, result: _Result, page: AnswerPage) -> None:
+        depth = result.entry.depth + 1
+        links = [(url, "page") for url in page.links_to_follow()]
+        if self.settings.follow_resources:
+            links.extend((resource.url, "resource") for resource in page.recommended_resources)
+        for link, kind in links:
+            url = _canonical_or_none(link)
+            if url is None or self.frontier.is_known(url) or not self.scope.allows(url):
+                continue
+            entry = FrontierURL(url=url, host=host_of(url), depth=depth, kind=kind)
+            self.frontier.discover(entry)
+            result.discovered.append(entry)
+        if result.discovered:
+            self.changed.set()
+
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        # RFC 9110 §13.1: a validator from the stored copy lets the server say 304.
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200 "
+            "AND body IS NOT NULL", [url]).fetchone()
+        headers = {}
+        if row is not None:
+            if row[0]:
+                headers["If-None-Match"] = row[0]
+            if row[1]:
+                headers["If-Modified-Since"] = row[1]
+        return headers
+
+    # --- the writer --------------------------------------------------------
+
+    async def writer(self) -> None:
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        finished = False
+        while not finished:
+            first = await self.results.get()
+            batch = [first]
+            finished = first is _STOP
+            deadline = loop.time() + settings.writer_flush_interval
+            while not finished and len(batch) < settings.writer_batch_size:
+                while not self.results.empty() and len(batch) < settings.writer_batch_size:
+                    item = self.results.get_nowait()
+                    batch.append(item)
+                    if item is _STOP:
+                        finished = True
+                        break
+                remaining = deadline - loop.time()
+                if finished or len(batch) >= settings.writer_batch_size or remaining <= 0:
+                    break
+                await asyncio.sleep(min(remaining, 0.05))
+            self.write_batch([item for item in batch if isinstance(item, _Result)])
+
+    def write_batch(self, batch: list[_Result]) -> None:
+        if not batch:
+            return
+        with self.db.atomic():
+            for result in batch:
+                self._write(result)
+            self._write_counts()
+
+    def _write(self, result: _Result) -> None:
+        url = result.entry.url
+        if result.discovered:
+            self.frontier.write_new(result.discovered, discovered_from=url)
+        if result.not_modified:
+            self.db.execute("UPDATE pages SET fetched_at = ?, run_id = ? WHERE url = ?",
+                            [utc_now(), self.run_id, url])
+            self.counts["unchanged"] += 1
+        elif result.fetch is not None:
+            outcome = record_fetched_page(
+                self.db, result.fetch, page=result.page, parse_error=result.parse_error,
+                parser_version=result.parser_version, run_id=self.run_id,
+            )
+            if outcome is not None:
+                self.counts[outcome] += 1
+        self.frontier.write_state(url, result.state, requests=result.requests,
+                                  status=result.status, error=result.error)
+
+    def _write_counts(self) -> None:
+        # Kept current in the run's row, so a killed run still shows what it did.
+        self.db.execute(
+            "UPDATE crawl_runs SET " + ", ".join(f"{name} = ?" for name in RUN_COUNTS)
+            + " WHERE id = ?", [*(self.counts[name] for name in RUN_COUNTS), self.run_id])
+
+    # --- progress ----------------------------------------------------------
+
+    def status(self) -> CrawlStatus:
+        return CrawlStatus(
+            elapsed=time.monotonic() - self.started, counts=dict(self.counts),
+            statuses=dict(self.statuses), queued=len(self.frontier), in_flight=self.in_flight,
+        )
+
+    async def show_progress(self) -> None:
+        if self.progress is None:
+            return
+        while True:
+            self.progress.update(self.status())
+            await asyncio.sleep(0.25)
+
+
+async def _seed_urls(
+    crawl_seeds: list[str], sitemaps: list[str], fetcher: Fetcher, notes: list[str]
+) -> tuple[list[str], int]:
+    """Seeds plus the pages the sitemaps list; a site root without --sitemap means its sitemaps."""
+    seeds: list[str] = []
+    sitemap_urls = list(sitemaps)
+    for seed in crawl_seeds:
+        if not sitemaps and is_site_root(seed):
+            robots = await fetcher.robots.rules_for(seed)
+            if robots.sitemaps:
+                sitemap_urls.extend(robots.sitemaps)
+                continue
+            notes.append(f"{seed}: robots.txt lists no sitemap; crawling from the page itself")
+        seeds.append(seed)
+    requests = 0
+    if sitemap_urls:
+        canonical = []
+        for url in sitemap_urls:
+            try:
+                canonical.append(canonicalize(url))
+            except BadURL:
+                notes.append(f"sitemap {url!r} is not a URL; ignored")
+        report = await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows)
+        requests = report.requests
+        seeds.extend(report.page_urls)
+        notes.extend(report.errors)
+        log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, len(report.page_urls))
+    return seeds, requests
+
+
+async def crawl(
+    db: sqlite_utils.Database,
+    *,
+    seeds: list[str],
+    settings: CrawlSettings,
+    progress: ProgressDisplay | None = None,
+    stop: asyncio.Event | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CrawlReport:
+    """Crawl from ``seeds`` (canonical URLs) and whatever the frontier holds from earlier runs.
+
+    Setting ``stop`` ends the crawl early: no new URL is taken, those in
+    flight are abandoned (still pending), everything already fetched is stored.
+    """
+    options = {**settings.to_options(), "seeds": seeds}
+    # A crawl still 'running' in this archive was killed: only one crawl
+    # writes to an archive at a time.
+    with db.atomic():
+        db.execute("UPDATE crawl_runs SET status = 'interrupted', finished_at = ? "
+                   "WHERE status = 'running' AND command = 'crawl'", [utc_now()])
+    run_id = start_run(db, command="crawl", options=options)
+    frontier = Frontier(db, run_id=run_id)
+    scope = Scope([*(host_of(url) for url in seeds), *settings.allow_hosts,
+                   *(host_of(canonicalize(url)) for url in settings.sitemaps)])
+    if not seeds and not settings.sitemaps:
+        for host in frontier.hosts():
+            scope.add(host)
+    notes: list[str] = []
+    started = time.monotonic()
+    stop = stop or asyncio.Event()
+    async with make_client(settings, transport=transport) as client:
+        fetcher = Fetcher(client, settings=settings, politeness=Politeness(settings), scope=scope)
+        engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
+                        frontier=frontier, progress=progress)
+        engine.started = started
+        seed_task = asyncio.ensure_future(_seed_urls(seeds, list(settings.sitemaps), fetcher,
+                                                     notes))
+        stop_task = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        if not seed_task.done():
+            seed_task.cancel()
+            seed_urls: list[str] = []
+            engine.stop("interrupted")
+        else:
+            seed_urls, sitemap_requests = seed_task.result()
+            engine.counts["requests"] += sitemap_requests
+        entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in seed_urls]
+        with db.atomic():
+            frontier.write_seeds(entries)
+        frontier.load()
+        writer = asyncio.ensure_future(engine.writer())
+        ticker = asyncio.ensure_future(engine.show_progress())
+        workers = [asyncio.ensure_future(engine.worker())
+                   for _ in range(settings.concurrency)]
+        loop = asyncio.get_running_loop()
+        timer = (loop.call_later(settings.max_duration, engine.stop, "max duration")
+                 if settings.max_duration is not None else None)
+        crashed: list[asyncio.Future[Any]] = []
+        try:
+            running: set[asyncio.Future[Any]] = set(workers)
+            while running:
+                done, _ = await asyncio.wait(running | {stop_task, writer},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                running -= done
+                crashed = [task for task in done if task is not stop_task
+                           and not task.cancelled() and task.exception() is not None]
+                if writer in done and not crashed:
+                    raise RuntimeError("the archive writer stopped unexpectedly")
+                if crashed or stop_task in done:
+                    engine.stop("interrupted" if not crashed else "error")
+                    # In-flight URLs are abandoned: nothing of theirs was queued
+                    # for the writer, so they are still pending in the archive.
+                    for task in running:
+                        task.cancel()
+                    await asyncio.gather(*running, return_exceptions=True)
+                    if crashed:
+                        raise crashed[0].exception()  # type: ignore[misc]
+                    break
+        finally:
+            if timer is not None:
+                timer.cancel()
+            stop_task.cancel()
+            ticker.cancel()
+            if not writer.done():
+                engine.results.put_nowait(_STOP)
+                await writer
+            await asyncio.gather(ticker, stop_task, return_exceptions=True)
+            if progress is not None:
+                progress.update(engine.status())
+                progress.close()
+            if crashed:
+                finish_run(db, run_id, status="failed", counts=engine.counts)
+    status = "interrupted" if engine.stop_reason == "interrupted" else "finished"
+    finish_run(db, run_id, status=status, counts=engine.counts)
+    for host, reason in sorted(engine.deferred_hosts.items()):
+        notes.append(f"{host} deferred to a later run: {reason}")
+    states = frontier.state_counts()
+    left = sum(states.get(state, 0) for state in RESUMABLE_STATES)
+    return CrawlReport(run_id=run_id, status=status, counts=engine.counts,
+                       statuses=engine.statuses, elapsed=time.monotonic() - started, left=left,
+                       stop_reason=engine.stop_reason, notes=notes)
+
+
+def run_crawl(
+    db: sqlite_utils.Database,
+    *,
+    seeds: list[str],
+    settings: CrawlSettings,
+    progress: ProgressDisplay | None = None,
+) -> CrawlReport:
+    """:func:`crawl` in a new event loop; SIGINT and SIGTERM stop it gracefully."""
+
+    async def main() -> CrawlReport:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, stop.set)
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or no signals on this platform
+        try:
+            return await crawl(db, seeds=seeds, settings=settings, progress=progress, stop=stop)
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    return asyncio.run(main())

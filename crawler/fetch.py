@@ -1,0 +1,388 @@
+"""Fetching one URL politely: robots.txt, pacing, retries, redirects, deadlines, size caps.
+
+Every HTTP request qarchive makes goes through :class:`Fetcher`. It never
+raises for what a site does (errors, resets, loops, bombs); it returns a
+:class:`FetchResult` whose ``outcome`` says what became of the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import urljoin
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from crawler.archive import FetchedPage, utc_now
+from crawler.politeness import Politeness
+from crawler.robots import RobotsCache, RobotsFile, robots_url
+from crawler.settings import CrawlSettings
+from crawler.urls import BadURL, Scope, canonicalize, host_of
+
+__all__ = [
+    "FetchOutcome",
+    "FetchResult",
+    "Fetcher",
+    "is_html",
+    "make_client",
+    "parse_retry_after",
+]
+
+FetchOutcome = Literal["response", "failed", "blocked", "deferred", "skipped"]
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Statuses whose Retry-After asks us to slow down (RFC 9110 §10.2.3, RFC 6585 §4).
+_THROTTLE_STATUSES = frozenset({429, 503})
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# RFC 9309 §2.5: crawlers must parse at least the first 500 KiB of robots.txt.
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header, or None when it is absent or unreadable.
+
+    RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def is_html(content_type: str | None) -> bool:
+    """HTML or a missing type (the parser then decides); anything else is not parsed."""
+    if not content_type:
+        return True
+    return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport | None = None
+                ) -> httpx.AsyncClient:
+    """The one HTTP/1.1 client a crawl shares; redirects are followed by :class:`Fetcher`."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout, read=settings.read_timeout,
+        write=settings.read_timeout, pool=settings.request_deadline,
+    )
+    connections = settings.concurrency + 2  # + robots.txt and sitemap requests
+    return httpx.AsyncClient(
+        http1=True, http2=False, follow_redirects=False, timeout=timeout, transport=transport,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        # gzip and deflate only: the body is decoded here, with a cap (see _read_body).
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                 "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        trust_env=False,
+    )
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What became of one URL: a response (any status), or why there is none."""
+
+    url: str
+    outcome: FetchOutcome
+    page: FetchedPage | None = None  # for "response"
+    reason: str | None = None  # for every other outcome
+    retries: int = 0
+    requests: int = 0
+    body_skipped: bool = False  # a non-HTML response whose body was not read
+    robots: RobotsFile | None = None
+
+
+@dataclass(slots=True)
+class _Response:
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes | None = None
+    too_large: bool = False
+    body_skipped: bool = False
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _RetryableStatus(_Retryable):
+    def __init__(self, response: _Response) -> None:
+        super().__init__(f"HTTP {response.status}")
+        self.response = response
+
+
+class _Failure(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Attempts:
+    retries: int = 0
+    requests: int = 0
+
+
+class Fetcher:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        settings: CrawlSettings,
+        politeness: Politeness,
+        scope: Scope,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.politeness = politeness
+        self.scope = scope
+        self.robots = RobotsCache(self._fetch_robots_txt, user_agent=settings.user_agent,
+                                  ttl=settings.robots_ttl)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        html_only: bool = False,
+        max_bytes: int | None = None,
+        truncate: bool = False,
+        check_robots: bool = True,
+    ) -> FetchResult:
+        """Fetch a canonical in-scope URL, following redirects within the scope.
+
+        ``html_only``: a non-HTML response is recorded without reading its
+        body. ``truncate``: keep the first ``max_bytes`` of a longer body
+        instead of skipping it.
+        """
+        result = FetchResult(url=url, outcome="failed")
+        chain: list[str] = []
+        current = url
+        while True:
+            if check_robots:
+                rules = await self.robots.rules_for(current)
+                self.politeness.set_crawl_delay(host_of(current), rules.crawl_delay)
+                if rules.unreachable:
+                    result.outcome, result.reason = "deferred", rules.reason
+                    return result
+                if not rules.allows(current):
+                    result.outcome = "blocked"
+                    result.reason = "disallowed by robots.txt" + (
+                        f" (after redirect to {current})" if chain else "")
+                    return result
+            attempts = _Attempts()
+            try:
+                response = await self._request(
+                    current, headers=headers or {}, html_only=html_only,
+                    max_bytes=max_bytes or self.settings.max_body_bytes, truncate=truncate,
+                    attempts=attempts,
+                )
+            except _Failure as failure:
+                result.reason = failure.reason
+                return result
+            finally:
+                result.retries += attempts.retries
+                result.requests += attempts.requests
+            location = response.headers.get("location")
+            if response.status in _REDIRECT_STATUSES and location:
+                chain.append(current)
+                try:
+                    target = canonicalize(urljoin(current, location))
+                except BadURL:
+                    result.reason = f"redirect to a bad URL {location!r}"
+                    return result
+                if target in chain:
+                    result.reason = "redirect loop: " + " -> ".join([*chain, target])
+                    return result
+                if len(chain) > self.settings.max_redirects:
+                    result.reason = f"more than {self.settings.max_redirects} redirects"
+                    return result
+                if not self.scope.allows(target):
+                    result.outcome = "skipped"
+                    result.reason = f"redirect to {target}, outside the crawl's hosts"
+                    return result
+                current = target
+                continue
+            if response.too_large:
+                result.outcome = "skipped"
+                limit = max_bytes or self.settings.max_body_bytes
+                result.reason = f"body larger than {limit} bytes"
+                return result
+            content_type = response.headers.get("content-type")
+            result.outcome = "response"
+            result.body_skipped = response.body_skipped
+            result.page = FetchedPage(
+                url=url,
+                status=response.status,
+                fetched_at=utc_now(),
+                final_url=current,
+                redirect_chain=chain,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                content_type=content_type,
+                charset=_charset(content_type),
+                body=response.body,
+            )
+            return result
+
+    async def _request(
+        self, url: str, *, headers: dict[str, str], html_only: bool, max_bytes: int,
+        truncate: bool, attempts: _Attempts,
+    ) -> _Response:
+        """One request with retries (fresh tenacity state per call); _Failure when out of tries."""
+        settings = self.settings
+
+        def count_retry(state: RetryCallState) -> None:
+            attempts.retries += 1
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.max_attempts),
+            # Exponential backoff plus up to one backoff unit of jitter, so
+            # workers retrying the same host do not come back in lockstep.
+            wait=wait_exponential(multiplier=settings.retry_backoff,
+                                  max=settings.retry_backoff_max)
+            + wait_random(0, settings.retry_backoff),
+            retry=retry_if_exception_type(_Retryable),
+            before_sleep=count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts.requests += 1
+                    response = await self._attempt(url, headers=headers, html_only=html_only,
+                                                   max_bytes=max_bytes, truncate=truncate)
+                    if response.status in settings.retry_statuses:
+                        raise _RetryableStatus(response)
+                    return response
+        except _Retryable as error:
+            tries = f"{attempts.requests} attempt" + ("s" if attempts.requests != 1 else "")
+            raise _Failure(f"{error.reason} after {tries}") from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _attempt(
+        self, url: str, *, headers: dict[str, str], html_only: bool, max_bytes: int,
+        truncate: bool,
+    ) -> _Response:
+        host = host_of(url)
+        async with self.politeness.request_slot(host):
+            try:
+                # The deadline covers the whole exchange, body included: a
+                # server sending a byte per read timeout cannot hold a worker.
+                async with asyncio.timeout(self.settings.request_deadline), \
+                        self.client.stream("GET", url, headers=headers) as stream:
+                    response = _Response(url=url, status=stream.status_code,
+                                         headers=stream.headers)
+                    self.politeness.answered(host)
+                    if response.status in _THROTTLE_STATUSES:
+                        retry_after = parse_retry_after(stream.headers.get("retry-after"))
+                        self.politeness.throttled(host, retry_after)
+                    elif response.status < 500:
+                        self.politeness.succeeded(host)
+                    if (response.status in self.settings.retry_statuses
+                            or response.status in _REDIRECT_STATUSES
+                            or response.status == 304):
+                        return response
+                    if html_only and not is_html(stream.headers.get("content-type")):
+                        response.body_skipped = True
+                        return response
+                    await _read_body(stream, response, max_bytes=max_bytes, truncate=truncate)
+                    return response
+            except TimeoutError:
+                raise _Retryable(
+                    f"no complete response within {self.settings.request_deadline:g} s"
+                ) from None
+            except httpx.TransportError as error:
+                # Connection refused or reset, read timeout, truncated body, ...
+                raise _Retryable(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+            except httpx.HTTPError as error:
+                raise _Failure(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+
+    async def _fetch_robots_txt(self, host_url: str) -> FetchResult:
+        return await self.fetch(robots_url(host_url), max_bytes=ROBOTS_MAX_BYTES, truncate=True,
+                                check_robots=False)
+
+
+def _decompressor(encoding: str) -> zlib._Decompress | None:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # zlib-wrapped (auto-detected)
+    raise _Failure(f"unsupported Content-Encoding {encoding!r}")
+
+
+async def _one_chunk(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+async def _read_body(
+    stream: httpx.Response, response: _Response, *, max_bytes: int, truncate: bool
+) -> None:
+    """Read and decode the body, stopping at ``max_bytes`` decoded bytes.
+
+    Decoded here, not by httpx, so decompression itself is capped: a 1 MB
+    gzip bomb never inflates past the cap, even within one network chunk.
+    """
+    declared = stream.headers.get("content-length", "")
+    encoding = stream.headers.get("content-encoding", "")
+    if not truncate and not encoding and declared.isdigit() and int(declared) > max_bytes:
+        response.too_large = True
+        return
+    decompressor = _decompressor(encoding)
+    body = bytearray()
+    # A response built in memory (httpx.MockTransport) has no stream left to read.
+    chunks = _one_chunk(stream.content) if stream.is_stream_consumed else stream.aiter_raw()
+    try:
+        async for raw in chunks:
+            if decompressor is None:
+                body += raw
+            else:
+                body += decompressor.decompress(raw, max_bytes - len(body) + 1)
+                while decompressor.unconsumed_tail and len(body) <= max_bytes:
+                    body += decompressor.decompress(decompressor.unconsumed_tail,
+                                                    max_bytes - len(body) + 1)
+            if len(body) > max_bytes:
+                break
+        if decompressor is not None and len(body) <= max_bytes:
+            body += decompressor.flush(max_bytes - len(body) + 1)
+    except zlib.error as error:
+        raise _Failure(f"cannot decode the {encoding} body: {error}") from None
+    if len(body) > max_bytes:
+        if not truncate:
+            response.too_large = True
+            return
+        del body[max_bytes:]
+    response.body = bytes(body)

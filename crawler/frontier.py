@@ -1,0 +1,118 @@
+"""The crawl frontier: URLs to fetch, in memory for speed, in the ``frontier`` table for resuming.
+
+The in-memory side (a FIFO queue, so the crawl is breadth-first, and the set of
+every URL ever seen, for de-duplication) is used by the fetch workers; the
+``write_*`` methods are called only by the engine's writer, inside its
+transaction, so a page and its URL's state change commit together.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from crawler.archive import utc_now
+
+__all__ = ["RESUMABLE_STATES", "STATES", "Frontier", "FrontierURL"]
+
+STATES = ("pending", "done", "failed", "blocked", "deferred", "skipped")
+# Taken up again by the next run: not fetched yet, or worth another try (a
+# server error passes, an unreachable robots.txt comes back). Blocked URLs
+# stay blocked: re-asking robots.txt about them each run would make a
+# finished crawl look like one that failed.
+RESUMABLE_STATES = ("pending", "failed", "deferred")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierURL:
+    url: str
+    host: str
+    depth: int
+    kind: str = "page"  # "page" or "resource"
+
+
+class Frontier:
+    def __init__(self, db: sqlite_utils.Database, *, run_id: int | None) -> None:
+        self.db = db
+        self.run_id = run_id
+        self._queue: deque[FrontierURL] = deque()
+        self._known: set[str] = set()
+
+    # --- in memory: the workers' side ---------------------------------------
+
+    def load(self) -> int:
+        """Read every known URL, queue the resumable ones (shallowest first); returns how many."""
+        self._known.update(row[0] for row in self.db.execute("SELECT url FROM frontier"))
+        placeholders = ", ".join("?" for _ in RESUMABLE_STATES)
+        rows = self.db.execute(
+            f"SELECT url, host, depth, kind FROM frontier WHERE state IN ({placeholders}) "
+            "ORDER BY depth, rowid", list(RESUMABLE_STATES),
+        ).fetchall()
+        self._queue.extend(FrontierURL(url, host, depth, kind) for url, host, depth, kind in rows)
+        return len(rows)
+
+    def is_known(self, url: str) -> bool:
+        return url in self._known
+
+    def discover(self, entry: FrontierURL) -> bool:
+        """Queue a URL not seen before; False when it is already known."""
+        if entry.url in self._known:
+            return False
+        self._known.add(entry.url)
+        self._queue.append(entry)
+        return True
+
+    def pop(self) -> FrontierURL | None:
+        return self._queue.popleft() if self._queue else None
+
+    def push_back(self, entry: FrontierURL) -> None:
+        """Return an entry that was taken but not processed to the head of the queue."""
+        self._queue.appendleft(entry)
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    # --- in the database: the writer's side ---------------------------------
+
+    def write_new(self, entries: Iterable[FrontierURL], *, discovered_from: str | None) -> None:
+        """Insert URLs first seen now (a URL already in the table is left as it is)."""
+        now = utc_now()
+        self.db.conn.executemany(
+            "INSERT INTO frontier (url, host, kind, depth, state, discovered_from, "
+            "first_seen_run, last_run, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) "
+            "ON CONFLICT (url) DO NOTHING",
+            [(entry.url, entry.host, entry.kind, entry.depth, discovered_from, self.run_id,
+              self.run_id, now) for entry in entries],
+        )
+
+    def write_seeds(self, entries: Iterable[FrontierURL]) -> None:
+        """Insert seeds; a seed already known becomes depth 0 but keeps its state."""
+        now = utc_now()
+        self.db.conn.executemany(
+            "INSERT INTO frontier (url, host, kind, depth, state, first_seen_run, last_run, "
+            "updated_at) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET depth = 0 WHERE frontier.depth > 0",
+            [(entry.url, entry.host, entry.kind, self.run_id, self.run_id, now)
+             for entry in entries],
+        )
+
+    def write_state(
+        self, url: str, state: str, *, requests: int = 0, status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.db.execute(
+            "UPDATE frontier SET state = ?, attempts = attempts + ?, "
+            "last_status = COALESCE(?, last_status), last_error = ?, last_run = ?, "
+            "updated_at = ? WHERE url = ?",
+            [state, requests, status, error, self.run_id, utc_now(), url],
+        )
+
+    def state_counts(self) -> dict[str, int]:
+        return {state: count for state, count in self.db.execute(
+            "SELECT state, count(*) FROM frontier GROUP BY state")}
+
+    def hosts(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT host FROM frontier")]

@@ -1,0 +1,118 @@
+"""robots.txt per host, read once per TTL, with Google's semantics (via protego).
+
+What a robots.txt answer means (RFC 9309 §2.3.1):
+
+* 2xx: its rules apply (longest match wins, ``*`` and ``$`` wildcards).
+* 4xx: "unavailable": there are no rules, everything may be crawled.
+* 5xx, 429, a network failure, or a redirect we may not follow:
+  "unreachable": the host is not crawled now; its URLs are deferred to a
+  later run rather than guessed at (Google treats 429 like 5xx, too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+if TYPE_CHECKING:
+    from crawler.fetch import FetchResult
+
+__all__ = ["RobotsCache", "RobotsFile", "robots_url"]
+
+
+def robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+@dataclass(slots=True)
+class RobotsFile:
+    """One host's robots.txt as read at ``fetched_at`` (monotonic seconds)."""
+
+    host_url: str
+    user_agent: str
+    fetched_at: float
+    rules: Protego | None = None  # None: no rules (allow all) or unreachable
+    unreachable: bool = False
+    reason: str | None = None  # why unreachable, or how it was read
+    sitemaps: list[str] = field(default_factory=list)
+
+    def allows(self, url: str) -> bool:
+        if self.unreachable:
+            return False
+        if self.rules is None:
+            return True
+        return bool(self.rules.can_fetch(url, self.user_agent))
+
+    @property
+    def crawl_delay(self) -> float | None:
+        if self.rules is None:
+            return None
+        delay = self.rules.crawl_delay(self.user_agent)
+        return float(delay) if delay is not None else None
+
+
+class RobotsCache:
+    """Reads each host's robots.txt once per ``ttl`` seconds, one fetch at a time per host."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Awaitable[FetchResult]],
+        *,
+        user_agent: str,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._user_agent = user_agent
+        self._ttl = ttl
+        self._clock = clock
+        self._files: dict[str, RobotsFile] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.requests = 0
+
+    def cached(self, url: str) -> RobotsFile | None:
+        return self._files.get(robots_url(url))
+
+    async def rules_for(self, url: str) -> RobotsFile:
+        key = robots_url(url)
+        robots = self._files.get(key)
+        if robots is not None and self._clock() - robots.fetched_at < self._ttl:
+            return robots
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            robots = self._files.get(key)
+            if robots is not None and self._clock() - robots.fetched_at < self._ttl:
+                return robots
+            robots = await self._read(key)
+            self._files[key] = robots
+            return robots
+
+    async def _read(self, key: str) -> RobotsFile:
+        result = await self._fetch(key)
+        self.requests += result.requests
+        robots = RobotsFile(host_url=key, user_agent=self._user_agent, fetched_at=self._clock())
+        page = result.page
+        if result.outcome != "response" or page is None or page.status is None:
+            robots.unreachable = True
+            robots.reason = f"robots.txt unreachable: {result.reason}"
+        elif page.status == 429 or page.status >= 500:
+            robots.unreachable = True
+            robots.reason = f"robots.txt answered HTTP {page.status}"
+        elif 400 <= page.status < 500:
+            robots.reason = f"robots.txt answered HTTP {page.status}: no rules"
+        elif 200 <= page.status < 300:
+            text = (page.body or b"").decode("utf-8", errors="replace")
+            robots.rules = Protego.parse(text)
+            robots.sitemaps = list(robots.rules.sitemaps)
+            robots.reason = "robots.txt read"
+        else:
+            robots.unreachable = True
+            robots.reason = f"robots.txt answered HTTP {page.status}"
+        return robots

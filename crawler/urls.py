@@ -1,0 +1,105 @@
+"""URL canonicalisation and crawl scope: one spelling per page, and which hosts we visit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+__all__ = ["BadURL", "Scope", "canonicalize", "host_of", "is_site_root"]
+
+# Query parameters that say how a visitor arrived, not which page it is:
+# keeping them would store one page under many URLs. utm_* are Google
+# Analytics'; spm, ops_request_misc, request_id, biz_id and dist_request_id are
+# what CSDN appends to every in-site link.
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_PARAMS = frozenset({
+    "spm", "fbclid", "gclid", "dclid", "msclkid", "yclid", "_ga", "mc_cid", "mc_eid",
+    "ops_request_misc", "request_id", "biz_id", "dist_request_id", "share_token",
+    "depth_1-utm_source", "depth_1-utm_medium", "from_wecom",
+})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """Not an absolute http(s) URL; the message says what is wrong."""
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonicalize(url: str) -> str:
+    """The one spelling of ``url`` the frontier and the pages table use.
+
+    w3lib's ``canonicalize_url`` (Scrapy's) sorts the query, normalises
+    percent-encoding and drops the fragment; on top of it: lower-case scheme
+    and host, no default port, no tracking parameters, and ``/`` for an empty
+    path.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise BadURL(f"malformed URL {url!r}: {error}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise BadURL(f"not an http(s) URL: {url!r}")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or " " in host:
+        raise BadURL(f"URL has no host: {url!r}")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(name, value) for name, value in pairs if not _is_tracking(name)]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return canonicalize_url(rebuilt)
+
+
+def host_of(url: str) -> str:
+    """``host`` or ``host:port`` of a canonical URL: the unit politeness is counted in."""
+    return urlsplit(url).netloc
+
+
+def is_site_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+class Scope:
+    """The hosts a crawl may request: the seeds' hosts plus those allowed explicitly."""
+
+    def __init__(self, hosts: Iterable[str] = ()) -> None:
+        self._hosts: set[str] = set()
+        for host in hosts:
+            self.add(host)
+
+    def add(self, host: str) -> None:
+        """Add ``host``, ``host:port`` or a URL's host."""
+        host = host.strip().lower()
+        if "://" in host:
+            host = host_of(canonicalize(host))
+        self._hosts.add(host.rstrip("."))
+
+    def allows(self, url: str) -> bool:
+        """True for a canonical URL on an allowed host (a bare host allows every port)."""
+        netloc = host_of(url)
+        if netloc in self._hosts:
+            return True
+        hostname = urlsplit(url).hostname or ""
+        return hostname in self._hosts
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted(self._hosts)
+
+    def __bool__(self) -> bool:
+        return bool(self._hosts)

@@ -1,0 +1,81 @@
+"""Helpers for the crawler tests: quick settings, running a crawl, reading the request log."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from crawler.archive import open_archive
+from crawler.engine import CrawlReport, crawl
+from crawler.settings import CrawlSettings
+from crawler.urls import canonicalize
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Everything small and quick: tests must never wait on production-sized patience.
+FAST = {
+    "delay": 0.0,
+    "concurrency": 8,
+    "per_host": 8,
+    "retry_backoff": 0.01,
+    "retry_backoff_max": 0.05,
+    "request_deadline": 1.5,
+    "connect_timeout": 2.0,
+    "read_timeout": 1.5,
+    "retry_after_max": 3.0,
+    "throttle_max_delay": 0.2,
+    "max_body_bytes": 2 * 1024 * 1024,
+    "writer_flush_interval": 0.05,
+}
+
+
+def fast_settings(**changes: Any) -> CrawlSettings:
+    return CrawlSettings(**{**FAST, **changes})
+
+
+def run(db: sqlite_utils.Database, seeds: list[str], **changes: Any) -> CrawlReport:
+    settings = fast_settings(**changes)
+    return asyncio.run(crawl(db, seeds=[canonicalize(url) for url in seeds], settings=settings))
+
+
+def fresh_archive(path: Path) -> sqlite_utils.Database:
+    return open_archive(path)
+
+
+def fetched_urls(db: sqlite_utils.Database) -> set[str]:
+    return {row[0] for row in db.execute("SELECT url FROM questions WHERE is_fetched = 1")}
+
+
+def crawl_cli_process(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``qarchive crawl ARGS`` in a child process (for kill -9 and signal tests)."""
+    code = ("import sys; from crawler.cli_crawl import crawl_command; "
+            "crawl_command(sys.argv[1:], prog_name='qarchive crawl')")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def run_in_child(db_path: Path, seeds: list[str], **changes: Any) -> int:
+    """The crawl in a child process, for timing checks from the server's request log.
+
+    An in-process crawl shares the GIL with the in-process sample site, so the
+    server's arrival timestamps wobble by tens of milliseconds; a child
+    process leaves the server's thread alone.
+    """
+    config = db_path.with_suffix(".toml")
+    config.write_text("".join(f"{key} = {value!r}\n" for key, value in
+                              {**FAST, **changes}.items()), encoding="utf-8")
+    child = crawl_cli_process([*seeds, "--db", str(db_path), "--config", str(config)])
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr.decode()
+    return child.returncode
+
+
+def paths_between(entries: list[dict[str, Any]], start: float, end: float) -> list[str]:
+    return [entry["path"] for entry in entries if start <= entry["time"] <= end]

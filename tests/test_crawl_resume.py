@@ -1,0 +1,93 @@
+"""Durability: kill -9 at random moments or SIGTERM, then resume: as if never interrupted."""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawl_helpers import crawl_cli_process, fresh_archive, paths_between, run
+from tests_support import snapshot
+
+from crawler.archive import open_archive
+from crawler.sample_site.testing import running_sample_site
+
+PAGES = 300
+FAST_ARGS = ["--delay", "0", "--concurrency", "4", "--per-host", "4"]
+# Paced so that 300 pages take ~6 s: each random kill then lands mid-crawl
+# (at full speed the sample site is crawled before the first kill).
+KILLED_ARGS = ["--delay", "0.02", "--concurrency", "4", "--per-host", "1"]
+
+
+def _stored_paths(db_path: Path) -> set[str]:
+    with sqlite3.connect(db_path) as conn:
+        return {urlsplit(row[0]).path for row in conn.execute("SELECT url FROM pages")}
+
+
+def test_kill_9_at_random_moments_then_resume(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    with running_sample_site(pages=PAGES, request_log=tmp_path / "requests.jsonl") as site:
+        reference = fresh_archive(tmp_path / "reference.db")
+        run(reference, [site.root_url])
+        db_path = tmp_path / "killed.db"
+        args = [site.root_url, "--db", str(db_path), *KILLED_ARGS]
+        kills = 0
+        for _ in range(3):
+            stored_before = _stored_paths(db_path) if db_path.exists() else set()
+            started = time.time()
+            process = crawl_cli_process(args)
+            time.sleep(rng.uniform(0.6, 1.6))
+            if process.poll() is None:
+                process.kill()  # SIGKILL: no cleanup at all
+                kills += 1
+            process.communicate(timeout=30)
+            requested = paths_between(site.request_log_entries(), started, time.time())
+            # No page stored by an earlier run was fetched again.
+            assert not stored_before & set(requested)
+        stored_before = _stored_paths(db_path)
+        assert kills == 3 and 0 < len(stored_before) < PAGES, (kills, len(stored_before))
+        started = time.time()
+        final = crawl_cli_process(args)
+        _, stderr = final.communicate(timeout=60)
+        assert final.returncode == 0, stderr.decode()
+        requested = paths_between(site.request_log_entries(), started, time.time())
+        assert not stored_before & set(requested)
+        resumed = open_archive(db_path)
+        assert resumed.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert snapshot(resumed) == snapshot(reference)
+        assert resumed.execute(
+            "SELECT count(*) FROM frontier WHERE state = 'pending'").fetchone()[0] == 0
+        statuses = [row[0] for row in resumed.execute(
+            "SELECT status FROM crawl_runs ORDER BY id")]
+        assert statuses[-1] == "finished"
+        # Runs killed earlier are marked interrupted when the next one starts.
+        assert "running" not in statuses
+
+
+def test_sigterm_stops_gracefully_then_resumes(tmp_path: Path) -> None:
+    with running_sample_site(pages=200) as site:
+        db_path = tmp_path / "archive.db"
+        # A small delay so the crawl is still running when the signal comes.
+        args = [site.root_url, "--db", str(db_path), "--delay", "0.02"]
+        process = crawl_cli_process(args)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 130, stderr.decode()
+        assert "interrupted" in stderr.decode()
+        db = open_archive(db_path)
+        status, fetched = db.execute(
+            "SELECT status, fetched FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        assert status == "interrupted" and 0 < fetched < 200
+        pending = db.execute("SELECT count(*) FROM frontier WHERE state = 'pending'").fetchone()
+        assert pending[0] > 0
+        db.close()
+        resumed = crawl_cli_process(["--db", str(db_path), "--delay", "0", "--per-host", "4"])
+        _, stderr = resumed.communicate(timeout=60)
+        assert resumed.returncode == 0, stderr.decode()
+        db = open_archive(db_path)
+        fetched_ids = {row[0] for row in db.execute("SELECT url FROM questions WHERE is_fetched")}
+        assert fetched_ids == set(site.answer_urls())

@@ -1,0 +1,195 @@
+"""Crawling the bundled sample site over real HTTP: completeness, politeness, every fault."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from crawl_helpers import fetched_urls, fresh_archive, run, run_in_child
+
+from crawler.sample_site.faults import FAULTS
+from crawler.sample_site.testing import RunningSampleSite, running_sample_site
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _assert_polite(site: RunningSampleSite) -> None:
+    entries = site.request_log_entries()
+    assert entries, "the site saw no requests"
+    assert entries[0]["path"] == "/robots.txt", "robots.txt must be the first request"
+    assert sum(entry["path"] == "/robots.txt" for entry in entries) == 1
+    for entry in entries:
+        assert not entry["path"].startswith("/private/"), entry
+        assert not entry["path"].endswith("?print=1"), entry
+        assert entry["user_agent"].startswith("qarchive/")
+
+
+def test_crawl_of_the_default_site_finds_every_page(tmp_path: Path) -> None:
+    with running_sample_site(request_log=tmp_path / "requests.jsonl") as site:
+        db = fresh_archive(tmp_path / "archive.db")
+        report = run(db, [site.root_url])
+        assert report.status == "finished" and report.did_work
+        assert fetched_urls(db) == set(site.answer_urls())
+        assert report.counts["fetched"] == len(site.answer_urls()) == site.pages
+        assert report.counts["blocked"] > 0  # /private/ and ?print=1 links were seen
+        assert report.counts["failed"] == 0
+        _assert_polite(site)
+        # Every stored page was requested once.
+        answers = [entry["path"] for entry in site.request_log_entries()
+                   if entry["path"].startswith("/answer/")]
+        assert len(answers) == len(set(answers))
+        blocked = db.execute(
+            "SELECT count(*) FROM frontier WHERE state = 'blocked'").fetchone()[0]
+        assert blocked == report.counts["blocked"]
+        run_row = db.execute("SELECT status, command, fetched, new, blocked, options "
+                             "FROM crawl_runs WHERE id = ?", [report.run_id]).fetchone()
+        assert run_row[:5] == ("finished", "crawl", site.pages, site.pages, blocked)
+        assert json.loads(run_row[5])["delay"] == 0.0
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # The same command again has nothing left to do and asks for nothing.
+        before = len(site.request_log_entries())
+        again = run(db, [site.root_url])
+        assert again.counts["fetched"] == 0 and again.did_work
+        assert site.request_log_entries()[before:] == []
+
+
+def test_site_root_seed_reads_the_sitemaps(tmp_path: Path) -> None:
+    with running_sample_site(pages=120, request_log=tmp_path / "requests.jsonl") as site:
+        db = fresh_archive(tmp_path / "archive.db")
+        report = run(db, [site.url("/")], max_depth=0)
+        # Depth 0: only the sitemap's URLs, which are every page.
+        assert fetched_urls(db) == set(site.answer_urls())
+        paths = [e["path"] for e in site.request_log_entries()]
+        assert "/sitemap.xml" in paths and any(p.endswith(".xml.gz") for p in paths)
+        assert "/" not in paths
+        assert report.counts["fetched"] == 120
+
+
+def test_delay_spaces_request_starts(tmp_path: Path) -> None:
+    with running_sample_site(pages=30, request_log=tmp_path / "requests.jsonl") as site:
+        run_in_child(tmp_path / "archive.db", [site.root_url], delay=0.15, per_host=2,
+                     max_pages=6)
+        times = [entry["time"] for entry in site.request_log_entries()]
+        assert len(times) == 7  # robots.txt + 6 pages
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        # 10 ms of slack: our clock starts the request, the server's logs its arrival.
+        assert min(gaps) >= 0.14, gaps
+
+
+def test_crawl_delay_from_robots_txt_is_honoured(tmp_path: Path) -> None:
+    with running_sample_site(pages=30, crawl_delay=0.3,
+                             request_log=tmp_path / "requests.jsonl") as site:
+        run_in_child(tmp_path / "archive.db", [site.root_url], delay=0.0, per_host=4,
+                     max_pages=4)
+        times = [entry["time"] for entry in site.request_log_entries()]
+        gaps = [b - a for a, b in itertools.pairwise(times[1:])]  # after robots.txt
+        assert len(gaps) == 3 and min(gaps) >= 0.29, gaps
+
+
+@pytest.fixture(scope="module")
+def faulty_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """One crawl of a site with every fault switched on; tests check each fault's outcome."""
+    tmp = tmp_path_factory.mktemp("faults")
+    with running_sample_site(pages=300, faults=FAULTS, request_log=tmp / "requests.jsonl") as site:
+        # In a child process: Retry-After waits are checked on the server's clock.
+        run_in_child(tmp / "archive.db", [site.root_url], max_attempts=3)
+        db = fresh_archive(tmp / "archive.db")
+        run_row = next(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
+        yield site, db, run_row
+        db.close()
+
+
+def _frontier(db, url: str) -> tuple:  # type: ignore[no-untyped-def]
+    return db.execute("SELECT state, last_error, attempts FROM frontier WHERE url = ?",
+                      [url]).fetchone()
+
+
+def _page(db, url: str) -> tuple:  # type: ignore[no-untyped-def]
+    return db.execute("SELECT status, content_type, parse_error, redirect_chain, body IS NULL "
+                      "FROM pages WHERE url = ?", [url]).fetchone()
+
+
+def test_faulty_site_crawl_ends_and_is_polite(faulty_crawl: tuple) -> None:
+    site, db, run_row = faulty_crawl
+    assert run_row["status"] == "finished"
+    _assert_polite(site)
+    assert run_row["retried"] > 0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("fault", ["429", "429-date", "slow", "gbk", "wrong-charset", "redirect"])
+def test_fault_ends_with_the_page_stored(faulty_crawl: tuple, fault: str) -> None:
+    site, db, _ = faulty_crawl
+    urls = site.affected_urls(fault)
+    assert urls
+    for url in urls:
+        state, error, _ = _frontier(db, url)
+        assert state == "done", (url, error)
+        expected = site.expected_record(url)
+        title = db.execute("SELECT title FROM questions WHERE id = ?", [expected["id"]]).fetchone()
+        assert title == (expected["title"],)
+        if fault == "redirect":
+            chain = json.loads(_page(db, url)[3])
+            assert chain[0] == url and len(chain) == 3
+
+
+@pytest.mark.parametrize("fault", ["429", "429-date"])
+def test_retry_after_is_waited(faulty_crawl: tuple, fault: str) -> None:
+    site, _, _ = faulty_crawl
+    paths = {_path(url) for url in site.affected_urls(fault)}
+    for path in paths:
+        times = [e["time"] for e in site.request_log_entries() if e["path"] == path]
+        assert len(times) == 3  # 429, 429, 200
+        # Retry-After: 1 s, or an HTTP-date 2 s ahead (1 s resolution): wait ≥ ~1 s.
+        assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95, times
+
+
+@pytest.mark.parametrize(("fault", "state", "reason"), [
+    ("503", "failed", "HTTP 503 after 3 attempts"),
+    ("trickle", "failed", "no complete response within 1.5 s"),
+    ("reset", "failed", "after 3 attempts"),
+    ("truncated", "failed", "RemoteProtocolError"),
+    ("redirect-loop", "failed", "redirect loop"),
+    ("oversized", "skipped", "body larger than"),
+    ("gzip-bomb", "skipped", "body larger than"),
+    ("non-html", "skipped", "not HTML"),
+])
+def test_fault_ends_recorded_as(faulty_crawl: tuple, fault: str, state: str, reason: str) -> None:
+    site, db, _ = faulty_crawl
+    for url in site.affected_urls(fault):
+        got_state, error, attempts = _frontier(db, url)
+        assert got_state == state and reason in error, (url, got_state, error)
+        if state == "failed" and fault != "redirect-loop":
+            assert attempts == 3
+    if fault == "non-html":
+        for url in site.affected_urls(fault):
+            status, content_type, _, _, no_body = _page(db, url)
+            assert status == 200 and not content_type.startswith("text/html") and no_body
+
+
+@pytest.mark.parametrize("fault", ["truncated-html", "soft-404"])
+def test_fault_ends_as_a_parse_failure(faulty_crawl: tuple, fault: str) -> None:
+    site, db, _ = faulty_crawl
+    for url in site.affected_urls(fault):
+        assert _frontier(db, url)[0] == "done"
+        reason = db.execute("SELECT parse_error FROM parse_failures WHERE url = ?",
+                            [url]).fetchone()
+        assert reason is not None and reason[0].startswith("not an answer page")
+
+
+def test_failed_urls_are_retried_by_the_next_run(faulty_crawl: tuple) -> None:
+    site, db, _ = faulty_crawl
+    failed_503 = site.affected_urls("503")
+    report = run(db, [], max_attempts=3)
+    # The 503 pages answer after three 503s: the next run gets them.
+    for url in failed_503:
+        assert _frontier(db, url)[0] == "done"
+    assert report.counts["fetched"] >= len(failed_503)
+    assert "redirect loop" in _frontier(db, site.affected_urls("redirect-loop")[0])[1]

@@ -1,0 +1,157 @@
+"""Crawler building blocks: URLs, settings, Retry-After, pacing, sitemaps, one retry rule."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crawler.fetch import Fetcher, make_client, parse_retry_after
+from crawler.politeness import Politeness
+from crawler.settings import CrawlSettings, SettingsError, load_settings, parse_duration
+from crawler.sitemaps import parse_sitemap
+from crawler.urls import BadURL, Scope, canonicalize
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("HTTP://Wenku.CSDN.net:443/answer/abc#top", "http://wenku.csdn.net:443/answer/abc"),
+    ("https://wenku.csdn.net:443/answer/abc", "https://wenku.csdn.net/answer/abc"),
+    ("http://example.com", "http://example.com/"),
+    ("https://x.org/a?utm_source=z&b=2&spm=1001.2101&a=1&utm_medium=m",
+     "https://x.org/a?a=1&b=2"),
+    ("https://x.org/a?ops_request_misc=%7B%7D&request_id=9&biz_id=0", "https://x.org/a"),
+    ("https://x.org/a%7e?q=%e4%b8%ad", "https://x.org/a~?q=%E4%B8%AD"),
+])
+def test_canonicalize(url: str, expected: str) -> None:
+    assert canonicalize(url) == expected
+
+
+@pytest.mark.parametrize("url", ["ftp://x.org/a", "not a url", "http://", "http://x.org:99999/"])
+def test_canonicalize_rejects_bad_urls(url: str) -> None:
+    with pytest.raises(BadURL):
+        canonicalize(url)
+
+
+def test_scope_allows_only_its_hosts() -> None:
+    scope = Scope(["127.0.0.1:8000", "wenku.csdn.net"])
+    assert scope.allows("http://127.0.0.1:8000/answer/a")
+    assert not scope.allows("http://127.0.0.1:9000/answer/a")
+    assert scope.allows("https://wenku.csdn.net/answer/a")
+    assert not scope.allows("https://download.csdn.net/x")
+
+
+def test_parse_duration() -> None:
+    assert parse_duration("30m") == 1800
+    assert parse_duration("90") == 90
+    assert parse_duration("1.5h") == 5400
+    with pytest.raises(SettingsError, match="bad duration '30x'"):
+        parse_duration("30x")
+
+
+def test_settings_file_then_command_line(tmp_path: Path) -> None:
+    config = tmp_path / "qarchive.toml"
+    config.write_text('[crawl]\ndelay = 2.5\nper-host = 2\nmax_duration = "10m"\n'
+                      'allow_hosts = ["a.org"]\n', encoding="utf-8")
+    settings = load_settings(config, overrides={"delay": 0.5, "concurrency": None})
+    assert settings.delay == 0.5  # the command line wins
+    assert settings.per_host == 2
+    assert settings.max_duration == 600
+    assert settings.allow_hosts == ("a.org",)
+    assert settings.concurrency == CrawlSettings().concurrency
+
+
+def test_settings_file_unknown_key_is_one_line_error(tmp_path: Path) -> None:
+    config = tmp_path / "qarchive.toml"
+    config.write_text("delay = 1\ndelya = 2\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"unknown setting 'delya' \(known: .*delay"):
+        load_settings(config)
+    config.write_text("delay = -1\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="delay must be a number"):
+        load_settings(config)
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    # RFC 9110 §10.2.3: delay-seconds or HTTP-date.
+    assert parse_retry_after("3") == 3.0
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=5), usegmt=True)
+    assert parse_retry_after(later, now=now) == 5.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+async def test_request_starts_to_one_host_are_spaced() -> None:
+    politeness = Politeness(CrawlSettings(delay=0.1, per_host=2))
+    starts: list[float] = []
+
+    async def request() -> None:
+        async with politeness.request_slot("h"):
+            starts.append(time.monotonic())
+
+    await asyncio.gather(*(request() for _ in range(4)))
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap >= 0.099 for gap in gaps), gaps
+
+
+async def test_throttling_grows_the_delay_and_recovers() -> None:
+    settings = CrawlSettings(delay=0.5, throttle_max_delay=4, retry_after_max=10, retry_backoff=0.1)
+    politeness = Politeness(settings)
+    politeness.throttled("h", retry_after=None)
+    politeness.throttled("h", retry_after=None)
+    assert politeness.pace("h").current_delay == 2.0
+    politeness.throttled("h", retry_after=None)
+    politeness.throttled("h", retry_after=60)
+    assert politeness.pace("h").current_delay == 4.0  # capped
+    assert politeness.pace("h").not_before <= time.monotonic() + 10  # Retry-After capped
+    for _ in range(30):
+        politeness.succeeded("h")
+    assert politeness.pace("h").current_delay == 0.5
+    politeness.set_crawl_delay("h", 3)
+    assert politeness.pace("h").current_delay == 3
+
+
+async def test_retries_transient_statuses_but_not_404() -> None:
+    # The one retry rule tested without a server: 503, 503, then 200; a 404 once.
+    calls: dict[str, int] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        calls[path] = calls.get(path, 0) + 1
+        if path == "/robots.txt":
+            return httpx.Response(404)
+        if path == "/flaky" and calls[path] < 3:
+            return httpx.Response(503)
+        if path == "/missing":
+            return httpx.Response(404, text="gone")
+        return httpx.Response(200, html="<html></html>")
+
+    settings = CrawlSettings(delay=0, retry_backoff=0.001, retry_backoff_max=0.01)
+    async with make_client(settings, transport=httpx.MockTransport(handler)) as client:
+        fetcher = Fetcher(client, settings=settings, politeness=Politeness(settings),
+                          scope=Scope(["t.test"]))
+        flaky = await fetcher.fetch("http://t.test/flaky")
+        missing = await fetcher.fetch("http://t.test/missing")
+    assert flaky.outcome == "response" and flaky.page is not None
+    assert flaky.page.status == 200 and flaky.retries == 2
+    assert missing.outcome == "response" and missing.retries == 0 and calls["/missing"] == 1
+
+
+def test_parse_sitemap_plain_gzip_and_index() -> None:
+    urlset = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              b"<url><loc> http://a.org/1 </loc></url><url><loc>http://a.org/2</loc></url>"
+              b"</urlset>")
+    assert parse_sitemap(urlset) == ("urlset", ["http://a.org/1", "http://a.org/2"])
+    assert parse_sitemap(gzip.compress(urlset)) == ("urlset", ["http://a.org/1", "http://a.org/2"])
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             b"<sitemap><loc>http://a.org/s1.xml.gz</loc></sitemap></sitemapindex>")
+    assert parse_sitemap(index) == ("sitemapindex", ["http://a.org/s1.xml.gz"])
+    bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><urlset>&a;</urlset>'
+    with pytest.raises(ValueError, match="not valid XML"):
+        parse_sitemap(bomb)
