@@ -11,14 +11,14 @@ import sqlite_utils
 
 from crawler import __version__
 from crawler.archive import ArchiveError, open_archive
-from crawler.cli_crawl import crawl_command, reparse_command
+from crawler.cli_crawl import EXIT_INTERRUPTED, crawl_command, reparse_command
 from crawler.cli_publish import serve_command
 from crawler.importer import import_files
+from crawler.progress import log_to_stderr, make_progress
 from crawler.sample_site.command import sample_site_command
-from parsers import ParseError, canonical_url, get_profile, parse_page, profile_names
+from parsers import ParseError, canonical_url, parse_page, profile_names
 
 DEFAULT_DB = "archive.db"
-REFERENCE_PAGE = Path(__file__).parent / "data" / "reference-answer.html"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,24 +100,45 @@ def import_command(files: tuple[Path, ...], db_path: str, url: str | None,
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB,
-              help="Archive to write, default archive.db (replaced if it exists).")
-def demo(db_path: str) -> None:
-    """Parse the bundled reference page into a fresh archive and print its record.
+              help="Archive to crawl into, default archive.db (kept and added to if it exists).")
+@click.option("--pages", default=300, type=click.IntRange(min=1),
+              help="Answer pages on the sample site, default 300.")
+@click.option("--seed", default=0, type=int, help="Sample site content seed, default 0.")
+@click.option("--host", default="127.0.0.1",
+              help="Interface Datasette listens on, default 127.0.0.1.")
+@click.option("--port", default=8001, type=click.IntRange(0, 65535),
+              help="Port Datasette listens on, default 8001.")
+@click.option("--no-serve", is_flag=True, help="Stop after the crawl instead of serving it.")
+def demo(db_path: str, pages: int, seed: int, host: str, port: int, no_serve: bool) -> None:
+    """Crawl the bundled sample site into an archive, then browse it in Datasette.
+
+    Starts the sample site on 127.0.0.1, crawls it with a progress bar, then
+    serves the archive with Datasette and prints its URL until Ctrl-C.
 
     \b
     Example:
-        qarchive demo --db demo.db
+        qarchive demo
+        qarchive demo --pages 1000 --db demo.db --no-serve
     """
-    path = Path(db_path)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = open_archive_or_exit(db_path)
-    body = REFERENCE_PAGE.read_bytes()
-    page_url = canonical_url(body) or ""
-    report = import_files(db, [REFERENCE_PAGE], url=page_url)
-    record = get_profile("csdn-answer").parse(body, page_url).to_record()
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
-    click.echo(f"stored {report.stored} page(s) in {db_path}", err=True)
+    from crawler.demo import crawl_sample_site, sample_site_for_demo
+    from crawler.publish import make_datasette, serve
+
+    open_archive_or_exit(db_path).close()  # a clear error before the site starts
+    with sample_site_for_demo(pages=pages, seed=seed) as site:
+        click.echo(f"sample site: {site.base_url}/ ({pages} answer pages)", err=True)
+        progress = make_progress()
+        with log_to_stderr(progress):
+            report = crawl_sample_site(db_path, site, progress=progress)
+        click.echo(report.summary(), err=True)
+        if report.status == "interrupted":
+            raise SystemExit(EXIT_INTERRUPTED)
+        if no_serve:
+            return
+        datasette = make_datasette(db_path)
+        click.echo(f"Datasette: http://{host}:{port}/archive  (a question: "
+                   f"http://{host}:{port}/archive/questions/{site.site.page_id(0)}; "
+                   "Ctrl+C to stop)", err=True)
+        serve(datasette, host=host, port=port)
 
 
 def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +11,7 @@ import sqlite_utils
 from crawler.archive import ArchiveError, open_archive
 from crawler.engine import run_crawl
 from crawler.frontier import RESUMABLE_STATES
-from crawler.progress import LogProgress, ProgressDisplay, RichProgress
+from crawler.progress import log_to_stderr, make_progress
 from crawler.reparse import reparse_pages
 from crawler.settings import SettingsError, load_settings, parse_duration
 from crawler.urls import BadURL, canonicalize
@@ -71,31 +67,6 @@ def _read_seeds(urls: tuple[str, ...], seeds_file: Path | None) -> list[str]:
                 raise click.BadParameter(f"{seeds_file}:{number}: {error}",
                                          param_hint="--seeds-file") from None
     return list(dict.fromkeys(seeds))
-
-
-@contextmanager
-def _logging(*, is_terminal: bool, progress: ProgressDisplay | None) -> Iterator[None]:
-    """Log lines on stderr (warnings only under a live progress bar); removed afterwards."""
-    logger = logging.getLogger("crawler")
-    handler: logging.Handler
-    if isinstance(progress, RichProgress):
-        from rich.logging import RichHandler
-
-        handler = RichHandler(console=progress.console, show_path=False)
-        level = logging.WARNING
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        level = logging.WARNING if is_terminal else logging.INFO
-    handler.setLevel(level)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(min(level, previous) if previous else level)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
 
 
 @click.command(name="crawl")
@@ -183,9 +154,8 @@ def crawl_command(
                                "are done or skipped", err=True)
                     return
                 raise click.UsageError("nothing to crawl: give a URL, --seeds-file or --sitemap")
-        is_terminal = sys.stderr.isatty()
-        progress: ProgressDisplay = RichProgress() if is_terminal else LogProgress()
-        with _logging(is_terminal=is_terminal, progress=progress):
+        progress = make_progress()
+        with log_to_stderr(progress):
             report = run_crawl(db, seeds=seeds, settings=settings, progress=progress)
     finally:
         db.close()
@@ -215,10 +185,9 @@ def reparse_command(db_path: str, all_pages: bool, profile: str | None) -> None:
         db = open_archive(db_path, create=False)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from None
-    is_terminal = sys.stderr.isatty()
-    progress: ProgressDisplay = RichProgress() if is_terminal else LogProgress()
+    progress = make_progress()
     try:
-        with _logging(is_terminal=is_terminal, progress=progress):
+        with log_to_stderr(progress):
             report = reparse_pages(db, all_pages=all_pages, profile=profile,
                                    on_progress=progress.update)
     finally:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -14,6 +15,7 @@ __all__ = [
     "LogProgress",
     "ProgressDisplay",
     "RichProgress",
+    "log_to_stderr",
     "make_progress",
 ]
 
@@ -110,3 +112,28 @@ def make_progress(*, is_terminal: bool | None = None) -> ProgressDisplay:
     if is_terminal is None:
         is_terminal = sys.stderr.isatty()
     return RichProgress() if is_terminal else LogProgress()
+
+
+@contextmanager
+def log_to_stderr(progress: ProgressDisplay) -> Iterator[None]:
+    """Log lines on stderr while ``progress`` shows (warnings only under a live bar)."""
+    logger = logging.getLogger("crawler")
+    handler: logging.Handler
+    if isinstance(progress, RichProgress):
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=progress.console, show_path=False)
+        level = logging.WARNING
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        level = logging.INFO
+    handler.setLevel(level)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(level, previous) if previous else level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import sqlite_utils
@@ -63,17 +60,3 @@ def test_import_refuses_url_with_several_files_and_non_archives(tmp_path: Path) 
     assert result.exit_code == 1
     expected = f"Error: {other}: not a qarchive archive (it holds other tables)"
     assert result.output.strip() == expected
-
-
-def test_demo_command_runs_as_a_user_would(tmp_path: Path) -> None:
-    """The installed console script parses the bundled page into a fresh archive."""
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp_path / "demo.db")],
-        capture_output=True, text=True, timeout=60, check=False,
-        cwd=Path(__file__).parent.parent,
-    )
-    assert result.returncode == 0, result.stderr
-    record = json.loads(result.stdout)
-    expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
-    assert {key: record[key] for key in expected} == expected
-    assert sqlite_utils.Database(tmp_path / "demo.db")["questions"].count == 3

@@ -111,7 +111,7 @@ async def test_tables_and_descriptions(ds: Datasette, archive_path: Path) -> Non
     tables = (await _get(ds, "/archive.json")).json()["tables"]
     visible = {table["name"] for table in tables if not table["hidden"]}
     assert {"questions", "related_questions", "resources", "question_resources",
-            "crawl_runs", "pages"} <= visible
+            "crawl_runs", "pages", "frontier"} <= visible
     assert "questions_fts" not in visible
     html = (await _get(ds, "/archive/questions")).text
     assert "One row per answer page" in html
