@@ -1,0 +1,157 @@
+"""Benchmark 2 (end to end), 3 (memory) and 5 (storage): crawling the sample site.
+
+The site runs in its own process (uvicorn, its own GIL), every page rendered
+before the crawl starts, so serving is cheap and both crawlers meet the same
+server. Each round crawls the whole site with qarchive's CLI and with the
+Scrapy spider, in alternating order, from the same root answer page, with the
+same concurrency and delay 0. qarchive runs with ``--per-host`` equal to the
+concurrency, as Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN`` is set. Pages
+per second count answer pages stored (status 200) over the child's wall time,
+start-up included; CPU per page is the child's user + system time over them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from bench.common import WORK_DIR, median
+from bench.crawlers import (
+    count_rows,
+    fresh_db,
+    qarchive_crawl_args,
+    run_child,
+    sample_sites,
+    scrapy_crawl_args,
+)
+
+__all__ = ["run_end_to_end", "run_memory", "storage_of"]
+
+_QARCHIVE_PAGES = "SELECT count(*) FROM pages WHERE status = 200 AND question_id IS NOT NULL"
+_SCRAPY_PAGES = "SELECT count(*) FROM pages WHERE status = 200"
+
+
+def _crawl_qarchive(seed: str, db: Path, *, concurrency: int, pages: int,
+                    timeout: float, log_name: str) -> dict[str, Any]:
+    args = qarchive_crawl_args([seed], db=fresh_db(db), concurrency=concurrency,
+                               per_host=concurrency, delay=0, max_pages=2 * pages,
+                               max_duration=timeout)
+    run = run_child(args, log=WORK_DIR / log_name, timeout=timeout + 60)
+    stored = count_rows(db, _QARCHIVE_PAGES) if db.exists() else 0
+    return _figures(run, stored)
+
+
+def _crawl_scrapy(seed: str, db: Path, *, concurrency: int, pages: int,
+                  timeout: float, log_name: str) -> dict[str, Any]:
+    args = scrapy_crawl_args(seed, db=fresh_db(db), concurrency=concurrency,
+                             max_pages=2 * pages, max_duration=timeout)
+    run = run_child(args, log=WORK_DIR / log_name, timeout=timeout + 60)
+    stored = count_rows(db, _SCRAPY_PAGES) if db.exists() else 0
+    return _figures(run, stored)
+
+
+def _figures(run: Any, stored: int) -> dict[str, Any]:
+    return {
+        "returncode": run.returncode,
+        "pages": stored,
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "pages_per_s": stored / run.wall_s if stored else 0.0,
+        "cpu_ms_per_page": run.cpu_s / stored * 1000 if stored else None,
+        "max_rss_mb": run.max_rss_mb,
+    }
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    done = [run for run in runs if run["pages"]]
+    if not done:
+        return {"runs": runs}
+    return {
+        "pages": median([run["pages"] for run in done]),
+        "pages_per_s": median([run["pages_per_s"] for run in done]),
+        "cpu_ms_per_page": median([run["cpu_ms_per_page"] for run in done]),
+        "max_rss_mb": median([run["max_rss_mb"] for run in done]),
+        "runs": runs,
+    }
+
+
+def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8,
+                   timeout: float = 600.0) -> dict[str, Any]:
+    qarchive_runs: list[dict[str, Any]] = []
+    scrapy_runs: list[dict[str, Any]] = []
+    with sample_sites(["127.0.0.1"], pages=pages, port=8861, name="e2e-site") as (site,):
+        for number in range(rounds):
+            order = ["qarchive", "scrapy"] if number % 2 == 0 else ["scrapy", "qarchive"]
+            for crawler in order:
+                if crawler == "qarchive":
+                    qarchive_runs.append(_crawl_qarchive(
+                        site.root_url, WORK_DIR / "e2e-qarchive.db", concurrency=concurrency,
+                        pages=pages, timeout=timeout, log_name=f"e2e-qarchive-{number}.log"))
+                else:
+                    scrapy_runs.append(_crawl_scrapy(
+                        site.root_url, WORK_DIR / "e2e-scrapy.db", concurrency=concurrency,
+                        pages=pages, timeout=timeout, log_name=f"e2e-scrapy-{number}.log"))
+    ours, peer = _summary(qarchive_runs), _summary(scrapy_runs)
+    ratio = (ours["pages_per_s"] / peer["pages_per_s"]
+             if ours.get("pages_per_s") and peer.get("pages_per_s") else None)
+    return {
+        "site_pages": pages,
+        "rounds": rounds,
+        "concurrency": concurrency,
+        "qarchive": ours,
+        "scrapy": peer,
+        "ratio_pages_per_s": ratio,
+        "storage": storage_of(WORK_DIR / "e2e-qarchive.db"),
+    }
+
+
+def run_memory(*, sizes: list[int], concurrency: int = 8,
+               timeout: float = 3600.0) -> dict[str, Any]:
+    """Peak RSS of qarchive crawls of sites of each size (whole site, delay 0)."""
+    results = []
+    for size in sizes:
+        with sample_sites(["127.0.0.1"], pages=size, port=8862, name=f"memory-site-{size}",
+                          max_seconds=timeout + 600) as (site,):
+            run = _crawl_qarchive(site.root_url, WORK_DIR / f"memory-{size}.db",
+                                  concurrency=concurrency, pages=size, timeout=timeout,
+                                  log_name=f"memory-qarchive-{size}.log")
+        results.append({"site_pages": size, **run})
+        with contextlib.suppress(OSError):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{WORK_DIR / f'memory-{size}.db'}{suffix}").unlink()
+    smallest, largest = results[0]["max_rss_mb"], results[-1]["max_rss_mb"]
+    return {
+        "concurrency": concurrency,
+        "crawls": results,
+        "growth": largest / smallest if smallest else None,
+    }
+
+
+def storage_of(db: Path) -> dict[str, Any] | None:
+    """Bytes per archived page from a crawled archive, against the raw HTML size."""
+    if not db.exists():
+        return None
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, raw, compressed = conn.execute(
+            "SELECT count(*), sum(body_size), sum(length(body)) FROM pages "
+            "WHERE status = 200 AND body IS NOT NULL").fetchone()
+        tables: dict[str, int] = {}
+        with contextlib.suppress(sqlite3.OperationalError):  # SQLite without dbstat
+            tables = dict(conn.execute(
+                "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"))
+    size = db.stat().st_size
+    if not pages:
+        return None
+    return {
+        "pages": pages,
+        "file_bytes": size,
+        "raw_html_bytes_per_page": raw / pages,
+        "compressed_body_bytes_per_page": compressed / pages,
+        "archive_bytes_per_page": size / pages,
+        "archive_vs_raw": size / raw,
+        "body_compression_ratio": raw / compressed,
+        "bytes_per_page_by_object": {name: value / pages for name, value in tables.items()},
+    }

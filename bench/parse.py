@@ -1,0 +1,98 @@
+"""Benchmark 1: qarchive's whole parse vs BeautifulSoup(lxml) and parsel, one core.
+
+Every page is first checked to give equal output from all three; then each
+round times every extractor over the whole corpus, the extractors interleaved
+so machine noise hits them alike. Figures are medians over the rounds.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.common import median
+from bench.corpus import render_corpus
+from bench.extractors import comparable, extract_bs4, extract_parsel
+from parsers import parse_page
+from parsers.csdn_answer import answer_id_from_url
+from parsers.links import resolve_link
+
+__all__ = ["check_equal", "run"]
+
+
+def _qarchive(body: bytes, url: str) -> object:
+    return parse_page(body, url)
+
+
+EXTRACTORS: dict[str, Callable[[bytes, str], object]] = {
+    "qarchive (selectolax)": _qarchive,
+    "parsel": extract_parsel,
+    "BeautifulSoup(lxml)": extract_bs4,
+}
+
+
+def check_equal(corpus: list[tuple[str, bytes]]) -> int:
+    """Raise if any peer's output differs from qarchive's on any page; return pages checked."""
+    for url, body in corpus:
+        expected = comparable(parse_page(body, url))
+        for name, extract in (("BeautifulSoup", extract_bs4), ("parsel", extract_parsel)):
+            got = extract(body, url)
+            if got != expected:
+                fields = [key for key in expected if expected[key] != got.get(key)]
+                raise AssertionError(f"{name} differs from qarchive on {url}: {fields}")
+    return len(corpus)
+
+
+def _cold_parser_caches() -> None:
+    """Empty the parser's link caches: every round starts as a crawl's first pages do.
+
+    The parser caches URL resolution (sidebar and related links repeat from page
+    to page); without this, rounds after the first would see every link cached.
+    """
+    resolve_link.cache_clear()
+    answer_id_from_url.cache_clear()
+
+
+def _time_once(extract: Callable[[bytes, str], object],
+               corpus: list[tuple[str, bytes]]) -> tuple[float, float]:
+    _cold_parser_caches()
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for url, body in corpus:
+        extract(body, url)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run(*, pages: int, rounds: int) -> dict[str, Any]:
+    corpus = render_corpus(pages)
+    checked = check_equal(corpus)
+    walls: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    cpus: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    for extract in EXTRACTORS.values():  # warm-up: imports, caches, lexbor's allocator
+        _time_once(extract, corpus[:20])
+    for _ in range(rounds):
+        for name, extract in EXTRACTORS.items():
+            wall, cpu = _time_once(extract, corpus)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    results = {}
+    for name in EXTRACTORS:
+        wall = median(walls[name])
+        results[name] = {
+            "pages_per_s": pages / wall,
+            "ms_per_page": wall / pages * 1000,
+            "cpu_ms_per_page": median(cpus[name]) / pages * 1000,
+            "rounds_pages_per_s": [round(pages / w, 1) for w in walls[name]],
+        }
+    ours = results["qarchive (selectolax)"]["pages_per_s"]
+    return {
+        "pages": pages,
+        "rounds": rounds,
+        "checked_equal": checked,
+        "mean_page_bytes": round(sum(len(body) for _, body in corpus) / len(corpus)),
+        "extractors": results,
+        "ratio_vs_bs4": ours / results["BeautifulSoup(lxml)"]["pages_per_s"],
+        "ratio_vs_parsel": ours / results["parsel"]["pages_per_s"],
+    }

@@ -1,0 +1,249 @@
+"""BENCHMARKS.md from the saved results (bench/results/*.json) and bench/notes.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.common import load_result
+
+__all__ = ["write_report"]
+
+_NOTES = Path(__file__).resolve().parent / "notes.md"
+
+
+def _met(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _stamp(result: dict[str, Any]) -> str:
+    return (f"_Measured {result['measured_at']} ({result['mode']} sizes: {result['sizes']}), "
+            f"{result['seconds']:.0f} s; load average then "
+            f"{result['machine'].get('load_average')}._")
+
+
+def _machine(results: list[dict[str, Any]]) -> list[str]:
+    if not results:
+        return ["No results yet: run `python -m bench`.", ""]
+    machine = results[-1]["machine"]
+    libraries = ", ".join(f"{name} {version}" for name, version in machine["libraries"].items())
+    return [
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores (shared, noisy virtual machine), "
+        f"memory {machine['memory']}",
+        f"- OS: {machine['os']}; {machine['python']}; SQLite {machine['sqlite']}",
+        f"- Libraries: {libraries}",
+        "",
+    ]
+
+
+def _parse(result: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, figures in result["extractors"].items():
+        rows.append([name, _f(figures["pages_per_s"], 0), _f(figures["ms_per_page"], 3),
+                     _f(figures["cpu_ms_per_page"], 3),
+                     ", ".join(f"{x:,.0f}" for x in figures["rounds_pages_per_s"])])
+    ratio_bs4, ratio_parsel = result["ratio_vs_bs4"], result["ratio_vs_parsel"]
+    return [
+        "## 1. Parsing one page (one core)", "",
+        f"{result['pages']} sample-site pages (mean {result['mean_page_bytes']:,} bytes), "
+        f"{result['rounds']} rounds, extractors interleaved; outputs of all three checked "
+        f"equal on all {result['checked_equal']} pages first (title, time, views, answer text "
+        "without whitespace, related ids/urls/titles/snippets, resources with section, "
+        "position, title, description, file type and kind, sidebar links). qarchive's "
+        "figure is its **whole** parse, Markdown included, which the peers do not produce; "
+        "the peers select by class names, qarchive by visible labels.", "",
+        *_table(["extractor", "pages/s (median)", "ms/page", "CPU ms/page", "each round"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["qarchive ÷ BeautifulSoup(lxml)", f"{ratio_bs4:.1f}×", "≥ 5×",
+             _met(ratio_bs4 >= 5)],
+            ["qarchive ÷ parsel", f"{ratio_parsel:.2f}×", "≥ 2×", _met(ratio_parsel >= 2)],
+        ]),
+        _stamp(result), "",
+    ]
+
+
+def _e2e(result: dict[str, Any]) -> list[str]:
+    ours, peer = result["qarchive"], result["scrapy"]
+    ratio = result.get("ratio_pages_per_s")
+    rows = []
+    for name, figures in (("qarchive crawl", ours), ("Scrapy spider", peer)):
+        runs = figures.get("runs", [])
+        rows.append([
+            name, _f(figures.get("pages"), 0), _f(figures.get("pages_per_s"), 0),
+            _f(figures.get("cpu_ms_per_page"), 2), _f(figures.get("max_rss_mb"), 0),
+            ", ".join(f"{run['pages_per_s']:,.0f}" for run in runs),
+        ])
+    cpu = ours.get("cpu_ms_per_page")
+    return [
+        "## 2. End to end: crawling the sample site", "",
+        f"A {result['site_pages']:,}-page sample site served by uvicorn in its own process on "
+        f"127.0.0.1 (pages rendered before the crawl); both crawlers crawl all of it from the "
+        f"root answer page, concurrency {result['concurrency']} (qarchive `--per-host "
+        f"{result['concurrency']}`, Scrapy `CONCURRENT_REQUESTS_PER_DOMAIN`), delay 0, "
+        "robots.txt obeyed, answer text extracted and stored with the compressed raw page in "
+        "SQLite in batches of 200. qarchive runs as `python -m crawler.cli crawl` (CLI, "
+        "subprocess); the Scrapy spider is `bench/scrapy_spider.py`. Time is the child's "
+        "wall time, start-up included; CPU is the child's user+system time (`os.wait4`). "
+        f"{result['rounds']} rounds, order alternating; medians.", "",
+        *_table(["crawler", "pages", "pages/s", "CPU ms/page", "peak RSS MB",
+                 "pages/s each round"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["qarchive ÷ Scrapy, pages/s", f"{ratio:.2f}×" if ratio else "–", "≥ 2×",
+             _met(ratio >= 2 if ratio else None)],
+            ["qarchive CPU per page", f"{_f(cpu, 2)} ms", "≤ 3 ms",
+             _met(cpu <= 3 if cpu else None)],
+        ]),
+        _stamp(result), "",
+    ]
+
+
+def _memory(result: dict[str, Any]) -> list[str]:
+    rows = [[f"{crawl['site_pages']:,}", _f(crawl["pages"], 0), _f(crawl["pages_per_s"], 0),
+             _f(crawl["max_rss_mb"], 1), str(crawl["returncode"])]
+            for crawl in result["crawls"]]
+    peak = max(crawl["max_rss_mb"] for crawl in result["crawls"])
+    growth = result.get("growth")
+    sizes = " and ".join(f"{crawl['site_pages']:,}" for crawl in result["crawls"])
+    return [
+        "## 3. Memory: peak RSS of whole-site crawls", "",
+        f"`qarchive crawl` of sample sites of {sizes} pages (delay 0, concurrency "
+        f"{result['concurrency']}); peak RSS is the child's `ru_maxrss`.", "",
+        *_table(["site pages", "pages stored", "pages/s", "peak RSS MB", "exit"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["peak RSS", f"{peak:.0f} MB", "≤ 200 MB", _met(peak <= 200)],
+            ["largest ÷ smallest crawl", f"{growth:.2f}×" if growth else "–", "≤ 1.2×",
+             _met(growth <= 1.2 if growth else None)],
+        ]),
+        _stamp(result), "",
+    ]
+
+
+def _datasette(result: dict[str, Any]) -> list[str]:
+    rows = []
+    worst = 0.0
+    for name, figures in result["endpoints"].items():
+        worst = max(worst, figures["p95_ms"])
+        rows.append([name, f"`{figures['example']}`", _f(figures["p50_ms"], 1),
+                     _f(figures["p95_ms"], 1), _met(figures["p95_ms"] < 100),
+                     ",".join(map(str, figures["statuses"]))])
+    return [
+        "## 4. Datasette latency", "",
+        f"An archive of {result['questions']:,} fetched questions "
+        f"({result['archive_bytes'] / 1e6:,.0f} MB, built by `bench/synthetic.py` through "
+        "qarchive's own writer, bodies and search index included), served by "
+        "`crawler.publish.make_datasette` in-process; each endpoint requested "
+        f"{result['samples']} times after a warm-up, ids and search words rotating. "
+        f"Settings: {result['settings']}.", "",
+        *_table(["endpoint", "example", "p50 ms", "p95 ms", "p95 < 100 ms", "status"], rows),
+        f"Worst p95: {worst:.0f} ms (target < 100 ms: {_met(worst < 100)}).", "",
+        _stamp(result), "",
+    ]
+
+
+def _storage(result: dict[str, Any]) -> list[str]:
+    storage = result.get("storage")
+    if not storage:
+        return []
+    objects = sorted(storage["bytes_per_page_by_object"].items(), key=lambda item: -item[1])
+    rows = [[f"`{name}`", _f(value, 0)] for name, value in objects[:12]]
+    return [
+        "## 5. Storage per archived page", "",
+        f"From the archive of the last end-to-end crawl ({storage['pages']:,} pages).", "",
+        *_table(["measure", "bytes per page"], [
+            ["raw HTML (`pages.body_size`)", _f(storage["raw_html_bytes_per_page"], 0)],
+            ["raw body, zlib-compressed (`pages.body`)",
+             _f(storage["compressed_body_bytes_per_page"], 0)],
+            ["whole archive file ÷ pages", _f(storage["archive_bytes_per_page"], 0)],
+        ]),
+        f"Body compression {storage['body_compression_ratio']:.1f}×; the whole archive is "
+        f"{storage['archive_vs_raw']:.2f}× the raw HTML it holds. Largest objects "
+        "(SQLite `dbstat`, bytes per page):", "",
+        *_table(["table or index", "bytes per page"], rows),
+    ]
+
+
+def _politeness(result: dict[str, Any]) -> list[str]:
+    rows = [[host["host"], str(host["requests"]), _f(host["min_gap_s"], 3),
+             _f(host["median_gap_s"], 3), _f(host["rate_per_s"], 2)]
+            for host in result["per_host"]]
+    delay = result["delay_s"]
+    min_gap = result["min_gap_s"]
+    rate, ideal = result["achieved_rate_per_s"], result["ideal_rate_per_s"]
+    return [
+        "## 6. Politeness accuracy", "",
+        f"{result['hosts']} sample sites on different loopback addresses, each in its own "
+        f"process logging every request's start (server side); one `qarchive crawl` seeded "
+        f"with all three, `--delay {delay}`, `--per-host 1`, concurrency "
+        f"{result['concurrency']}, for {result['crawl_seconds']:.0f} s.", "",
+        *_table(["host", "requests", "min gap s", "median gap s", "rate /s"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["smallest gap between request starts to one host", f"{_f(min_gap, 3)} s",
+             f"≥ {delay} s", _met(min_gap >= delay if min_gap is not None else None)],
+            ["achieved rate across hosts", f"{_f(rate, 2)} /s",
+             f"ideal {ideal:.1f} /s", f"{rate / ideal:.0%} of ideal" if rate else "–"],
+        ]),
+        _stamp(result), "",
+    ]
+
+
+def _short(function: str) -> str:
+    """Standard-library paths without their prefix: ``(urllib/parse.py:452)``."""
+    return re.sub(r"\((?:/[^()]*?/lib/python3\.\d+/)", "(", function)
+
+
+def _hotspots(result: dict[str, Any]) -> list[str]:
+    lines = ["## Hot spots (profiles)", ""]
+    if result.get("crawl"):
+        lines += [f"py-spy over `qarchive crawl` of {result['crawl_pages']:,} pages, self time "
+                  "by area (start-up included):", ""]
+        lines += _table(["area", "share of samples"],
+                        [[row["area"], f"{row['share']:.0%}"] for row in result["crawl"]])
+    for key, title in (("parse", "the parse"), ("store", "the writer (`record_fetched_page`)")):
+        lines += [f"cProfile over {title}, {result['parse_pages']} pages, by self time:", ""]
+        lines += _table(["function", "calls", "self share"],
+                        [[f"`{_short(row['function'])}`", f"{row['calls']:,}",
+                          f"{row['self_share']:.0%}"] for row in result[key][:10]])
+    return [*lines, _stamp(result), ""]
+
+
+def write_report(out: Path) -> None:
+    found = {part: load_result(part) for part in
+             ("parse", "e2e", "memory", "datasette", "politeness", "hotspots")}
+    present = [result for result in found.values() if result is not None]
+    lines = [
+        "# Benchmarks", "",
+        "qarchive against BeautifulSoup, parsel and Scrapy (issue 7). Written by",
+        "", "```bash",
+        "pip install -e '.[bench]'",
+        "python -m bench            # everything, the issue's sizes (~30 min on 2 cores)",
+        "python -m bench --quick    # smaller sizes (~5 min)",
+        "python -m bench --only parse,datasette   # some parts; the report keeps the others",
+        "```", "",
+        "Every figure is a median of several runs with the peer measured in the same run; "
+        "ratios compare those medians. Nothing here is asserted by the test suite. The "
+        "machine is a shared 2-core VM: expect ±10–20 % between runs.", "",
+        "## Machine", "", *_machine(present),
+    ]
+    builders = (("parse", _parse), ("e2e", _e2e), ("memory", _memory),
+                ("datasette", _datasette), ("e2e", _storage), ("politeness", _politeness),
+                ("hotspots", _hotspots))
+    for part, build in builders:
+        result = found[part]
+        if result is None:
+            lines += [f"## {part}", "", f"Not run yet: `python -m bench --only {part}`.", ""]
+            continue
+        lines += build(result)
+    if _NOTES.exists():
+        lines += [_NOTES.read_text(encoding="utf-8").rstrip(), ""]
+    out.write_text("\n".join(lines), encoding="utf-8")
