@@ -28,15 +28,19 @@ from parsers import AnswerPage
 
 __all__ = [
     "APPLICATION_ID",
+    "GONE_STATUSES",
     "ArchiveError",
     "FetchedPage",
+    "RecordOutcome",
     "StoreOutcome",
+    "answer_hash",
     "apply_migrations",
     "compress_body",
     "decompress_body",
     "migrations",
     "open_archive",
     "record_fetched_page",
+    "record_unchanged_page",
     "schema_version",
     "store_answer_page",
     "utc_now",
@@ -48,6 +52,11 @@ APPLICATION_ID = 0x71617263
 BUSY_TIMEOUT_MS = 10_000
 
 StoreOutcome = Literal["new", "updated", "unchanged"]
+# What became of a fetched page: stored, or an archived page found gone.
+RecordOutcome = Literal["new", "updated", "unchanged", "gone"]
+# RFC 9110 §15.5.5, §15.5.11: the page is not there (404) or was removed for good (410).
+# Either way the archive keeps what it had and marks it gone.
+GONE_STATUSES = frozenset({404, 410})
 
 
 class ArchiveError(Exception):
@@ -229,13 +238,74 @@ def _question_row(page: AnswerPage) -> dict[str, Any]:
     }
 
 
-def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutcome:
+def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
+    """The identity of an answer version: what a reader sees change when it is edited."""
+    text = "\x00".join(part or "" for part in (title, answer_text, answer_markdown))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _store_answer_version(
+    db: sqlite_utils.Database, page: AnswerPage, *, observed_at: str | None,
+    run_id: int | None,
+) -> None:
+    """Keep every text the answer had: a changed text supersedes the current version.
+
+    ``observed_at`` None means the same stored body was read again by a newer
+    parser (reparse): that corrects the current version in place rather than
+    inventing an edit the site never made.
+    """
+    digest = answer_hash(page.title, page.answer_text, page.answer_markdown)
+    current = db.execute(
+        "SELECT id, version, content_hash FROM answer_versions "
+        "WHERE question_id = ? AND superseded_at IS NULL ORDER BY version DESC LIMIT 1",
+        [page.id]).fetchone()
+    if current is not None and current[2] == digest:
+        return
+    texts = [digest, page.title, page.answer_text, page.answer_markdown]
+    if current is not None and observed_at is None:
+        db.execute("UPDATE answer_versions SET content_hash = ?, title = ?, answer_text = ?, "
+                   "answer_markdown = ? WHERE id = ?", [*texts, current[0]])
+        return
+    seen = observed_at or utc_now()
+    if current is not None:
+        db.execute("UPDATE answer_versions SET superseded_at = ? WHERE id = ?",
+                   [seen, current[0]])
+    version = (current[1] if current is not None else 0) + 1
+    db.execute(
+        "INSERT INTO answer_versions (question_id, version, content_hash, title, answer_text, "
+        "answer_markdown, first_seen_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [page.id, version, *texts, seen, run_id])
+
+
+def _record_view_count(
+    db: sqlite_utils.Database, question_id: str, view_count: int | None, approximate: int,
+    *, observed_at: str, run_id: int | None,
+) -> None:
+    if view_count is None:
+        return
+    # One observation per question per run: a page fetched twice in a run
+    # (two URLs for one question) keeps the later reading.
+    db.execute(
+        "INSERT INTO view_counts (question_id, observed_at, view_count, view_count_approximate, "
+        "run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_id, run_id) DO UPDATE SET "
+        "observed_at = excluded.observed_at, view_count = excluded.view_count, "
+        "view_count_approximate = excluded.view_count_approximate",
+        [question_id, observed_at, view_count, approximate, run_id])
+
+
+def store_answer_page(
+    db: sqlite_utils.Database, page: AnswerPage, *, observed_at: str | None = None,
+    run_id: int | None = None,
+) -> StoreOutcome:
     """Store one parsed page: its question, related links and resources.
 
     Idempotent: storing the same page again changes no row. A newer version
-    replaces the question's related and resource lists. A question first seen
-    as a related question keeps its stub row until its own page completes it.
-    Call inside a transaction (``record_fetched_page`` does).
+    replaces the question's related and resource lists; an answer whose text
+    changed keeps its old text in ``answer_versions``. ``observed_at``: when
+    the page was fetched (None: a stored body read again, see
+    ``_store_answer_version``). A question first seen as a related question
+    keeps its stub row until its own page completes it. Call inside a
+    transaction (``record_fetched_page`` does).
     """
     row = _question_row(page)
     existing = db.execute(
@@ -255,6 +325,7 @@ def store_answer_page(db: sqlite_utils.Database, page: AnswerPage) -> StoreOutco
             list(row.values()),
         )
         index_question(db, page.id)
+    _store_answer_version(db, page, observed_at=observed_at, run_id=run_id)
     related_rows = [
         (page.id, related.id, related.position, related.title, related.answer_text)
         for related in page.related_questions
@@ -322,13 +393,25 @@ def record_fetched_page(
     parse_error: str | None = None,
     parser_version: int | None = None,
     run_id: int | None = None,
-) -> StoreOutcome | None:
+) -> RecordOutcome | None:
     """Store a fetch and (when it parsed) its page, in one transaction.
 
-    Returns the page's outcome, or None when there was no page to store.
+    The page's view count becomes an observation in ``view_counts``. A 404 or
+    410 for a URL whose page is archived keeps that page (body, question, its
+    history) and marks both gone instead. Returns the page's outcome, or None
+    when there was no page to store.
     """
     with _transaction(db):
-        outcome = store_answer_page(db, page) if page is not None else None
+        if fetch.status in GONE_STATUSES and _mark_gone(db, fetch, run_id=run_id):
+            return "gone"
+        outcome = None
+        if page is not None:
+            outcome = store_answer_page(db, page, observed_at=fetch.fetched_at, run_id=run_id)
+            _record_view_count(db, page.id, page.view_count, int(page.view_count_approximate),
+                               observed_at=fetch.fetched_at, run_id=run_id)
+            # It answers again: no longer gone.
+            db.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
+                       [page.id])
         body = fetch.body
         db.execute(
             "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
@@ -342,7 +425,7 @@ def record_fetched_page(
             "body = excluded.body, body_size = excluded.body_size, "
             "question_id = COALESCE(excluded.question_id, pages.question_id), "
             "parser_version = excluded.parser_version, parse_error = excluded.parse_error, "
-            "run_id = excluded.run_id",
+            "run_id = excluded.run_id, gone_at = NULL",
             [
                 fetch.url, fetch.final_url or fetch.url, json.dumps(fetch.redirect_chain),
                 fetch.status, fetch.fetched_at, fetch.etag, fetch.last_modified,
@@ -354,3 +437,60 @@ def record_fetched_page(
             ],
         )
     return outcome
+
+
+def _mark_gone(db: sqlite_utils.Database, fetch: FetchedPage, *, run_id: int | None) -> bool:
+    """A 404/410 for an archived page: keep its last good copy, say since when it is gone.
+
+    ``pages.status`` becomes the 404/410 (what the URL answers now) while the
+    body, validators and hash stay those of the last good copy, so the
+    question can still be reparsed and a page that comes back unchanged costs
+    no rewrite. False when the URL has no archived page (then it is stored
+    like any other response).
+    """
+    row = db.execute("SELECT question_id FROM pages WHERE url = ? AND question_id IS NOT NULL "
+                     "AND body IS NOT NULL", [fetch.url]).fetchone()
+    if row is None:
+        return False
+    db.execute("UPDATE pages SET status = ?, fetched_at = ?, run_id = ?, "
+               "gone_at = COALESCE(gone_at, ?) WHERE url = ?",
+               [fetch.status, fetch.fetched_at, run_id, fetch.fetched_at, fetch.url])
+    db.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
+               [fetch.fetched_at, row[0]])
+    return True
+
+
+def record_unchanged_page(
+    db: sqlite_utils.Database,
+    url: str,
+    *,
+    fetched_at: str,
+    run_id: int | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    """A page that did not change (304, or the stored body again): mark it seen, nothing more.
+
+    No parse and no archive rows rewritten: the page's ``fetched_at`` and
+    validators move on, and its question gets a view-count observation with
+    the stored count — the page (so the count) is as it was, and growth charts
+    then have a point for every run. A page that was gone and is back with
+    the same body is no longer gone.
+    """
+    with _transaction(db):
+        # RFC 9110 §15.4.5: a 304 carries the validators a 200 would have.
+        db.execute(
+            "UPDATE pages SET fetched_at = ?, run_id = ?, etag = COALESCE(?, etag), "
+            "last_modified = COALESCE(?, last_modified), "
+            "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL "
+            "WHERE url = ?", [fetched_at, run_id, etag, last_modified, url])
+        row = db.execute(
+            "SELECT q.id, q.view_count, q.view_count_approximate FROM pages p "
+            "JOIN questions q ON q.id = p.question_id WHERE p.url = ?", [url]).fetchone()
+        if row is None:
+            return
+        question_id, view_count, approximate = row
+        _record_view_count(db, question_id, view_count, approximate, observed_at=fetched_at,
+                           run_id=run_id)
+        db.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
+                   [question_id])

@@ -11,8 +11,15 @@ import sqlite_utils
 
 from crawler import __version__
 from crawler.archive import ArchiveError, open_archive
-from crawler.cli_crawl import EXIT_INTERRUPTED, crawl_command, reparse_command
+from crawler.cli_crawl import (
+    EXIT_INTERRUPTED,
+    crawl_command,
+    reparse_command,
+    watch_command,
+    writer_lock,
+)
 from crawler.cli_publish import serve_command
+from crawler.cli_runs import runs_command
 from crawler.importer import import_files
 from crawler.progress import log_to_stderr, make_progress
 from crawler.sample_site.command import sample_site_command
@@ -86,11 +93,12 @@ def import_command(files: tuple[Path, ...], db_path: str, url: str | None,
     """
     if url and len(files) > 1:
         raise click.UsageError("--url names one page: give exactly one FILE with it")
-    db = open_archive_or_exit(db_path)
-    report = import_files(
-        db, files, url=url, profile=profile,
-        on_skip=lambda name, reason: click.echo(f"skipped {name}: {reason}", err=True),
-    )
+    with writer_lock(db_path, command="import"):
+        db = open_archive_or_exit(db_path)
+        report = import_files(
+            db, files, url=url, profile=profile,
+            on_skip=lambda name, reason: click.echo(f"skipped {name}: {reason}", err=True),
+        )
     outcome = ", ".join(f"{count} {name}" for name, count in sorted(report.outcomes.items()))
     click.echo(f"stored {report.stored} page(s) in {db_path}" + (f" ({outcome})" if outcome else "")
                + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
@@ -123,12 +131,14 @@ def demo(db_path: str, pages: int, seed: int, host: str, port: int, no_serve: bo
     from crawler.demo import crawl_sample_site, sample_site_for_demo
     from crawler.publish import make_datasette, serve
 
-    open_archive_or_exit(db_path).close()  # a clear error before the site starts
     with sample_site_for_demo(pages=pages, seed=seed) as site:
-        click.echo(f"sample site: {site.base_url}/ ({pages} answer pages)", err=True)
-        progress = make_progress()
-        with log_to_stderr(progress):
-            report = crawl_sample_site(db_path, site, progress=progress)
+        # Locked while it writes; serving afterwards only reads.
+        with writer_lock(db_path, command="demo"):
+            open_archive_or_exit(db_path).close()  # a clear error before the crawl starts
+            click.echo(f"sample site: {site.base_url}/ ({pages} answer pages)", err=True)
+            progress = make_progress()
+            with log_to_stderr(progress):
+                report = crawl_sample_site(db_path, site, progress=progress)
         click.echo(report.summary(), err=True)
         if report.status == "interrupted":
             raise SystemExit(EXIT_INTERRUPTED)
@@ -151,6 +161,8 @@ def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
 # Commands that live beside their library code.
 cli.add_command(crawl_command)
 cli.add_command(reparse_command)
+cli.add_command(runs_command)
+cli.add_command(watch_command)
 cli.add_command(sample_site_command)
 cli.add_command(serve_command)
 

@@ -25,8 +25,9 @@ DEMO_SITE_PORT = 8765
 
 def demo_settings() -> CrawlSettings:
     # The sample site is our own server on loopback: no need to wait between
-    # requests. Against a real site, keep crawl's polite defaults.
-    return CrawlSettings(delay=0.0, per_host=8, concurrency=8)
+    # requests. Against a real site, keep crawl's polite defaults. Every demo
+    # refreshes every page, so a second demo shows the 304s of a recrawl.
+    return CrawlSettings(delay=0.0, per_host=8, concurrency=8, refresh_after=0.0)
 
 
 @contextlib.contextmanager

@@ -25,14 +25,14 @@ from typing import Any
 import httpx
 import sqlite_utils
 
-from crawler.archive import FetchedPage, record_fetched_page, utc_now
+from crawler.archive import FetchedPage, record_fetched_page, record_unchanged_page, utc_now
 from crawler.fetch import Fetcher, FetchResult, make_client
-from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL
+from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL, refresh_cutoff
 from crawler.politeness import Politeness
 from crawler.progress import CrawlStatus, ProgressDisplay
 from crawler.runs import RUN_COUNTS, finish_run, start_run
 from crawler.settings import CrawlSettings
-from crawler.sitemaps import read_sitemaps
+from crawler.sitemaps import lastmod_utc, read_sitemaps
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from parsers import AnswerPage, ParseError, SiteProfile, get_profile, profile_for_url
 
@@ -41,7 +41,7 @@ __all__ = ["CrawlReport", "crawl", "run_crawl"]
 log = logging.getLogger(__name__)
 
 # Counts kept besides crawl_runs' columns (RUN_COUNTS), shown in the summary.
-_EXTRA_COUNTS = ("deferred", "skipped", "requests", "parse_errors")
+_EXTRA_COUNTS = ("deferred", "skipped", "requests", "parse_errors", "sitemap_errors")
 
 
 @dataclass(slots=True)
@@ -57,8 +57,13 @@ class CrawlReport:
 
     @property
     def did_work(self) -> bool:
-        """False when URLs were tried and none got a response (all failed, blocked, deferred)."""
-        tried = sum(self.counts[name] for name in ("failed", "blocked", "deferred"))
+        """False when URLs (or sitemaps) were tried and none got a response.
+
+        All failed, blocked or deferred: a scheduled run that could do nothing
+        must exit non-zero so cron mail and monitors notice.
+        """
+        tried = sum(self.counts[name] for name in
+                    ("failed", "blocked", "deferred", "sitemap_errors"))
         return self.counts["fetched"] > 0 or tried == 0
 
     def summary(self) -> str:
@@ -68,7 +73,7 @@ class CrawlReport:
             + (f" ({self.stop_reason})" if self.stop_reason else "")
             + f" in {self.elapsed:.1f} s: {counts['fetched']} fetched "
             f"({counts['new']} new, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged), {counts['failed']} failed, "
+            f"{counts['unchanged']} unchanged, {counts['gone']} gone), {counts['failed']} failed, "
             f"{counts['blocked']} blocked by robots.txt, {counts['deferred']} deferred, "
             f"{counts['skipped']} skipped, {counts['retried']} retries, "
             f"{counts['parse_errors']} parse errors",
@@ -95,7 +100,7 @@ class _Result:
     page: AnswerPage | None = None
     parse_error: str | None = None
     parser_version: int | None = None
-    not_modified: bool = False
+    not_modified: bool = False  # a 304, or the stored body again: only marked seen
     discovered: list[FrontierURL] = field(default_factory=list)
 
 
@@ -172,7 +177,7 @@ class _Crawl:
 
     async def process(self, entry: FrontierURL) -> _Result:
         settings = self.settings
-        headers = self._conditional_headers(entry.url)
+        headers, stored_hash = self._stored_copy(entry.url)
         fetched = await self.fetcher.fetch(entry.url, headers=headers, html_only=True)
         self.counts["retried"] += fetched.retries
         self.counts["requests"] += fetched.requests
@@ -194,10 +199,13 @@ class _Crawl:
         self.counts["fetched"] += 1
         self.statuses[status] += 1
         result.status, result.state, result.error = status, "done", None
-        if status == 304:
+        result.fetch = page
+        # Unchanged: a 304, or a server without validators sending the same
+        # bytes again. Either way nothing to parse and nothing to rewrite.
+        if status == 304 or (200 <= status < 300 and stored_hash is not None
+                             and page.content_hash == stored_hash):
             result.not_modified = True
             return result
-        result.fetch = page
         if fetched.body_skipped:
             result.state = "skipped"
             result.error = f"not HTML ({page.content_type})"
@@ -239,18 +247,23 @@ class _Crawl:
         if result.discovered:
             self.changed.set()
 
-    def _conditional_headers(self, url: str) -> dict[str, str]:
-        # RFC 9110 §13.1: a validator from the stored copy lets the server say 304.
+    def _stored_copy(self, url: str) -> tuple[dict[str, str], str | None]:
+        """Conditional request headers from the stored copy, and its body's hash."""
         row = self.db.execute(
-            "SELECT etag, last_modified FROM pages WHERE url = ? AND status = 200 "
-            "AND body IS NOT NULL", [url]).fetchone()
+            "SELECT etag, last_modified, status, content_hash FROM pages "
+            "WHERE url = ? AND body IS NOT NULL", [url]).fetchone()
+        if row is None:
+            return {}, None
+        etag, last_modified, status, content_hash = row
         headers = {}
-        if row is not None:
-            if row[0]:
-                headers["If-None-Match"] = row[0]
-            if row[1]:
-                headers["If-Modified-Since"] = row[1]
-        return headers
+        # RFC 9110 §13.1: a validator from the stored copy lets the server say
+        # 304. Not for a page now gone: its copy is older than its last answer.
+        if status == 200:
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+        return headers, content_hash
 
     # --- the writer --------------------------------------------------------
 
@@ -289,8 +302,10 @@ class _Crawl:
         if result.discovered:
             self.frontier.write_new(result.discovered, discovered_from=url)
         if result.not_modified:
-            self.db.execute("UPDATE pages SET fetched_at = ?, run_id = ? WHERE url = ?",
-                            [utc_now(), self.run_id, url])
+            fetch = result.fetch
+            assert fetch is not None
+            record_unchanged_page(self.db, url, fetched_at=fetch.fetched_at, run_id=self.run_id,
+                                  etag=fetch.etag, last_modified=fetch.last_modified)
             self.counts["unchanged"] += 1
         elif result.fetch is not None:
             outcome = record_fetched_page(
@@ -324,11 +339,19 @@ class _Crawl:
             await asyncio.sleep(0.25)
 
 
+@dataclass(slots=True)
+class _Seeds:
+    urls: list[str] = field(default_factory=list)
+    lastmod: dict[str, str] = field(default_factory=dict)  # URL -> sitemap <lastmod>
+    requests: int = 0
+    sitemap_errors: int = 0
+
+
 async def _seed_urls(
     crawl_seeds: list[str], sitemaps: list[str], fetcher: Fetcher, notes: list[str]
-) -> tuple[list[str], int]:
+) -> _Seeds:
     """Seeds plus the pages the sitemaps list; a site root without --sitemap means its sitemaps."""
-    seeds: list[str] = []
+    seeds = _Seeds()
     sitemap_urls = list(sitemaps)
     for seed in crawl_seeds:
         if not sitemaps and is_site_root(seed):
@@ -337,8 +360,7 @@ async def _seed_urls(
                 sitemap_urls.extend(robots.sitemaps)
                 continue
             notes.append(f"{seed}: robots.txt lists no sitemap; crawling from the page itself")
-        seeds.append(seed)
-    requests = 0
+        seeds.urls.append(seed)
     if sitemap_urls:
         canonical = []
         for url in sitemap_urls:
@@ -347,11 +369,24 @@ async def _seed_urls(
             except BadURL:
                 notes.append(f"sitemap {url!r} is not a URL; ignored")
         report = await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows)
-        requests = report.requests
-        seeds.extend(report.page_urls)
+        seeds.requests = report.requests
+        seeds.urls.extend(report.page_urls)
+        seeds.lastmod = report.lastmod
+        seeds.sitemap_errors = len(report.errors)
         notes.extend(report.errors)
         log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, len(report.page_urls))
-    return seeds, requests
+    return seeds
+
+
+def _changed_since_fetched(db: sqlite_utils.Database, lastmod: dict[str, str]) -> list[str]:
+    """Stored pages whose sitemap <lastmod> is newer than our copy: refreshed whatever their age."""
+    changed = []
+    for url, text in lastmod.items():
+        modified = lastmod_utc(text)
+        row = db.execute("SELECT fetched_at FROM pages WHERE url = ?", [url]).fetchone()
+        if modified is not None and row is not None and row[0] and modified > row[0]:
+            changed.append(url)
+    return changed
 
 
 async def crawl(
@@ -365,10 +400,16 @@ async def crawl(
 ) -> CrawlReport:
     """Crawl from ``seeds`` (canonical URLs) and whatever the frontier holds from earlier runs.
 
+    The frontier's part: URLs not fetched yet (or failed, or deferred), and
+    pages fetched longer than ``settings.refresh_after`` ago or that a sitemap
+    says changed since, fetched again with conditional requests.
+
     Setting ``stop`` ends the crawl early: no new URL is taken, those in
     flight are abandoned (still pending), everything already fetched is stored.
     """
     options = {**settings.to_options(), "seeds": seeds}
+    # Taken before this run's own fetches, so nothing fetched now is due again now.
+    refresh_before = refresh_cutoff(settings.refresh_after)
     # A crawl still 'running' in this archive was killed: only one crawl
     # writes to an archive at a time.
     with db.atomic():
@@ -395,15 +436,17 @@ async def crawl(
         await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         if not seed_task.done():
             seed_task.cancel()
-            seed_urls: list[str] = []
+            found = _Seeds()
             engine.stop("interrupted")
         else:
-            seed_urls, sitemap_requests = seed_task.result()
-            engine.counts["requests"] += sitemap_requests
-        entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in seed_urls]
+            found = seed_task.result()
+            engine.counts["requests"] += found.requests
+            engine.counts["sitemap_errors"] += found.sitemap_errors
+        entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in found.urls]
         with db.atomic():
             frontier.write_seeds(entries)
-        frontier.load()
+        frontier.load(refresh_before=refresh_before,
+                      refresh=_changed_since_fetched(db, found.lastmod))
         writer = asyncio.ensure_future(engine.writer())
         ticker = asyncio.ensure_future(engine.show_progress())
         workers = [asyncio.ensure_future(engine.worker())

@@ -9,14 +9,15 @@ transaction, so a page and its URL's state change commit together.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from crawler.archive import utc_now
 
-__all__ = ["RESUMABLE_STATES", "STATES", "Frontier", "FrontierURL"]
+__all__ = ["RESUMABLE_STATES", "STATES", "Frontier", "FrontierURL", "refresh_cutoff"]
 
 STATES = ("pending", "done", "failed", "blocked", "deferred", "skipped")
 # Taken up again by the next run: not fetched yet, or worth another try (a
@@ -24,6 +25,20 @@ STATES = ("pending", "done", "failed", "blocked", "deferred", "skipped")
 # stay blocked: re-asking robots.txt about them each run would make a
 # finished crawl look like one that failed.
 RESUMABLE_STATES = ("pending", "failed", "deferred")
+# A frontier row is due: resumable, or a page already fetched whose copy is
+# older than the refresh cutoff (the last parameter; NULL: none is). Only
+# pages are refreshed: resources, fetched with --follow-resources, rarely
+# change and would multiply the load for little text.
+_DUE = (
+    f"(state IN ({', '.join('?' for _ in RESUMABLE_STATES)}) OR (state = 'done' "
+    "AND kind = 'page' AND url IN (SELECT url FROM pages WHERE fetched_at <= ?)))"
+)
+
+
+def refresh_cutoff(refresh_after: float, *, now: datetime | None = None) -> str:
+    """Pages fetched at or before this moment are due again (ISO 8601 UTC, as ``fetched_at``)."""
+    moment = (now or datetime.now(UTC)) - timedelta(seconds=refresh_after)
+    return moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +58,34 @@ class Frontier:
 
     # --- in memory: the workers' side ---------------------------------------
 
-    def load(self) -> int:
-        """Read every known URL, queue the resumable ones (shallowest first); returns how many."""
+    def load(self, *, refresh_before: str | None = None,
+             refresh: Collection[str] = ()) -> int:
+        """Read every known URL, queue those to fetch (shallowest first); returns how many.
+
+        Queued: the resumable ones, and pages already fetched that are due
+        again — fetched at or before ``refresh_before`` (ISO 8601 UTC, as
+        ``pages.fetched_at``), or listed in ``refresh`` (a sitemap says they
+        changed).
+        """
         self._known.update(row[0] for row in self.db.execute("SELECT url FROM frontier"))
-        placeholders = ", ".join("?" for _ in RESUMABLE_STATES)
         rows = self.db.execute(
-            f"SELECT url, host, depth, kind FROM frontier WHERE state IN ({placeholders}) "
-            "ORDER BY depth, rowid", list(RESUMABLE_STATES),
+            f"SELECT url, host, depth, kind FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
+            [*RESUMABLE_STATES, refresh_before],
         ).fetchall()
+        queued = {row[0] for row in rows}
+        forced = [url for url in refresh if url not in queued]
+        for start in range(0, len(forced), 500):
+            chunk = forced[start:start + 500]
+            rows += self.db.execute(
+                "SELECT url, host, depth, kind FROM frontier WHERE state = 'done' AND kind = "
+                f"'page' AND url IN ({', '.join('?' for _ in chunk)})", chunk).fetchall()
         self._queue.extend(FrontierURL(url, host, depth, kind) for url, host, depth, kind in rows)
         return len(rows)
+
+    def count_due(self, *, refresh_before: str | None = None) -> int:
+        """How many URLs :meth:`load` would queue (sitemaps aside)."""
+        return int(self.db.execute(f"SELECT count(*) FROM frontier WHERE {_DUE}",
+                                   [*RESUMABLE_STATES, refresh_before]).fetchone()[0])
 
     def is_known(self, url: str) -> bool:
         return url in self._known

@@ -64,14 +64,14 @@ def reparse_pages(
     forced = get_profile(profile) if profile else None
     run_id = start_run(db, command="reparse", options={"all": all_pages, "profile": profile})
     report = ReparseReport(run_id=run_id)
-    # Successful HTML responses and imported files (no status); error pages
-    # and other types were never parsed.
+    # Successful HTML responses, imported files (no status) and pages now gone
+    # (they keep their last good body); error pages and other types were never parsed.
     candidates = [
         (url, final_url, version, content_type)
         for url, final_url, version, content_type in db.execute(
             "SELECT url, final_url, parser_version, content_type FROM pages "
-            "WHERE body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299) "
-            "ORDER BY rowid")
+            "WHERE body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299 "
+            "OR gone_at IS NOT NULL) ORDER BY rowid")
     ]
     todo = []
     for url, final_url, version, content_type in candidates:

@@ -57,6 +57,12 @@ class CrawlSettings:
     follow_resources: bool = False
     # Parse every page with this profile instead of choosing one by URL.
     profile: str | None = None
+    # A page fetched longer ago than this many seconds is fetched again by the
+    # next run (with If-None-Match/If-Modified-Since, so an unchanged page
+    # costs a 304). A week suits a daily or weekly job on Q&A pages, whose
+    # answers rarely change once written; 0 refreshes every known page each
+    # run. A sitemap lastmod newer than our copy refreshes a page sooner.
+    refresh_after: float = 7 * 24 * 3600.0
 
     # --- Politeness --------------------------------------------------------
     user_agent: str = DEFAULT_USER_AGENT
@@ -138,7 +144,7 @@ _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, 
 
 
 def parse_duration(text: str) -> float:
-    """``90``, ``90s``, ``30m``, ``2h``, ``1d`` -> seconds; SettingsError otherwise."""
+    """``0``, ``90``, ``90s``, ``30m``, ``2h``, ``7d`` -> seconds; SettingsError otherwise."""
     match = _DURATION.match(text)
     if not match:
         raise SettingsError(
@@ -156,7 +162,7 @@ def _check(settings: CrawlSettings) -> None:
             raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
     not_negative = ("delay", "robots_ttl", "retry_after_max", "throttle_max_delay",
                     "connect_timeout", "read_timeout", "request_deadline", "retry_backoff",
-                    "retry_backoff_max", "writer_flush_interval")
+                    "retry_backoff_max", "writer_flush_interval", "refresh_after")
     for name in not_negative:
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -174,7 +180,7 @@ def _toml_fields() -> dict[str, dataclasses.Field[Any]]:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name == "max_duration" and isinstance(value, str):
+    if name in ("max_duration", "refresh_after") and isinstance(value, str):
         return parse_duration(value)
     if name == "allow_hosts":
         if isinstance(value, str):

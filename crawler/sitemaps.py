@@ -11,6 +11,7 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -19,7 +20,9 @@ from defusedxml.ElementTree import fromstring
 from crawler.fetch import Fetcher
 from crawler.urls import BadURL, canonicalize
 
-__all__ = ["SitemapReport", "parse_sitemap", "read_sitemaps"]
+__all__ = [
+    "SitemapReport", "lastmod_utc", "parse_sitemap", "parse_sitemap_entries", "read_sitemaps",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 @dataclass(slots=True)
 class SitemapReport:
     page_urls: list[str] = field(default_factory=list)
+    # Page URL -> its <lastmod>, as written (W3C datetime), when the sitemap gives one.
+    lastmod: dict[str, str] = field(default_factory=dict)
     sitemaps_read: int = 0
     errors: list[str] = field(default_factory=list)
     requests: int = 0
@@ -44,6 +49,12 @@ def _local(tag: str) -> str:
 
 def parse_sitemap(body: bytes) -> tuple[str, list[str]]:
     """``("urlset" | "sitemapindex", [loc, ...])``; ValueError when it is not a sitemap."""
+    kind, entries = parse_sitemap_entries(body)
+    return kind, [location for location, _ in entries]
+
+
+def parse_sitemap_entries(body: bytes) -> tuple[str, list[tuple[str, str | None]]]:
+    """Like :func:`parse_sitemap`, with each entry's ``<lastmod>`` (None when absent)."""
     if body.startswith(_GZIP_MAGIC):
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
@@ -59,12 +70,30 @@ def parse_sitemap(body: bytes) -> tuple[str, list[str]]:
     kind = _local(root.tag)
     if kind not in ("urlset", "sitemapindex"):
         raise ValueError(f"not a sitemap (root element <{kind}>)")
-    locations = []
+    entries = []
     for entry in root:
+        location = lastmod = None
         for child in entry:
-            if _local(child.tag) == "loc" and child.text and child.text.strip():
-                locations.append(child.text.strip())
-    return kind, locations
+            text = (child.text or "").strip()
+            if _local(child.tag) == "loc" and text:
+                location = text
+            elif _local(child.tag) == "lastmod" and text:
+                lastmod = text
+        if location:
+            entries.append((location, lastmod))
+    return kind, entries
+
+
+def lastmod_utc(lastmod: str) -> str | None:
+    """A sitemap ``<lastmod>`` (W3C datetime: a date, or a time with offset) as
+    ISO 8601 UTC like ``pages.fetched_at``; None when unreadable."""
+    try:
+        when = datetime.fromisoformat(lastmod.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # sitemaps.org: a bare date; read it as UTC
+    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 async def read_sitemaps(
@@ -89,12 +118,12 @@ async def read_sitemaps(
             report.errors.append(f"sitemap {url}: HTTP {page.status}")
             continue
         try:
-            kind, locations = parse_sitemap(page.body)
+            kind, entries = parse_sitemap_entries(page.body)
         except ValueError as error:
             report.errors.append(f"sitemap {url}: {error}")
             continue
         report.sitemaps_read += 1
-        for location in locations:
+        for location, lastmod in entries:
             try:
                 canonical = canonicalize(location)
             except BadURL:
@@ -103,6 +132,8 @@ async def read_sitemaps(
                 continue
             if kind == "urlset":
                 report.page_urls.append(canonical)
+                if lastmod:
+                    report.lastmod[canonical] = lastmod
             elif depth < MAX_INDEX_DEPTH:
                 pending.append((canonical, depth + 1))
     for message in report.errors:

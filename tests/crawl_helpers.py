@@ -61,6 +61,14 @@ def crawl_cli_process(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
+def qarchive_process(args: list[str]) -> subprocess.Popen[str]:
+    """``qarchive ARGS`` (any command) in a child process, its output as text."""
+    code = "import sys; from crawler.cli import cli; cli(sys.argv[1:], prog_name='qarchive')"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def run_in_child(db_path: Path, seeds: list[str], **changes: Any) -> int:
     """The crawl in a child process, for timing checks from the server's request log.
 

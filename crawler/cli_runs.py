@@ -1,0 +1,45 @@
+"""`qarchive runs`: the archive's recent runs, for people and for monitoring scripts."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from crawler.archive import ArchiveError, open_archive
+from crawler.runs import format_runs, recent_runs
+
+__all__ = ["runs_command"]
+
+
+@click.command(name="runs")
+@click.option("--db", "db_path", default="archive.db",
+              help="Archive whose runs to list, default archive.db.")
+@click.option("--limit", default=20, type=click.IntRange(min=1),
+              help="How many runs, newest first, default 20.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON array of runs instead of a table.")
+def runs_command(db_path: str, limit: int, as_json: bool) -> None:
+    """List recent crawl, import and reparse runs with their counts.
+
+    Read-only: safe while a crawl is running.
+
+    \b
+    Example:
+        qarchive runs --db archive.db --limit 5
+        qarchive runs --json | jq '.[0].status'
+    """
+    try:
+        db = open_archive(db_path, create=False, readonly=True)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        runs = recent_runs(db, limit=limit)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps([run.to_json() for run in runs], ensure_ascii=False, indent=2))
+    elif runs:
+        click.echo(format_runs(runs))
+    else:
+        click.echo(f"no runs yet in {db_path}", err=True)
