@@ -251,3 +251,38 @@ def test_missing_folder_and_missing_archive_are_clear_errors(tmp_path: Path) -> 
         open_archive(tmp_path / "missing.db", create=False)
     with pytest.raises(ArchiveError, match="is a directory"):
         open_archive(tmp_path)
+
+
+def test_recommended_by_counts_distinct_questions_as_lists_change(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    """resources.recommended_by (kept by triggers) follows every change of the lists."""
+
+    def counts() -> dict[str, int]:
+        return {row["url"]: row["recommended_by"] for row in db["resources"].rows}
+
+    with db.atomic():
+        store_answer_page(db, reference_page)
+    assert set(counts().values()) == {1}
+    shared = reference_page.recommended_resources[0]
+    other = dataclasses.replace(
+        reference_page, id="8d3jq0w5pe", url="https://wenku.csdn.net/answer/8d3jq0w5pe",
+        related_questions=[],
+        recommended_resources=[
+            shared,
+            # The same resource in the other tab of the same page counts once.
+            dataclasses.replace(shared, section="latest", position=1),
+        ],
+    )
+    with db.atomic():
+        store_answer_page(db, other)
+    assert counts()[shared.url] == 2
+    # The first page drops it: one question left.
+    with db.atomic():
+        store_answer_page(db, dataclasses.replace(
+            reference_page, recommended_resources=reference_page.recommended_resources[1:]))
+    assert counts()[shared.url] == 1
+    expected = db.execute(
+        "SELECT resource_url, count(DISTINCT question_id) FROM question_resources "
+        "GROUP BY resource_url").fetchall()
+    assert {url: n for url, n in expected} == {url: n for url, n in counts().items() if n}
