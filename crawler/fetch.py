@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urljoin
 
+import aiohttp
 import httpx
 from tenacity import (
     AsyncRetrying,
@@ -47,6 +48,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Statuses whose Retry-After asks us to slow down (RFC 9110 §10.2.3, RFC 6585 §4).
 _THROTTLE_STATUSES = frozenset({429, 503})
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Errors of the aiohttp transport that reach us untranslated; still transport errors.
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError,)
 # RFC 9309 §2.5: crawlers must parse at least the first 500 KiB of robots.txt.
 ROBOTS_MAX_BYTES = 512 * 1024
 
@@ -95,6 +98,8 @@ def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport 
         write=settings.read_timeout, pool=settings.request_deadline,
     )
     connections = settings.concurrency + 2  # + robots.txt and sitemap requests
+    if transport is None and settings.http_transport == "aiohttp":
+        transport = _aiohttp_transport(connections)
     return httpx.AsyncClient(
         http1=True, http2=False, follow_redirects=False, timeout=timeout, transport=transport,
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
@@ -103,6 +108,23 @@ def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport 
                  "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
         trust_env=False,
     )
+
+
+def _aiohttp_transport(connections: int) -> httpx.AsyncBaseTransport:
+    """httpx's API over aiohttp's connection handling (httpx-aiohttp): a third of the CPU."""
+    from httpx_aiohttp import AiohttpTransport
+
+    def session() -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop, as aiohttp requires.
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0),
+            # The body is decoded by _read_body, with its cap; httpx keeps the cookies.
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
+
+    return AiohttpTransport(client=session)
 
 
 @dataclass(slots=True)
@@ -324,6 +346,9 @@ class Fetcher:
                 ) from None
             except httpx.TransportError as error:
                 # Connection refused or reset, read timeout, truncated body, ...
+                raise _Retryable(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+            except _TRANSPORT_ERRORS as error:
+                # aiohttp errors httpx-aiohttp does not translate (a malformed response, ...).
                 raise _Retryable(f"{type(error).__name__}: {error}".rstrip(": ")) from None
             except httpx.HTTPError as error:
                 raise _Failure(f"{type(error).__name__}: {error}".rstrip(": ")) from None

@@ -155,3 +155,12 @@ def test_parse_sitemap_plain_gzip_and_index() -> None:
     bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><urlset>&a;</urlset>'
     with pytest.raises(ValueError, match="not valid XML"):
         parse_sitemap(bomb)
+
+
+def test_http_transport_setting_is_checked(tmp_path: Path) -> None:
+    config = tmp_path / "qarchive.toml"
+    config.write_text('http_transport = "curl"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="http_transport must be one of aiohttp, httpcore"):
+        load_settings(config)
+    config.write_text('http_transport = "httpcore"\n', encoding="utf-8")
+    assert load_settings(config).http_transport == "httpcore"
