@@ -31,6 +31,7 @@ from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL, refresh_cu
 from crawler.politeness import Politeness
 from crawler.progress import CrawlStatus, ProgressDisplay
 from crawler.runs import RUN_COUNTS, finish_run, start_run
+from crawler.search import PendingIndex
 from crawler.settings import CrawlSettings
 from crawler.sitemaps import lastmod_utc, read_sitemaps
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
@@ -292,12 +293,14 @@ class _Crawl:
     def write_batch(self, batch: list[_Result]) -> None:
         if not batch:
             return
+        pending = PendingIndex()  # the batch's search-index writes, written together
         with self.db.atomic():
             for result in batch:
-                self._write(result)
+                self._write(result, pending)
+            pending.flush(self.db)
             self._write_counts()
 
-    def _write(self, result: _Result) -> None:
+    def _write(self, result: _Result, pending: PendingIndex) -> None:
         url = result.entry.url
         if result.discovered:
             self.frontier.write_new(result.discovered, discovered_from=url)
@@ -310,7 +313,7 @@ class _Crawl:
         elif result.fetch is not None:
             outcome = record_fetched_page(
                 self.db, result.fetch, page=result.page, parse_error=result.parse_error,
-                parser_version=result.parser_version, run_id=self.run_id,
+                parser_version=result.parser_version, run_id=self.run_id, pending=pending,
             )
             if outcome is not None:
                 self.counts[outcome] += 1
