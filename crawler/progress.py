@@ -95,9 +95,13 @@ class RichProgress:
 
     def update(self, status: CrawlStatus) -> None:
         counts = status.counts
-        errors = counts.get("failed", 0) + counts.get("blocked", 0) + counts.get("deferred", 0)
+        # Blocked by robots.txt is the crawler obeying, not an error: shown apart.
+        errors = (counts.get("failed", 0) + counts.get("deferred", 0)
+                  + counts.get("parse_errors", 0))
+        blocked = counts.get("blocked", 0)
         statuses = " ".join(f"{code}:{count}" for code, count in sorted(status.statuses.items()))
         detail = (f"{status.rate:.1f}/s  queue {status.queued}  errors {errors}"
+                  + (f"  blocked {blocked}" if blocked else "")
                   + (f"  [dim]{statuses}[/dim]" if statuses else ""))
         self._progress.update(self._task, description=status.label, completed=status.done,
                               total=status.done + status.queued + status.in_flight,
