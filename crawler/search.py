@@ -12,9 +12,9 @@ Bigrams are what CJK search engines without a dictionary use (Lucene's
 CJKAnalyzer); they need no word list and never miss a substring of two or more
 characters. See schema/README.md for the tables.
 
-The writer keeps the index current: ``store_answer_page`` calls
-``index_question`` / ``index_resource`` for each row it changes; migration
-0003 indexes the rows an older archive already holds.
+The writer keeps the index current: ``store_answer_page`` adds each row it
+changes to a ``PendingIndex``, written in two ``executemany`` calls per batch;
+migration 0003 indexes the rows an older archive already holds.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ __all__ = [
     "RESOURCE_FTS",
     "PendingIndex",
     "fts_query",
-    "index_question",
-    "index_resource",
     "rebuild_search_index",
     "segment",
 ]
@@ -99,31 +97,9 @@ def _is_cjk(char: str) -> bool:
     return bool(re.fullmatch(f"[{_CJK}]", char))
 
 
-def _reindex(
-    db: sqlite_utils.Database, fts_table: str, rowid: int, values: tuple[str | None, ...],
-    *, new: bool = False,
-) -> None:
-    if not new:  # a row indexed before: drop its old entry first
-        db.execute(f"DELETE FROM {fts_table} WHERE rowid = ?", [rowid])
-    db.execute(
-        f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) VALUES (?, ?, ?)",
-        [rowid, *(segment(value) for value in values)],
-    )
-
-
 # The FTS rowid is the content row's rowid: Datasette's table search compares
 # ``rowid IN (SELECT rowid FROM <fts_table> WHERE ... MATCH ...)``.
 _FTS_COLUMNS = {QUESTION_FTS: "title, answer", RESOURCE_FTS: "title, description"}
-
-
-def index_question(db: sqlite_utils.Database, question_id: str) -> None:
-    """(Re)index one question's title and answer text. Idempotent."""
-    row = db.execute(
-        "SELECT rowid, title, answer_text FROM questions WHERE id = ?", [question_id]
-    ).fetchone()
-    if row is None:
-        return
-    _reindex(db, QUESTION_FTS, row[0], (row[1], row[2]))
 
 
 class PendingIndex:
@@ -160,16 +136,6 @@ class PendingIndex:
                     f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) "
                     "VALUES (?, ?, ?)", latest)
                 rows.clear()
-
-
-def index_resource(db: sqlite_utils.Database, url: str) -> None:
-    """(Re)index one resource's title and description. Idempotent."""
-    row = db.execute(
-        "SELECT rowid, title, description FROM resources WHERE url = ?", [url]
-    ).fetchone()
-    if row is None:
-        return
-    _reindex(db, RESOURCE_FTS, row[0], (row[1], row[2]))
 
 
 def rebuild_search_index(db: sqlite_utils.Database) -> None:

@@ -243,27 +243,23 @@ def _w3c(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def render_sitemap_index(entries: Iterable[tuple[str, datetime]]) -> str:
-    """sitemaps.org index: ``entries`` are (sitemap URL, lastmod)."""
-    sitemaps = "".join(
-        f"<sitemap><loc>{escape(loc)}</loc><lastmod>{_w3c(lastmod)}</lastmod></sitemap>\n"
+def _sitemap_xml(root: str, item: str, entries: Iterable[tuple[str, datetime]]) -> str:
+    items = "".join(
+        f"<{item}><loc>{escape(loc)}</loc><lastmod>{_w3c(lastmod)}</lastmod></{item}>\n"
         for loc, lastmod in entries
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{sitemaps}</sitemapindex>\n"
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{items}</{root}>\n"
     )
+
+
+def render_sitemap_index(entries: Iterable[tuple[str, datetime]]) -> str:
+    """sitemaps.org index: ``entries`` are (sitemap URL, lastmod)."""
+    return _sitemap_xml("sitemapindex", "sitemap", entries)
 
 
 def render_sitemap(entries: Iterable[tuple[str, datetime]]) -> str:
     """sitemaps.org urlset: ``entries`` are (page URL, lastmod)."""
-    urls = "".join(
-        f"<url><loc>{escape(loc)}</loc><lastmod>{_w3c(lastmod)}</lastmod></url>\n"
-        for loc, lastmod in entries
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{urls}</urlset>\n"
-    )
+    return _sitemap_xml("urlset", "url", entries)
