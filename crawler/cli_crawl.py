@@ -34,6 +34,7 @@ from crawler.progress import log_to_stderr, make_progress
 from crawler.reparse import reparse_pages
 from crawler.settings import CrawlSettings, SettingsError, load_settings, parse_duration
 from crawler.urls import BadURL, canonicalize
+from crawler.writer_process import WriterFailed
 from parsers import profile_names
 
 __all__ = [
@@ -232,6 +233,10 @@ def _run_crawl_job(job: _CrawlJob) -> int:
                                        ) from None
         except sqlite3.DatabaseError as error:
             raise click.ClickException(f"{job.db_path}: cannot use the archive ({error})"
+                                       ) from None
+        except WriterFailed as error:
+            # The run is already marked failed; what was committed before stays stored.
+            raise click.ClickException(f"{job.db_path}: {error}; the next crawl resumes"
                                        ) from None
         finally:
             db.close()

@@ -8,7 +8,9 @@ Workers never write. The writer takes results in the order they were
 produced and commits them in batches; a page's rows, its frontier state and
 the URLs it led to are in the same transaction, so a ``kill -9`` at any
 moment loses at most the last uncommitted batch, whose URLs are still
-``pending`` and are fetched again by the next run.
+``pending`` and are fetched again by the next run. The writer stores the
+batches itself, in the event loop, or hands them to a writer process
+(crawler/writer_process.py) that stores them on another core.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import signal
 import time
 from collections import Counter
@@ -25,16 +28,22 @@ from typing import Any
 import httpx
 import sqlite_utils
 
-from crawler.archive import FetchedPage, record_fetched_page, record_unchanged_page, utc_now
+from crawler.archive import utc_now
 from crawler.fetch import Fetcher, FetchResult, make_client
 from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL, refresh_cutoff
 from crawler.politeness import Politeness
 from crawler.progress import CrawlStatus, ProgressDisplay
 from crawler.runs import RUN_COUNTS, finish_run, start_run
-from crawler.search import PendingIndex
 from crawler.settings import CrawlSettings
 from crawler.sitemaps import lastmod_utc, read_sitemaps
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
+from crawler.writer_process import (
+    URLResult,
+    WriterProcess,
+    archive_file,
+    store_results,
+    write_run_counts,
+)
 from parsers import AnswerPage, ParseError, SiteProfile, get_profile, profile_for_url
 
 __all__ = ["CrawlReport", "crawl", "run_crawl"]
@@ -88,24 +97,9 @@ class CrawlReport:
         return "\n".join(lines)
 
 
-@dataclass(slots=True)
-class _Result:
-    """One URL's outcome, as the writer stores it."""
-
-    entry: FrontierURL
-    state: str
-    requests: int = 0
-    status: int | None = None
-    error: str | None = None
-    fetch: FetchedPage | None = None
-    page: AnswerPage | None = None
-    parse_error: str | None = None
-    parser_version: int | None = None
-    not_modified: bool = False  # a 304, or the stored body again: only marked seen
-    discovered: list[FrontierURL] = field(default_factory=list)
-
-
 _STOP = object()
+# Results waiting for the writer, in batches, before workers wait for it.
+_BACKLOG_BATCHES = 4
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -131,12 +125,17 @@ class _Crawl:
         self.progress = progress
         self.counts: Counter[str] = Counter({name: 0 for name in (*RUN_COUNTS, *_EXTRA_COUNTS)})
         self.statuses: Counter[int] = Counter()
-        self.results: asyncio.Queue[_Result | object] = asyncio.Queue()
+        self.results: asyncio.Queue[URLResult | object] = asyncio.Queue()
         self.in_flight = 0
         self.dispatched = 0
         self.no_more = False  # stop taking URLs, let those in flight finish
         self.stop_reason: str | None = None
         self.changed = asyncio.Event()
+        # Set when the writer takes results: workers wait for it while the
+        # results waiting to be stored fill _BACKLOG_BATCHES batches (a writer
+        # process can fall behind; the event loop's own writer never does).
+        self.room = asyncio.Event()
+        self.backlog = _BACKLOG_BATCHES * settings.writer_batch_size
         self.started = time.monotonic()
         self.forced_profile: SiteProfile | None = (
             get_profile(settings.profile) if settings.profile else None)
@@ -146,6 +145,9 @@ class _Crawl:
 
     async def worker(self) -> None:
         while True:
+            while self.results.qsize() >= self.backlog and not self.no_more:
+                self.room.clear()
+                await self.room.wait()
             if self.no_more:
                 return
             entry = self.frontier.pop()
@@ -176,14 +178,14 @@ class _Crawl:
         self.no_more = True
         self.changed.set()
 
-    async def process(self, entry: FrontierURL) -> _Result:
+    async def process(self, entry: FrontierURL) -> URLResult:
         settings = self.settings
         headers, stored_hash = self._stored_copy(entry.url)
         fetched = await self.fetcher.fetch(entry.url, headers=headers, html_only=True)
         self.counts["retried"] += fetched.retries
         self.counts["requests"] += fetched.requests
-        result = _Result(entry=entry, state="failed", requests=fetched.requests,
-                         error=fetched.reason)
+        result = URLResult(entry=entry, state="failed", requests=fetched.requests,
+                           error=fetched.reason)
         if fetched.outcome != "response":
             result.state = fetched.outcome
             self.counts[fetched.outcome] += 1
@@ -220,7 +222,7 @@ class _Crawl:
             self._discover(result, result.page)
         return result
 
-    def _parse(self, result: _Result, fetched: FetchResult) -> None:
+    def _parse(self, result: URLResult, fetched: FetchResult) -> None:
         page = fetched.page
         assert page is not None and page.body is not None
         final_url = page.final_url or page.url
@@ -233,7 +235,7 @@ class _Crawl:
             self.counts["parse_errors"] += 1
             log.debug("parse error %s: %s", final_url, error.reason)
 
-    def _discover(self, result: _Result, page: AnswerPage) -> None:
+    def _discover(self, result: URLResult, page: AnswerPage) -> None:
         depth = result.entry.depth + 1
         links = [(url, "page") for url in page.links_to_follow()]
         if self.settings.follow_resources:
@@ -269,62 +271,68 @@ class _Crawl:
     # --- the writer --------------------------------------------------------
 
     async def writer(self) -> None:
+        """Store results in batches until _STOP: in the event loop, or in a writer process."""
+        # POSIX only: the writer process's pipes are passed by file descriptor.
+        path = (archive_file(self.db) if self.settings.writer_process and os.name == "posix"
+                else None)
+        process = (WriterProcess(path, run_id=self.run_id, on_stored=self.counts.update)
+                   if path is not None else None)
+        try:
+            finished = False
+            while not finished:
+                batch, finished = await self._next_batch(process)
+                if process is None:
+                    self.write_batch(batch)
+                elif batch:
+                    await process.store(batch, self.counts)
+            if process is not None:
+                await process.close()
+        finally:
+            if process is not None:
+                process.abandon()
+
+    async def _next_batch(self, process: WriterProcess | None) -> tuple[list[URLResult], bool]:
+        """Results for one transaction, and whether _STOP came after them.
+
+        Up to writer_batch_size results, or what came within writer_flush_interval.
+        """
         settings = self.settings
         loop = asyncio.get_running_loop()
-        finished = False
-        while not finished:
-            first = await self.results.get()
-            batch = [first]
-            finished = first is _STOP
-            deadline = loop.time() + settings.writer_flush_interval
-            while not finished and len(batch) < settings.writer_batch_size:
-                while not self.results.empty() and len(batch) < settings.writer_batch_size:
-                    item = self.results.get_nowait()
-                    batch.append(item)
-                    if item is _STOP:
-                        finished = True
-                        break
-                remaining = deadline - loop.time()
-                if finished or len(batch) >= settings.writer_batch_size or remaining <= 0:
+        first = await self._first_result(process)
+        batch = [first]
+        finished = first is _STOP
+        deadline = loop.time() + settings.writer_flush_interval
+        while not finished and len(batch) < settings.writer_batch_size:
+            while not self.results.empty() and len(batch) < settings.writer_batch_size:
+                item = self.results.get_nowait()
+                batch.append(item)
+                if item is _STOP:
+                    finished = True
                     break
-                await asyncio.sleep(min(remaining, 0.05))
-            self.write_batch([item for item in batch if isinstance(item, _Result)])
+            remaining = deadline - loop.time()
+            if finished or len(batch) >= settings.writer_batch_size or remaining <= 0:
+                break
+            await asyncio.sleep(min(remaining, 0.05))
+        self.room.set()
+        return [item for item in batch if isinstance(item, URLResult)], finished
 
-    def write_batch(self, batch: list[_Result]) -> None:
+    async def _first_result(self, process: WriterProcess | None) -> URLResult | object:
+        if process is None:
+            return await self.results.get()
+        # Waiting for results, the writer must still notice its process failing.
+        get: asyncio.Future[Any] = asyncio.ensure_future(self.results.get())
+        await asyncio.wait({get, process.failed}, return_when=asyncio.FIRST_COMPLETED)
+        if process.failed.done():
+            get.cancel()
+            process.check()
+        return get.result()
+
+    def write_batch(self, batch: list[URLResult]) -> None:
         if not batch:
             return
-        pending = PendingIndex()  # the batch's search-index writes, written together
         with self.db.atomic():
-            for result in batch:
-                self._write(result, pending)
-            pending.flush(self.db)
-            self._write_counts()
-
-    def _write(self, result: _Result, pending: PendingIndex) -> None:
-        url = result.entry.url
-        if result.discovered:
-            self.frontier.write_new(result.discovered, discovered_from=url)
-        if result.not_modified:
-            fetch = result.fetch
-            assert fetch is not None
-            record_unchanged_page(self.db, url, fetched_at=fetch.fetched_at, run_id=self.run_id,
-                                  etag=fetch.etag, last_modified=fetch.last_modified)
-            self.counts["unchanged"] += 1
-        elif result.fetch is not None:
-            outcome = record_fetched_page(
-                self.db, result.fetch, page=result.page, parse_error=result.parse_error,
-                parser_version=result.parser_version, run_id=self.run_id, pending=pending,
-            )
-            if outcome is not None:
-                self.counts[outcome] += 1
-        self.frontier.write_state(url, result.state, requests=result.requests,
-                                  status=result.status, error=result.error)
-
-    def _write_counts(self) -> None:
-        # Kept current in the run's row, so a killed run still shows what it did.
-        self.db.execute(
-            "UPDATE crawl_runs SET " + ", ".join(f"{name} = ?" for name in RUN_COUNTS)
-            + " WHERE id = ?", [*(self.counts[name] for name in RUN_COUNTS), self.run_id])
+            self.counts.update(store_results(self.db, self.frontier, batch, run_id=self.run_id))
+            write_run_counts(self.db, self.run_id, self.counts)
 
     # --- progress ----------------------------------------------------------
 
@@ -485,13 +493,18 @@ async def crawl(
             ticker.cancel()
             if not writer.done():
                 engine.results.put_nowait(_STOP)
-                await writer
+                await asyncio.wait({writer})  # its error, if any, is raised below
             await asyncio.gather(ticker, stop_task, return_exceptions=True)
             if progress is not None:
                 progress.update(engine.status())
                 progress.close()
-            if crashed:
+            writer_error = (writer.exception() if writer.done() and not writer.cancelled()
+                            else None)
+            # The writer has finished: the run's row is ours to write again.
+            if crashed or writer_error is not None:
                 finish_run(db, run_id, status="failed", counts=engine.counts)
+        if writer_error is not None:
+            raise writer_error
     status = "interrupted" if engine.stop_reason == "interrupted" else "finished"
     finish_run(db, run_id, status=status, counts=engine.counts)
     for host, reason in sorted(engine.deferred_hosts.items()):

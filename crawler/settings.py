@@ -129,6 +129,11 @@ class CrawlSettings:
     # parse. Each page's rows still change together (a savepoint per page).
     writer_batch_size: int = 200
     writer_flush_interval: float = 0.5
+    # Store in a process of its own, on another core: a crawl is CPU-bound on
+    # one core and storing (SQLite, zlib, search segmenting) is a third of it
+    # (BENCHMARKS.md). False stores in the crawl's event loop, as does an
+    # archive that is not a file (in-memory).
+    writer_process: bool = True
 
     # Filled from the command line only (not settable in qarchive.toml).
     sitemaps: tuple[str, ...] = field(default=(), metadata={"toml": False})

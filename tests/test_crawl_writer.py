@@ -1,0 +1,56 @@
+"""The archive writer: in its own process (the default) or in the crawl's event loop, alike."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from crawl_helpers import fresh_archive, run
+from tests_support import snapshot
+
+from crawler.archive import open_archive
+from crawler.sample_site.testing import running_sample_site
+from crawler.writer_process import archive_file
+
+PAGES = 120
+
+
+def _run_row(db_path: Path) -> tuple:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT status, fetched, new, updated, unchanged, gone "
+                            "FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def test_writer_process_stores_what_the_event_loop_writer_stores(tmp_path: Path) -> None:
+    with running_sample_site(pages=PAGES) as site:
+        archives = {}
+        for writer_process in (True, False):
+            path = tmp_path / f"{writer_process}.db"
+            db = fresh_archive(path)
+            first = run(db, [site.root_url], writer_process=writer_process)
+            again = run(db, [site.root_url], writer_process=writer_process, refresh_after=0)
+            assert first.counts["new"] == first.counts["fetched"] == PAGES
+            assert again.counts["unchanged"] == again.counts["fetched"] == PAGES
+            assert _run_row(path) == ("finished", PAGES, 0, 0, PAGES, 0)
+            archives[writer_process] = snapshot(db)
+        assert archives[True] == archives[False]
+
+
+def test_archive_file_is_none_in_memory(tmp_path: Path) -> None:
+    assert archive_file(fresh_archive(tmp_path / "a.db")) == str(tmp_path / "a.db")
+    assert archive_file(open_archive(":memory:")) is None
+
+
+@pytest.mark.parametrize("writer_process", [True, False])
+def test_a_failing_writer_fails_the_run(tmp_path: Path, writer_process: bool) -> None:
+    path = tmp_path / "archive.db"
+    db = fresh_archive(path)
+    # Stands for a full disk: every page insert fails.
+    db.execute("CREATE TRIGGER no_room BEFORE INSERT ON pages "
+               "BEGIN SELECT RAISE(ABORT, 'no room (test)'); END")
+    with (running_sample_site(pages=PAGES) as site,
+          pytest.raises(sqlite3.DatabaseError, match="no room")):
+        run(db, [site.root_url], writer_process=writer_process)
+    assert _run_row(path)[0] == "failed"
+    assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0
