@@ -94,7 +94,8 @@ def _e2e(result: dict[str, Any]) -> list[str]:
         "robots.txt obeyed, answer text extracted and stored with the compressed raw page in "
         "SQLite in batches of 200. qarchive runs as `python -m crawler.cli crawl` (CLI, "
         "subprocess); the Scrapy spider is `bench/scrapy_spider.py`. Time is the child's "
-        "wall time, start-up included; CPU is the child's user+system time (`os.wait4`). "
+        "wall time, start-up included; CPU is the child's user+system time (`os.wait4`), "
+        "which on Linux includes qarchive's writer process (a child the crawl reaps). "
         f"{result['rounds']} rounds, order alternating; medians.", "",
         *_table(["crawler", "pages", "pages/s", "CPU ms/page", "peak RSS MB",
                  "pages/s each round"], rows),
@@ -118,7 +119,8 @@ def _memory(result: dict[str, Any]) -> list[str]:
     return [
         "## 3. Memory: peak RSS of whole-site crawls", "",
         f"`qarchive crawl` of sample sites of {sizes} pages (delay 0, concurrency "
-        f"{result['concurrency']}); peak RSS is the child's `ru_maxrss`.", "",
+        f"{result['concurrency']}); peak RSS is the child's `ru_maxrss` from `os.wait4`, "
+        "on Linux the larger of the crawl process and its writer process.", "",
         *_table(["site pages", "pages stored", "pages/s", "peak RSS MB", "exit"], rows),
         *_table(["comparison", "measured", "target", "result"], [
             ["peak RSS", f"{peak:.0f} MB", "≤ 200 MB", _met(peak <= 200)],

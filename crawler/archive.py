@@ -180,9 +180,6 @@ def open_archive(
         # durable across a process kill (only an OS crash may lose the last commits).
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
-        # 64 MiB of page cache (the default is 2 MiB): a crawl inserts into a dozen
-        # indexes at random places, and re-reading their pages dominated the writer.
-        db.execute("PRAGMA cache_size = -65536")
         if migrate:
             apply_migrations(db)
     except sqlite3.OperationalError as error:
