@@ -389,6 +389,17 @@ async def _seed_urls(
     return seeds
 
 
+def _seed_frontier(
+    db: sqlite_utils.Database, frontier: Frontier, found: _Seeds, *, refresh_before: str
+) -> None:
+    """Store the seeds, then load what is due (new, unfinished, or stale) into the frontier."""
+    entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in found.urls]
+    with db.atomic():
+        frontier.write_seeds(entries)
+    frontier.load(refresh_before=refresh_before,
+                  refresh=_changed_since_fetched(db, found.lastmod))
+
+
 def _changed_since_fetched(db: sqlite_utils.Database, lastmod: dict[str, str]) -> list[str]:
     """Stored pages whose sitemap <lastmod> is newer than our copy: refreshed whatever their age."""
     changed = []
@@ -453,11 +464,9 @@ async def crawl(
             found = seed_task.result()
             engine.counts["requests"] += found.requests
             engine.counts["sitemap_errors"] += found.sitemap_errors
-        entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in found.urls]
-        with db.atomic():
-            frontier.write_seeds(entries)
-        frontier.load(refresh_before=refresh_before,
-                      refresh=_changed_since_fetched(db, found.lastmod))
+        _seed_frontier(db, frontier, found, refresh_before=refresh_before)
+        # A sitemap's 100k URLs need not live for the whole crawl: the frontier has them.
+        del found, seed_task
         writer = asyncio.ensure_future(engine.writer())
         ticker = asyncio.ensure_future(engine.show_progress())
         workers = [asyncio.ensure_future(engine.worker())
