@@ -9,6 +9,7 @@ and plugin live in schema/ (shipped as package data, see
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
 from typing import Any
@@ -118,4 +119,9 @@ def serve(
     datasette = (
         archive if isinstance(archive, Datasette) else make_datasette(archive, settings=settings)
     )
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
+    # lifespan off: Datasette runs its start-up on the first request anyway, and an
+    # interrupted lifespan task printed a traceback on Ctrl-C. uvicorn re-raises the
+    # SIGINT it caught once it has shut down: that is the normal way out here.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning",
+                    lifespan="off")

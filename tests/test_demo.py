@@ -72,3 +72,4 @@ def test_demo_serves_the_archive_until_ctrl_c(tmp_path: Path) -> None:
         _, stderr = demo.communicate(timeout=30)
     assert demo.returncode == 0, stderr
     assert f"Datasette: http://127.0.0.1:{port}/archive" in stderr
+    assert "Traceback" not in stderr, stderr  # Ctrl-C is the normal way to stop serving
