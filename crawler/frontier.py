@@ -1,7 +1,8 @@
 """The crawl frontier: URLs to fetch, in memory for speed, in the ``frontier`` table for resuming.
 
-The in-memory side (a FIFO queue, so the crawl is breadth-first, and the set of
-every URL ever seen, for de-duplication) is used by the fetch workers; the
+The in-memory side (a FIFO queue per host, so the crawl is breadth-first on
+each host, the hosts taking turns; and the set of every URL ever seen, for
+de-duplication) is used by the fetch workers; the
 ``write_*`` methods are called only by the engine's writer, inside its
 transaction, so a page and its URL's state change commit together.
 """
@@ -53,7 +54,12 @@ class Frontier:
     def __init__(self, db: sqlite_utils.Database, *, run_id: int | None) -> None:
         self.db = db
         self.run_id = run_id
-        self._queue: deque[FrontierURL] = deque()
+        # One FIFO per host, and the hosts with URLs queued, in turn order: with a
+        # single FIFO, a run of one slow-paced host's URLs held every worker while
+        # the other hosts idled (84% of the ideal rate across three hosts).
+        self._queues: dict[str, deque[FrontierURL]] = {}
+        self._turns: deque[str] = deque()
+        self._size = 0
         self._known: set[str] = set()
 
     # --- in memory: the workers' side ---------------------------------------
@@ -79,7 +85,8 @@ class Frontier:
             rows += self.db.execute(
                 "SELECT url, host, depth, kind FROM frontier WHERE state = 'done' AND kind = "
                 f"'page' AND url IN ({', '.join('?' for _ in chunk)})", chunk).fetchall()
-        self._queue.extend(FrontierURL(url, host, depth, kind) for url, host, depth, kind in rows)
+        for url, host, depth, kind in rows:
+            self._enqueue(FrontierURL(url, host, depth, kind))
         return len(rows)
 
     def count_due(self, *, refresh_before: str | None = None) -> int:
@@ -95,18 +102,43 @@ class Frontier:
         if entry.url in self._known:
             return False
         self._known.add(entry.url)
-        self._queue.append(entry)
+        self._enqueue(entry)
         return True
 
+    def _enqueue(self, entry: FrontierURL, *, first: bool = False) -> None:
+        queue = self._queues.get(entry.host)
+        if queue is None:
+            queue = self._queues[entry.host] = deque()
+            if first:
+                self._turns.appendleft(entry.host)
+            else:
+                self._turns.append(entry.host)
+        if first:
+            queue.appendleft(entry)
+        else:
+            queue.append(entry)
+        self._size += 1
+
     def pop(self) -> FrontierURL | None:
-        return self._queue.popleft() if self._queue else None
+        """The next URL of the host whose turn it is (then that host goes last)."""
+        if not self._turns:
+            return None
+        host = self._turns.popleft()
+        queue = self._queues[host]
+        entry = queue.popleft()
+        if queue:
+            self._turns.append(host)
+        else:
+            del self._queues[host]
+        self._size -= 1
+        return entry
 
     def push_back(self, entry: FrontierURL) -> None:
-        """Return an entry that was taken but not processed to the head of the queue."""
-        self._queue.appendleft(entry)
+        """Return an entry that was taken but not processed to the head of its host's queue."""
+        self._enqueue(entry, first=True)
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return self._size
 
     # --- in the database: the writer's side ---------------------------------
 

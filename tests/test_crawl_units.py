@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crawler.archive import open_archive
 from crawler.fetch import Fetcher, make_client, parse_retry_after
+from crawler.frontier import Frontier, FrontierURL
 from crawler.politeness import Politeness
 from crawler.settings import CrawlSettings, SettingsError, load_settings, parse_duration
 from crawler.sitemaps import parse_sitemap
@@ -164,3 +166,26 @@ def test_http_transport_setting_is_checked(tmp_path: Path) -> None:
         load_settings(config)
     config.write_text('http_transport = "httpcore"\n', encoding="utf-8")
     assert load_settings(config).http_transport == "httpcore"
+
+
+def test_frontier_hosts_take_turns_breadth_first_within_each(tmp_path: Path) -> None:
+    """A run of one host's URLs must not hold every worker while other hosts wait."""
+    db = open_archive(tmp_path / "archive.db")
+    frontier = Frontier(db, run_id=None)
+    for host, number in [("a", 1), ("a", 2), ("a", 3), ("b", 1), ("c", 1), ("b", 2)]:
+        assert frontier.discover(FrontierURL(f"http://{host}/{number}", host, depth=0))
+    assert not frontier.discover(FrontierURL("http://a/1", "a", depth=0))  # known already
+    assert len(frontier) == 6
+    order = []
+    while (entry := frontier.pop()) is not None:
+        order.append(entry.url)
+    assert order == ["http://a/1", "http://b/1", "http://c/1", "http://a/2", "http://b/2",
+                     "http://a/3"]
+    assert len(frontier) == 0
+    # An entry taken but not processed goes back first in line for its host.
+    frontier.discover(FrontierURL("http://a/4", "a", depth=1))
+    taken = frontier.pop()
+    assert taken is not None
+    frontier.push_back(taken)
+    assert frontier.pop() == taken
+    db.close()
