@@ -313,6 +313,9 @@ def watch_command(every: float, max_runs: int | None, **options: Any) -> None:
         qarchive watch --every 6h https://wenku.csdn.net/answer/2kxyq3m7vd
         qarchive watch --every 1d --sitemap https://example.org/sitemap.xml --delay 2
     """
+    if every < 1:
+        # A crawl loop with no pause would hammer the site (and spin on errors).
+        raise click.BadParameter("must be at least 1s (e.g. 30m, 6h)", param_hint="'--every'")
     job = _crawl_job(**options)  # bad options fail now, not at every run
     runs = 0
     code = 0
