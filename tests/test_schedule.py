@@ -232,10 +232,6 @@ def test_refresh_after_is_a_setting_with_durations(tmp_path: Path) -> None:
 
 
 def test_watch_refuses_an_interval_that_would_spin(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from crawler.cli import cli
-
     result = CliRunner().invoke(cli, ["watch", "--every", "0s", "http://127.0.0.1:9/answer/"
                                       "abcdefghij", "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 2
