@@ -7,13 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-import sqlite_utils
 
 from crawler import __version__
-from crawler.archive import ArchiveError, open_archive
 from crawler.cli_crawl import (
     EXIT_INTERRUPTED,
     crawl_command,
+    open_archive_or_exit,
     reparse_command,
     watch_command,
     writer_lock,
@@ -149,13 +148,6 @@ def demo(db_path: str, pages: int, seed: int, host: str, port: int, no_serve: bo
                    f"http://{host}:{port}/archive/questions/{site.site.page_id(0)}; "
                    "Ctrl+C to stop)", err=True)
         serve(datasette, host=host, port=port)
-
-
-def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
-    try:
-        return open_archive(db_path)
-    except ArchiveError as error:
-        raise click.ClickException(str(error)) from None
 
 
 # Commands that live beside their library code.

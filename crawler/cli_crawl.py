@@ -42,6 +42,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "crawl_command",
     "crawl_options",
+    "open_archive_or_exit",
     "reparse_command",
     "watch_command",
     "writer_lock",
@@ -94,7 +95,8 @@ class _Duration(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-def _open(db_path: str) -> sqlite_utils.Database:
+def open_archive_or_exit(db_path: str) -> sqlite_utils.Database:
+    """The archive, or a one-line error (not an archive, unwritable, a missing folder)."""
     try:
         return open_archive(db_path)
     except ArchiveError as error:
@@ -209,7 +211,7 @@ def _run_crawl_job(job: _CrawlJob) -> int:
     """One crawl under the writer lock; returns its exit status (errors as click exceptions)."""
     settings = job.settings
     with writer_lock(job.db_path, command="crawl", wait=job.wait):
-        db = _open(job.db_path)
+        db = open_archive_or_exit(job.db_path)
         try:
             if not job.seeds and not settings.sitemaps:
                 due = Frontier(db, run_id=None).count_due(
