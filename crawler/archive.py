@@ -14,7 +14,6 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,21 +116,20 @@ def apply_migrations(db: sqlite_utils.Database, *, target: int | None = None) ->
     return applied
 
 
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
 def _statements(script: str) -> Iterator[str]:
     """Split a migration into statements (sqlite3.complete_statement knows about triggers)."""
     buffer = ""
     for line in script.splitlines(keepends=True):
         buffer += line
         if sqlite3.complete_statement(buffer):
-            statement = buffer.strip()
-            if statement and not all(
-                part.strip().startswith("--") or not part.strip() for part in statement.splitlines()
-            ):
-                yield statement
+            if not _only_comments(buffer):
+                yield buffer.strip()
             buffer = ""
-    if buffer.strip() and not all(
-        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
-    ):
+    if not _only_comments(buffer):
         raise ArchiveError(f"incomplete SQL statement in migration: {buffer[:60]!r}")
 
 
@@ -186,12 +184,6 @@ def open_archive(
         conn.close()
         raise ArchiveError(f"{path}: cannot write the archive ({error})") from None
     return db
-
-
-@contextmanager
-def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    with db.atomic():
-        yield
 
 
 def compress_body(body: bytes) -> bytes:
@@ -421,7 +413,7 @@ def record_fetched_page(
     history) and marks both gone instead. Returns the page's outcome, or None
     when there was no page to store.
     """
-    with _transaction(db):
+    with db.atomic():
         if fetch.status in GONE_STATUSES and _mark_gone(db, fetch, run_id=run_id):
             return "gone"
         outcome = None
@@ -498,7 +490,7 @@ def record_unchanged_page(
     then have a point for every run. A page that was gone and is back with
     the same body is no longer gone.
     """
-    with _transaction(db):
+    with db.atomic():
         # RFC 9110 §15.4.5: a 304 carries the validators a 200 would have.
         db.execute(
             "UPDATE pages SET fetched_at = ?, run_id = ?, etag = COALESCE(?, etag), "

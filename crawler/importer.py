@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -71,7 +70,3 @@ def _skip(
     report.skipped.append((name, reason))
     if on_skip is not None:
         on_skip(name, reason)
-
-
-def record_json(record: dict[str, object]) -> str:
-    return json.dumps(record, ensure_ascii=False, indent=2)

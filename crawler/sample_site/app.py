@@ -137,9 +137,6 @@ class SampleSiteApp:
         self._hits = Counter()
         self._entities = {}
 
-    def fault_of(self, index: int) -> str | None:
-        return self._faulted.get(index)
-
     # -- ASGI ---------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
