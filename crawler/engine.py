@@ -102,9 +102,11 @@ _STOP = object()
 _BACKLOG_BATCHES = 4
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=4_096)
 def _canonical_or_none(url: str) -> str | None:
-    # Cached: the same sidebar and related links appear on page after page.
+    # Cached: the same sidebar and related links appear on page after page. A
+    # small cache keeps those; 200,000 entries bought a few more hits and grew
+    # with the crawl to ~25 MB.
     try:
         return canonicalize(url)
     except BadURL:

@@ -9,6 +9,7 @@ transaction, so a page and its URL's state change commit together.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,16 @@ def refresh_cutoff(refresh_after: float, *, now: datetime | None = None) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+def _fingerprint(url: str) -> int:
+    """64 bits of BLAKE2b: 40 bytes in the known set where the URL string took ~100.
+
+    Two URLs sharing one (the second would be taken as seen) is a chance of
+    about n² / 2⁶⁵: one in 4·10⁹ for a 100k-URL crawl, one in 4·10⁷ for a
+    million. Its only effect would be one page not fetched.
+    """
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest())
+
+
 @dataclass(frozen=True, slots=True)
 class FrontierURL:
     url: str
@@ -60,7 +71,9 @@ class Frontier:
         self._queues: dict[str, deque[FrontierURL]] = {}
         self._turns: deque[str] = deque()
         self._size = 0
-        self._known: set[str] = set()
+        # Fingerprints of every URL ever seen, not the URLs: a 100k-page crawl's
+        # known set would otherwise hold every URL string for the whole run.
+        self._known: set[int] = set()
 
     # --- in memory: the workers' side ---------------------------------------
 
@@ -73,7 +86,8 @@ class Frontier:
         ``pages.fetched_at``), or listed in ``refresh`` (a sitemap says they
         changed).
         """
-        self._known.update(row[0] for row in self.db.execute("SELECT url FROM frontier"))
+        self._known.update(_fingerprint(row[0])
+                           for row in self.db.execute("SELECT url FROM frontier"))
         rows = self.db.execute(
             f"SELECT url, host, depth, kind FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
             [*RESUMABLE_STATES, refresh_before],
@@ -95,13 +109,14 @@ class Frontier:
                                    [*RESUMABLE_STATES, refresh_before]).fetchone()[0])
 
     def is_known(self, url: str) -> bool:
-        return url in self._known
+        return _fingerprint(url) in self._known
 
     def discover(self, entry: FrontierURL) -> bool:
         """Queue a URL not seen before; False when it is already known."""
-        if entry.url in self._known:
+        fingerprint = _fingerprint(entry.url)
+        if fingerprint in self._known:
             return False
-        self._known.add(entry.url)
+        self._known.add(fingerprint)
         self._enqueue(entry)
         return True
 

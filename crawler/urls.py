@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -65,8 +66,11 @@ def canonicalize(url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    """``host`` or ``host:port`` of a canonical URL: the unit politeness is counted in."""
-    return urlsplit(url).netloc
+    """``host`` or ``host:port`` of a canonical URL: the unit politeness is counted in.
+
+    Interned: the frontier's queued entries all share one string per host.
+    """
+    return sys.intern(urlsplit(url).netloc)
 
 
 def is_site_root(url: str) -> bool:

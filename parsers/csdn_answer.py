@@ -45,7 +45,7 @@ _SKIPPED_TAGS = ["script", "style", "noscript", "template"]
 _ICON_NAME = re.compile(r"/([A-Za-z0-9_-]+)\.(?:png|svg|gif|jpe?g|webp)(?:[?#].*)?$")
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=4_096)
 def answer_id_from_url(url: str) -> str | None:
     match = _ANSWER_PATH.search(url_path(url))
     return match["id"] if match else None

@@ -21,8 +21,10 @@ def _plain(href: str) -> bool:
     return href.isascii() and "[" not in href and "/." not in href
 
 
-# Cached: pages of one site repeat the same sidebar, related and resource links.
-@functools.lru_cache(maxsize=65_536)
+# Cached, and small: the key holds the page URL, so the hits are links a page
+# repeats (or a page parsed again). 65,536 entries hit no more often in a crawl,
+# and their ~20 MB grew with it (BENCHMARKS.md, memory).
+@functools.lru_cache(maxsize=4_096)
 def resolve_link(base_url: str, href: str | None) -> str | None:
     """``href`` made absolute against the page URL (relative and ``//host`` links too).
 

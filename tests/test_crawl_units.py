@@ -189,3 +189,21 @@ def test_frontier_hosts_take_turns_breadth_first_within_each(tmp_path: Path) -> 
     frontier.push_back(taken)
     assert frontier.pop() == taken
     db.close()
+
+
+def test_frontier_loaded_from_the_archive_knows_every_stored_url(tmp_path: Path) -> None:
+    """The known set holds fingerprints, not URLs: it must still tell near-identical URLs apart."""
+    db = open_archive(tmp_path / "archive.db")
+    stored = [FrontierURL(f"http://a/answer/{number}", "a", depth=1) for number in range(500)]
+    with db.atomic():
+        Frontier(db, run_id=None).write_new(stored, discovered_from=None)
+    frontier = Frontier(db, run_id=None)
+    assert frontier.load() == 500  # all pending
+    assert all(frontier.is_known(entry.url) for entry in stored)
+    for unseen in ("http://a/answer/500", "http://a/answer/1/", "http://a/answer/01",
+                   "https://a/answer/1"):
+        assert not frontier.is_known(unseen)
+        assert frontier.discover(FrontierURL(unseen, "a", depth=2))
+        assert frontier.is_known(unseen)
+    assert not frontier.discover(stored[0])
+    db.close()
