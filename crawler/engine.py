@@ -35,7 +35,7 @@ from crawler.politeness import Politeness
 from crawler.progress import CrawlStatus, ProgressDisplay
 from crawler.runs import RUN_COUNTS, finish_run, start_run
 from crawler.settings import CrawlSettings
-from crawler.sitemaps import lastmod_utc, read_sitemaps
+from crawler.sitemaps import PageEntries, lastmod_utc, read_sitemaps
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import (
     URLResult,
@@ -353,19 +353,29 @@ class _Crawl:
 
 
 @dataclass(slots=True)
-class _Seeds:
-    urls: list[str] = field(default_factory=list)
-    lastmod: dict[str, str] = field(default_factory=dict)  # URL -> sitemap <lastmod>
+class _Seeding:
+    """What seeding wrote to the ``frontier`` table, and what it cost."""
+
+    # Stored pages whose sitemap <lastmod> is newer than our copy: fetched
+    # again whatever their age.
+    changed: list[str] = field(default_factory=list)
     requests: int = 0
     sitemap_errors: int = 0
 
 
-async def _seed_urls(
-    crawl_seeds: list[str], sitemaps: list[str], fetcher: Fetcher, notes: list[str]
-) -> _Seeds:
-    """Seeds plus the pages the sitemaps list; a site root without --sitemap means its sitemaps."""
-    seeds = _Seeds()
+async def _seed(
+    db: sqlite_utils.Database, frontier: Frontier, crawl_seeds: list[str], sitemaps: list[str],
+    fetcher: Fetcher, notes: list[str],
+) -> _Seeding:
+    """Write the seeds, and the pages the sitemaps list, to the frontier table.
+
+    A site root without --sitemap means its sitemaps. Each sitemap file is
+    written as it is read, in a transaction of its own: an interrupted
+    seeding keeps what it read, and a site's 100k URLs are never all in memory.
+    """
+    seeding = _Seeding()
     sitemap_urls = list(sitemaps)
+    page_seeds: PageEntries = []
     for seed in crawl_seeds:
         if not sitemaps and is_site_root(seed):
             robots = await fetcher.robots.rules_for(seed)
@@ -373,7 +383,15 @@ async def _seed_urls(
                 sitemap_urls.extend(robots.sitemaps)
                 continue
             notes.append(f"{seed}: robots.txt lists no sitemap; crawling from the page itself")
-        seeds.urls.append(seed)
+        page_seeds.append((seed, None))
+
+    def write(entries: PageEntries) -> None:
+        with db.atomic():
+            frontier.write_seeds([FrontierURL(url=url, host=host_of(url), depth=0)
+                                  for url, _ in entries])
+        seeding.changed.extend(_changed_since_fetched(db, entries))
+
+    write(page_seeds)
     if sitemap_urls:
         canonical = []
         for url in sitemap_urls:
@@ -381,34 +399,24 @@ async def _seed_urls(
                 canonical.append(canonicalize(url))
             except BadURL:
                 notes.append(f"sitemap {url!r} is not a URL; ignored")
-        report = await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows)
-        seeds.requests = report.requests
-        seeds.urls.extend(report.page_urls)
-        seeds.lastmod = report.lastmod
-        seeds.sitemap_errors = len(report.errors)
+        report = await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows,
+                                     on_urlset=write)
+        seeding.requests = report.requests
+        seeding.sitemap_errors = len(report.errors)
         notes.extend(report.errors)
-        log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, len(report.page_urls))
-    return seeds
+        log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, report.page_urls)
+    return seeding
 
 
-def _seed_frontier(
-    db: sqlite_utils.Database, frontier: Frontier, found: _Seeds, *, refresh_before: str
-) -> None:
-    """Store the seeds, then load what is due (new, unfinished, or stale) into the frontier."""
-    entries = [FrontierURL(url=url, host=host_of(url), depth=0) for url in found.urls]
-    with db.atomic():
-        frontier.write_seeds(entries)
-    frontier.load(refresh_before=refresh_before,
-                  refresh=_changed_since_fetched(db, found.lastmod))
-
-
-def _changed_since_fetched(db: sqlite_utils.Database, lastmod: dict[str, str]) -> list[str]:
-    """Stored pages whose sitemap <lastmod> is newer than our copy: refreshed whatever their age."""
+def _changed_since_fetched(db: sqlite_utils.Database, entries: PageEntries) -> list[str]:
+    """Stored pages whose sitemap <lastmod> is newer than our copy."""
     changed = []
-    for url, text in lastmod.items():
-        modified = lastmod_utc(text)
+    for url, text in entries:
+        modified = lastmod_utc(text) if text else None
+        if modified is None:
+            continue
         row = db.execute("SELECT fetched_at FROM pages WHERE url = ?", [url]).fetchone()
-        if modified is not None and row is not None and row[0] and modified > row[0]:
+        if row is not None and row[0] and modified > row[0]:
             changed.append(url)
     return changed
 
@@ -454,21 +462,21 @@ async def crawl(
         engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
                         frontier=frontier, progress=progress)
         engine.started = started
-        seed_task = asyncio.ensure_future(_seed_urls(seeds, list(settings.sitemaps), fetcher,
-                                                     notes))
+        seed_task = asyncio.ensure_future(_seed(db, frontier, seeds, list(settings.sitemaps),
+                                                fetcher, notes))
         stop_task = asyncio.ensure_future(stop.wait())
         await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         if not seed_task.done():
+            # Between sitemap files: those read are in the frontier table already.
             seed_task.cancel()
-            found = _Seeds()
+            seeding = _Seeding()
             engine.stop("interrupted")
         else:
-            found = seed_task.result()
-            engine.counts["requests"] += found.requests
-            engine.counts["sitemap_errors"] += found.sitemap_errors
-        _seed_frontier(db, frontier, found, refresh_before=refresh_before)
-        # A sitemap's 100k URLs need not live for the whole crawl: the frontier has them.
-        del found, seed_task
+            seeding = seed_task.result()
+            engine.counts["requests"] += seeding.requests
+            engine.counts["sitemap_errors"] += seeding.sitemap_errors
+        frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
+        del seeding, seed_task
         writer = asyncio.ensure_future(engine.writer())
         ticker = asyncio.ensure_future(engine.show_progress())
         workers = [asyncio.ensure_future(engine.worker())

@@ -10,6 +10,7 @@ transaction, so a page and its URL's state change commit together.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ class Frontier:
         # One FIFO per host, and the hosts with URLs queued, in turn order: with a
         # single FIFO, a run of one slow-paced host's URLs held every worker while
         # the other hosts idled (84% of the ideal rate across three hosts).
-        self._queues: dict[str, deque[FrontierURL]] = {}
+        self._queues: dict[str, deque[FrontierURL | int]] = {}
         self._turns: deque[str] = deque()
         self._size = 0
         # Fingerprints of every URL ever seen, not the URLs: a 100k-page crawl's
@@ -85,23 +86,31 @@ class Frontier:
         again — fetched at or before ``refresh_before`` (ISO 8601 UTC, as
         ``pages.fetched_at``), or listed in ``refresh`` (a sitemap says they
         changed).
+
+        What is loaded is queued by rowid and read back when its turn comes:
+        a site's sitemaps can put 100k URLs in the table at once, and ~40
+        bytes each in memory keep a crawl's memory flat where whole entries
+        (~160 bytes) made it grow with the site.
         """
-        self._known.update(_fingerprint(row[0])
-                           for row in self.db.execute("SELECT url FROM frontier"))
-        rows = self.db.execute(
-            f"SELECT url, host, depth, kind FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
-            [*RESUMABLE_STATES, refresh_before],
-        ).fetchall()
-        queued = {row[0] for row in rows}
-        forced = [url for url in refresh if url not in queued]
-        for start in range(0, len(forced), 500):
-            chunk = forced[start:start + 500]
-            rows += self.db.execute(
-                "SELECT url, host, depth, kind FROM frontier WHERE state = 'done' AND kind = "
-                f"'page' AND url IN ({', '.join('?' for _ in chunk)})", chunk).fetchall()
-        for url, host, depth, kind in rows:
-            self._enqueue(FrontierURL(url, host, depth, kind))
-        return len(rows)
+        self._known.update(_fingerprint(url)
+                           for (url,) in self.db.execute("SELECT url FROM frontier"))
+        forced = dict.fromkeys(refresh)  # ordered, and each URL queued at most once
+        queued = 0
+        for rowid, url, host in self.db.execute(
+                f"SELECT rowid, url, host FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
+                [*RESUMABLE_STATES, refresh_before]):
+            forced.pop(url, None)
+            self._enqueue(sys.intern(host), rowid)
+            queued += 1
+        urls = list(forced)
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            for rowid, host in self.db.execute(
+                    "SELECT rowid, host FROM frontier WHERE state = 'done' AND kind = 'page' "
+                    f"AND url IN ({', '.join('?' for _ in chunk)})", chunk):
+                self._enqueue(sys.intern(host), rowid)
+                queued += 1
+        return queued
 
     def count_due(self, *, refresh_before: str | None = None) -> int:
         """How many URLs :meth:`load` would queue (sitemaps aside)."""
@@ -117,21 +126,22 @@ class Frontier:
         if fingerprint in self._known:
             return False
         self._known.add(fingerprint)
-        self._enqueue(entry)
+        self._enqueue(entry.host, entry)
         return True
 
-    def _enqueue(self, entry: FrontierURL, *, first: bool = False) -> None:
-        queue = self._queues.get(entry.host)
+    def _enqueue(self, host: str, item: FrontierURL | int, *, first: bool = False) -> None:
+        """Queue an entry, or the rowid of a ``frontier`` row (read back by :meth:`pop`)."""
+        queue = self._queues.get(host)
         if queue is None:
-            queue = self._queues[entry.host] = deque()
+            queue = self._queues[host] = deque()
             if first:
-                self._turns.appendleft(entry.host)
+                self._turns.appendleft(host)
             else:
-                self._turns.append(entry.host)
+                self._turns.append(host)
         if first:
-            queue.appendleft(entry)
+            queue.appendleft(item)
         else:
-            queue.append(entry)
+            queue.append(item)
         self._size += 1
 
     def pop(self) -> FrontierURL | None:
@@ -140,17 +150,24 @@ class Frontier:
             return None
         host = self._turns.popleft()
         queue = self._queues[host]
-        entry = queue.popleft()
+        item = queue.popleft()
         if queue:
             self._turns.append(host)
         else:
             del self._queues[host]
         self._size -= 1
-        return entry
+        if isinstance(item, FrontierURL):
+            return item
+        # A row's rowid is stable while the crawl runs (only a VACUUM by another
+        # program could renumber it; then a wrong row is fetched and the right
+        # one stays pending for the next run).
+        url, depth, kind = self.db.execute(
+            "SELECT url, depth, kind FROM frontier WHERE rowid = ?", [item]).fetchone()
+        return FrontierURL(url, host, depth, kind)
 
     def push_back(self, entry: FrontierURL) -> None:
         """Return an entry that was taken but not processed to the head of its host's queue."""
-        self._enqueue(entry, first=True)
+        self._enqueue(entry.host, entry, first=True)
 
     def __len__(self) -> int:
         return self._size

@@ -21,7 +21,8 @@ from crawler.fetch import Fetcher
 from crawler.urls import BadURL, canonicalize
 
 __all__ = [
-    "SitemapReport", "lastmod_utc", "parse_sitemap", "parse_sitemap_entries", "read_sitemaps",
+    "PageEntries", "SitemapReport", "lastmod_utc", "parse_sitemap", "parse_sitemap_entries",
+    "read_sitemaps",
 ]
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 @dataclass(slots=True)
 class SitemapReport:
-    page_urls: list[str] = field(default_factory=list)
-    # Page URL -> its <lastmod>, as written (W3C datetime), when the sitemap gives one.
-    lastmod: dict[str, str] = field(default_factory=dict)
+    page_urls: int = 0  # page URLs listed (and accepted), handed to on_urlset
     sitemaps_read: int = 0
     errors: list[str] = field(default_factory=list)
     requests: int = 0
@@ -96,10 +95,21 @@ def lastmod_utc(lastmod: str) -> str | None:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
+# A urlset's page URLs (canonical) with each one's <lastmod> as written, or None.
+PageEntries = list[tuple[str, str | None]]
+
+
 async def read_sitemaps(
-    fetcher: Fetcher, sitemap_urls: list[str], *, accept: Callable[[str], bool]
+    fetcher: Fetcher, sitemap_urls: list[str], *, accept: Callable[[str], bool],
+    on_urlset: Callable[[PageEntries], None],
 ) -> SitemapReport:
-    """Page URLs (canonical, those ``accept`` allows) listed by the sitemaps, indexes followed."""
+    """Read the sitemaps, indexes followed; each urlset's page URLs (canonical, those
+    ``accept`` allows) go to ``on_urlset`` as soon as it is read.
+
+    One file at a time, never the whole list: a site's sitemaps can name
+    every one of its pages, and holding them all made a crawl's memory grow
+    with the site.
+    """
     report = SitemapReport()
     seen: set[str] = set()
     pending = [(url, 0) for url in sitemap_urls]
@@ -123,6 +133,7 @@ async def read_sitemaps(
             report.errors.append(f"sitemap {url}: {error}")
             continue
         report.sitemaps_read += 1
+        page_entries: PageEntries = []
         for location, lastmod in entries:
             try:
                 canonical = canonicalize(location)
@@ -131,11 +142,13 @@ async def read_sitemaps(
             if not accept(canonical):
                 continue
             if kind == "urlset":
-                report.page_urls.append(canonical)
-                if lastmod:
-                    report.lastmod[canonical] = lastmod
+                page_entries.append((canonical, lastmod))
             elif depth < MAX_INDEX_DEPTH:
                 pending.append((canonical, depth + 1))
+        del entries
+        if page_entries:
+            report.page_urls += len(page_entries)
+            on_urlset(page_entries)
     for message in report.errors:
         log.warning("%s", message)
     return report

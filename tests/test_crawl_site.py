@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
-from crawl_helpers import fetched_urls, fresh_archive, run, run_in_child
+from crawl_helpers import fast_settings, fetched_urls, fresh_archive, run, run_in_child
 
+from crawler.engine import crawl
 from crawler.sample_site.faults import FAULTS
 from crawler.sample_site.testing import RunningSampleSite, running_sample_site
+from crawler.urls import canonicalize
 
 
 def _path(url: str) -> str:
@@ -70,6 +74,32 @@ def test_site_root_seed_reads_the_sitemaps(tmp_path: Path) -> None:
         assert "/sitemap.xml" in paths and any(p.endswith(".xml.gz") for p in paths)
         assert "/" not in paths
         assert report.counts["fetched"] == 120
+
+
+def test_sitemap_urls_are_stored_file_by_file_and_kept_when_seeding_is_interrupted(
+        tmp_path: Path) -> None:
+    """Each sitemap file goes to the frontier table as it is read (never the whole site in
+    memory at once), so a stop between files keeps the files already read."""
+    with running_sample_site(pages=1_100) as site:  # three sitemap files: 500, 500, 100
+        stop = asyncio.Event()
+
+        class StopAtThirdSitemap(httpx.AsyncHTTPTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                if request.url.path.endswith("/sitemap-3.xml.gz"):
+                    stop.set()
+                return await super().handle_async_request(request)
+
+        db = fresh_archive(tmp_path / "archive.db")
+        report = asyncio.run(crawl(db, seeds=[canonicalize(site.url("/"))],
+                                   settings=fast_settings(), stop=stop,
+                                   transport=StopAtThirdSitemap()))
+        assert report.status == "interrupted" and report.counts["fetched"] == 0
+        states = db.execute("SELECT state, depth, count(*) FROM frontier GROUP BY 1, 2").fetchall()
+        assert states == [("pending", 0, 1_000)]
+        # The next run reads the sitemaps again and crawls the whole site.
+        again = run(db, [site.url("/")], max_depth=0)
+        assert again.status == "finished"
+        assert fetched_urls(db) == set(site.answer_urls())
 
 
 def test_delay_spaces_request_starts(tmp_path: Path) -> None:

@@ -207,3 +207,26 @@ def test_frontier_loaded_from_the_archive_knows_every_stored_url(tmp_path: Path)
         assert frontier.is_known(unseen)
     assert not frontier.discover(stored[0])
     db.close()
+
+
+def test_frontier_loaded_from_the_archive_pops_whole_entries_shallowest_first(
+        tmp_path: Path) -> None:
+    """Loaded rows are queued by rowid; what pops is the row's URL, host, depth and kind."""
+    db = open_archive(tmp_path / "archive.db")
+    rows = [FrontierURL("http://a/2", "a", depth=2), FrontierURL("http://b/r", "b", depth=1,
+                                                                 kind="resource"),
+            FrontierURL("http://a/1", "a", depth=1), FrontierURL("http://a/0", "a", depth=0)]
+    with db.atomic():
+        Frontier(db, run_id=None).write_new(rows, discovered_from=None)
+    frontier = Frontier(db, run_id=None)
+    assert frontier.load() == 4
+    frontier.discover(FrontierURL("http://b/new", "b", depth=3))
+    popped = []
+    while (entry := frontier.pop()) is not None:
+        popped.append(entry)
+    assert popped == [FrontierURL("http://a/0", "a", depth=0),
+                      FrontierURL("http://b/r", "b", depth=1, kind="resource"),
+                      FrontierURL("http://a/1", "a", depth=1),
+                      FrontierURL("http://b/new", "b", depth=3),
+                      FrontierURL("http://a/2", "a", depth=2)]
+    db.close()
