@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,11 +244,11 @@ class _Crawl:
             links.extend((resource.url, "resource") for resource in page.recommended_resources)
         for link, kind in links:
             url = _canonical_or_none(link)
-            if url is None or self.frontier.is_known(url) or not self.scope.allows(url):
+            if url is None or not self.scope.allows(url):
                 continue
             entry = FrontierURL(url=url, host=host_of(url), depth=depth, kind=kind)
-            self.frontier.discover(entry)
-            result.discovered.append(entry)
+            if self.frontier.discover(entry):
+                result.discovered.append(entry)
         if result.discovered:
             self.changed.set()
 
@@ -277,7 +277,15 @@ class _Crawl:
         # POSIX only: the writer process's pipes are passed by file descriptor.
         path = (archive_file(self.db) if self.settings.writer_process and os.name == "posix"
                 else None)
-        process = (WriterProcess(path, run_id=self.run_id, on_stored=self.counts.update)
+        # Each batch sent to the writer process, by the URLs it discovered: the
+        # frontier is told they are stored when the process says the batch is.
+        unstored: deque[list[FrontierURL]] = deque()
+
+        def batch_stored(outcomes: Counter[str]) -> None:
+            self.counts.update(outcomes)
+            self.frontier.stored(unstored.popleft())
+
+        process = (WriterProcess(path, run_id=self.run_id, on_stored=batch_stored)
                    if path is not None else None)
         try:
             finished = False
@@ -286,6 +294,7 @@ class _Crawl:
                 if process is None:
                     self.write_batch(batch)
                 elif batch:
+                    unstored.append([entry for result in batch for entry in result.discovered])
                     await process.store(batch, self.counts)
             if process is not None:
                 await process.close()
@@ -335,6 +344,7 @@ class _Crawl:
         with self.db.atomic():
             self.counts.update(store_results(self.db, self.frontier, batch, run_id=self.run_id))
             write_run_counts(self.db, self.run_id, self.counts)
+        self.frontier.stored(entry for result in batch for entry in result.discovered)
 
     # --- progress ----------------------------------------------------------
 

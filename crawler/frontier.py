@@ -1,15 +1,14 @@
 """The crawl frontier: URLs to fetch, in memory for speed, in the ``frontier`` table for resuming.
 
 The in-memory side (a FIFO queue per host, so the crawl is breadth-first on
-each host, the hosts taking turns; and the set of every URL ever seen, for
-de-duplication) is used by the fetch workers; the
-``write_*`` methods are called only by the engine's writer, inside its
-transaction, so a page and its URL's state change commit together.
+each host, the hosts taking turns) is used by the fetch workers, who ask the
+table whether a URL is known already; the ``write_*`` methods are called only
+by the engine's writer, inside its transaction, so a page and its URL's state
+change commit together.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections import deque
 from collections.abc import Collection, Iterable
@@ -44,16 +43,6 @@ def refresh_cutoff(refresh_after: float, *, now: datetime | None = None) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _fingerprint(url: str) -> int:
-    """64 bits of BLAKE2b: 40 bytes in the known set where the URL string took ~100.
-
-    Two URLs sharing one (the second would be taken as seen) is a chance of
-    about n² / 2⁶⁵: one in 4·10⁹ for a 100k-URL crawl, one in 4·10⁷ for a
-    million. Its only effect would be one page not fetched.
-    """
-    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest())
-
-
 @dataclass(frozen=True, slots=True)
 class FrontierURL:
     url: str
@@ -72,15 +61,17 @@ class Frontier:
         self._queues: dict[str, deque[FrontierURL | int]] = {}
         self._turns: deque[str] = deque()
         self._size = 0
-        # Fingerprints of every URL ever seen, not the URLs: a 100k-page crawl's
-        # known set would otherwise hold every URL string for the whole run.
-        self._known: set[int] = set()
+        # URLs found by this run that the table may not have yet: discovered
+        # URLs reach it with the page that found them, when the writer commits
+        # that page. Every other URL ever seen is in the table, which answers
+        # for it: a set of them all grew with the crawl (BENCHMARKS.md, memory).
+        self._unstored: set[str] = set()
 
     # --- in memory: the workers' side ---------------------------------------
 
     def load(self, *, refresh_before: str | None = None,
              refresh: Collection[str] = ()) -> int:
-        """Read every known URL, queue those to fetch (shallowest first); returns how many.
+        """Queue the URLs to fetch from the table (shallowest first); returns how many.
 
         Queued: the resumable ones, and pages already fetched that are due
         again — fetched at or before ``refresh_before`` (ISO 8601 UTC, as
@@ -92,8 +83,6 @@ class Frontier:
         bytes each in memory keep a crawl's memory flat where whole entries
         (~160 bytes) made it grow with the site.
         """
-        self._known.update(_fingerprint(url)
-                           for (url,) in self.db.execute("SELECT url FROM frontier"))
         forced = dict.fromkeys(refresh)  # ordered, and each URL queued at most once
         queued = 0
         for rowid, url, host in self.db.execute(
@@ -118,14 +107,17 @@ class Frontier:
                                    [*RESUMABLE_STATES, refresh_before]).fetchone()[0])
 
     def is_known(self, url: str) -> bool:
-        return _fingerprint(url) in self._known
+        return url in self._unstored or self.db.execute(
+            "SELECT 1 FROM frontier WHERE url = ?", [url]).fetchone() is not None
 
     def discover(self, entry: FrontierURL) -> bool:
-        """Queue a URL not seen before; False when it is already known."""
-        fingerprint = _fingerprint(entry.url)
-        if fingerprint in self._known:
+        """Queue a URL not seen before; False when it is already known.
+
+        Call :meth:`stored` once the writer has committed its row.
+        """
+        if self.is_known(entry.url):
             return False
-        self._known.add(fingerprint)
+        self._unstored.add(entry.url)
         self._enqueue(entry.host, entry)
         return True
 
@@ -164,6 +156,10 @@ class Frontier:
         url, depth, kind = self.db.execute(
             "SELECT url, depth, kind FROM frontier WHERE rowid = ?", [item]).fetchone()
         return FrontierURL(url, host, depth, kind)
+
+    def stored(self, entries: Iterable[FrontierURL]) -> None:
+        """Discovered entries whose rows the writer has committed: the table knows them now."""
+        self._unstored.difference_update(entry.url for entry in entries)
 
     def push_back(self, entry: FrontierURL) -> None:
         """Return an entry that was taken but not processed to the head of its host's queue."""

@@ -191,21 +191,25 @@ def test_frontier_hosts_take_turns_breadth_first_within_each(tmp_path: Path) -> 
     db.close()
 
 
-def test_frontier_loaded_from_the_archive_knows_every_stored_url(tmp_path: Path) -> None:
-    """The known set holds fingerprints, not URLs: it must still tell near-identical URLs apart."""
+def test_frontier_knows_stored_urls_from_the_table_and_found_ones_until_stored(
+        tmp_path: Path) -> None:
+    """No set of every URL in memory: the table answers for stored URLs, a set for the rest."""
     db = open_archive(tmp_path / "archive.db")
     stored = [FrontierURL(f"http://a/answer/{number}", "a", depth=1) for number in range(500)]
     with db.atomic():
         Frontier(db, run_id=None).write_new(stored, discovered_from=None)
     frontier = Frontier(db, run_id=None)
-    assert frontier.load() == 500  # all pending
     assert all(frontier.is_known(entry.url) for entry in stored)
-    for unseen in ("http://a/answer/500", "http://a/answer/1/", "http://a/answer/01",
-                   "https://a/answer/1"):
-        assert not frontier.is_known(unseen)
-        assert frontier.discover(FrontierURL(unseen, "a", depth=2))
-        assert frontier.is_known(unseen)
     assert not frontier.discover(stored[0])
+    found = FrontierURL("http://a/answer/500", "a", depth=2)
+    assert not frontier.is_known(found.url) and not frontier.is_known("http://a/answer/1/")
+    assert frontier.discover(found)
+    assert frontier.is_known(found.url) and not frontier.discover(found)  # not stored yet
+    with db.atomic():  # what the writer does with the page that found it
+        frontier.write_new([found], discovered_from=stored[0].url)
+    frontier.stored([found])
+    assert frontier.is_known(found.url) and not frontier.discover(found)
+    assert len(frontier) == 1
     db.close()
 
 
