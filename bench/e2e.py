@@ -27,7 +27,7 @@ from bench.crawlers import (
     scrapy_crawl_args,
 )
 
-__all__ = ["run_end_to_end", "run_memory", "storage_of"]
+__all__ = ["MEMORY_SEEDS", "run_end_to_end", "run_memory", "storage_of"]
 
 _QARCHIVE_PAGES = "SELECT count(*) FROM pages WHERE status = 200 AND question_id IS NOT NULL"
 _SCRAPY_PAGES = "SELECT count(*) FROM pages WHERE status = 200"
@@ -107,26 +107,34 @@ def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8,
     }
 
 
+# How a crawl starts: from one answer page, finding the rest through related
+# questions; or from the site root, whose sitemaps list every page at once.
+MEMORY_SEEDS = {"page": "root answer page, links followed", "sitemaps": "site root, sitemaps"}
+
+
 def run_memory(*, sizes: list[int], concurrency: int = 8,
                timeout: float = 3600.0) -> dict[str, Any]:
-    """Peak RSS of qarchive crawls of sites of each size (whole site, delay 0)."""
+    """Peak RSS of qarchive crawls of sites of each size (whole site, delay 0), from each seed."""
     results = []
     for size in sizes:
         with sample_sites(["127.0.0.1"], pages=size, port=8862, name=f"memory-site-{size}",
-                          max_seconds=timeout + 600) as (site,):
-            run = _crawl_qarchive(site.root_url, WORK_DIR / f"memory-{size}.db",
-                                  concurrency=concurrency, pages=size, timeout=timeout,
-                                  log_name=f"memory-qarchive-{size}.log")
-        results.append({"site_pages": size, **run})
-        with contextlib.suppress(OSError):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{WORK_DIR / f'memory-{size}.db'}{suffix}").unlink()
-    smallest, largest = results[0]["max_rss_mb"], results[-1]["max_rss_mb"]
-    return {
-        "concurrency": concurrency,
-        "crawls": results,
-        "growth": largest / smallest if smallest else None,
-    }
+                          max_seconds=timeout * len(MEMORY_SEEDS) + 600) as (site,):
+            for seed_kind in MEMORY_SEEDS:
+                seed = site.root_url if seed_kind == "page" else f"{site.base_url}/"
+                db = WORK_DIR / f"memory-{size}-{seed_kind}.db"
+                run = _crawl_qarchive(seed, db, concurrency=concurrency, pages=size,
+                                      timeout=timeout,
+                                      log_name=f"memory-qarchive-{size}-{seed_kind}.log")
+                results.append({"site_pages": size, "seed": seed_kind, **run})
+                with contextlib.suppress(OSError):
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{db}{suffix}").unlink()
+    growth = {}
+    for seed_kind in MEMORY_SEEDS:
+        crawls = [crawl for crawl in results if crawl["seed"] == seed_kind]
+        smallest, largest = crawls[0]["max_rss_mb"], crawls[-1]["max_rss_mb"]
+        growth[seed_kind] = largest / smallest if smallest else None
+    return {"concurrency": concurrency, "crawls": results, "growth": growth}
 
 
 def storage_of(db: Path) -> dict[str, Any] | None:

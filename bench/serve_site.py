@@ -45,6 +45,7 @@ def _prewarm(app: SampleSiteApp, pages: int) -> None:
         return
     for index in range(pages):
         render(index, "utf-8")
+    app.prewarm_sitemaps()  # the memory benchmark also crawls from the site root
 
 
 async def _serve(app: SampleSiteApp, sock: socket.socket, max_seconds: float) -> None:
