@@ -3,6 +3,8 @@ the question page, charts, and hostile text shown without running."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ from crawler.archive import open_archive, store_answer_page
 from crawler.cli_publish import serve_command
 from crawler.importer import import_files
 from crawler.publish import load_metadata, make_datasette
+from crawler.schema_files import schema_dir
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
 
 REFERENCE_ID = "2kxyq3m7vd"
@@ -138,6 +141,23 @@ async def test_labels_show_titles_for_foreign_keys(ds: Datasette) -> None:
     assert rows[0]["from_id"] == {"value": REFERENCE_ID, "label": "模型训练和模型预训练的区别"}
     html = (await _get(ds, f"/archive/question_resources?question_id={REFERENCE_ID}")).text
     assert "Pytorch加载部分预训练模型的参数实例" in html
+
+
+def test_month_facet_is_answered_from_an_index(archive_path: Path) -> None:
+    """The facet groups 100k questions per table page: from idx_questions_asked_month, not
+    the rows (BENCHMARKS.md, Datasette latency)."""
+    spec = importlib.util.spec_from_file_location(
+        "qarchive_plugin_under_test", schema_dir() / "plugins" / "qarchive_plugin.py")
+    assert spec is not None and spec.loader is not None
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    # As Datasette's table view hands it to the facet: every column, no order, no limit.
+    sql = plugin.month_facet_sql("asked_at", "select id, url, title, asked_at, view_count "
+                                 "from questions", limit=25)
+    with contextlib.closing(sqlite3.connect(archive_path)) as conn:
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "COVERING INDEX idx_questions_asked_month" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
 
 
 async def test_month_facet(ds: Datasette) -> None:

@@ -293,6 +293,20 @@ def _web_url(url: str | None) -> str | None:
 # ?_facet_month=asked_at
 
 
+def month_facet_sql(column: str, table_sql: str, *, limit: int) -> str:
+    """Months of ``column`` in the rows ``table_sql`` selects, with their counts, newest first.
+
+    On the questions table SQLite answers it from idx_questions_asked_month
+    (migration 0007) without touching the rows.
+    """
+    return (
+        f"SELECT substr({escape_sqlite(column)}, 1, 7) AS value, count(*) AS count "
+        f"FROM ({table_sql}) "
+        f"WHERE {escape_sqlite(column)} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' "
+        f"GROUP BY value ORDER BY value DESC LIMIT {limit:d}"
+    )
+
+
 class MonthFacet(Facet):
     """Facet an ISO 8601 text column by its month (``2023-06``), newest first.
 
@@ -314,12 +328,7 @@ class MonthFacet(Facet):
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
-            sql = (
-                f"SELECT substr({escape_sqlite(column)}, 1, 7) AS value, count(*) AS count "
-                f"FROM ({self.sql}) "
-                f"WHERE {escape_sqlite(column)} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' "
-                f"GROUP BY value ORDER BY value DESC LIMIT {facet_size + 1:d}"
-            )
+            sql = month_facet_sql(column, self.sql, limit=facet_size + 1)
             try:
                 rows = await self.ds.execute(
                     self.database, sql, self.params, truncate=False,
