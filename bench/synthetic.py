@@ -45,7 +45,8 @@ def _schema_fingerprint() -> str:
     """Changes when the schema or the writer changes, so a cached archive is rebuilt."""
     digest = hashlib.sha256()
     migrations = sorted((REPO / "schema" / "migrations").glob("*"))
-    for path in [*migrations, REPO / "crawler" / "archive.py", REPO / "crawler" / "search.py"]:
+    for path in [*migrations, REPO / "crawler" / "archive.py", REPO / "crawler" / "search.py",
+                 Path(__file__)]:
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -98,7 +99,6 @@ def build_archive(path: Path, questions: int, *, batch: int = 2_000,
                 record_fetched_page(db, fetch, page=page, parser_version=page.parser_version)
     seconds = time.perf_counter() - started
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("ANALYZE")
     db.conn.close()
     info = {
         "fingerprint": fingerprint,
