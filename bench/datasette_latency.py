@@ -4,7 +4,9 @@ Every canned query in schema/metadata.yaml (parameters filled from the data),
 the questions table's search, the questions table page (its configured
 facets included) and the question page, each requested repeatedly after a
 warm-up; p50 and p95 of the response times. Search terms and question ids
-rotate, so no figure is one cached answer.
+rotate, so no figure is one cached answer. The archive has no ANALYZE
+statistics, as an archive a crawl leaves has none: query plans are the ones
+a user gets.
 """
 
 from __future__ import annotations
