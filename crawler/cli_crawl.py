@@ -78,6 +78,9 @@ def writer_lock(db_path: str, *, command: str, wait: bool = False) -> Iterator[N
                 err=True)))
     except ArchiveBusy as error:
         raise ArchiveBusyError(str(error)) from None
+    except KeyboardInterrupt:  # Ctrl-C while --wait waits: nothing was done
+        click.echo(f"interrupted while waiting for {db_path}; nothing done", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     with stack:
         yield
 

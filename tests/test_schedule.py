@@ -72,6 +72,23 @@ def test_a_second_run_is_refused_while_one_runs_and_wait_waits(tmp_path: Path) -
         db.close()
 
 
+def test_ctrl_c_while_waiting_for_the_lock_exits_130_having_done_nothing(
+        tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    with (running_sample_site(pages=20, request_log=tmp_path / "requests.jsonl") as site,
+          archive_lock(db_path, command="test")):
+        waiter = crawl_cli_process([site.root_url, "--db", str(db_path), "--wait", *FAST])
+        assert waiter.stderr is not None
+        assert b"waiting for the other qarchive" in waiter.stderr.readline()
+        waiter.send_signal(signal.SIGINT)
+        _, stderr = waiter.communicate(timeout=30)
+        assert waiter.returncode == 130, stderr.decode()
+        assert "interrupted while waiting" in stderr.decode()
+        assert "Traceback" not in stderr.decode() and "Aborted" not in stderr.decode()
+        assert site.request_log_entries() == []  # not even robots.txt
+    assert not db_path.exists()  # the archive is opened only once the lock is taken
+
+
 def test_the_lock_dies_with_its_process_and_guards_every_writer(tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
     with running_sample_site(pages=100) as site:
