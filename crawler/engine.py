@@ -35,7 +35,7 @@ from crawler.politeness import Politeness
 from crawler.progress import CrawlStatus, ProgressDisplay
 from crawler.runs import RUN_COUNTS, finish_run, start_run
 from crawler.settings import CrawlSettings
-from crawler.sitemaps import PageEntries, lastmod_utc, read_sitemaps
+from crawler.sitemaps import PageEntries, SitemapReport, lastmod_utc, read_sitemaps
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import (
     URLResult,
@@ -375,15 +375,15 @@ class _Seeding:
 
 async def _seed(
     db: sqlite_utils.Database, frontier: Frontier, crawl_seeds: list[str], sitemaps: list[str],
-    fetcher: Fetcher, notes: list[str],
-) -> _Seeding:
+    fetcher: Fetcher, notes: list[str], seeding: _Seeding,
+) -> None:
     """Write the seeds, and the pages the sitemaps list, to the frontier table.
 
     A site root without --sitemap means its sitemaps. Each sitemap file is
     written as it is read, in a transaction of its own: an interrupted
-    seeding keeps what it read, and a site's 100k URLs are never all in memory.
+    seeding keeps what it read (and ``seeding`` what it cost), and a site's
+    100k URLs are never all in memory.
     """
-    seeding = _Seeding()
     sitemap_urls = list(sitemaps)
     page_seeds: PageEntries = []
     for seed in crawl_seeds:
@@ -409,13 +409,15 @@ async def _seed(
                 canonical.append(canonicalize(url))
             except BadURL:
                 notes.append(f"sitemap {url!r} is not a URL; ignored")
-        report = await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows,
-                                     on_urlset=write)
-        seeding.requests = report.requests
-        seeding.sitemap_errors = len(report.errors)
-        notes.extend(report.errors)
+        report = SitemapReport()
+        try:
+            await read_sitemaps(fetcher, canonical, accept=fetcher.scope.allows,
+                                on_urlset=write, report=report)
+        finally:
+            seeding.requests = report.requests
+            seeding.sitemap_errors = len(report.errors)
+            notes.extend(report.errors)
         log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, report.page_urls)
-    return seeding
 
 
 def _changed_since_fetched(db: sqlite_utils.Database, entries: PageEntries) -> list[str]:
@@ -472,20 +474,21 @@ async def crawl(
         engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
                         frontier=frontier, progress=progress)
         engine.started = started
+        seeding = _Seeding()
         seed_task = asyncio.ensure_future(_seed(db, frontier, seeds, list(settings.sitemaps),
-                                                fetcher, notes))
+                                                fetcher, notes, seeding))
         stop_task = asyncio.ensure_future(stop.wait())
         await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         if not seed_task.done():
             # Between sitemap files: those read are in the frontier table already.
             seed_task.cancel()
-            seeding = _Seeding()
+            await asyncio.gather(seed_task, return_exceptions=True)
             engine.stop("interrupted")
         else:
-            seeding = seed_task.result()
-            engine.counts["requests"] += seeding.requests
-            engine.counts["sitemap_errors"] += seeding.sitemap_errors
-        frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
+            seed_task.result()  # its error, if any
+            frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
+        engine.counts["requests"] += seeding.requests
+        engine.counts["sitemap_errors"] += seeding.sitemap_errors
         del seeding, seed_task
         writer = asyncio.ensure_future(engine.writer())
         ticker = asyncio.ensure_future(engine.show_progress())

@@ -9,7 +9,6 @@ change commit together.
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from crawler.archive import utc_now
+from crawler.urls import shared_host
 
 __all__ = ["RESUMABLE_STATES", "STATES", "Frontier", "FrontierURL", "refresh_cutoff"]
 
@@ -89,7 +89,7 @@ class Frontier:
                 f"SELECT rowid, url, host FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
                 [*RESUMABLE_STATES, refresh_before]):
             forced.pop(url, None)
-            self._enqueue(sys.intern(host), rowid)
+            self._enqueue(shared_host(host), rowid)
             queued += 1
         urls = list(forced)
         for start in range(0, len(urls), 500):
@@ -97,7 +97,7 @@ class Frontier:
             for rowid, host in self.db.execute(
                     "SELECT rowid, host FROM frontier WHERE state = 'done' AND kind = 'page' "
                     f"AND url IN ({', '.join('?' for _ in chunk)})", chunk):
-                self._enqueue(sys.intern(host), rowid)
+                self._enqueue(shared_host(host), rowid)
                 queued += 1
         return queued
 
@@ -138,24 +138,27 @@ class Frontier:
 
     def pop(self) -> FrontierURL | None:
         """The next URL of the host whose turn it is (then that host goes last)."""
-        if not self._turns:
-            return None
-        host = self._turns.popleft()
-        queue = self._queues[host]
-        item = queue.popleft()
-        if queue:
-            self._turns.append(host)
-        else:
-            del self._queues[host]
-        self._size -= 1
-        if isinstance(item, FrontierURL):
-            return item
-        # A row's rowid is stable while the crawl runs (only a VACUUM by another
-        # program could renumber it; then a wrong row is fetched and the right
-        # one stays pending for the next run).
-        url, depth, kind = self.db.execute(
-            "SELECT url, depth, kind FROM frontier WHERE rowid = ?", [item]).fetchone()
-        return FrontierURL(url, host, depth, kind)
+        while self._turns:
+            host = self._turns.popleft()
+            queue = self._queues[host]
+            item = queue.popleft()
+            if queue:
+                self._turns.append(host)
+            else:
+                del self._queues[host]
+            self._size -= 1
+            if isinstance(item, FrontierURL):
+                return item
+            # A row's rowid is stable while the crawl runs: rows are never
+            # deleted, and only a VACUUM by another program could renumber them.
+            # Then a wrong row may be fetched, or none found (skipped); the right
+            # ones stay pending for the next run.
+            row = self.db.execute(
+                "SELECT url, depth, kind FROM frontier WHERE rowid = ?", [item]).fetchone()
+            if row is not None:
+                url, depth, kind = row
+                return FrontierURL(url, host, depth, kind)
+        return None
 
     def stored(self, entries: Iterable[FrontierURL]) -> None:
         """Discovered entries whose rows the writer has committed: the table knows them now."""

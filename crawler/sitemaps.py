@@ -101,16 +101,17 @@ PageEntries = list[tuple[str, str | None]]
 
 async def read_sitemaps(
     fetcher: Fetcher, sitemap_urls: list[str], *, accept: Callable[[str], bool],
-    on_urlset: Callable[[PageEntries], None],
+    on_urlset: Callable[[PageEntries], None], report: SitemapReport | None = None,
 ) -> SitemapReport:
     """Read the sitemaps, indexes followed; each urlset's page URLs (canonical, those
     ``accept`` allows) go to ``on_urlset`` as soon as it is read.
 
     One file at a time, never the whole list: a site's sitemaps can name
     every one of its pages, and holding them all made a crawl's memory grow
-    with the site.
+    with the site. Counts go to ``report`` (a new one if not given), which
+    thus tells what was done even when the reading is cancelled.
     """
-    report = SitemapReport()
+    report = report if report is not None else SitemapReport()
     seen: set[str] = set()
     pending = [(url, 0) for url in sitemap_urls]
     while pending:
@@ -145,7 +146,7 @@ async def read_sitemaps(
                 page_entries.append((canonical, lastmod))
             elif depth < MAX_INDEX_DEPTH:
                 pending.append((canonical, depth + 1))
-        del entries
+        del entries, page, result  # the file, up to 50 MB, need not outlive its URLs
         if page_entries:
             report.page_urls += len(page_entries)
             on_urlset(page_entries)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+import functools
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-__all__ = ["BadURL", "Scope", "canonicalize", "host_of", "is_site_root"]
+__all__ = ["BadURL", "Scope", "canonicalize", "host_of", "is_site_root", "shared_host"]
 
 # Query parameters that say how a visitor arrived, not which page it is:
 # keeping them would store one page under many URLs. utm_* are Google
@@ -66,11 +66,19 @@ def canonicalize(url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    """``host`` or ``host:port`` of a canonical URL: the unit politeness is counted in.
+    """``host`` or ``host:port`` of a canonical URL: the unit politeness is counted in."""
+    return shared_host(urlsplit(url).netloc)
 
-    Interned: the frontier's queued entries all share one string per host.
+
+@functools.lru_cache(maxsize=1_024)
+def shared_host(host: str) -> str:
+    """One string object per recently seen host (the first one asked for).
+
+    The frontier's queued entries then share their host's string instead of
+    holding a copy each. Bounded, unlike ``sys.intern``: a page may link to
+    any number of other hosts.
     """
-    return sys.intern(urlsplit(url).netloc)
+    return host
 
 
 def is_site_root(url: str) -> bool:

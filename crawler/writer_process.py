@@ -242,7 +242,10 @@ class WriterProcess:
                 kind, value = self._recv_conn.recv()
                 if kind == "stored":
                     self._stored += 1
-                    self._on_stored(value)
+                    try:
+                        self._on_stored(value)
+                    except Exception as callback_error:  # fail the crawl, never hang it
+                        self._fail(callback_error)
                 elif kind == "closed":
                     self._finished = True
                 elif kind == "error":

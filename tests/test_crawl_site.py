@@ -94,6 +94,7 @@ def test_sitemap_urls_are_stored_file_by_file_and_kept_when_seeding_is_interrupt
                                    settings=fast_settings(), stop=stop,
                                    transport=StopAtThirdSitemap()))
         assert report.status == "interrupted" and report.counts["fetched"] == 0
+        assert report.counts["requests"] >= 3  # the index and two files, still counted
         states = db.execute("SELECT state, depth, count(*) FROM frontier GROUP BY 1, 2").fetchall()
         assert states == [("pending", 0, 1_000)]
         # The next run reads the sitemaps again and crawls the whole site.

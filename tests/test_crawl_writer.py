@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,9 @@ from crawl_helpers import fresh_archive, run
 from tests_support import snapshot
 
 from crawler.archive import open_archive
+from crawler.runs import start_run
 from crawler.sample_site.testing import running_sample_site
-from crawler.writer_process import archive_file
+from crawler.writer_process import WriterProcess, archive_file
 
 PAGES = 120
 
@@ -54,3 +57,26 @@ def test_a_failing_writer_fails_the_run(tmp_path: Path, writer_process: bool) ->
         run(db, [site.root_url], writer_process=writer_process)
     assert _run_row(path)[0] == "failed"
     assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0
+
+
+def test_an_error_in_the_crawls_stored_callback_fails_the_writer(tmp_path: Path) -> None:
+    """The crawl's side of a batch acknowledgement (counts, the frontier's unstored URLs) must
+    not fail unseen in an event-loop callback: store() or close() raises it."""
+    path = tmp_path / "archive.db"
+    db = fresh_archive(path)
+    run_id = start_run(db, command="crawl", options={})
+
+    def on_stored(outcomes: Counter[str]) -> None:
+        raise RuntimeError("acknowledgement broke (test)")
+
+    async def store_and_close() -> None:
+        process = WriterProcess(str(path), run_id=run_id, on_stored=on_stored)
+        try:
+            for _ in range(3):
+                await asyncio.wait_for(process.store([], {}), 30)
+            await asyncio.wait_for(process.close(), 30)
+        finally:
+            process.abandon()
+
+    with pytest.raises(RuntimeError, match="acknowledgement broke"):
+        asyncio.run(store_and_close())
