@@ -294,7 +294,7 @@ class _Crawl:
                 if process is None:
                     self.write_batch(batch)
                 elif batch:
-                    unstored.append([entry for result in batch for entry in result.discovered])
+                    unstored.append(_discovered(batch))
                     await process.store(batch, self.counts)
             if process is not None:
                 await process.close()
@@ -344,7 +344,7 @@ class _Crawl:
         with self.db.atomic():
             self.counts.update(store_results(self.db, self.frontier, batch, run_id=self.run_id))
             write_run_counts(self.db, self.run_id, self.counts)
-        self.frontier.stored(entry for result in batch for entry in result.discovered)
+        self.frontier.stored(_discovered(batch))
 
     # --- progress ----------------------------------------------------------
 
@@ -360,6 +360,11 @@ class _Crawl:
         while True:
             self.progress.update(self.status())
             await asyncio.sleep(0.25)
+
+
+def _discovered(batch: list[URLResult]) -> list[FrontierURL]:
+    """The URLs a batch's pages found: the frontier's once the batch is stored."""
+    return [entry for result in batch for entry in result.discovered]
 
 
 @dataclass(slots=True)

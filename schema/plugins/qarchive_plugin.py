@@ -296,7 +296,7 @@ def _web_url(url: str | None) -> str | None:
 def month_facet_sql(column: str, table_sql: str, *, limit: int) -> str:
     """Months of ``column`` in the rows ``table_sql`` selects, with their counts, newest first.
 
-    On the questions table SQLite answers it from idx_questions_asked_month
+    On the questions table SQLite answers it from idx_questions_month
     (migration 0007) without touching the rows.
     """
     return (
