@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.sample_site.content import SampleSite
-from crawler.sample_site.render import render_answer_page
+from sample_sites.csdn.content import SampleSite
+from sample_sites.csdn.render import render_answer_page
 
 __all__ = ["CORPUS_BASE_URL", "render_corpus"]
 

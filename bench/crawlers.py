@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import PYTHON, REPO, WORK_DIR, child_env, wait_for_port
-from crawler.sample_site.content import SampleSite
+from sample_sites.csdn.content import SampleSite
 
 __all__ = ["ChildRun", "qarchive_crawl_args", "run_child", "sample_sites", "scrapy_crawl_args"]
 
@@ -60,12 +60,12 @@ def run_child(args: list[str], *, log: Path, timeout: float) -> ChildRun:
 
 
 def _crawl_cli() -> list[str]:
-    """``python -m crawler.cli crawl`` once the command is registered there."""
-    from crawler.cli import cli
+    """``python -m qarchive.cli crawl`` once the command is registered there."""
+    from qarchive.cli import cli
 
     if "crawl" in getattr(cli, "commands", {}):
-        return [PYTHON, "-m", "crawler.cli", "crawl"]
-    return [PYTHON, "-c", "from crawler.cli_crawl import crawl_command; "
+        return [PYTHON, "-m", "qarchive.cli", "crawl"]
+    return [PYTHON, "-c", "from qarchive.commands.crawl import crawl_command; "
             "crawl_command(prog_name='qarchive crawl')"]
 
 

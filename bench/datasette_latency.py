@@ -71,7 +71,7 @@ async def _measure(ds: Any, urls: list[str], warmup: int) -> tuple[list[float], 
 
 
 def run(*, questions: int, samples: int, warmup: int = 2) -> dict[str, Any]:
-    from crawler.publish import load_metadata, make_datasette
+    from publish import load_metadata, make_datasette
 
     db_path = WORK_DIR / f"datasette-{questions}.db"
     build = build_archive(Path(db_path), questions)

@@ -52,7 +52,7 @@ def _profile_parse(pages: int) -> list[dict[str, Any]]:
 
 
 def _profile_store(pages: int) -> list[dict[str, Any]]:
-    from crawler.archive import FetchedPage, open_archive, record_fetched_page
+    from archive import FetchedPage, open_archive, record_fetched_page
 
     corpus = render_corpus(pages)
     parsed = [(parse_page(body, url), body) for url, body in corpus]
@@ -98,9 +98,9 @@ def _py_spy_crawl(pages: int) -> list[dict[str, Any]] | None:
 # Stack frames mapped to the part of the pipeline they belong to (innermost match wins).
 _AREAS = (
     ("parsers/", "parse (selectolax + Markdown)"),
-    ("crawler/search.py", "search index (segmenting, FTS5)"),
+    ("archive/search.py", "search index (segmenting, FTS5)"),
     ("compress_body", "zlib body compression"),
-    ("crawler/archive.py", "archive writes (SQLite)"),
+    ("archive/archive.py", "archive writes (SQLite)"),
     ("crawler/frontier.py", "frontier writes (SQLite)"),
     ("sqlite_utils/", "SQLite (sqlite-utils execute)"),
     ("h11/", "HTTP/1.1 parsing (h11)"),

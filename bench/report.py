@@ -93,7 +93,7 @@ def _e2e(result: dict[str, Any]) -> list[str]:
         f"root answer page, concurrency {result['concurrency']} (qarchive `--per-host "
         f"{result['concurrency']}`, Scrapy `CONCURRENT_REQUESTS_PER_DOMAIN`), delay 0, "
         "robots.txt obeyed, answer text extracted and stored with the compressed raw page in "
-        "SQLite in batches of 200. qarchive runs as `python -m crawler.cli crawl` (CLI, "
+        "SQLite in batches of 200. qarchive runs as `python -m qarchive.cli crawl` (CLI, "
         "subprocess); the Scrapy spider is `bench/scrapy_spider.py`. Time is the child's "
         "wall time, start-up included; CPU is the child's user+system time (`os.wait4`), "
         "which on Linux includes qarchive's writer process (a child the crawl reaps). "
@@ -152,7 +152,7 @@ def _datasette(result: dict[str, Any]) -> list[str]:
         f"An archive of {result['questions']:,} fetched questions "
         f"({result['archive_bytes'] / 1e6:,.0f} MB, built by `bench/synthetic.py` through "
         "qarchive's own writer, bodies and search index included), served by "
-        "`crawler.publish.make_datasette` in-process; each endpoint requested "
+        "`publish.make_datasette` in-process; each endpoint requested "
         f"{result['samples']} times after a warm-up, ids and search words rotating. "
         f"Settings: {result['settings']}.", "",
         *_table(["endpoint", "example", "p50 ms", "p95 ms", "p95 < 100 ms", "status"], rows),

@@ -8,7 +8,7 @@ listens. Stops on SIGTERM/SIGINT (uvicorn's own handlers), or by itself after
 ``--max-seconds``, so a crashed benchmark never leaves it behind.
 
 The listening socket is made here with ``IPPROTO_TCP`` rather than by
-``crawler.sample_site.server.bind_socket``: asyncio sets TCP_NODELAY only on
+``sample_sites.server.bind_socket``: asyncio sets TCP_NODELAY only on
 sockets whose ``proto`` is IPPROTO_TCP, and a socket made with proto 0 leaves
 Nagle's algorithm on, so every response (headers, then body: two writes)
 waits ~40 ms for the client's delayed ACK. See BENCHMARKS.md.
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import uvicorn
 
-from crawler.sample_site.app import SampleSiteApp
-from crawler.sample_site.content import SampleSite
-from crawler.sample_site.server import base_url_for, uvicorn_config
+from sample_sites.app import SampleSiteApp
+from sample_sites.csdn.content import SampleSite
+from sample_sites.server import base_url_for, uvicorn_config
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

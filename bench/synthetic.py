@@ -20,9 +20,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from archive import FetchedPage, open_archive, record_fetched_page
 from bench.common import REPO
 from bench.corpus import CORPUS_BASE_URL, render_corpus
-from crawler.archive import FetchedPage, open_archive, record_fetched_page
 from parsers import AnswerPage, RelatedQuestion, parse_page
 
 __all__ = ["build_archive", "question_id"]

@@ -28,14 +28,14 @@ from typing import Any
 import httpx
 import sqlite_utils
 
-from crawler.archive import utc_now
+from archive import utc_now
+from archive.runs import RUN_COUNTS, finish_run, start_run
 from crawler.fetch import Fetcher, FetchResult, make_client
 from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL, refresh_cutoff
 from crawler.politeness import Politeness
-from crawler.progress import CrawlStatus, ProgressDisplay
-from crawler.runs import RUN_COUNTS, finish_run, start_run
 from crawler.settings import CrawlSettings
 from crawler.sitemaps import PageEntries, SitemapReport, lastmod_utc, read_sitemaps
+from crawler.status import CrawlStatus, ProgressDisplay
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import (
     URLResult,

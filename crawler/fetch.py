@@ -27,7 +27,7 @@ from tenacity import (
     wait_random,
 )
 
-from crawler.archive import FetchedPage, utc_now
+from archive import FetchedPage, utc_now
 from crawler.politeness import Politeness
 from crawler.robots import RobotsCache, RobotsFile, robots_url
 from crawler.settings import CrawlSettings

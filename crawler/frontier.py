@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.archive import utc_now
+from archive import utc_now
 from crawler.urls import shared_host
 
 __all__ = ["RESUMABLE_STATES", "STATES", "Frontier", "FrontierURL", "refresh_cutoff"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.archive import FetchedPage, record_fetched_page, utc_now
-from crawler.runs import finish_run, start_run
+from archive import FetchedPage, record_fetched_page, utc_now
+from archive.runs import finish_run, start_run
 from parsers import ParseError, canonical_url, get_profile, profile_for_url
 
 __all__ = ["ImportReport", "import_files"]

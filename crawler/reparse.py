@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from crawler.archive import decompress_body, store_answer_page
+from archive import decompress_body, store_answer_page
+from archive.runs import finish_run, start_run
 from crawler.fetch import is_html
-from crawler.progress import CrawlStatus
-from crawler.runs import finish_run, start_run
+from crawler.status import CrawlStatus
 from parsers import ParseError, SiteProfile, UnknownProfile, get_profile, profile_for_url
 
 __all__ = ["ReparseReport", "reparse_pages"]

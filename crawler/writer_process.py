@@ -13,7 +13,7 @@ the seeds before sending the first batch, and its run's end after the writer
 has exited.
 
 It is started with fork+exec (``subprocess``), never a bare ``fork``: a
-forked child would inherit the archive's lock (crawler/lock.py) and hold it
+forked child would inherit the archive's lock (archive/lock.py) and hold it
 after the crawl died. Not multiprocessing's "spawn" either, which imports the
 parent's ``__main__`` script again and so breaks a script that calls
 ``run_crawl`` without an ``if __name__ == "__main__"`` guard.
@@ -46,10 +46,10 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.archive import FetchedPage, record_fetched_page, record_unchanged_page
+from archive import FetchedPage, record_fetched_page, record_unchanged_page
+from archive.runs import RUN_COUNTS
+from archive.search import PendingIndex
 from crawler.frontier import Frontier, FrontierURL
-from crawler.runs import RUN_COUNTS
-from crawler.search import PendingIndex
 from parsers import AnswerPage
 
 __all__ = [
@@ -160,7 +160,8 @@ class WriterProcess:
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qarchive-send")
         to_child, self._to_writer = os.pipe()
         self._from_writer, from_child = os.pipe()
-        root = str(Path(__file__).resolve().parent.parent)  # where crawler/ and parsers/ are
+        # Where the packages are (crawler/, archive/, parsers/ ...), for a source checkout.
+        root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             part for part in (root, os.environ.get("PYTHONPATH")) if part)}
         try:
@@ -277,7 +278,7 @@ class WriterProcess:
 
 def _serve() -> None:
     """The writer process's main: ``python -c ... <fd to read> <fd to write>``."""
-    from crawler.archive import open_archive
+    from archive import open_archive
 
     incoming = Connection(int(sys.argv[1]), writable=False)
     outgoing = Connection(int(sys.argv[2]), readable=False)

@@ -23,9 +23,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing it
 
-from crawler.archive import open_archive  # noqa: E402
+from archive import open_archive  # noqa: E402
 from crawler.importer import import_files  # noqa: E402
-from crawler.publish import make_datasette  # noqa: E402
+from publish import make_datasette  # noqa: E402
 
 REFERENCE_PAGE = ROOT / "crawler" / "data" / "reference-answer.html"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

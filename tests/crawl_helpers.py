@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.archive import open_archive
+from archive import open_archive
 from crawler.engine import CrawlReport, crawl
 from crawler.settings import CrawlSettings
 from crawler.urls import canonicalize
@@ -54,7 +54,7 @@ def fetched_urls(db: sqlite_utils.Database) -> set[str]:
 
 def crawl_cli_process(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     """``qarchive crawl ARGS`` in a child process (for kill -9 and signal tests)."""
-    code = ("import sys; from crawler.cli_crawl import crawl_command; "
+    code = ("import sys; from qarchive.commands.crawl import crawl_command; "
             "crawl_command(sys.argv[1:], prog_name='qarchive crawl')")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
@@ -63,7 +63,7 @@ def crawl_cli_process(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]
 
 def qarchive_process(args: list[str]) -> subprocess.Popen[str]:
     """``qarchive ARGS`` (any command) in a child process, its output as text."""
-    code = "import sys; from crawler.cli import cli; cli(sys.argv[1:], prog_name='qarchive')"
+    code = "import sys; from qarchive.cli import cli; cli(sys.argv[1:], prog_name='qarchive')"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

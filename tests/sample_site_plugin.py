@@ -9,7 +9,7 @@ otherwise with a marker, e.g.::
     def test_something(sample_site): ...
 
 ``sample_site_factory``: start as many sites as a test needs, each with its own
-options (those of ``crawler.sample_site.running_sample_site``); all stop at teardown::
+options (those of ``sample_sites.running_sample_site``); all stop at teardown::
 
     def test_two_epochs(sample_site_factory, tmp_path):
         site = sample_site_factory(pages=100, request_log=tmp_path / "requests.jsonl")
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.sample_site import RunningSampleSite, SampleSiteFactory
+from sample_sites import RunningSampleSite, SampleSiteFactory
 
 # Small enough to start and crawl in well under a second.
 TEST_SITE_PAGES = 200

@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 from tests_support import FIXTURES, REFERENCE_URL, snapshot
 
-from crawler.archive import (
+from archive import (
     APPLICATION_ID,
     ArchiveError,
     FetchedPage,

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from test_publish import REFERENCE_ID, XSS_ID, build_archive
 
-from crawler.publish import make_datasette
+from publish import make_datasette
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from crawl_helpers import fresh_archive, run
 from tests_support import snapshot
 
-from crawler.archive import open_archive
-from crawler.cli_crawl import crawl_command, reparse_command
-from crawler.sample_site.testing import running_sample_site
+from archive import open_archive
+from qarchive.commands.crawl import crawl_command, reparse_command
+from sample_sites.testing import running_sample_site
 
 
 @pytest.mark.parametrize(("args", "message"), [

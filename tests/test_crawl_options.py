@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from click.testing import CliRunner
 from crawl_helpers import fresh_archive, run
 
-from crawler.cli import cli
-from crawler.sample_site.testing import running_sample_site
+from qarchive.cli import cli
+from sample_sites.testing import running_sample_site
 
 
 def test_seeds_file_with_comments_and_depth_zero(tmp_path: Path) -> None:

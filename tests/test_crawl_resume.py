@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from crawl_helpers import crawl_cli_process, fresh_archive, paths_between, run
 from tests_support import snapshot
 
-from crawler.archive import open_archive
-from crawler.sample_site.testing import running_sample_site
+from archive import open_archive
+from sample_sites.testing import running_sample_site
 
 PAGES = 300
 FAST_ARGS = ["--delay", "0", "--concurrency", "4", "--per-host", "4"]

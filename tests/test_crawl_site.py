@@ -14,9 +14,9 @@ import pytest
 from crawl_helpers import fast_settings, fetched_urls, fresh_archive, run, run_in_child
 
 from crawler.engine import crawl
-from crawler.sample_site.faults import FAULTS
-from crawler.sample_site.testing import RunningSampleSite, running_sample_site
 from crawler.urls import canonicalize
+from sample_sites.faults import FAULTS
+from sample_sites.testing import RunningSampleSite, running_sample_site
 
 
 def _path(url: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawler.archive import open_archive
+from archive import open_archive
 from crawler.fetch import Fetcher, make_client, parse_retry_after
 from crawler.frontier import Frontier, FrontierURL
 from crawler.politeness import Politeness

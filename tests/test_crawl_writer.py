@@ -11,10 +11,10 @@ import pytest
 from crawl_helpers import fresh_archive, run
 from tests_support import snapshot
 
-from crawler.archive import open_archive
-from crawler.runs import start_run
-from crawler.sample_site.testing import running_sample_site
+from archive import open_archive
+from archive.runs import start_run
 from crawler.writer_process import WriterProcess, archive_file
+from sample_sites.testing import running_sample_site
 
 PAGES = 120
 

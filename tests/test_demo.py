@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _demo(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "demo", *args], cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "qarchive.cli", "demo", *args], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.cli import cli
+from qarchive.cli import cli
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

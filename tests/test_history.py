@@ -20,10 +20,10 @@ import sqlite_utils
 from crawl_helpers import fetched_urls, fresh_archive, run
 from tests_support import FIXTURES
 
-from crawler.archive import open_archive
+from archive import open_archive
 from crawler.engine import CrawlReport
-from crawler.sample_site import EpochChanges
-from crawler.sample_site.testing import RunningSampleSite, running_sample_site
+from sample_sites import EpochChanges
+from sample_sites.testing import RunningSampleSite, running_sample_site
 
 PAGES = 150
 

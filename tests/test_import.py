@@ -8,7 +8,7 @@ import sqlite_utils
 from click.testing import CliRunner
 from tests_support import FIXTURES, REFERENCE_URL, snapshot
 
-from crawler.cli import cli
+from qarchive.cli import cli
 
 REFERENCE = FIXTURES / "answer-2kxyq3m7vd.html"
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
 from parsers import (
     AnswerPage,
     ParseError,
@@ -29,6 +28,7 @@ from parsers import (
     profile_for_url,
 )
 from parsers.csdn_answer import answer_id_from_url
+from qarchive.cli import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE_PATH = FIXTURES / "answer-2kxyq3m7vd.html"
@@ -149,7 +149,7 @@ def test_cli_parse_with_url_uses_that_url(tmp_path: Path) -> None:
 def test_cli_parse_in_a_real_process() -> None:
     """The installed entry point's function, run as a user runs it: JSON on stdout, exit 0."""
     completed = subprocess.run(
-        [sys.executable, "-c", "from crawler.cli import cli; cli()", "parse", str(REFERENCE_PATH)],
+        [sys.executable, "-c", "from qarchive.cli import cli; cli()", "parse", str(REFERENCE_PATH)],
         cwd=REPO, capture_output=True, check=False, timeout=60,
     )
     assert completed.returncode == 0, completed.stderr.decode()

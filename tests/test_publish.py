@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from tests_support import FIXTURES
 
-from crawler.archive import open_archive, store_answer_page
-from crawler.cli_publish import serve_command
+from archive import open_archive, store_answer_page
+from archive.schema_files import schema_dir
 from crawler.importer import import_files
-from crawler.publish import load_metadata, make_datasette
-from crawler.schema_files import schema_dir
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
+from publish import load_metadata, make_datasette
+from qarchive.commands.serve import serve_command
 
 REFERENCE_ID = "2kxyq3m7vd"
 XSS_ID = "x55a77ack0"

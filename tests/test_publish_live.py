@@ -8,9 +8,9 @@ from pathlib import Path
 
 from crawl_helpers import crawl_cli_process
 
-from crawler.archive import open_archive
-from crawler.publish import make_datasette
-from crawler.sample_site.testing import running_sample_site
+from archive import open_archive
+from publish import make_datasette
+from sample_sites.testing import running_sample_site
 
 COUNT_SQL = "select count(*) as n from questions where is_fetched = 1"
 

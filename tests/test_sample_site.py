@@ -21,7 +21,7 @@ from defusedxml import ElementTree
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from crawler.sample_site import (
+from sample_sites import (
     FAULTS,
     RunningSampleSite,
     SampleSite,
@@ -31,7 +31,7 @@ from crawler.sample_site import (
     render_answer_page,
     running_sample_site,
 )
-from crawler.sample_site.command import sample_site_command
+from sample_sites.command import sample_site_command
 
 PAGES = 200
 SEED = 3

@@ -14,11 +14,11 @@ from subprocess import Popen
 from click.testing import CliRunner
 from crawl_helpers import crawl_cli_process, fetched_urls, fresh_archive, qarchive_process, run
 
-from crawler.cli import cli
-from crawler.cli_crawl import EXIT_BUSY, crawl_command, reparse_command
-from crawler.lock import archive_lock, lock_path
-from crawler.sample_site.testing import running_sample_site
+from archive.lock import archive_lock, lock_path
 from crawler.settings import CrawlSettings, load_settings
+from qarchive.cli import cli
+from qarchive.commands.crawl import EXIT_BUSY, crawl_command, reparse_command
+from sample_sites.testing import running_sample_site
 
 # Paced so a 100-page crawl takes ~5 s: long enough to overlap with a second one.
 PACED = ["--delay", "0.05", "--per-host", "1"]

@@ -9,9 +9,9 @@ import pytest
 import sqlite_utils
 from tests_support import FIXTURES
 
-from crawler.archive import apply_migrations, open_archive, store_answer_page
+from archive import apply_migrations, open_archive, store_answer_page
+from archive.search import fts_query, rebuild_search_index, segment
 from crawler.importer import import_files
-from crawler.search import fts_query, rebuild_search_index, segment
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
 
 

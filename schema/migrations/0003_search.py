@@ -1,4 +1,4 @@
-"""Version 3: full-text search over segmented Chinese (see crawler/search.py).
+"""Version 3: full-text search over segmented Chinese (see archive/search.py).
 
 One FTS5 table per searchable table, holding a segmented copy of its text
 (CJK bigrams, Latin words) under the content row's rowid. Created empty and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from crawler.search import rebuild_search_index
+from archive.search import rebuild_search_index
 
 # unicode61 splits on the spaces segment() puts between tokens and keeps each
 # CJK bigram whole (CJK characters are letters to it). detail=full (the

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from crawler.archive import answer_hash, utc_now
+from archive import answer_hash, utc_now
 
 STATEMENTS = (
     # When the question's page began answering 404 or 410; NULL while it answers.

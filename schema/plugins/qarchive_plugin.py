@@ -1,6 +1,6 @@
 """qarchive's Datasette plugin: Chinese search, safe answers, the question page, a month facet.
 
-Loaded through Datasette's ``plugins_dir`` by ``crawler.publish.make_datasette``.
+Loaded through Datasette's ``plugins_dir`` by ``publish.make_datasette``.
 Datasette registers plugins_dir modules in its process-wide plugin manager, so
 every hook here acts only where metadata configures ``plugins: qarchive:``
 (the archive database), and is a no-op for any other Datasette instance.
@@ -31,7 +31,7 @@ from datasette.utils import (
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from crawler.search import fts_query, segment
+from archive.search import fts_query, segment
 
 PLUGIN = "qarchive"
 

@@ -1,6 +1,6 @@
 """How many answer pages per second the sample site serves: the number in README.md.
 
-    python -m crawler.sample_site.throughput [--pages 1000] [--requests 10000]
+    python -m sample_sites.throughput [--pages 1000] [--requests 10000]
         [--concurrency 8] [--client raw|httpx]
 
 Starts ``qarchive sample-site`` in a child process (its own GIL, as in the
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .content import SampleSite
+from .csdn.content import SampleSite
 from .server import base_url_for, bind_socket
 
 __all__ = ["measure"]
@@ -80,7 +80,7 @@ def measure(
     base_url = base_url_for("127.0.0.1", port)
     urls = SampleSite(pages=pages, base_url=base_url).answer_urls()
     command = [sys.executable, "-c",
-               "from crawler.sample_site.command import sample_site_command as c; c()",
+               "from sample_sites.command import sample_site_command as c; c()",
                "--port", str(port), "--pages", str(pages)]
     with subprocess.Popen(command, stdout=subprocess.PIPE) as server:
         try:

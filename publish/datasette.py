@@ -4,7 +4,7 @@ Datasette only reads: the archive is opened as a mutable file (not
 ``immutable``, so rows a running crawl commits show up), through Datasette's
 ``mode=ro`` connections, with no plugin that writes. The metadata, templates
 and plugin live in schema/ (shipped as package data, see
-``crawler.schema_files``); schema/README.md describes them.
+``archive.schema_files``); schema/README.md describes them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import yaml
 from datasette.app import Datasette
 from datasette.database import Database
 
-from crawler.archive import open_archive
-from crawler.schema_files import schema_dir
+from archive import open_archive
+from archive.schema_files import schema_dir
 
 __all__ = ["DATABASE_NAME", "DEFAULT_SETTINGS", "load_metadata", "make_datasette", "serve"]
 

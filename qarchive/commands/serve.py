@@ -1,10 +1,10 @@
-"""`qarchive serve`: the archive in Datasette (crawler/publish.py does the work)."""
+"""`qarchive serve`: the archive in Datasette (publish/datasette.py does the work)."""
 
 from __future__ import annotations
 
 import click
 
-from crawler.archive import ArchiveError
+from archive import ArchiveError
 
 __all__ = ["serve_command"]
 
@@ -24,7 +24,7 @@ def serve_command(db_path: str, host: str, port: int) -> None:
         qarchive serve --db archive.db --port 8001
         # then open http://127.0.0.1:8001/archive/questions
     """
-    from crawler.publish import make_datasette, serve
+    from publish import make_datasette, serve
 
     try:
         datasette = make_datasette(db_path)  # validates (and upgrades) the archive

@@ -10,11 +10,11 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from crawler.archive import open_archive
+from archive import open_archive
 from crawler.engine import CrawlReport, run_crawl
-from crawler.progress import ProgressDisplay
-from crawler.sample_site.testing import RunningSampleSite, running_sample_site
 from crawler.settings import CrawlSettings
+from crawler.status import ProgressDisplay
+from sample_sites.testing import RunningSampleSite, running_sample_site
 
 __all__ = ["DEMO_SITE_PORT", "crawl_sample_site", "demo_settings", "sample_site_for_demo"]
 

@@ -10,7 +10,7 @@ import click
 import uvicorn
 
 from .app import SampleSiteApp
-from .content import DEFAULT_PAGES, SampleSite
+from .csdn.content import DEFAULT_PAGES, SampleSite
 from .faults import FAULTS, parse_faults
 from .server import base_url_for, bind_socket, uvicorn_config
 

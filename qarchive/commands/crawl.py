@@ -26,16 +26,16 @@ from typing import Any, TypeVar
 import click
 import sqlite_utils
 
-from crawler.archive import ArchiveError, open_archive
+from archive import ArchiveError, open_archive
+from archive.lock import ArchiveBusy, archive_lock
 from crawler.engine import run_crawl
 from crawler.frontier import Frontier, refresh_cutoff
-from crawler.lock import ArchiveBusy, archive_lock
-from crawler.progress import log_to_stderr, make_progress
 from crawler.reparse import reparse_pages
 from crawler.settings import CrawlSettings, SettingsError, load_settings, parse_duration
 from crawler.urls import BadURL, canonicalize
 from crawler.writer_process import WriterFailed
 from parsers import profile_names
+from qarchive.progress import log_to_stderr, make_progress
 
 __all__ = [
     "EXIT_BUSY",

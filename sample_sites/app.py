@@ -35,8 +35,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, TextIO
 
 from . import faults as fault_profiles
-from .content import EPOCH_LENGTH, EPOCH_ZERO_AT, SampleSite
-from .render import (
+from .csdn.content import EPOCH_LENGTH, EPOCH_ZERO_AT, SampleSite
+from .csdn.render import (
     render_answer_page,
     render_gone_page,
     render_index_page,

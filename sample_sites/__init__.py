@@ -4,7 +4,7 @@ Tests, the demo and benchmarks crawl it on 127.0.0.1 instead of the real site. I
 serves answer pages in the real layout, with robots.txt, sitemaps, ETags, epochs
 (the site changing between crawls) and fault profiles (the site misbehaving).
 
->>> from crawler.sample_site import running_sample_site
+>>> from sample_sites import running_sample_site
 >>> with running_sample_site(pages=300, seed=1) as site:   # doctest: +SKIP
 ...     site.base_url, site.expected_record(site.root_url)["title"]
 
@@ -12,7 +12,7 @@ See ``README.md`` in this folder for the routes, faults and measured speed.
 """
 
 from .app import SITEMAP_URLS_PER_FILE, SampleSiteApp
-from .content import (
+from .csdn.content import (
     DEFAULT_BASE_URL,
     DEFAULT_PAGES,
     AnswerPageContent,
@@ -20,8 +20,8 @@ from .content import (
     SampleSite,
     views_display,
 )
+from .csdn.render import render_answer_page
 from .faults import FAULTS, affected_urls, fault_assignments, gzip_bomb, parse_faults
-from .render import render_answer_page
 from .testing import RunningSampleSite, SampleSiteFactory, running_sample_site
 
 __all__ = [

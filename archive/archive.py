@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from crawler.schema_files import schema_dir
-from crawler.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
+from archive.schema_files import schema_dir
+from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
 from parsers import AnswerPage
 
 __all__ = [

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from crawler import __version__
-from crawler.cli_crawl import (
+from crawler.importer import import_files
+from parsers import ParseError, canonical_url, parse_page, profile_names
+from qarchive.commands.crawl import (
     EXIT_INTERRUPTED,
     crawl_command,
     open_archive_or_exit,
@@ -17,12 +19,10 @@ from crawler.cli_crawl import (
     watch_command,
     writer_lock,
 )
-from crawler.cli_publish import serve_command
-from crawler.cli_runs import runs_command
-from crawler.importer import import_files
-from crawler.progress import log_to_stderr, make_progress
-from crawler.sample_site.command import sample_site_command
-from parsers import ParseError, canonical_url, parse_page, profile_names
+from qarchive.commands.runs import runs_command
+from qarchive.commands.serve import serve_command
+from qarchive.progress import log_to_stderr, make_progress
+from sample_sites.command import sample_site_command
 
 DEFAULT_DB = "archive.db"
 
@@ -127,8 +127,8 @@ def demo(db_path: str, pages: int, seed: int, host: str, port: int, no_serve: bo
         qarchive demo
         qarchive demo --pages 1000 --db demo.db --no-serve
     """
-    from crawler.demo import crawl_sample_site, sample_site_for_demo
-    from crawler.publish import make_datasette, serve
+    from publish import make_datasette, serve
+    from qarchive.demo import crawl_sample_site, sample_site_for_demo
 
     with sample_site_for_demo(pages=pages, seed=seed) as site:
         # Locked while it writes; serving afterwards only reads.

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from .app import SampleSiteApp
-from .content import DEFAULT_PAGES, SampleSite
+from .csdn.content import DEFAULT_PAGES, SampleSite
 from .faults import fault_assignments
 from .server import base_url_for, bind_socket, uvicorn_config
 

@@ -1,9 +1,9 @@
 """Where the schema/ files (migrations, Datasette metadata, templates) are.
 
-They are package data: an installed wheel carries them as ``crawler/_schema``
+They are package data: an installed wheel carries them as ``archive/_schema``
 (never as a top-level module ``schema``, which would shadow the popular
 ``schema`` library); a source checkout or editable install reads ``schema/``
-beside ``crawler/``.
+beside ``archive/``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.archive import utc_now
+from archive import utc_now
 
 __all__ = ["RUN_COUNTS", "RunSummary", "finish_run", "format_runs", "recent_runs", "start_run"]
 

@@ -46,7 +46,7 @@ import struct
 import threading
 import zlib
 
-from .content import DEFAULT_BASE_URL, DEFAULT_PAGES, SampleSite
+from .csdn.content import DEFAULT_BASE_URL, DEFAULT_PAGES, SampleSite
 
 __all__ = [
     "FAULTS",

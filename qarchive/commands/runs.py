@@ -6,8 +6,8 @@ import json
 
 import click
 
-from crawler.archive import ArchiveError, open_archive
-from crawler.runs import format_runs, recent_runs
+from archive import ArchiveError, open_archive
+from archive.runs import format_runs, recent_runs
 
 __all__ = ["runs_command"]
 

@@ -1,0 +1,68 @@
+"""A running crawl's status, and the display protocol the command line implements.
+
+Log lines are the library's own display; the live terminal bar is the command line's
+(qarchive/progress.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["CrawlStatus", "LogProgress", "ProgressDisplay"]
+
+log = logging.getLogger("crawler.status")
+
+
+@dataclass(slots=True)
+class CrawlStatus:
+    """A snapshot of a running crawl (or reparse), taken a few times a second."""
+
+    elapsed: float
+    counts: Mapping[str, int]
+    statuses: Mapping[int, int] = field(default_factory=dict)  # HTTP status -> responses
+    queued: int = 0
+    in_flight: int = 0
+    label: str = "crawl"
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.get(name, 0) for name in
+                   ("fetched", "failed", "blocked", "deferred", "skipped"))
+
+    @property
+    def rate(self) -> float:
+        return self.counts.get("fetched", 0) / self.elapsed if self.elapsed > 0 else 0.0
+
+    def describe(self) -> str:
+        statuses = " ".join(f"{status}:{count}" for status, count in sorted(self.statuses.items()))
+        counts = ", ".join(f"{count} {name}" for name, count in self.counts.items() if count)
+        return (f"{self.label}: {counts or 'nothing yet'}; {self.queued} queued, "
+                f"{self.in_flight} in flight; {self.rate:.1f} pages/s"
+                + (f"; HTTP {statuses}" if statuses else ""))
+
+
+class ProgressDisplay(Protocol):
+    def update(self, status: CrawlStatus) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LogProgress:
+    """One log line every ``interval`` seconds: for logs, pipes and CI."""
+
+    def __init__(self, *, interval: float = 10.0) -> None:
+        self._interval = interval
+        self._last = time.monotonic()
+
+    def update(self, status: CrawlStatus) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            log.info("%s", status.describe())
+
+    def close(self) -> None:
+        pass

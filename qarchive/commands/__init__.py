@@ -1,0 +1,1 @@
+"""The `qarchive` commands, one module each."""

@@ -1,0 +1,1 @@
+"""The CSDN 文库 answer-page layout of the sample site (profile ``csdn``)."""
