@@ -1,47 +1,50 @@
-"""archive.db: the archive's storage. Every SQL statement qarchive runs is here.
+"""archive.db: the archive's storage. Every SQL statement qarchive runs is in this package.
 
 ``Archive`` (a ``sqlite_utils.Database``) owns the tables: pages, questions and
-their history, the search index, crawl runs and the frontier table. The crawler,
-``import``, ``reparse`` and the command line call its methods; nothing else
-writes SQL (the migrations in schema/ and Datasette's canned queries aside).
+their history, the search index, crawl runs, and (through ``FrontierTable``)
+the frontier. The crawler, ``import``, ``reparse`` and the command line call its
+methods; nothing else writes SQL (the migrations in schema/ and Datasette's
+canned queries aside).
 """
 
 from archive.archive import (
-    APPLICATION_ID,
     GONE_STATUSES,
-    ArchiveError,
-    FetchedPage,
+    Archive,
     RecordOutcome,
+    StoredCopy,
     StoreOutcome,
     answer_hash,
-    apply_migrations,
-    compress_body,
-    decompress_body,
-    migrations,
     open_archive,
-    record_fetched_page,
-    record_unchanged_page,
-    schema_version,
-    store_answer_page,
-    utc_now,
 )
+from archive.clock import utc_now
+from archive.errors import ArchiveError
+from archive.fetched import FetchedPage, compress_body, decompress_body
+from archive.frontier import RESUMABLE_STATES, FrontierTable, FrontierURL, refresh_cutoff
+from archive.migrations import APPLICATION_ID, apply_migrations, migrations, schema_version
+from archive.runs import RunCounts, RunSummary, format_runs
 
 __all__ = [
     "APPLICATION_ID",
     "GONE_STATUSES",
+    "RESUMABLE_STATES",
+    "Archive",
     "ArchiveError",
     "FetchedPage",
+    "FrontierTable",
+    "FrontierURL",
     "RecordOutcome",
+    "RunCounts",
+    "RunSummary",
     "StoreOutcome",
+    "StoredCopy",
     "answer_hash",
     "apply_migrations",
     "compress_body",
     "decompress_body",
+    "format_runs",
     "migrations",
     "open_archive",
-    "record_fetched_page",
-    "record_unchanged_page",
+    "refresh_cutoff",
     "schema_version",
-    "store_answer_page",
     "utc_now",
 ]

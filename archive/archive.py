@@ -1,52 +1,44 @@
-"""archive.db: opening, migrating, and storing parsed pages.
+"""``Archive``: archive.db, and every statement qarchive runs on it.
 
-Everything that writes goes through this module's functions, called by one
-writer (the crawler's writer task, `qarchive import`, `qarchive reparse`), so
-each page is stored in one transaction: a kill at any moment leaves either
-the old rows or the new ones, never half of a page.
+In the spirit of sqlite-utils' ``Database``: the crawler's writer, ``import``,
+``reparse`` and the command line call its methods, and no other module writes
+SQL (the migrations and Datasette's canned queries aside). Each page is stored
+in one transaction: a kill at any moment leaves either the old rows or the new
+ones, never half of a page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib.util
 import json
 import sqlite3
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
 
-from archive.schema_files import schema_dir
+from archive.clock import utc_now
+from archive.errors import ArchiveError
+from archive.fetched import FetchedPage, compress_body, decompress_body
+from archive.frontier import FrontierTable
+from archive.migrations import APPLICATION_ID, apply_migrations, migrations, schema_version
+from archive.runs import RunCounts, RunSummary, run_seconds
 from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
 from parsers import AnswerPage
 
 __all__ = [
-    "APPLICATION_ID",
     "GONE_STATUSES",
-    "ArchiveError",
-    "FetchedPage",
+    "Archive",
     "RecordOutcome",
     "StoreOutcome",
+    "StoredCopy",
     "answer_hash",
-    "apply_migrations",
-    "compress_body",
-    "decompress_body",
-    "migrations",
     "open_archive",
-    "record_fetched_page",
-    "record_unchanged_page",
-    "schema_version",
-    "store_answer_page",
-    "utc_now",
 ]
 
-# PRAGMA application_id marks a file as a qarchive archive ("qarc").
-APPLICATION_ID = 0x71617263
 # A writer waits this long for a lock held by a reader or another process.
 BUSY_TIMEOUT_MS = 10_000
 
@@ -58,375 +50,223 @@ RecordOutcome = Literal["new", "updated", "unchanged", "gone"]
 GONE_STATUSES = frozenset({404, 410})
 
 
-class ArchiveError(Exception):
-    """The file cannot be used as an archive; the message says why and what to do."""
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def migrations() -> list[tuple[int, str, Path]]:
-    """``(version, name, path)`` for every migration shipped, in order.
-
-    A migration is ``NNNN_name.sql`` (statements) or ``NNNN_name.py`` with a
-    ``migrate(db)`` function, for steps SQL cannot do alone (segmenting
-    existing text for search, say).
-    """
-    found = []
-    for path in (schema_dir() / "migrations").glob("[0-9][0-9][0-9][0-9]_*.*"):
-        if path.suffix in (".sql", ".py"):
-            found.append((int(path.name[:4]), path.stem, path))
-    return sorted(found)
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _run_migration(db: sqlite_utils.Database, path: Path) -> None:
-    if path.suffix == ".sql":
-        for statement in _statements(path.read_text(encoding="utf-8")):
-            db.execute(statement)
-        return
-    spec = importlib.util.spec_from_file_location(f"qarchive_migration_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise ArchiveError(f"cannot load migration {path.name}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.migrate(db)
-
-
-def apply_migrations(db: sqlite_utils.Database, *, target: int | None = None) -> list[str]:
-    """Bring the archive up to ``target`` (default: the newest); returns what was applied.
-
-    Each migration runs in its own transaction together with the version bump,
-    so an interrupted upgrade leaves the archive at the previous version.
-    """
-    applied = []
-    current = schema_version(db)
-    for version, name, path in migrations():
-        if version <= current or (target is not None and version > target):
-            continue
-        with db.atomic():
-            _run_migration(db, path)
-            db.execute(f"PRAGMA user_version = {version:d}")
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
-        applied.append(name)
-    return applied
-
-
-def _only_comments(text: str) -> bool:
-    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration into statements (sqlite3.complete_statement knows about triggers)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if not _only_comments(buffer):
-                yield buffer.strip()
-            buffer = ""
-    if not _only_comments(buffer):
-        raise ArchiveError(f"incomplete SQL statement in migration: {buffer[:60]!r}")
-
-
-def open_archive(
-    path: str | Path, *, create: bool = True, migrate: bool = True, readonly: bool = False
-) -> sqlite_utils.Database:
-    """Open (and create, and upgrade) an archive.
-
-    Raises ArchiveError for a file that is not a qarchive archive, one made
-    by a newer qarchive, or a path that cannot be written.
-    """
-    path = Path(path)
-    if not create and not path.exists():
-        raise ArchiveError(f"{path}: no such archive (run `qarchive crawl` or `import` first)")
-    if path.exists() and path.is_dir():
-        raise ArchiveError(f"{path}: is a directory, not an archive file")
-    if create and not path.exists() and not path.parent.exists():
-        raise ArchiveError(f"{path}: folder {path.parent} does not exist")
-    try:
-        if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        else:
-            # Autocommit at the driver; transactions are explicit (db.atomic()).
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-        has_tables = bool(db.table_names())
-    except sqlite3.DatabaseError as error:
-        raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
-    if application_id != APPLICATION_ID and (has_tables or application_id != 0):
-        conn.close()
-        raise ArchiveError(f"{path}: not a qarchive archive (it holds other tables)")
-    newest = migrations()[-1][0]
-    if schema_version(db) > newest:
-        conn.close()
-        raise ArchiveError(
-            f"{path}: made by a newer qarchive (schema {schema_version(db)}, this one knows "
-            f"{newest}); upgrade qarchive"
-        )
-    if readonly:
-        return db
-    try:
-        db.execute("PRAGMA foreign_keys = ON")
-        # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
-        # durable across a process kill (only an OS crash may lose the last commits).
-        db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
-        if migrate:
-            apply_migrations(db)
-    except sqlite3.OperationalError as error:
-        conn.close()
-        raise ArchiveError(f"{path}: cannot write the archive ({error})") from None
-    return db
-
-
-def compress_body(body: bytes) -> bytes:
-    # Level 3: within 4% of level 6 on answer pages, for 25% less CPU per page.
-    return zlib.compress(body, 3)
-
-
-def decompress_body(blob: bytes) -> bytes:
-    return zlib.decompress(blob)
-
-
-@dataclass(slots=True)
-class FetchedPage:
-    """What one fetch produced, whatever its outcome; becomes a ``pages`` row."""
-
-    url: str
-    status: int | None
-    fetched_at: str
-    final_url: str | None = None
-    redirect_chain: list[str] = field(default_factory=list)
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    charset: str | None = None
-    body: bytes | None = None
-
-    @property
-    def content_hash(self) -> str | None:
-        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
-
-
-def _question_row(page: AnswerPage) -> dict[str, Any]:
-    return {
-        "id": page.id,
-        "url": page.url,
-        "title": page.title,
-        "asked_at": page.asked_at,
-        "view_count": page.view_count,
-        "view_count_approximate": int(page.view_count_approximate),
-        "answer_text": page.answer_text,
-        "answer_markdown": page.answer_markdown,
-        "is_fetched": 1,
-        "profile": page.profile,
-        "parser_version": page.parser_version,
-    }
-
-
 def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
     """The identity of an answer version: what a reader sees change when it is edited."""
     text = "\x00".join(part or "" for part in (title, answer_text, answer_markdown))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _store_answer_version(
-    db: sqlite_utils.Database, page: AnswerPage, *, observed_at: str | None,
-    run_id: int | None, first: bool = False,
-) -> None:
-    """Keep every text the answer had: a changed text supersedes the current version.
+@dataclass(frozen=True, slots=True)
+class StoredCopy:
+    """What the archive holds of a URL's last good page: its validators and body hash."""
 
-    ``observed_at`` None means the same stored body was read again by a newer
-    parser (reparse): that corrects the current version in place rather than
-    inventing an edit the site never made.
+    etag: str | None
+    last_modified: str | None
+    status: int | None
+    content_hash: str | None
+
+
+def open_archive(
+    path: str | Path, *, create: bool = True, migrate: bool = True, readonly: bool = False
+) -> Archive:
+    """Open (and create, and upgrade) an archive.
+
+    Raises ArchiveError for a file that is not a qarchive archive, one made
+    by a newer qarchive, or a path that cannot be written.
     """
-    digest = answer_hash(page.title, page.answer_text, page.answer_markdown)
-    # ``first``: the question's first fetch, which has no version yet.
-    current = None if first else db.execute(
-        "SELECT id, version, content_hash FROM answer_versions "
-        "WHERE question_id = ? AND superseded_at IS NULL ORDER BY version DESC LIMIT 1",
-        [page.id]).fetchone()
-    if current is not None and current[2] == digest:
-        return
-    texts = [digest, page.title, page.answer_text, page.answer_markdown]
-    if current is not None and observed_at is None:
-        db.execute("UPDATE answer_versions SET content_hash = ?, title = ?, answer_text = ?, "
-                   "answer_markdown = ? WHERE id = ?", [*texts, current[0]])
-        return
-    seen = observed_at or utc_now()
-    if current is not None:
-        db.execute("UPDATE answer_versions SET superseded_at = ? WHERE id = ?",
-                   [seen, current[0]])
-    version = (current[1] if current is not None else 0) + 1
-    db.execute(
-        "INSERT INTO answer_versions (question_id, version, content_hash, title, answer_text, "
-        "answer_markdown, first_seen_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [page.id, version, *texts, seen, run_id])
+    path = Path(path)
+    _check_path(path, create=create)
+    archive = _connect(path, readonly=readonly)
+    try:
+        _check_identity(archive, path)
+    except ArchiveError:
+        archive.conn.close()
+        raise
+    if readonly:
+        return archive
+    try:
+        archive.execute("PRAGMA foreign_keys = ON")
+        # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
+        # durable across a process kill (only an OS crash may lose the last commits).
+        archive.enable_wal()
+        archive.execute("PRAGMA synchronous = NORMAL")
+        if migrate:
+            apply_migrations(archive)
+    except sqlite3.OperationalError as error:
+        archive.conn.close()
+        raise ArchiveError(f"{path}: cannot write the archive ({error})") from None
+    return archive
 
 
-def _record_view_count(
-    db: sqlite_utils.Database, question_id: str, view_count: int | None, approximate: int,
-    *, observed_at: str, run_id: int | None,
-) -> None:
-    if view_count is None:
-        return
-    # One observation per question per run: a page fetched twice in a run
-    # (two URLs for one question) keeps the later reading.
-    db.execute(
-        "INSERT INTO view_counts (question_id, observed_at, view_count, view_count_approximate, "
-        "run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_id, run_id) DO UPDATE SET "
-        "observed_at = excluded.observed_at, view_count = excluded.view_count, "
-        "view_count_approximate = excluded.view_count_approximate",
-        [question_id, observed_at, view_count, approximate, run_id])
+def _check_path(path: Path, *, create: bool) -> None:
+    if not create and not path.exists():
+        raise ArchiveError(f"{path}: no such archive (run `qarchive crawl` or `import` first)")
+    if path.exists() and path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if create and not path.exists() and not path.parent.exists():
+        raise ArchiveError(f"{path}: folder {path.parent} does not exist")
 
 
-def store_answer_page(
-    db: sqlite_utils.Database, page: AnswerPage, *, observed_at: str | None = None,
-    run_id: int | None = None, pending: PendingIndex | None = None,
-) -> StoreOutcome:
-    """Store one parsed page: its question, related links and resources.
+def _connect(path: Path, *, readonly: bool) -> Archive:
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        else:
+            # Autocommit at the driver; transactions are explicit (db.atomic()).
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        archive = Archive(conn)
+        archive.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
+    return archive
 
-    Idempotent: storing the same page again changes no row. A newer version
-    replaces the question's related and resource lists; an answer whose text
-    changed keeps its old text in ``answer_versions``. ``observed_at``: when
-    the page was fetched (None: a stored body read again, see
-    ``_store_answer_version``). A question first seen as a related question
-    keeps its stub row until its own page completes it. Call inside a
-    transaction (``record_fetched_page`` does). ``pending``: where a writer
-    storing a batch gathers search-index writes (flushed by the writer before it
-    commits); without it this page's are written at once.
-    """
-    if pending is None:
-        pending = PendingIndex()
-        stored = store_answer_page(db, page, observed_at=observed_at, run_id=run_id,
-                                   pending=pending)
-        pending.flush(db)
-        return stored
-    row = _question_row(page)
-    existing = db.execute(
-        "SELECT " + ", ".join(row) + " FROM questions WHERE id = ?", [page.id]
-    ).fetchone()
-    # A question never fetched before (absent, or a stub seen as a related question)
-    # has no answer versions, related links or resource links yet: nothing to compare.
-    first_fetch = existing is None or existing[list(row).index("is_fetched")] == 0
-    if first_fetch:
-        outcome: StoreOutcome = "new"
-    else:
-        outcome = "unchanged" if tuple(existing) == tuple(row.values()) else "updated"
-    if outcome != "unchanged":
-        rowid = db.execute(
-            "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
-            + ", ".join("?" for _ in row) + ") ON CONFLICT (id) DO UPDATE SET "
-            + ", ".join(f"{column} = excluded.{column}" for column in row if column != "id")
-            + " RETURNING rowid",
-            list(row.values()),
-        ).fetchone()[0]
-        pending.add(QUESTION_FTS, rowid, page.title, page.answer_text, new=existing is None)
-    _store_answer_version(db, page, observed_at=observed_at, run_id=run_id,
-                          first=first_fetch)
-    related_rows = [
-        (page.id, related.id, related.position, related.title, related.answer_text)
-        for related in page.related_questions
-    ]
-    stored_related = [] if first_fetch else [tuple(r) for r in db.execute(
-        "SELECT from_id, to_id, position, title, answer_text FROM related_questions "
-        "WHERE from_id = ? ORDER BY position", [page.id]
-    ).fetchall()]
-    if stored_related != related_rows:
-        for related in page.related_questions:
-            # A stub: the question as the linking page shows it, completed when
-            # its own page is stored (ON CONFLICT leaves a fetched row alone).
-            stub = db.execute(
-                "INSERT INTO questions (id, url, title, is_fetched) VALUES (?, ?, ?, 0) "
-                "ON CONFLICT (id) DO NOTHING RETURNING rowid",
-                [related.id, related.url, related.title],
-            ).fetchone()
-            if stub is not None:
-                pending.add(QUESTION_FTS, stub[0], related.title, None, new=True)
-        if stored_related:
-            db.execute("DELETE FROM related_questions WHERE from_id = ?", [page.id])
-        db.conn.executemany(
-            "INSERT INTO related_questions (from_id, to_id, position, title, answer_text) "
-            "VALUES (?, ?, ?, ?, ?)", related_rows,
+
+def _check_identity(archive: Archive, path: Path) -> None:
+    """A qarchive archive (or an empty file) of a schema this qarchive knows."""
+    try:
+        application_id = int(archive.execute("PRAGMA application_id").fetchone()[0])
+        has_tables = bool(archive.table_names())
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
+    if application_id != APPLICATION_ID and (has_tables or application_id != 0):
+        raise ArchiveError(f"{path}: not a qarchive archive (it holds other tables)")
+    newest = migrations()[-1][0]
+    if schema_version(archive) > newest:
+        raise ArchiveError(
+            f"{path}: made by a newer qarchive (schema {schema_version(archive)}, this one "
+            f"knows {newest}); upgrade qarchive"
         )
-        outcome = "updated" if outcome == "unchanged" else outcome
-    resource_links = sorted(
-        (page.id, resource.url, resource.section, resource.position)
-        for resource in page.recommended_resources
-    )
-    stored_links = [] if first_fetch else sorted(tuple(link) for link in db.execute(
-        "SELECT question_id, resource_url, section, position FROM question_resources "
-        "WHERE question_id = ?", [page.id]
-    ).fetchall())
-    changed = stored_links != resource_links
-    for resource in page.recommended_resources:
-        # Writes (and returns a row) only when the resource is new or a value
-        # differs, so an unchanged page writes nothing.
-        written = db.execute(
-            "INSERT INTO resources (url, kind, file_type, title, description) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, "
-            "file_type = excluded.file_type, title = excluded.title, "
-            "description = excluded.description WHERE (kind, file_type, title, description) "
-            "IS NOT (excluded.kind, excluded.file_type, excluded.title, excluded.description) "
-            "RETURNING rowid",
-            [resource.url, resource.kind, resource.file_type, resource.title,
-             resource.description],
-        ).fetchone()
-        if written is not None:
-            changed = True
-            # RETURNING cannot tell an insert from an update: replace any old entry.
-            pending.add(RESOURCE_FTS, written[0], resource.title, resource.description,
-                        new=False)
-    if stored_links != resource_links:
-        if stored_links:
-            db.execute("DELETE FROM question_resources WHERE question_id = ?", [page.id])
-        db.conn.executemany(
-            "INSERT INTO question_resources (question_id, resource_url, section, position) "
-            "VALUES (?, ?, ?, ?)", resource_links,
-        )
-    if changed and outcome == "unchanged":
-        outcome = "updated"
-    return outcome
 
 
-def record_fetched_page(
-    db: sqlite_utils.Database,
-    fetch: FetchedPage,
-    *,
-    page: AnswerPage | None = None,
-    parse_error: str | None = None,
-    parser_version: int | None = None,
-    run_id: int | None = None,
-    pending: PendingIndex | None = None,
-) -> RecordOutcome | None:
-    """Store a fetch and (when it parsed) its page, in one transaction.
+class Archive(sqlite_utils.Database):
+    """archive.db: pages, questions and their history, search, runs and the frontier."""
 
-    The page's view count becomes an observation in ``view_counts``. A 404 or
-    410 for a URL whose page is archived keeps that page (body, question, its
-    history) and marks both gone instead. Returns the page's outcome, or None
-    when there was no page to store.
-    """
-    with db.atomic():
-        if fetch.status in GONE_STATUSES and _mark_gone(db, fetch, run_id=run_id):
-            return "gone"
-        outcome = None
-        if page is not None:
-            outcome = store_answer_page(db, page, observed_at=fetch.fetched_at, run_id=run_id,
-                                        pending=pending)
-            _record_view_count(db, page.id, page.view_count, int(page.view_count_approximate),
-                               observed_at=fetch.fetched_at, run_id=run_id)
-            # It answers again: no longer gone.
-            db.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
-                       [page.id])
+    # --- the file and its transactions -----------------------------------------
+
+    @property
+    def file(self) -> str | None:
+        """The archive's file, or None for an in-memory or temporary database."""
+        for _, name, path in self.execute("PRAGMA database_list").fetchall():
+            if name == "main":
+                return str(path) if path else None
+        return None
+
+    @contextlib.contextmanager
+    def immediate_transaction(self) -> Iterator[None]:
+        """A transaction that takes the write lock at once (the writer process's batches)."""
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.execute("ROLLBACK")
+            raise
+
+    def frontier_table(self, *, run_id: int | None) -> FrontierTable:
+        return FrontierTable(self, run_id=run_id)
+
+    # --- runs ------------------------------------------------------------------
+
+    def start_run(self, *, command: str, options: Mapping[str, Any]) -> int:
+        with self.atomic():
+            cursor = self.execute(
+                "INSERT INTO crawl_runs (started_at, status, command, options) "
+                "VALUES (?, 'running', ?, ?)",
+                [utc_now(), command, json.dumps(dict(options), ensure_ascii=False, default=str)],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def write_run_counts(self, run_id: int, counts: RunCounts) -> None:
+        """Kept current in the run's row (inside the writer's transaction), so a killed run
+        still shows what it did."""
+        columns = counts.columns()
+        self.execute("UPDATE crawl_runs SET " + ", ".join(f"{name} = ?" for name in columns)
+                     + " WHERE id = ?", [*columns.values(), run_id])
+
+    def finish_run(self, run_id: int, *, status: str, counts: RunCounts) -> None:
+        columns = counts.columns()
+        with self.atomic():
+            self.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ?, "
+                + ", ".join(f"{name} = ?" for name in columns) + " WHERE id = ?",
+                [utc_now(), status, *columns.values(), run_id],
+            )
+
+    def mark_killed_runs(self, *, command: str) -> None:
+        """Runs of ``command`` still 'running' were killed: one writes an archive at a time."""
+        with self.atomic():
+            self.execute("UPDATE crawl_runs SET status = 'interrupted', finished_at = ? "
+                         "WHERE status = 'running' AND command = ?", [utc_now(), command])
+
+    def recent_runs(self, *, limit: int = 20) -> list[RunSummary]:
+        """The newest ``limit`` runs, newest first (none in an archive not yet written)."""
+        if not self["crawl_runs"].exists():
+            return []
+        columns = set(self["crawl_runs"].columns_dict)  # an archive not yet upgraded lacks some
+        counts = [name for name in RunCounts.COLUMNS if name in columns]
+        rows = self.execute(
+            "SELECT id, command, status, started_at, finished_at, " + ", ".join(counts)
+            + " FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+        return [
+            RunSummary(id=row[0], command=row[1], status=row[2], started_at=row[3],
+                       finished_at=row[4], seconds=run_seconds(row[3], row[4]),
+                       counts={name: int(value or 0)
+                               for name, value in zip(counts, row[5:], strict=True)})
+            for row in rows
+        ]
+
+    # --- pages -----------------------------------------------------------------
+
+    def stored_copy(self, url: str) -> StoredCopy | None:
+        """The URL's stored page (one with a body), for a conditional request."""
+        row = self.execute(
+            "SELECT etag, last_modified, status, content_hash FROM pages "
+            "WHERE url = ? AND body IS NOT NULL", [url]).fetchone()
+        return StoredCopy(*row) if row is not None else None
+
+    def page_fetched_at(self, url: str) -> str | None:
+        row = self.execute("SELECT fetched_at FROM pages WHERE url = ?", [url]).fetchone()
+        return row[0] if row is not None else None
+
+    def record_fetched_page(
+        self,
+        fetch: FetchedPage,
+        *,
+        page: AnswerPage | None = None,
+        parse_error: str | None = None,
+        parser_version: int | None = None,
+        run_id: int | None = None,
+        pending: PendingIndex | None = None,
+    ) -> RecordOutcome | None:
+        """Store a fetch and (when it parsed) its page, in one transaction.
+
+        The page's view count becomes an observation in ``view_counts``. A 404 or
+        410 for a URL whose page is archived keeps that page (body, question, its
+        history) and marks both gone instead. Returns the page's outcome, or None
+        when there was no page to store.
+        """
+        with self.atomic():
+            if fetch.status in GONE_STATUSES and self._mark_gone(fetch, run_id=run_id):
+                return "gone"
+            outcome = None
+            if page is not None:
+                outcome = self.store_answer_page(page, observed_at=fetch.fetched_at,
+                                                 run_id=run_id, pending=pending)
+                self._record_view_count(page.id, page.view_count,
+                                        int(page.view_count_approximate),
+                                        observed_at=fetch.fetched_at, run_id=run_id)
+                self._not_gone(page.id)  # it answers again
+            self._write_page_row(fetch, question_id=page.id if page is not None else None,
+                                 parser_version=parser_version, parse_error=parse_error,
+                                 run_id=run_id)
+        return outcome
+
+    def _write_page_row(self, fetch: FetchedPage, *, question_id: str | None,
+                        parser_version: int | None, parse_error: str | None,
+                        run_id: int | None) -> None:
         body = fetch.body
-        db.execute(
+        self.execute(
             "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
             "last_modified, content_type, charset, content_hash, body, body_size, question_id, "
             "parser_version, parse_error, run_id) VALUES "
@@ -445,65 +285,294 @@ def record_fetched_page(
                 fetch.content_type, fetch.charset, fetch.content_hash,
                 compress_body(body) if body is not None else None,
                 len(body) if body is not None else None,
-                page.id if page is not None else None,
-                parser_version, parse_error, run_id,
+                question_id, parser_version, parse_error, run_id,
             ],
         )
-    return outcome
 
+    def _mark_gone(self, fetch: FetchedPage, *, run_id: int | None) -> bool:
+        """A 404/410 for an archived page: keep its last good copy, say since when it is gone.
 
-def _mark_gone(db: sqlite_utils.Database, fetch: FetchedPage, *, run_id: int | None) -> bool:
-    """A 404/410 for an archived page: keep its last good copy, say since when it is gone.
-
-    ``pages.status`` becomes the 404/410 (what the URL answers now) while the
-    body, validators and hash stay those of the last good copy, so the
-    question can still be reparsed and a page that comes back unchanged costs
-    no rewrite. False when the URL has no archived page (then it is stored
-    like any other response).
-    """
-    row = db.execute("SELECT question_id FROM pages WHERE url = ? AND question_id IS NOT NULL "
-                     "AND body IS NOT NULL", [fetch.url]).fetchone()
-    if row is None:
-        return False
-    db.execute("UPDATE pages SET status = ?, fetched_at = ?, run_id = ?, "
-               "gone_at = COALESCE(gone_at, ?) WHERE url = ?",
-               [fetch.status, fetch.fetched_at, run_id, fetch.fetched_at, fetch.url])
-    db.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
-               [fetch.fetched_at, row[0]])
-    return True
-
-
-def record_unchanged_page(
-    db: sqlite_utils.Database,
-    url: str,
-    *,
-    fetched_at: str,
-    run_id: int | None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-) -> None:
-    """A page that did not change (304, or the stored body again): mark it seen, nothing more.
-
-    No parse and no archive rows rewritten: the page's ``fetched_at`` and
-    validators move on, and its question gets a view-count observation with
-    the stored count — the page (so the count) is as it was, and growth charts
-    then have a point for every run. A page that was gone and is back with
-    the same body is no longer gone.
-    """
-    with db.atomic():
-        # RFC 9110 §15.4.5: a 304 carries the validators a 200 would have.
-        db.execute(
-            "UPDATE pages SET fetched_at = ?, run_id = ?, etag = COALESCE(?, etag), "
-            "last_modified = COALESCE(?, last_modified), "
-            "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL "
-            "WHERE url = ?", [fetched_at, run_id, etag, last_modified, url])
-        row = db.execute(
-            "SELECT q.id, q.view_count, q.view_count_approximate FROM pages p "
-            "JOIN questions q ON q.id = p.question_id WHERE p.url = ?", [url]).fetchone()
+        ``pages.status`` becomes the 404/410 (what the URL answers now) while the
+        body, validators and hash stay those of the last good copy, so the
+        question can still be reparsed and a page that comes back unchanged costs
+        no rewrite. False when the URL has no archived page (then it is stored
+        like any other response).
+        """
+        row = self.execute("SELECT question_id FROM pages WHERE url = ? "
+                           "AND question_id IS NOT NULL AND body IS NOT NULL",
+                           [fetch.url]).fetchone()
         if row is None:
+            return False
+        self.execute("UPDATE pages SET status = ?, fetched_at = ?, run_id = ?, "
+                     "gone_at = COALESCE(gone_at, ?) WHERE url = ?",
+                     [fetch.status, fetch.fetched_at, run_id, fetch.fetched_at, fetch.url])
+        self.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
+                     [fetch.fetched_at, row[0]])
+        return True
+
+    def _not_gone(self, question_id: str) -> None:
+        self.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
+                     [question_id])
+
+    def record_unchanged_page(
+        self,
+        url: str,
+        *,
+        fetched_at: str,
+        run_id: int | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """A page that did not change (304, or the stored body again): mark it seen, nothing more.
+
+        No parse and no archive rows rewritten: the page's ``fetched_at`` and
+        validators move on, and its question gets a view-count observation with
+        the stored count — the page (so the count) is as it was, and growth charts
+        then have a point for every run. A page that was gone and is back with
+        the same body is no longer gone.
+        """
+        with self.atomic():
+            # RFC 9110 §15.4.5: a 304 carries the validators a 200 would have.
+            self.execute(
+                "UPDATE pages SET fetched_at = ?, run_id = ?, etag = COALESCE(?, etag), "
+                "last_modified = COALESCE(?, last_modified), "
+                "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL "
+                "WHERE url = ?", [fetched_at, run_id, etag, last_modified, url])
+            row = self.execute(
+                "SELECT q.id, q.view_count, q.view_count_approximate FROM pages p "
+                "JOIN questions q ON q.id = p.question_id WHERE p.url = ?", [url]).fetchone()
+            if row is None:
+                return
+            question_id, view_count, approximate = row
+            self._record_view_count(question_id, view_count, approximate,
+                                    observed_at=fetched_at, run_id=run_id)
+            self._not_gone(question_id)
+
+    # --- reparse: stored bodies read again -------------------------------------
+
+    def parsable_pages(self) -> list[tuple[str, str, int | None, str | None]]:
+        """``(url, page URL, parser_version, content_type)`` of every stored body a parser
+        may read: successful responses, imported files (no status) and pages now gone
+        (they keep their last good body); error pages were never parsed."""
+        return [
+            (url, final_url or url, version, content_type)
+            for url, final_url, version, content_type in self.execute(
+                "SELECT url, final_url, parser_version, content_type FROM pages "
+                "WHERE body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299 "
+                "OR gone_at IS NOT NULL) ORDER BY rowid")
+        ]
+
+    def stored_body(self, url: str) -> tuple[bytes, str | None]:
+        """The URL's stored body, decompressed, and its charset."""
+        body, charset = self.execute(
+            "SELECT body, charset FROM pages WHERE url = ?", [url]).fetchone()
+        return decompress_body(body), charset
+
+    def record_reparse(self, url: str, *, parser_version: int, page: AnswerPage | None,
+                       parse_error: str | None = None) -> StoreOutcome | None:
+        """A stored body read again by ``parser_version``: its page, or why it did not parse."""
+        if page is None:
+            self.execute("UPDATE pages SET parser_version = ?, parse_error = ? WHERE url = ?",
+                         [parser_version, parse_error, url])
+            return None
+        outcome = self.store_answer_page(page)
+        self.execute("UPDATE pages SET parser_version = ?, parse_error = NULL, question_id = ? "
+                     "WHERE url = ?", [parser_version, page.id, url])
+        return outcome
+
+    # --- questions -------------------------------------------------------------
+
+    def store_answer_page(
+        self, page: AnswerPage, *, observed_at: str | None = None,
+        run_id: int | None = None, pending: PendingIndex | None = None,
+    ) -> StoreOutcome:
+        """Store one parsed page: its question, related links and resources.
+
+        Idempotent: storing the same page again changes no row. A newer version
+        replaces the question's related and resource lists; an answer whose text
+        changed keeps its old text in ``answer_versions``. ``observed_at``: when
+        the page was fetched (None: a stored body read again, see
+        ``_store_answer_version``). A question first seen as a related question
+        keeps its stub row until its own page completes it. Call inside a
+        transaction (``record_fetched_page`` does). ``pending``: where a writer
+        storing a batch gathers search-index writes (flushed by the writer before it
+        commits); without it this page's are written at once.
+        """
+        if pending is None:
+            pending = PendingIndex()
+            stored = self.store_answer_page(page, observed_at=observed_at, run_id=run_id,
+                                            pending=pending)
+            pending.flush(self)
+            return stored
+        outcome, first_fetch = self._store_question(page, pending)
+        self._store_answer_version(page, observed_at=observed_at, run_id=run_id,
+                                   first=first_fetch)
+        related_changed = self._store_related(page, pending, first_fetch=first_fetch)
+        resources_changed = self._store_resources(page, pending, first_fetch=first_fetch)
+        if outcome == "unchanged" and (related_changed or resources_changed):
+            outcome = "updated"
+        return outcome
+
+    def _store_question(self, page: AnswerPage,
+                        pending: PendingIndex) -> tuple[StoreOutcome, bool]:
+        """Write the question's row if it changed; its outcome, and whether it is a first fetch."""
+        row = _question_row(page)
+        existing = self.execute(
+            "SELECT " + ", ".join(row) + " FROM questions WHERE id = ?", [page.id]
+        ).fetchone()
+        # A question never fetched before (absent, or a stub seen as a related question)
+        # has no answer versions, related links or resource links yet: nothing to compare.
+        first_fetch = existing is None or existing[list(row).index("is_fetched")] == 0
+        if first_fetch:
+            outcome: StoreOutcome = "new"
+        else:
+            outcome = "unchanged" if tuple(existing) == tuple(row.values()) else "updated"
+        if outcome != "unchanged":
+            rowid = self.execute(
+                "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
+                + ", ".join("?" for _ in row) + ") ON CONFLICT (id) DO UPDATE SET "
+                + ", ".join(f"{column} = excluded.{column}" for column in row if column != "id")
+                + " RETURNING rowid",
+                list(row.values()),
+            ).fetchone()[0]
+            pending.add(QUESTION_FTS, rowid, page.title, page.answer_text, new=existing is None)
+        return outcome, first_fetch
+
+    def _store_related(self, page: AnswerPage, pending: PendingIndex, *,
+                       first_fetch: bool) -> bool:
+        """Replace the question's related links if they changed; True if they did."""
+        related_rows = [
+            (page.id, related.id, related.position, related.title, related.answer_text)
+            for related in page.related_questions
+        ]
+        stored_related = [] if first_fetch else [tuple(r) for r in self.execute(
+            "SELECT from_id, to_id, position, title, answer_text FROM related_questions "
+            "WHERE from_id = ? ORDER BY position", [page.id]
+        ).fetchall()]
+        if stored_related == related_rows:
+            return False
+        for related in page.related_questions:
+            # A stub: the question as the linking page shows it, completed when
+            # its own page is stored (ON CONFLICT leaves a fetched row alone).
+            stub = self.execute(
+                "INSERT INTO questions (id, url, title, is_fetched) VALUES (?, ?, ?, 0) "
+                "ON CONFLICT (id) DO NOTHING RETURNING rowid",
+                [related.id, related.url, related.title],
+            ).fetchone()
+            if stub is not None:
+                pending.add(QUESTION_FTS, stub[0], related.title, None, new=True)
+        if stored_related:
+            self.execute("DELETE FROM related_questions WHERE from_id = ?", [page.id])
+        self.conn.executemany(
+            "INSERT INTO related_questions (from_id, to_id, position, title, answer_text) "
+            "VALUES (?, ?, ?, ?, ?)", related_rows,
+        )
+        return True
+
+    def _store_resources(self, page: AnswerPage, pending: PendingIndex, *,
+                         first_fetch: bool) -> bool:
+        """Write the page's resources and its links to them; True if anything changed."""
+        resource_links = sorted(
+            (page.id, resource.url, resource.section, resource.position)
+            for resource in page.recommended_resources
+        )
+        stored_links = [] if first_fetch else sorted(tuple(link) for link in self.execute(
+            "SELECT question_id, resource_url, section, position FROM question_resources "
+            "WHERE question_id = ?", [page.id]
+        ).fetchall())
+        changed = stored_links != resource_links
+        for resource in page.recommended_resources:
+            # Writes (and returns a row) only when the resource is new or a value
+            # differs, so an unchanged page writes nothing.
+            written = self.execute(
+                "INSERT INTO resources (url, kind, file_type, title, description) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, "
+                "file_type = excluded.file_type, title = excluded.title, "
+                "description = excluded.description WHERE (kind, file_type, title, description) "
+                "IS NOT (excluded.kind, excluded.file_type, excluded.title, excluded.description) "
+                "RETURNING rowid",
+                [resource.url, resource.kind, resource.file_type, resource.title,
+                 resource.description],
+            ).fetchone()
+            if written is not None:
+                changed = True
+                # RETURNING cannot tell an insert from an update: replace any old entry.
+                pending.add(RESOURCE_FTS, written[0], resource.title, resource.description,
+                            new=False)
+        if stored_links != resource_links:
+            if stored_links:
+                self.execute("DELETE FROM question_resources WHERE question_id = ?", [page.id])
+            self.conn.executemany(
+                "INSERT INTO question_resources (question_id, resource_url, section, position) "
+                "VALUES (?, ?, ?, ?)", resource_links,
+            )
+        return changed
+
+    # --- history ---------------------------------------------------------------
+
+    def _store_answer_version(
+        self, page: AnswerPage, *, observed_at: str | None, run_id: int | None,
+        first: bool = False,
+    ) -> None:
+        """Keep every text the answer had: a changed text supersedes the current version.
+
+        ``observed_at`` None means the same stored body was read again by a newer
+        parser (reparse): that corrects the current version in place rather than
+        inventing an edit the site never made.
+        """
+        digest = answer_hash(page.title, page.answer_text, page.answer_markdown)
+        # ``first``: the question's first fetch, which has no version yet.
+        current = None if first else self.execute(
+            "SELECT id, version, content_hash FROM answer_versions "
+            "WHERE question_id = ? AND superseded_at IS NULL ORDER BY version DESC LIMIT 1",
+            [page.id]).fetchone()
+        if current is not None and current[2] == digest:
             return
-        question_id, view_count, approximate = row
-        _record_view_count(db, question_id, view_count, approximate, observed_at=fetched_at,
-                           run_id=run_id)
-        db.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
-                   [question_id])
+        texts = [digest, page.title, page.answer_text, page.answer_markdown]
+        if current is not None and observed_at is None:
+            self.execute("UPDATE answer_versions SET content_hash = ?, title = ?, "
+                         "answer_text = ?, answer_markdown = ? WHERE id = ?",
+                         [*texts, current[0]])
+            return
+        seen = observed_at or utc_now()
+        if current is not None:
+            self.execute("UPDATE answer_versions SET superseded_at = ? WHERE id = ?",
+                         [seen, current[0]])
+        version = (current[1] if current is not None else 0) + 1
+        self.execute(
+            "INSERT INTO answer_versions (question_id, version, content_hash, title, "
+            "answer_text, answer_markdown, first_seen_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [page.id, version, *texts, seen, run_id])
+
+    def _record_view_count(
+        self, question_id: str, view_count: int | None, approximate: int,
+        *, observed_at: str, run_id: int | None,
+    ) -> None:
+        if view_count is None:
+            return
+        # One observation per question per run: a page fetched twice in a run
+        # (two URLs for one question) keeps the later reading.
+        self.execute(
+            "INSERT INTO view_counts (question_id, observed_at, view_count, "
+            "view_count_approximate, run_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (question_id, run_id) DO UPDATE SET "
+            "observed_at = excluded.observed_at, view_count = excluded.view_count, "
+            "view_count_approximate = excluded.view_count_approximate",
+            [question_id, observed_at, view_count, approximate, run_id])
+
+
+def _question_row(page: AnswerPage) -> dict[str, Any]:
+    return {
+        "id": page.id,
+        "url": page.url,
+        "title": page.title,
+        "asked_at": page.asked_at,
+        "view_count": page.view_count,
+        "view_count_approximate": int(page.view_count_approximate),
+        "answer_text": page.answer_text,
+        "answer_markdown": page.answer_markdown,
+        "is_fetched": 1,
+        "profile": page.profile,
+        "parser_version": page.parser_version,
+    }

@@ -1,42 +1,91 @@
-"""crawl_runs rows: one per crawl, import or reparse, with its options and counts."""
+"""What a run did: ``RunCounts`` (crawl_runs' count columns and the summary's extra counts),
+and ``RunSummary``, one crawl_runs row as `qarchive runs` shows it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-import sqlite_utils
-
-from archive import utc_now
-
-__all__ = ["RUN_COUNTS", "RunSummary", "finish_run", "format_runs", "recent_runs", "start_run"]
-
-RUN_COUNTS = ("fetched", "new", "updated", "unchanged", "gone", "failed", "blocked", "retried")
+__all__ = ["RunCounts", "RunSummary", "format_runs"]
 
 
-def start_run(db: sqlite_utils.Database, *, command: str, options: Mapping[str, Any]) -> int:
-    with db.atomic():
-        cursor = db.execute(
-            "INSERT INTO crawl_runs (started_at, status, command, options) "
-            "VALUES (?, 'running', ?, ?)",
-            [utc_now(), command, json.dumps(dict(options), ensure_ascii=False, default=str)],
-        )
-    return int(cursor.lastrowid or 0)
+@dataclass(slots=True)
+class RunCounts:
+    """The counts of one crawl, import or reparse.
 
+    The first eight are ``crawl_runs`` columns (``COLUMNS``); the rest only
+    the run's summary shows. Kept in one object so a count is named once.
+    """
 
-def finish_run(
-    db: sqlite_utils.Database, run_id: int, *, status: str, counts: Mapping[str, int]
-) -> None:
-    known = {name: int(counts.get(name, 0)) for name in RUN_COUNTS}
-    with db.atomic():
-        db.execute(
-            "UPDATE crawl_runs SET finished_at = ?, status = ?, "
-            + ", ".join(f"{name} = ?" for name in known) + " WHERE id = ?",
-            [utc_now(), status, *known.values(), run_id],
-        )
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "fetched", "new", "updated", "unchanged", "gone", "failed", "blocked", "retried")
+    # What storing a page came to: counted by the writer, the rest by the crawl.
+    STORE_OUTCOMES: ClassVar[tuple[str, ...]] = ("new", "updated", "unchanged", "gone")
+
+    fetched: int = 0  # responses received, a 304 included
+    new: int = 0  # questions stored for the first time
+    updated: int = 0  # questions whose stored rows changed
+    unchanged: int = 0  # pages fetched again with nothing new
+    gone: int = 0  # archived pages now answering 404/410
+    failed: int = 0  # URLs that got no usable response (or files that did not parse)
+    blocked: int = 0  # URLs robots.txt disallows
+    retried: int = 0  # retries after a timeout, 429 or 5xx
+    deferred: int = 0  # URLs left for a later run (robots.txt unreachable)
+    skipped: int = 0  # responses not stored: not HTML
+    requests: int = 0  # HTTP requests sent, robots.txt and sitemaps included
+    parse_errors: int = 0  # pages fetched that no parser could read
+    sitemap_errors: int = 0  # sitemap files that could not be read
+
+    def __getitem__(self, name: str) -> int:
+        value: int = getattr(self, name)
+        return value
+
+    def add(self, name: str, amount: int = 1) -> None:
+        setattr(self, name, getattr(self, name) + amount)
+
+    def update(self, counts: Mapping[str, int]) -> None:
+        for name, amount in counts.items():
+            self.add(name, amount)
+
+    def copy(self) -> RunCounts:
+        return RunCounts(**self.as_dict())
+
+    def as_dict(self) -> dict[str, int]:
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+    def columns(self) -> dict[str, int]:
+        """The values of crawl_runs' count columns."""
+        return {name: getattr(self, name) for name in self.COLUMNS}
+
+    @property
+    def settled(self) -> int:
+        """URLs this run is done with, whatever became of them."""
+        return self.fetched + self.failed + self.blocked + self.deferred + self.skipped
+
+    @property
+    def errors(self) -> int:
+        """URLs or pages that went wrong (robots.txt blocks are obeyed, not errors)."""
+        return self.failed + self.deferred + self.parse_errors
+
+    @property
+    def did_work(self) -> bool:
+        """False when URLs (or sitemaps) were tried and none got a response.
+
+        All failed, blocked or deferred: a scheduled run that could do nothing
+        must exit non-zero so cron mail and monitors notice.
+        """
+        tried = self.failed + self.blocked + self.deferred + self.sitemap_errors
+        return self.fetched > 0 or tried == 0
+
+    def summary(self) -> str:
+        """The counts as a crawl's summary line says them."""
+        return (f"{self.fetched} fetched ({self.new} new, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.gone} gone), {self.failed} failed, "
+                f"{self.blocked} blocked by robots.txt, {self.deferred} deferred, "
+                f"{self.skipped} skipped, {self.retried} retries, "
+                f"{self.parse_errors} parse errors")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +104,7 @@ class RunSummary:
         return asdict(self)
 
 
-def recent_runs(db: sqlite_utils.Database, *, limit: int = 20) -> list[RunSummary]:
-    """The newest ``limit`` runs, newest first (none in an archive not yet written)."""
-    if not db["crawl_runs"].exists():
-        return []
-    columns = set(db["crawl_runs"].columns_dict)  # an archive not yet upgraded lacks some
-    counts = [name for name in RUN_COUNTS if name in columns]
-    rows = db.execute(
-        "SELECT id, command, status, started_at, finished_at, " + ", ".join(counts)
-        + " FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]).fetchall()
-    return [
-        RunSummary(id=row[0], command=row[1], status=row[2], started_at=row[3],
-                   finished_at=row[4], seconds=_seconds(row[3], row[4]),
-                   counts={name: int(value or 0) for name, value in zip(counts, row[5:],
-                                                                          strict=True)})
-        for row in rows
-    ]
-
-
-def _seconds(started_at: str, finished_at: str | None) -> float | None:
+def run_seconds(started_at: str, finished_at: str | None) -> float | None:
     if not finished_at:
         return None
     try:
@@ -85,13 +116,13 @@ def _seconds(started_at: str, finished_at: str | None) -> float | None:
 
 def format_runs(runs: list[RunSummary]) -> str:
     """A plain-text table, one run a line, newest first."""
-    header = ["run", "command", "status", "started (UTC)", "took", *RUN_COUNTS]
+    header = ["run", "command", "status", "started (UTC)", "took", *RunCounts.COLUMNS]
     lines = [header]
     for run in runs:
         took = "-" if run.seconds is None else f"{run.seconds:.0f}s"
         lines.append([str(run.id), run.command or "", run.status,
                       run.started_at.replace("T", " ").removesuffix("+00:00"), took,
-                      *(str(run.counts.get(name, 0)) for name in RUN_COUNTS)])
+                      *(str(run.counts.get(name, 0)) for name in RunCounts.COLUMNS)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     # Text columns left-aligned, numbers right-aligned.
     return "\n".join(

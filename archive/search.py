@@ -139,7 +139,7 @@ class PendingIndex:
 
 
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
-    """Index every question and resource from scratch (migration 0003; after a VACUUM,
+    """Index every question and resource from scratch (after a VACUUM,
     which may renumber the rowids the index refers to)."""
     db.execute(f"DELETE FROM {QUESTION_FTS}")
     db.execute(f"DELETE FROM {RESOURCE_FTS}")

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from parsers import AnswerPage, decode_html
-from parsers.csdn_answer import answer_id_from_url
+from parsers.sites.csdn import answer_id_from_url
 from parsers.values import parse_timestamp, parse_view_count
 
 __all__ = ["comparable", "extract_bs4", "extract_parsel", "extract_parsel_selector"]

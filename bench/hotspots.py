@@ -52,7 +52,7 @@ def _profile_parse(pages: int) -> list[dict[str, Any]]:
 
 
 def _profile_store(pages: int) -> list[dict[str, Any]]:
-    from archive import FetchedPage, open_archive, record_fetched_page
+    from archive import FetchedPage, open_archive
 
     corpus = render_corpus(pages)
     parsed = [(parse_page(body, url), body) for url, body in corpus]
@@ -63,7 +63,7 @@ def _profile_store(pages: int) -> list[dict[str, Any]]:
         for page, body in parsed:
             fetch = FetchedPage(url=page.url, status=200, fetched_at="2024-01-01T00:00:00+00:00",
                                 content_type="text/html; charset=utf-8", body=body)
-            record_fetched_page(db, fetch, page=page, parser_version=1)
+            db.record_fetched_page(fetch, page=page, parser_version=1)
     profile.disable()
     db.conn.close()
     return _top(profile, 12)

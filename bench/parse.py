@@ -16,8 +16,8 @@ from bench.common import median
 from bench.corpus import render_corpus
 from bench.extractors import comparable, extract_bs4, extract_parsel
 from parsers import parse_page
-from parsers.csdn_answer import answer_id_from_url
 from parsers.links import resolve_link
+from parsers.sites.csdn import answer_id_from_url
 
 __all__ = ["check_equal", "run"]
 

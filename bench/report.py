@@ -219,7 +219,7 @@ def _hotspots(result: dict[str, Any]) -> list[str]:
                   "by area (start-up included):", ""]
         lines += _table(["area", "share of samples"],
                         [[row["area"], f"{row['share']:.0%}"] for row in result["crawl"]])
-    for key, title in (("parse", "the parse"), ("store", "the writer (`record_fetched_page`)")):
+    for key, title in (("parse", "the parse"), ("store", "`Archive.record_fetched_page`")):
         lines += [f"cProfile over {title}, {result['parse_pages']} pages, by self time:", ""]
         lines += _table(["function", "calls", "self share"],
                         [[f"`{_short(row['function'])}`", f"{row['calls']:,}",

@@ -21,7 +21,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 
 from bench.extractors import extract_parsel_selector
-from parsers.csdn_answer import answer_id_from_url
+from parsers.sites.csdn import answer_id_from_url
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (id TEXT PRIMARY KEY, url TEXT, title TEXT, asked_at TEXT,

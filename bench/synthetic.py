@@ -2,7 +2,7 @@
 
 The Datasette benchmark needs 100,000 questions. Crawling that many takes
 long, so this stores them directly with the writer's own functions
-(``open_archive`` + ``record_fetched_page``/``store_answer_page``) inside one
+(``open_archive`` + ``Archive.record_fetched_page``) inside one
 ``db.atomic()`` per batch: the same tables, indexes, search index and
 compressed bodies a crawl produces. Pages are 500 parsed sample-site pages
 used round robin under fresh ids; related questions link page ``i`` to
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from archive import FetchedPage, open_archive, record_fetched_page
+from archive import FetchedPage, open_archive
 from bench.common import REPO
 from bench.corpus import CORPUS_BASE_URL, render_corpus
 from parsers import AnswerPage, RelatedQuestion, parse_page
@@ -96,7 +96,7 @@ def build_archive(path: Path, questions: int, *, batch: int = 2_000,
                     url=page.url, status=200, fetched_at="2024-01-01T00:00:00+00:00",
                     content_type="text/html; charset=utf-8", charset="utf-8", body=body,
                 )
-                record_fetched_page(db, fetch, page=page, parser_version=page.parser_version)
+                db.record_fetched_page(fetch, page=page, parser_version=page.parser_version)
     seconds = time.perf_counter() - started
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()

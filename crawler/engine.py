@@ -21,44 +21,34 @@ import logging
 import os
 import signal
 import time
-from collections import Counter, deque
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import sqlite_utils
 
-from archive import utc_now
-from archive.runs import RUN_COUNTS, finish_run, start_run
+from archive import Archive, FrontierTable, RunCounts, refresh_cutoff
 from crawler.fetch import Fetcher, FetchResult, make_client
-from crawler.frontier import RESUMABLE_STATES, Frontier, FrontierURL, refresh_cutoff
+from crawler.frontier import FrontierQueue, FrontierURL
 from crawler.politeness import Politeness
 from crawler.settings import CrawlSettings
 from crawler.sitemaps import PageEntries, SitemapReport, lastmod_utc, read_sitemaps
 from crawler.status import CrawlStatus, ProgressDisplay
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
-from crawler.writer_process import (
-    URLResult,
-    WriterProcess,
-    archive_file,
-    store_results,
-    write_run_counts,
-)
-from parsers import AnswerPage, ParseError, SiteProfile, get_profile, profile_for_url
+from crawler.writer_process import ProcessWriter
+from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer
+from parsers import AnswerPage, ParseError, choose_profile
 
 __all__ = ["CrawlReport", "crawl", "run_crawl"]
 
 log = logging.getLogger(__name__)
 
-# Counts kept besides crawl_runs' columns (RUN_COUNTS), shown in the summary.
-_EXTRA_COUNTS = ("deferred", "skipped", "requests", "parse_errors", "sitemap_errors")
-
-
 @dataclass(slots=True)
 class CrawlReport:
     run_id: int
     status: str  # finished or interrupted
-    counts: Counter[str]
+    counts: RunCounts
     statuses: Counter[int]
     elapsed: float
     left: int  # URLs still to fetch (pending, failed, deferred) in the frontier
@@ -67,26 +57,13 @@ class CrawlReport:
 
     @property
     def did_work(self) -> bool:
-        """False when URLs (or sitemaps) were tried and none got a response.
-
-        All failed, blocked or deferred: a scheduled run that could do nothing
-        must exit non-zero so cron mail and monitors notice.
-        """
-        tried = sum(self.counts[name] for name in
-                    ("failed", "blocked", "deferred", "sitemap_errors"))
-        return self.counts["fetched"] > 0 or tried == 0
+        return self.counts.did_work
 
     def summary(self) -> str:
-        counts = self.counts
         lines = [
             f"crawl run {self.run_id} {self.status}"
             + (f" ({self.stop_reason})" if self.stop_reason else "")
-            + f" in {self.elapsed:.1f} s: {counts['fetched']} fetched "
-            f"({counts['new']} new, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged, {counts['gone']} gone), {counts['failed']} failed, "
-            f"{counts['blocked']} blocked by robots.txt, {counts['deferred']} deferred, "
-            f"{counts['skipped']} skipped, {counts['retried']} retries, "
-            f"{counts['parse_errors']} parse errors",
+            + f" in {self.elapsed:.1f} s: {self.counts.summary()}",
         ]
         if self.statuses:
             lines.append("HTTP statuses: " + ", ".join(
@@ -115,17 +92,17 @@ def _canonical_or_none(url: str) -> str | None:
 
 class _Crawl:
     def __init__(
-        self, db: sqlite_utils.Database, *, settings: CrawlSettings, run_id: int,
-        fetcher: Fetcher, frontier: Frontier, progress: ProgressDisplay | None,
+        self, archive: Archive, *, settings: CrawlSettings, run_id: int,
+        fetcher: Fetcher, frontier: FrontierQueue, progress: ProgressDisplay | None,
     ) -> None:
-        self.db = db
+        self.archive = archive
         self.settings = settings
         self.run_id = run_id
         self.fetcher = fetcher
         self.frontier = frontier
         self.scope = fetcher.scope
         self.progress = progress
-        self.counts: Counter[str] = Counter({name: 0 for name in (*RUN_COUNTS, *_EXTRA_COUNTS)})
+        self.counts = RunCounts()
         self.statuses: Counter[int] = Counter()
         self.results: asyncio.Queue[URLResult | object] = asyncio.Queue()
         self.in_flight = 0
@@ -139,8 +116,9 @@ class _Crawl:
         self.room = asyncio.Event()
         self.backlog = _BACKLOG_BATCHES * settings.writer_batch_size
         self.started = time.monotonic()
-        self.forced_profile: SiteProfile | None = (
-            get_profile(settings.profile) if settings.profile else None)
+        self.profile_name = settings.profile or None
+        if self.profile_name is not None:
+            choose_profile("", name=self.profile_name)  # an unknown name fails before any fetch
         self.deferred_hosts: dict[str, str] = {}
 
     # --- workers ---------------------------------------------------------
@@ -184,13 +162,13 @@ class _Crawl:
         settings = self.settings
         headers, stored_hash = self._stored_copy(entry.url)
         fetched = await self.fetcher.fetch(entry.url, headers=headers, html_only=True)
-        self.counts["retried"] += fetched.retries
-        self.counts["requests"] += fetched.requests
+        self.counts.add("retried", fetched.retries)
+        self.counts.add("requests", fetched.requests)
         result = URLResult(entry=entry, state="failed", requests=fetched.requests,
                            error=fetched.reason)
         if fetched.outcome != "response":
             result.state = fetched.outcome
-            self.counts[fetched.outcome] += 1
+            self.counts.add(fetched.outcome)
             if fetched.outcome == "deferred":
                 self.deferred_hosts[entry.host] = fetched.reason or ""
             elif fetched.outcome == "failed":
@@ -201,7 +179,7 @@ class _Crawl:
         page = fetched.page
         assert page is not None
         status = page.status or 0
-        self.counts["fetched"] += 1
+        self.counts.add("fetched")
         self.statuses[status] += 1
         result.status, result.state, result.error = status, "done", None
         result.fetch = page
@@ -214,7 +192,7 @@ class _Crawl:
         if fetched.body_skipped:
             result.state = "skipped"
             result.error = f"not HTML ({page.content_type})"
-            self.counts["skipped"] += 1
+            self.counts.add("skipped")
             return result
         if not 200 <= status < 300 or entry.kind != "page":
             return result
@@ -229,12 +207,12 @@ class _Crawl:
         assert page is not None and page.body is not None
         final_url = page.final_url or page.url
         try:
-            profile = self.forced_profile or profile_for_url(final_url)
+            profile = choose_profile(final_url, name=self.profile_name)
             result.parser_version = profile.parser_version
             result.page = profile.parse(page.body, final_url, charset=page.charset)
         except ParseError as error:
             result.parse_error = error.reason
-            self.counts["parse_errors"] += 1
+            self.counts.add("parse_errors")
             log.debug("parse error %s: %s", final_url, error.reason)
 
     def _discover(self, result: URLResult, page: AnswerPage) -> None:
@@ -254,62 +232,55 @@ class _Crawl:
 
     def _stored_copy(self, url: str) -> tuple[dict[str, str], str | None]:
         """Conditional request headers from the stored copy, and its body's hash."""
-        row = self.db.execute(
-            "SELECT etag, last_modified, status, content_hash FROM pages "
-            "WHERE url = ? AND body IS NOT NULL", [url]).fetchone()
-        if row is None:
+        copy = self.archive.stored_copy(url)
+        if copy is None:
             return {}, None
-        etag, last_modified, status, content_hash = row
         headers = {}
         # RFC 9110 §13.1: a validator from the stored copy lets the server say
         # 304. Not for a page now gone: its copy is older than its last answer.
-        if status == 200:
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-        return headers, content_hash
+        if copy.status == 200:
+            if copy.etag:
+                headers["If-None-Match"] = copy.etag
+            if copy.last_modified:
+                headers["If-Modified-Since"] = copy.last_modified
+        return headers, copy.content_hash
 
     # --- the writer --------------------------------------------------------
 
     async def writer(self) -> None:
         """Store results in batches until _STOP: in the event loop, or in a writer process."""
-        # POSIX only: the writer process's pipes are passed by file descriptor.
-        path = (archive_file(self.db) if self.settings.writer_process and os.name == "posix"
-                else None)
-        # Each batch sent to the writer process, by the URLs it discovered: the
-        # frontier is told they are stored when the process says the batch is.
-        unstored: deque[list[FrontierURL]] = deque()
-
-        def batch_stored(outcomes: Counter[str]) -> None:
-            self.counts.update(outcomes)
-            self.frontier.stored(unstored.popleft())
-
-        process = (WriterProcess(path, run_id=self.run_id, on_stored=batch_stored)
-                   if path is not None else None)
+        writer = self._open_writer()
         try:
             finished = False
             while not finished:
-                batch, finished = await self._next_batch(process)
-                if process is None:
-                    self.write_batch(batch)
-                elif batch:
-                    unstored.append(_discovered(batch))
-                    await process.store(batch, self.counts)
-            if process is not None:
-                await process.close()
+                batch, finished = await self._next_batch(writer)
+                if batch:
+                    await writer.store(batch, self.counts)
+            await writer.close()
         finally:
-            if process is not None:
-                process.abandon()
+            writer.abandon()
 
-    async def _next_batch(self, process: WriterProcess | None) -> tuple[list[URLResult], bool]:
+    def _open_writer(self) -> Writer:
+        """A writer process when the settings ask for one and the archive is a file."""
+        # POSIX only: the writer process's pipes are passed by file descriptor.
+        path = (self.archive.file if self.settings.writer_process and os.name == "posix"
+                else None)
+        if path is None:
+            return InLoopWriter(self.archive, run_id=self.run_id, on_stored=self._stored)
+        return ProcessWriter(path, run_id=self.run_id, on_stored=self._stored)
+
+    def _stored(self, batch: StoredBatch) -> None:
+        self.counts.update(batch.outcomes)
+        self.frontier.stored(batch.discovered)
+
+    async def _next_batch(self, writer: Writer) -> tuple[list[URLResult], bool]:
         """Results for one transaction, and whether _STOP came after them.
 
         Up to writer_batch_size results, or what came within writer_flush_interval.
         """
         settings = self.settings
         loop = asyncio.get_running_loop()
-        first = await self._first_result(process)
+        first = await self._first_result(writer)
         batch = [first]
         finished = first is _STOP
         deadline = loop.time() + settings.writer_flush_interval
@@ -327,30 +298,81 @@ class _Crawl:
         self.room.set()
         return [item for item in batch if isinstance(item, URLResult)], finished
 
-    async def _first_result(self, process: WriterProcess | None) -> URLResult | object:
-        if process is None:
-            return await self.results.get()
+    async def _first_result(self, writer: Writer) -> URLResult | object:
         # Waiting for results, the writer must still notice its process failing.
         get: asyncio.Future[Any] = asyncio.ensure_future(self.results.get())
-        await asyncio.wait({get, process.failed}, return_when=asyncio.FIRST_COMPLETED)
-        if process.failed.done():
+        await asyncio.wait({get, writer.failed}, return_when=asyncio.FIRST_COMPLETED)
+        if writer.failed.done():
             get.cancel()
-            process.check()
+            writer.check()
         return get.result()
 
-    def write_batch(self, batch: list[URLResult]) -> None:
-        if not batch:
-            return
-        with self.db.atomic():
-            self.counts.update(store_results(self.db, self.frontier, batch, run_id=self.run_id))
-            write_run_counts(self.db, self.run_id, self.counts)
-        self.frontier.stored(_discovered(batch))
+    # --- the run ------------------------------------------------------------
+
+    async def run(self, stop_task: asyncio.Future[Any]) -> None:
+        """Workers and the writer, until the queue is empty or the crawl stops.
+
+        Raises a worker's or the writer's error, after marking the run failed.
+        """
+        settings = self.settings
+        writer = asyncio.ensure_future(self.writer())
+        ticker = asyncio.ensure_future(self.show_progress())
+        workers = [asyncio.ensure_future(self.worker()) for _ in range(settings.concurrency)]
+        loop = asyncio.get_running_loop()
+        timer = (loop.call_later(settings.max_duration, self.stop, "max duration")
+                 if settings.max_duration is not None else None)
+        crashed: list[asyncio.Future[Any]] = []
+        try:
+            await self._until_workers_end(workers, writer, stop_task, crashed)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            ticker.cancel()
+            if not writer.done():
+                self.results.put_nowait(_STOP)
+                await asyncio.wait({writer})  # its error, if any, is raised below
+            await asyncio.gather(ticker, return_exceptions=True)
+            if self.progress is not None:
+                self.progress.update(self.status())
+                self.progress.close()
+            writer_error = (writer.exception() if writer.done() and not writer.cancelled()
+                            else None)
+            # The writer has finished: the run's row is ours to write again.
+            if crashed or writer_error is not None:
+                self.archive.finish_run(self.run_id, status="failed", counts=self.counts)
+        if writer_error is not None:
+            raise writer_error
+
+    async def _until_workers_end(
+        self, workers: Sequence[asyncio.Future[Any]], writer: asyncio.Future[Any],
+        stop_task: asyncio.Future[Any], crashed: list[asyncio.Future[Any]],
+    ) -> None:
+        """Wait for the workers; on a stop or a crash, abandon those in flight."""
+        running: set[asyncio.Future[Any]] = set(workers)
+        while running:
+            done, _ = await asyncio.wait(running | {stop_task, writer},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            running -= done
+            crashed[:] = [task for task in done if task is not stop_task
+                          and not task.cancelled() and task.exception() is not None]
+            if writer in done and not crashed:
+                raise RuntimeError("the archive writer stopped unexpectedly")
+            if crashed or stop_task in done:
+                self.stop("interrupted" if not crashed else "error")
+                # In-flight URLs are abandoned: nothing of theirs was queued
+                # for the writer, so they are still pending in the archive.
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                if crashed:
+                    raise crashed[0].exception()  # type: ignore[misc]
+                return
 
     # --- progress ----------------------------------------------------------
 
     def status(self) -> CrawlStatus:
         return CrawlStatus(
-            elapsed=time.monotonic() - self.started, counts=dict(self.counts),
+            elapsed=time.monotonic() - self.started, counts=self.counts.copy(),
             statuses=dict(self.statuses), queued=len(self.frontier), in_flight=self.in_flight,
         )
 
@@ -360,11 +382,6 @@ class _Crawl:
         while True:
             self.progress.update(self.status())
             await asyncio.sleep(0.25)
-
-
-def _discovered(batch: list[URLResult]) -> list[FrontierURL]:
-    """The URLs a batch's pages found: the frontier's once the batch is stored."""
-    return [entry for result in batch for entry in result.discovered]
 
 
 @dataclass(slots=True)
@@ -379,7 +396,7 @@ class _Seeding:
 
 
 async def _seed(
-    db: sqlite_utils.Database, frontier: Frontier, crawl_seeds: list[str], sitemaps: list[str],
+    archive: Archive, table: FrontierTable, crawl_seeds: list[str], sitemaps: list[str],
     fetcher: Fetcher, notes: list[str], seeding: _Seeding,
 ) -> None:
     """Write the seeds, and the pages the sitemaps list, to the frontier table.
@@ -401,10 +418,10 @@ async def _seed(
         page_seeds.append((seed, None))
 
     def write(entries: PageEntries) -> None:
-        with db.atomic():
-            frontier.write_seeds([FrontierURL(url=url, host=host_of(url), depth=0)
-                                  for url, _ in entries])
-        seeding.changed.extend(_changed_since_fetched(db, entries))
+        with archive.atomic():
+            table.write_seeds([FrontierURL(url=url, host=host_of(url), depth=0)
+                               for url, _ in entries])
+        seeding.changed.extend(_changed_since_fetched(archive, entries))
 
     write(page_seeds)
     if sitemap_urls:
@@ -425,21 +442,54 @@ async def _seed(
         log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, report.page_urls)
 
 
-def _changed_since_fetched(db: sqlite_utils.Database, entries: PageEntries) -> list[str]:
+def _changed_since_fetched(archive: Archive, entries: PageEntries) -> list[str]:
     """Stored pages whose sitemap <lastmod> is newer than our copy."""
     changed = []
     for url, text in entries:
         modified = lastmod_utc(text) if text else None
         if modified is None:
             continue
-        row = db.execute("SELECT fetched_at FROM pages WHERE url = ?", [url]).fetchone()
-        if row is not None and row[0] and modified > row[0]:
+        fetched_at = archive.page_fetched_at(url)
+        if fetched_at and modified > fetched_at:
             changed.append(url)
     return changed
 
 
+async def _seed_then_load(
+    engine: _Crawl, table: FrontierTable, seeds: list[str], stop_task: asyncio.Future[Any],
+    notes: list[str], *, refresh_before: str,
+) -> None:
+    """Seed the frontier table, then queue what is due; a stop while seeding ends the crawl."""
+    seeding = _Seeding()
+    seed_task = asyncio.ensure_future(_seed(engine.archive, table, seeds,
+                                            list(engine.settings.sitemaps), engine.fetcher,
+                                            notes, seeding))
+    await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    if not seed_task.done():
+        # Between sitemap files: those read are in the frontier table already.
+        seed_task.cancel()
+        await asyncio.gather(seed_task, return_exceptions=True)
+        engine.stop("interrupted")
+    else:
+        seed_task.result()  # its error, if any
+        engine.frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
+    engine.counts.add("requests", seeding.requests)
+    engine.counts.add("sitemap_errors", seeding.sitemap_errors)
+
+
+def _crawl_scope(table: FrontierTable, seeds: list[str], settings: CrawlSettings) -> Scope:
+    """The hosts this crawl may fetch from: its seeds', allowed and sitemap hosts, or (a
+    resumed crawl with no seeds) every host in the frontier."""
+    scope = Scope([*(host_of(url) for url in seeds), *settings.allow_hosts,
+                   *(host_of(canonicalize(url)) for url in settings.sitemaps)])
+    if not seeds and not settings.sitemaps:
+        for host in table.hosts():
+            scope.add(host)
+    return scope
+
+
 async def crawl(
-    db: sqlite_utils.Database,
+    db: Archive,
     *,
     seeds: list[str],
     settings: CrawlSettings,
@@ -456,105 +506,41 @@ async def crawl(
     Setting ``stop`` ends the crawl early: no new URL is taken, those in
     flight are abandoned (still pending), everything already fetched is stored.
     """
-    options = {**settings.to_options(), "seeds": seeds}
     # Taken before this run's own fetches, so nothing fetched now is due again now.
     refresh_before = refresh_cutoff(settings.refresh_after)
     # A crawl still 'running' in this archive was killed: only one crawl
     # writes to an archive at a time.
-    with db.atomic():
-        db.execute("UPDATE crawl_runs SET status = 'interrupted', finished_at = ? "
-                   "WHERE status = 'running' AND command = 'crawl'", [utc_now()])
-    run_id = start_run(db, command="crawl", options=options)
-    frontier = Frontier(db, run_id=run_id)
-    scope = Scope([*(host_of(url) for url in seeds), *settings.allow_hosts,
-                   *(host_of(canonicalize(url)) for url in settings.sitemaps)])
-    if not seeds and not settings.sitemaps:
-        for host in frontier.hosts():
-            scope.add(host)
+    db.mark_killed_runs(command="crawl")
+    run_id = db.start_run(command="crawl", options={**settings.to_options(), "seeds": seeds})
+    table = db.frontier_table(run_id=run_id)
+    scope = _crawl_scope(table, seeds, settings)
     notes: list[str] = []
     started = time.monotonic()
-    stop = stop or asyncio.Event()
-    async with make_client(settings, transport=transport) as client:
-        fetcher = Fetcher(client, settings=settings, politeness=Politeness(settings), scope=scope)
-        engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
-                        frontier=frontier, progress=progress)
-        engine.started = started
-        seeding = _Seeding()
-        seed_task = asyncio.ensure_future(_seed(db, frontier, seeds, list(settings.sitemaps),
-                                                fetcher, notes, seeding))
-        stop_task = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-        if not seed_task.done():
-            # Between sitemap files: those read are in the frontier table already.
-            seed_task.cancel()
-            await asyncio.gather(seed_task, return_exceptions=True)
-            engine.stop("interrupted")
-        else:
-            seed_task.result()  # its error, if any
-            frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
-        engine.counts["requests"] += seeding.requests
-        engine.counts["sitemap_errors"] += seeding.sitemap_errors
-        del seeding, seed_task
-        writer = asyncio.ensure_future(engine.writer())
-        ticker = asyncio.ensure_future(engine.show_progress())
-        workers = [asyncio.ensure_future(engine.worker())
-                   for _ in range(settings.concurrency)]
-        loop = asyncio.get_running_loop()
-        timer = (loop.call_later(settings.max_duration, engine.stop, "max duration")
-                 if settings.max_duration is not None else None)
-        crashed: list[asyncio.Future[Any]] = []
-        try:
-            running: set[asyncio.Future[Any]] = set(workers)
-            while running:
-                done, _ = await asyncio.wait(running | {stop_task, writer},
-                                             return_when=asyncio.FIRST_COMPLETED)
-                running -= done
-                crashed = [task for task in done if task is not stop_task
-                           and not task.cancelled() and task.exception() is not None]
-                if writer in done and not crashed:
-                    raise RuntimeError("the archive writer stopped unexpectedly")
-                if crashed or stop_task in done:
-                    engine.stop("interrupted" if not crashed else "error")
-                    # In-flight URLs are abandoned: nothing of theirs was queued
-                    # for the writer, so they are still pending in the archive.
-                    for task in running:
-                        task.cancel()
-                    await asyncio.gather(*running, return_exceptions=True)
-                    if crashed:
-                        raise crashed[0].exception()  # type: ignore[misc]
-                    break
-        finally:
-            if timer is not None:
-                timer.cancel()
-            stop_task.cancel()
-            ticker.cancel()
-            if not writer.done():
-                engine.results.put_nowait(_STOP)
-                await asyncio.wait({writer})  # its error, if any, is raised below
-            await asyncio.gather(ticker, stop_task, return_exceptions=True)
-            if progress is not None:
-                progress.update(engine.status())
-                progress.close()
-            writer_error = (writer.exception() if writer.done() and not writer.cancelled()
-                            else None)
-            # The writer has finished: the run's row is ours to write again.
-            if crashed or writer_error is not None:
-                finish_run(db, run_id, status="failed", counts=engine.counts)
-        if writer_error is not None:
-            raise writer_error
+    stop_task = asyncio.ensure_future((stop or asyncio.Event()).wait())
+    try:
+        async with make_client(settings, transport=transport) as client:
+            fetcher = Fetcher(client, settings=settings, politeness=Politeness(settings),
+                              scope=scope)
+            engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
+                            frontier=FrontierQueue(table), progress=progress)
+            engine.started = started
+            await _seed_then_load(engine, table, seeds, stop_task, notes,
+                                  refresh_before=refresh_before)
+            await engine.run(stop_task)
+    finally:
+        stop_task.cancel()
+        await asyncio.gather(stop_task, return_exceptions=True)
     status = "interrupted" if engine.stop_reason == "interrupted" else "finished"
-    finish_run(db, run_id, status=status, counts=engine.counts)
+    db.finish_run(run_id, status=status, counts=engine.counts)
     for host, reason in sorted(engine.deferred_hosts.items()):
         notes.append(f"{host} deferred to a later run: {reason}")
-    states = frontier.state_counts()
-    left = sum(states.get(state, 0) for state in RESUMABLE_STATES)
     return CrawlReport(run_id=run_id, status=status, counts=engine.counts,
-                       statuses=engine.statuses, elapsed=time.monotonic() - started, left=left,
-                       stop_reason=engine.stop_reason, notes=notes)
+                       statuses=engine.statuses, elapsed=time.monotonic() - started,
+                       left=table.left(), stop_reason=engine.stop_reason, notes=notes)
 
 
 def run_crawl(
-    db: sqlite_utils.Database,
+    db: Archive,
     *,
     seeds: list[str],
     settings: CrawlSettings,

@@ -27,9 +27,11 @@ from tenacity import (
     wait_random,
 )
 
-from archive import FetchedPage, utc_now
+from archive.clock import utc_now
+from archive.fetched import FetchedPage
+from crawler.content_type import charset_of, is_html
 from crawler.politeness import Politeness
-from crawler.robots import RobotsCache, RobotsFile, robots_url
+from crawler.robots import RobotsCache, RobotsFile, RobotsResponse, robots_url
 from crawler.settings import CrawlSettings
 from crawler.urls import BadURL, Scope, canonicalize, host_of
 
@@ -37,7 +39,6 @@ __all__ = [
     "FetchOutcome",
     "FetchResult",
     "Fetcher",
-    "is_html",
     "make_client",
     "parse_retry_after",
 ]
@@ -47,7 +48,6 @@ FetchOutcome = Literal["response", "failed", "blocked", "deferred", "skipped"]
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Statuses whose Retry-After asks us to slow down (RFC 9110 §10.2.3, RFC 6585 §4).
 _THROTTLE_STATUSES = frozenset({429, 503})
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Errors of the aiohttp transport that reach us untranslated; still transport errors.
 _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError,)
 # RFC 9309 §2.5: crawlers must parse at least the first 500 KiB of robots.txt.
@@ -71,23 +71,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def is_html(content_type: str | None) -> bool:
-    """HTML or a missing type (the parser then decides); anything else is not parsed."""
-    if not content_type:
-        return True
-    return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
-
-
-def _charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    for parameter in content_type.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
 
 
 def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport | None = None
@@ -208,74 +191,78 @@ class Fetcher:
         instead of skipping it.
         """
         result = FetchResult(url=url, outcome="failed")
+        limit = max_bytes or self.settings.max_body_bytes
         chain: list[str] = []
         current = url
         while True:
-            if check_robots:
-                rules = await self.robots.rules_for(current)
-                self.politeness.set_crawl_delay(host_of(current), rules.crawl_delay)
-                if rules.unreachable:
-                    result.outcome, result.reason = "deferred", rules.reason
-                    return result
-                if not rules.allows(current):
-                    result.outcome = "blocked"
-                    result.reason = "disallowed by robots.txt" + (
-                        f" (after redirect to {current})" if chain else "")
-                    return result
-            attempts = _Attempts()
-            try:
-                response = await self._request(
-                    current, headers=headers or {}, html_only=html_only,
-                    max_bytes=max_bytes or self.settings.max_body_bytes, truncate=truncate,
-                    attempts=attempts,
-                )
-            except _Failure as failure:
-                result.reason = failure.reason
+            if check_robots and await self._stopped_by_robots(current, chain, result):
                 return result
-            finally:
-                result.retries += attempts.retries
-                result.requests += attempts.requests
+            response = await self._counted_request(
+                current, result, headers=headers or {}, html_only=html_only, max_bytes=limit,
+                truncate=truncate)
+            if response is None:
+                return result
             location = response.headers.get("location")
             if response.status in _REDIRECT_STATUSES and location:
-                chain.append(current)
-                try:
-                    target = canonicalize(urljoin(current, location))
-                except BadURL:
-                    result.reason = f"redirect to a bad URL {location!r}"
-                    return result
-                if target in chain:
-                    result.reason = "redirect loop: " + " -> ".join([*chain, target])
-                    return result
-                if len(chain) > self.settings.max_redirects:
-                    result.reason = f"more than {self.settings.max_redirects} redirects"
-                    return result
-                if not self.scope.allows(target):
-                    result.outcome = "skipped"
-                    result.reason = f"redirect to {target}, outside the crawl's hosts"
+                target = self._redirect_target(current, location, chain, result)
+                if target is None:
                     return result
                 current = target
                 continue
-            if response.too_large:
-                result.outcome = "skipped"
-                limit = max_bytes or self.settings.max_body_bytes
-                result.reason = f"body larger than {limit} bytes"
-                return result
-            content_type = response.headers.get("content-type")
-            result.outcome = "response"
-            result.body_skipped = response.body_skipped
-            result.page = FetchedPage(
-                url=url,
-                status=response.status,
-                fetched_at=utc_now(),
-                final_url=current,
-                redirect_chain=chain,
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
-                content_type=content_type,
-                charset=_charset(content_type),
-                body=response.body,
-            )
+            _take_response(result, response, final_url=current, chain=chain, limit=limit)
             return result
+
+    async def _stopped_by_robots(self, url: str, chain: list[str], result: FetchResult) -> bool:
+        """Whether robots.txt stops this URL (``result`` then says why); notes its Crawl-delay."""
+        rules = await self.robots.rules_for(url)
+        self.politeness.set_crawl_delay(host_of(url), rules.crawl_delay)
+        if rules.unreachable:
+            result.outcome, result.reason = "deferred", rules.reason
+            return True
+        if not rules.allows(url):
+            result.outcome = "blocked"
+            result.reason = "disallowed by robots.txt" + (
+                f" (after redirect to {url})" if chain else "")
+            return True
+        return False
+
+    async def _counted_request(
+        self, url: str, result: FetchResult, *, headers: dict[str, str], html_only: bool,
+        max_bytes: int, truncate: bool,
+    ) -> _Response | None:
+        """One request with its retries, counted in ``result``; None when it failed (and why)."""
+        attempts = _Attempts()
+        try:
+            return await self._request(url, headers=headers, html_only=html_only,
+                                       max_bytes=max_bytes, truncate=truncate,
+                                       attempts=attempts)
+        except _Failure as failure:
+            result.reason = failure.reason
+            return None
+        finally:
+            result.retries += attempts.retries
+            result.requests += attempts.requests
+
+    def _redirect_target(self, current: str, location: str, chain: list[str],
+                         result: FetchResult) -> str | None:
+        """Where a redirect leads, if it may be followed; None (``result`` says why) if not."""
+        chain.append(current)
+        try:
+            target = canonicalize(urljoin(current, location))
+        except BadURL:
+            result.reason = f"redirect to a bad URL {location!r}"
+            return None
+        if target in chain:
+            result.reason = "redirect loop: " + " -> ".join([*chain, target])
+            return None
+        if len(chain) > self.settings.max_redirects:
+            result.reason = f"more than {self.settings.max_redirects} redirects"
+            return None
+        if not self.scope.allows(target):
+            result.outcome = "skipped"
+            result.reason = f"redirect to {target}, outside the crawl's hosts"
+            return None
+        return target
 
     async def _request(
         self, url: str, *, headers: dict[str, str], html_only: bool, max_bytes: int,
@@ -353,9 +340,37 @@ class Fetcher:
             except httpx.HTTPError as error:
                 raise _Failure(f"{type(error).__name__}: {error}".rstrip(": ")) from None
 
-    async def _fetch_robots_txt(self, host_url: str) -> FetchResult:
-        return await self.fetch(robots_url(host_url), max_bytes=ROBOTS_MAX_BYTES, truncate=True,
-                                check_robots=False)
+    async def _fetch_robots_txt(self, host_url: str) -> RobotsResponse:
+        result = await self.fetch(robots_url(host_url), max_bytes=ROBOTS_MAX_BYTES,
+                                  truncate=True, check_robots=False)
+        page = result.page if result.outcome == "response" else None
+        return RobotsResponse(status=page.status if page is not None else None,
+                              body=page.body if page is not None else None,
+                              reason=result.reason, requests=result.requests)
+
+
+def _take_response(result: FetchResult, response: _Response, *, final_url: str,
+                   chain: list[str], limit: int) -> None:
+    """The final response (not a redirect) becomes ``result``'s page, or why it is skipped."""
+    if response.too_large:
+        result.outcome = "skipped"
+        result.reason = f"body larger than {limit} bytes"
+        return
+    content_type = response.headers.get("content-type")
+    result.outcome = "response"
+    result.body_skipped = response.body_skipped
+    result.page = FetchedPage(
+        url=result.url,
+        status=response.status,
+        fetched_at=utc_now(),
+        final_url=final_url,
+        redirect_chain=chain,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        content_type=content_type,
+        charset=charset_of(content_type),
+        body=response.body,
+    )
 
 
 def _decompressor(encoding: str) -> zlib._Decompress | None:

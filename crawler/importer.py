@@ -7,11 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
-from archive import FetchedPage, record_fetched_page, utc_now
-from archive.runs import finish_run, start_run
-from parsers import ParseError, canonical_url, get_profile, profile_for_url
+from archive import Archive, FetchedPage, RunCounts, utc_now
+from parsers import ParseError, canonical_url, choose_profile
 
 __all__ = ["ImportReport", "import_files"]
 
@@ -27,7 +24,7 @@ class ImportReport:
 
 
 def import_files(
-    db: sqlite_utils.Database,
+    db: Archive,
     paths: Iterable[Path],
     *,
     url: str | None = None,
@@ -36,7 +33,7 @@ def import_files(
 ) -> ImportReport:
     """Parse and store each file; a bad file is reported and skipped, the rest stored."""
     report = ImportReport()
-    run_id = start_run(db, command="import", options={"url": url, "profile": profile})
+    run_id = db.start_run(command="import", options={"url": url, "profile": profile})
     for path in paths:
         try:
             body = path.read_bytes()
@@ -48,19 +45,20 @@ def import_files(
             _skip(report, on_skip, str(path), "no --url given and the page has no canonical link")
             continue
         try:
-            chosen = get_profile(profile) if profile else profile_for_url(page_url)
+            chosen = choose_profile(page_url, name=profile or None)
             page = chosen.parse(body, page_url)
         except ParseError as error:
             _skip(report, on_skip, str(path), error.reason)
             continue
         fetch = FetchedPage(url=page_url, status=None, fetched_at=utc_now(),
                             content_type="text/html", body=body)
-        outcome = record_fetched_page(db, fetch, page=page,
-                                      parser_version=chosen.parser_version, run_id=run_id)
+        outcome = db.record_fetched_page(fetch, page=page,
+                                         parser_version=chosen.parser_version, run_id=run_id)
         if outcome:
             report.outcomes[outcome] += 1
-    counts = {"fetched": 0, "failed": len(report.skipped), **report.outcomes}
-    finish_run(db, run_id, status="finished", counts=counts)
+    counts = RunCounts(failed=len(report.skipped))
+    counts.update(report.outcomes)
+    db.finish_run(run_id, status="finished", counts=counts)
     return report
 
 

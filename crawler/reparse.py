@@ -8,17 +8,13 @@ parser fix never needs a recrawl.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import sqlite_utils
-
-from archive import decompress_body, store_answer_page
-from archive.runs import finish_run, start_run
-from crawler.fetch import is_html
+from archive import Archive, RunCounts
+from crawler.content_type import is_html
 from crawler.status import CrawlStatus
-from parsers import ParseError, SiteProfile, UnknownProfile, get_profile, profile_for_url
+from parsers import ParseError, SiteProfile, UnknownProfile, choose_profile
 
 __all__ = ["ReparseReport", "reparse_pages"]
 
@@ -30,7 +26,7 @@ _BATCH = 200
 @dataclass(slots=True)
 class ReparseReport:
     run_id: int
-    counts: Counter[str] = field(default_factory=Counter)  # new, updated, unchanged, failed
+    counts: RunCounts = field(default_factory=RunCounts)  # new, updated, unchanged, failed
     considered: int = 0
     elapsed: float = 0.0
 
@@ -41,10 +37,10 @@ class ReparseReport:
                 f"{counts['unchanged']} unchanged, {counts['failed']} parse errors)")
 
 
-def _needs_reparse(url: str, version: int | None, *, profile: SiteProfile | None,
+def _needs_reparse(url: str, version: int | None, *, profile: str | None,
                    all_pages: bool) -> SiteProfile | None:
     try:
-        chosen = profile or profile_for_url(url)
+        chosen = choose_profile(url, name=profile)
     except UnknownProfile:
         return None  # a resource or another site's page: nothing parses it
     if all_pages or version is None or version < chosen.parser_version:
@@ -53,7 +49,7 @@ def _needs_reparse(url: str, version: int | None, *, profile: SiteProfile | None
 
 
 def reparse_pages(
-    db: sqlite_utils.Database,
+    db: Archive,
     *,
     all_pages: bool = False,
     profile: str | None = None,
@@ -61,25 +57,18 @@ def reparse_pages(
 ) -> ReparseReport:
     """Parse stored bodies again: those an older parser read, or every one with ``all_pages``."""
     started = time.monotonic()
-    forced = get_profile(profile) if profile else None
-    run_id = start_run(db, command="reparse", options={"all": all_pages, "profile": profile})
+    forced = profile or None
+    if forced is not None:
+        choose_profile("", name=forced)  # an unknown name fails before any page is read
+    run_id = db.start_run(command="reparse", options={"all": all_pages, "profile": profile})
     report = ReparseReport(run_id=run_id)
-    # Successful HTML responses, imported files (no status) and pages now gone
-    # (they keep their last good body); error pages and other types were never parsed.
-    candidates = [
-        (url, final_url, version, content_type)
-        for url, final_url, version, content_type in db.execute(
-            "SELECT url, final_url, parser_version, content_type FROM pages "
-            "WHERE body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299 "
-            "OR gone_at IS NOT NULL) ORDER BY rowid")
-    ]
     todo = []
-    for url, final_url, version, content_type in candidates:
+    for url, page_url, version, content_type in db.parsable_pages():
         if not is_html(content_type):
             continue
-        chosen = _needs_reparse(final_url or url, version, profile=forced, all_pages=all_pages)
+        chosen = _needs_reparse(page_url, version, profile=forced, all_pages=all_pages)
         if chosen is not None:
-            todo.append((url, final_url or url, chosen))
+            todo.append((url, page_url, chosen))
     status = "finished"
     try:
         for start in range(0, len(todo), _BATCH):
@@ -88,30 +77,29 @@ def reparse_pages(
                     _reparse_one(db, url, page_url, chosen, report)
             if on_progress is not None:
                 on_progress(CrawlStatus(
-                    elapsed=time.monotonic() - started, counts=dict(report.counts),
+                    elapsed=time.monotonic() - started, counts=report.counts.copy(),
                     queued=len(todo) - report.considered, label="reparse"))
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
         report.elapsed = time.monotonic() - started
-        finish_run(db, run_id, status=status, counts=report.counts)
+        db.finish_run(run_id, status=status, counts=report.counts)
     return report
 
 
 def _reparse_one(
-    db: sqlite_utils.Database, url: str, page_url: str, profile: SiteProfile,
-    report: ReparseReport,
+    db: Archive, url: str, page_url: str, profile: SiteProfile, report: ReparseReport,
 ) -> None:
-    body, charset = db.execute("SELECT body, charset FROM pages WHERE url = ?", [url]).fetchone()
+    body, charset = db.stored_body(url)
     report.considered += 1
     try:
-        page = profile.parse(decompress_body(body), page_url, charset=charset)
+        page = profile.parse(body, page_url, charset=charset)
     except ParseError as error:
-        report.counts["failed"] += 1
-        db.execute("UPDATE pages SET parser_version = ?, parse_error = ? WHERE url = ?",
-                   [profile.parser_version, error.reason, url])
+        report.counts.add("failed")
+        db.record_reparse(url, parser_version=profile.parser_version, page=None,
+                          parse_error=error.reason)
         return
-    report.counts[store_answer_page(db, page)] += 1
-    db.execute("UPDATE pages SET parser_version = ?, parse_error = NULL, question_id = ? "
-               "WHERE url = ?", [profile.parser_version, page.id, url])
+    outcome = db.record_reparse(url, parser_version=profile.parser_version, page=page)
+    assert outcome is not None
+    report.counts.add(outcome)

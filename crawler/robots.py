@@ -15,15 +15,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from protego import Protego
 
-if TYPE_CHECKING:
-    from crawler.fetch import FetchResult
-
-__all__ = ["RobotsCache", "RobotsFile", "robots_url"]
+__all__ = ["RobotsCache", "RobotsFile", "RobotsResponse", "robots_url"]
 
 
 def robots_url(url: str) -> str:
@@ -58,12 +54,22 @@ class RobotsFile:
         return float(delay) if delay is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class RobotsResponse:
+    """What fetching a robots.txt came to: a status and body, or the reason there is none."""
+
+    status: int | None  # None: no response
+    body: bytes | None = None
+    reason: str | None = None
+    requests: int = 0
+
+
 class RobotsCache:
     """Reads each host's robots.txt once per ``ttl`` seconds, one fetch at a time per host."""
 
     def __init__(
         self,
-        fetch: Callable[[str], Awaitable[FetchResult]],
+        fetch: Callable[[str], Awaitable[RobotsResponse]],
         *,
         user_agent: str,
         ttl: float,
@@ -95,13 +101,12 @@ class RobotsCache:
             return robots
 
     async def _read(self, key: str) -> RobotsFile:
-        result = await self._fetch(key)
-        self.requests += result.requests
+        page = await self._fetch(key)
+        self.requests += page.requests
         robots = RobotsFile(host_url=key, user_agent=self._user_agent, fetched_at=self._clock())
-        page = result.page
-        if result.outcome != "response" or page is None or page.status is None:
+        if page.status is None:
             robots.unreachable = True
-            robots.reason = f"robots.txt unreachable: {result.reason}"
+            robots.reason = f"robots.txt unreachable: {page.reason}"
         elif page.status == 429 or page.status >= 500:
             robots.unreachable = True
             robots.reason = f"robots.txt answered HTTP {page.status}"

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from archive import RunCounts
+
 __all__ = ["CrawlStatus", "LogProgress", "ProgressDisplay"]
 
 log = logging.getLogger("crawler.status")
@@ -22,7 +24,7 @@ class CrawlStatus:
     """A snapshot of a running crawl (or reparse), taken a few times a second."""
 
     elapsed: float
-    counts: Mapping[str, int]
+    counts: RunCounts  # a copy, taken with the snapshot
     statuses: Mapping[int, int] = field(default_factory=dict)  # HTTP status -> responses
     queued: int = 0
     in_flight: int = 0
@@ -30,16 +32,16 @@ class CrawlStatus:
 
     @property
     def done(self) -> int:
-        return sum(self.counts.get(name, 0) for name in
-                   ("fetched", "failed", "blocked", "deferred", "skipped"))
+        return self.counts.settled
 
     @property
     def rate(self) -> float:
-        return self.counts.get("fetched", 0) / self.elapsed if self.elapsed > 0 else 0.0
+        return self.counts.fetched / self.elapsed if self.elapsed > 0 else 0.0
 
     def describe(self) -> str:
         statuses = " ".join(f"{status}:{count}" for status, count in sorted(self.statuses.items()))
-        counts = ", ".join(f"{count} {name}" for name, count in self.counts.items() if count)
+        counts = ", ".join(f"{count} {name}" for name, count in self.counts.as_dict().items()
+                           if count)
         return (f"{self.label}: {counts or 'nothing yet'}; {self.queued} queued, "
                 f"{self.in_flight} in flight; {self.rate:.1f} pages/s"
                 + (f"; HTTP {statuses}" if statuses else ""))

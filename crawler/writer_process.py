@@ -36,34 +36,18 @@ import pickle
 import subprocess
 import sys
 import traceback
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from archive import Archive, FrontierURL, RunCounts, open_archive
+from crawler.writers import StoredBatch, URLResult, counts_with, discovered_in, store_batch
 
-from archive import FetchedPage, record_fetched_page, record_unchanged_page
-from archive.runs import RUN_COUNTS
-from archive.search import PendingIndex
-from crawler.frontier import Frontier, FrontierURL
-from parsers import AnswerPage
+__all__ = ["ProcessWriter", "WriterFailed"]
 
-__all__ = [
-    "STORE_OUTCOMES",
-    "URLResult",
-    "WriterFailed",
-    "WriterProcess",
-    "archive_file",
-    "store_results",
-    "write_run_counts",
-]
-
-# What storing a page came to; counted by the writer, the rest of RUN_COUNTS by the crawl.
-STORE_OUTCOMES = ("new", "updated", "unchanged", "gone")
 # Batches sent to the writer process and not yet stored: one being written,
 # one waiting. More would only hold more pages in memory.
 _MAX_IN_FLIGHT = 2
@@ -72,82 +56,24 @@ _MAX_IN_FLIGHT = 2
 _EXIT_TIMEOUT = 30.0
 
 
-@dataclass(slots=True)
-class URLResult:
-    """One URL's outcome, as the writer stores it."""
-
-    entry: FrontierURL
-    state: str
-    requests: int = 0
-    status: int | None = None
-    error: str | None = None
-    fetch: FetchedPage | None = None
-    page: AnswerPage | None = None
-    parse_error: str | None = None
-    parser_version: int | None = None
-    not_modified: bool = False  # a 304, or the stored body again: only marked seen
-    discovered: list[FrontierURL] = field(default_factory=list)
-
-
-def store_results(
-    db: sqlite_utils.Database, frontier: Frontier, batch: list[URLResult], *, run_id: int
-) -> Counter[str]:
-    """Store a batch inside the caller's transaction; returns its STORE_OUTCOMES counts."""
-    outcomes: Counter[str] = Counter()
-    pending = PendingIndex()  # the batch's search-index writes, written together
-    for result in batch:
-        url = result.entry.url
-        if result.discovered:
-            frontier.write_new(result.discovered, discovered_from=url)
-        if result.not_modified:
-            fetch = result.fetch
-            assert fetch is not None
-            record_unchanged_page(db, url, fetched_at=fetch.fetched_at, run_id=run_id,
-                                  etag=fetch.etag, last_modified=fetch.last_modified)
-            outcomes["unchanged"] += 1
-        elif result.fetch is not None:
-            outcome = record_fetched_page(
-                db, result.fetch, page=result.page, parse_error=result.parse_error,
-                parser_version=result.parser_version, run_id=run_id, pending=pending,
-            )
-            if outcome is not None:
-                outcomes[outcome] += 1
-        frontier.write_state(url, result.state, requests=result.requests,
-                             status=result.status, error=result.error)
-    pending.flush(db)
-    return outcomes
-
-
-def write_run_counts(db: sqlite_utils.Database, run_id: int, counts: Mapping[str, int]) -> None:
-    # Kept current in the run's row, so a killed run still shows what it did.
-    db.execute(
-        "UPDATE crawl_runs SET " + ", ".join(f"{name} = ?" for name in RUN_COUNTS)
-        + " WHERE id = ?", [*(int(counts.get(name, 0)) for name in RUN_COUNTS), run_id])
-
-
-def archive_file(db: sqlite_utils.Database) -> str | None:
-    """The archive's file, or None for an in-memory or temporary database."""
-    for _, name, path in db.execute("PRAGMA database_list").fetchall():
-        if name == "main":
-            return str(path) if path else None
-    return None
-
-
 class WriterFailed(RuntimeError):
     """The writer process stopped without storing what it was sent; the message says why."""
 
 
-class WriterProcess:
+class ProcessWriter:
     """The crawl's side of a writer process: send batches, learn what they came to.
 
-    ``on_stored`` is called (in the event loop) with each stored batch's
-    STORE_OUTCOMES counts. ``failed`` completes when the process reports an
+    A ``crawler.writers.Writer``: ``on_stored`` is called (in the event loop)
+    with each stored batch. ``failed`` completes when the process reports an
     error or dies; :meth:`store` and :meth:`close` then raise its error.
     """
 
     def __init__(self, path: str, *, run_id: int,
-                 on_stored: Callable[[Counter[str]], None]) -> None:
+                 on_stored: Callable[[StoredBatch], None]) -> None:
         self._on_stored = on_stored
+        # The URLs each batch sent discovered, in order: the process says only
+        # what a batch's pages came to.
+        self._discovered: deque[list[FrontierURL]] = deque()
         self._loop = asyncio.get_running_loop()
         self.failed: asyncio.Future[None] = self._loop.create_future()
         self._error: BaseException | None = None
@@ -186,16 +112,15 @@ class WriterProcess:
         # Sent ahead of the first batch; a failure shows at the first batch's send.
         self._sender.submit(self._send_conn.send_bytes, pickle.dumps((path, run_id)))
 
-    async def store(self, batch: list[URLResult], counts: Mapping[str, int]) -> None:
-        """Send a batch (and the crawl's RUN_COUNTS so far); waits while two are unstored."""
+    async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
+        """Send a batch (and the crawl's counts so far); waits while two are unstored."""
         while self._sent - self._stored >= _MAX_IN_FLIGHT and self._error is None:
             self._changed.clear()
             await self._changed.wait()
         self.check()
-        crawl_counts = {name: counts.get(name, 0) for name in RUN_COUNTS
-                        if name not in STORE_OUTCOMES}
-        message = pickle.dumps((batch, crawl_counts), protocol=pickle.HIGHEST_PROTOCOL)
+        message = pickle.dumps((batch, counts), protocol=pickle.HIGHEST_PROTOCOL)
         self._sent += 1
+        self._discovered.append(discovered_in(batch))
         await self._send(message)
 
     async def close(self) -> None:
@@ -244,7 +169,7 @@ class WriterProcess:
                 if kind == "stored":
                     self._stored += 1
                     try:
-                        self._on_stored(value)
+                        self._on_stored(StoredBatch(value, self._discovered.popleft()))
                     except Exception as callback_error:  # fail the crawl, never hang it
                         self._fail(callback_error)
                 elif kind == "closed":
@@ -278,8 +203,6 @@ class WriterProcess:
 
 def _serve() -> None:
     """The writer process's main: ``python -c ... <fd to read> <fd to write>``."""
-    from archive import open_archive
-
     incoming = Connection(int(sys.argv[1]), writable=False)
     outgoing = Connection(int(sys.argv[2]), readable=False)
     parent = os.getppid()
@@ -287,10 +210,10 @@ def _serve() -> None:
         path, run_id = _receive(incoming)
     except (EOFError, OSError):
         return  # the crawl ended before its first batch
-    db: sqlite_utils.Database | None = None
+    db: Archive | None = None
     try:
         db = open_archive(path, create=False, migrate=False)
-        frontier = Frontier(db, run_id=run_id)
+        table = db.frontier_table(run_id=run_id)
         totals: Counter[str] = Counter()
         while True:
             try:
@@ -302,15 +225,12 @@ def _serve() -> None:
             if os.getppid() != parent:
                 return  # the crawl died: no new transaction once a new run may have started
             batch, counts = message
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                outcomes = store_results(db, frontier, batch, run_id=run_id)
-                write_run_counts(db, run_id, {**counts, **(totals + outcomes)})
-                db.execute("COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+            with db.immediate_transaction():
+                outcomes = store_batch(db, table, batch, run_id=run_id)
+                # The crawl's counts know every store outcome but this process's own.
+                for name in RunCounts.STORE_OUTCOMES:
+                    setattr(counts, name, 0)
+                db.write_run_counts(run_id, counts_with(counts, totals + outcomes))
             totals += outcomes
             outgoing.send(("stored", outcomes))
         db.close()

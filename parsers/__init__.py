@@ -1,15 +1,16 @@
-"""Pure page parsers: ``(body, url) -> AnswerPage``. No network, no database, no clock."""
+"""Pure page parsers: ``(body, url) -> AnswerPage``. No network, no database, no clock.
 
-from parsers import csdn_answer as _csdn_answer  # noqa: F401  (registers the profile)
+One module per site under ``parsers/sites/``, found by ``choose_profile``.
+"""
+
 from parsers.decoding import decode_html
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.profile import (
     SiteProfile,
     UnknownProfile,
     canonical_url,
-    get_profile,
+    choose_profile,
     parse_page,
-    profile_for_url,
     profile_names,
 )
 
@@ -21,9 +22,8 @@ __all__ = [
     "SiteProfile",
     "UnknownProfile",
     "canonical_url",
+    "choose_profile",
     "decode_html",
-    "get_profile",
     "parse_page",
-    "profile_for_url",
     "profile_names",
 ]

@@ -1,10 +1,20 @@
-"""What every site profile provides, and the registry that picks one by URL."""
+"""What every site profile provides, how profiles are found, and the one function choosing one.
+
+Profiles are discovered, never registered: each module of ``parsers/sites/``
+exposes ``PROFILE``, and other packages add theirs through the
+``qarchive.profiles`` entry-point group (see ``parsers/sites/__init__.py``).
+Discovery runs on first use.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
-from dataclasses import dataclass
-from typing import Protocol
+import threading
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from parsers.model import AnswerPage, ParseError
@@ -13,11 +23,9 @@ __all__ = [
     "SiteProfile",
     "UnknownProfile",
     "canonical_url",
-    "get_profile",
+    "choose_profile",
     "parse_page",
-    "profile_for_url",
     "profile_names",
-    "register_profile",
 ]
 
 
@@ -46,40 +54,80 @@ class UnknownProfile(ParseError):
     """No profile is written for this URL."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    profile: SiteProfile
+# The package whose modules are the built-in profiles, and the entry-point
+# group through which other packages add theirs.
+SITES_PACKAGE = "parsers.sites"
+ENTRY_POINT_GROUP = "qarchive.profiles"
+
+_discovered: dict[str, SiteProfile] | None = None
+_discovery_lock = threading.Lock()
 
 
-_REGISTRY: dict[str, _Entry] = {}
+def _profile_of(found: object, origin: str) -> SiteProfile:
+    """A module's ``PROFILE``, or the profile object an entry point names."""
+    profile = getattr(found, "PROFILE", None) if isinstance(found, ModuleType) else found
+    if not isinstance(getattr(profile, "name", None), str):
+        raise TypeError(f"{origin}: not a site profile (a profile module needs a PROFILE)")
+    return cast(SiteProfile, profile)
 
 
-def register_profile(profile: SiteProfile) -> SiteProfile:
-    _REGISTRY[profile.name] = _Entry(profile)
-    return profile
+def _discover() -> dict[str, SiteProfile]:
+    """Every profile: the modules of parsers/sites/, then the entry points, by name."""
+    found: list[tuple[SiteProfile, str]] = []
+    package = importlib.import_module(SITES_PACKAGE)
+    for module_info in pkgutil.iter_modules(package.__path__, f"{SITES_PACKAGE}."):
+        if module_info.name.rpartition(".")[2].startswith("_"):
+            continue
+        module = importlib.import_module(module_info.name)
+        found.append((_profile_of(module, module_info.name), module_info.name))
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        origin = f"entry point {entry_point.name} = {entry_point.value}"
+        found.append((_profile_of(entry_point.load(), origin), origin))
+    profiles: dict[str, SiteProfile] = {}
+    origins: dict[str, str] = {}
+    for profile, origin in found:
+        if profile.name in profiles:
+            raise RuntimeError(f"two site profiles are named {profile.name!r}: "
+                               f"{origins[profile.name]} and {origin}")
+        profiles[profile.name] = profile
+        origins[profile.name] = origin
+    return profiles
+
+
+def _profiles() -> dict[str, SiteProfile]:
+    """The discovered profiles, found on first use."""
+    global _discovered
+    if _discovered is None:
+        with _discovery_lock:
+            if _discovered is None:
+                _discovered = _discover()
+    return _discovered
 
 
 def profile_names() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(_profiles())
 
 
-def get_profile(name: str) -> SiteProfile:
-    try:
-        return _REGISTRY[name].profile
-    except KeyError:
-        known = ", ".join(profile_names())
-        raise UnknownProfile(f"unknown profile {name!r} (known: {known})") from None
+def choose_profile(url: str, *, name: str | None = None) -> SiteProfile:
+    """The profile for a page: the one named, or else the one its URL selects.
 
-
-def profile_for_url(url: str) -> SiteProfile:
-    """The profile whose host and path shape match; the path shape alone on other hosts."""
+    By URL: the profile whose host and path shape match; on other hosts (the
+    sample site, a mirror) the path shape alone.
+    """
+    profiles = _profiles()
+    if name is not None:
+        try:
+            return profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(profiles))
+            raise UnknownProfile(f"unknown profile {name!r} (known: {known})") from None
     try:
         parts = urlsplit(url)
     except ValueError:
         raise UnknownProfile(f"malformed URL {url!r}", url=url) from None
     host = (parts.hostname or "").lower()
-    path_matches = [entry.profile for entry in _REGISTRY.values()
-                    if entry.profile.page_path.search(parts.path)]
+    path_matches = [profile for profile in profiles.values()
+                    if profile.page_path.search(parts.path)]
     for profile in path_matches:
         if host in profile.hosts:
             return profile
@@ -92,8 +140,7 @@ def parse_page(
     body: bytes | str, url: str, *, charset: str | None = None, profile: str | None = None
 ) -> AnswerPage:
     """Parse one page with the profile named, or the one its URL selects."""
-    chosen = get_profile(profile) if profile else profile_for_url(url)
-    return chosen.parse(body, url, charset=charset)
+    return choose_profile(url, name=profile or None).parse(body, url, charset=charset)
 
 
 def canonical_url(body: bytes | str, *, charset: str | None = None) -> str | None:

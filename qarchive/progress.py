@@ -33,11 +33,9 @@ class RichProgress:
         self._progress.start()
 
     def update(self, status: CrawlStatus) -> None:
-        counts = status.counts
         # Blocked by robots.txt is the crawler obeying, not an error: shown apart.
-        errors = (counts.get("failed", 0) + counts.get("deferred", 0)
-                  + counts.get("parse_errors", 0))
-        blocked = counts.get("blocked", 0)
+        errors = status.counts.errors
+        blocked = status.counts.blocked
         statuses = " ".join(f"{code}:{count}" for code, count in sorted(status.statuses.items()))
         detail = (f"{status.rate:.1f}/s  queue {status.queued}  errors {errors}"
                   + (f"  blocked {blocked}" if blocked else "")

@@ -80,7 +80,7 @@ def measure(
     base_url = base_url_for("127.0.0.1", port)
     urls = SampleSite(pages=pages, base_url=base_url).answer_urls()
     command = [sys.executable, "-c",
-               "from sample_sites.command import sample_site_command as c; c()",
+               "from qarchive.commands.sample_site import sample_site_command as c; c()",
                "--port", str(port), "--pages", str(pages)]
     with subprocess.Popen(command, stdout=subprocess.PIPE) as server:
         try:

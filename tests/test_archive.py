@@ -18,9 +18,7 @@ from archive import (
     decompress_body,
     migrations,
     open_archive,
-    record_fetched_page,
     schema_version,
-    store_answer_page,
 )
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion, parse_page
 
@@ -72,7 +70,7 @@ def test_storing_the_reference_page_writes_normalised_rows(
     db: sqlite_utils.Database, reference_page: AnswerPage, expected_record: dict
 ) -> None:
     with db.atomic():
-        assert store_answer_page(db, reference_page) == "new"
+        assert db.store_answer_page(reference_page) == "new"
     question = db["questions"].get("2kxyq3m7vd")
     for name in ("url", "title", "asked_at", "view_count", "answer_text"):
         assert question[name] == expected_record[name]
@@ -102,11 +100,11 @@ def test_storing_the_same_page_twice_changes_nothing(
     db: sqlite_utils.Database, reference_page: AnswerPage
 ) -> None:
     with db.atomic():
-        store_answer_page(db, reference_page)
+        db.store_answer_page(reference_page)
     before = snapshot(db)
     changes_before = db.conn.total_changes
     with db.atomic():
-        assert store_answer_page(db, reference_page) == "unchanged"
+        assert db.store_answer_page(reference_page) == "unchanged"
     assert db.conn.total_changes == changes_before  # not one row written
     assert snapshot(db) == before
 
@@ -115,7 +113,7 @@ def test_a_newer_version_replaces_the_lists_in_one_transaction(
     db: sqlite_utils.Database, reference_page: AnswerPage
 ) -> None:
     with db.atomic():
-        store_answer_page(db, reference_page)
+        db.store_answer_page(reference_page)
     newer = dataclasses.replace(
         reference_page,
         view_count=90,
@@ -125,7 +123,7 @@ def test_a_newer_version_replaces_the_lists_in_one_transaction(
                                                    "新资源", "描述", "pdf", "doc")],
     )
     with db.atomic():
-        assert store_answer_page(db, newer) == "updated"
+        assert db.store_answer_page(newer) == "updated"
     assert db["questions"].get("2kxyq3m7vd")["view_count"] == 90
     assert [r["to_id"] for r in db["related_questions"].rows] == ["5tn1yh6c2a"]
     assert [r["resource_url"] for r in db["question_resources"].rows] == [
@@ -139,7 +137,7 @@ def test_a_newer_version_replaces_the_lists_in_one_transaction(
         RecommendedResource("latest", 1, "u2", "t", "d", "pdf", "doc"),  # duplicate position
     ])
     with pytest.raises(sqlite3.IntegrityError), db.atomic():
-        store_answer_page(db, broken)
+        db.store_answer_page(broken)
     assert db["questions"].get("2kxyq3m7vd")["view_count"] == 90
     assert [r["resource_url"] for r in db["question_resources"].rows] == [
         "https://wenku.csdn.net/doc/new"]
@@ -161,14 +159,14 @@ def test_a_stub_is_completed_by_its_own_page_and_never_downgraded(
         ],
     )
     with db.atomic():
-        store_answer_page(db, reference_page)
+        db.store_answer_page(reference_page)
     with db.atomic():
-        assert store_answer_page(db, related_page) == "new"
+        assert db.store_answer_page(related_page) == "new"
     completed = db["questions"].get("8d3jq0w5pe")
     assert completed["is_fetched"] == 1 and completed["view_count"] == 5
     # Storing a page that links back does not turn the fetched question into a stub.
     with db.atomic():
-        store_answer_page(db, reference_page)
+        db.store_answer_page(reference_page)
     assert db["questions"].get("2kxyq3m7vd")["answer_text"] == reference_page.answer_text
     assert db["questions"].get("8d3jq0w5pe")["is_fetched"] == 1
 
@@ -178,7 +176,7 @@ def test_record_fetched_page_keeps_the_raw_body_compressed(
 ) -> None:
     fetch = FetchedPage(url=REFERENCE_URL, status=200, fetched_at="2026-11-26T00:00:00+00:00",
                         etag='"v1"', content_type="text/html", body=reference_html)
-    assert record_fetched_page(db, fetch, page=reference_page, parser_version=1) == "new"
+    assert db.record_fetched_page(fetch, page=reference_page, parser_version=1) == "new"
     row = db["pages"].get(REFERENCE_URL)
     assert decompress_body(row["body"]) == reference_html
     assert len(row["body"]) < len(reference_html) / 2
@@ -187,7 +185,7 @@ def test_record_fetched_page_keeps_the_raw_body_compressed(
     assert row["question_id"] == "2kxyq3m7vd" and row["etag"] == '"v1"'
     failed = FetchedPage(url="https://wenku.csdn.net/answer/0000000000", status=200,
                          fetched_at="2026-11-26T00:00:00+00:00", body=b"<html>404</html>")
-    assert record_fetched_page(db, failed, parse_error="not an answer page: soft 404") is None
+    assert db.record_fetched_page(failed, parse_error="not an answer page: soft 404") is None
     assert [r["parse_error"] for r in db["parse_failures"].rows] == ["not an answer page: soft 404"]
 
 
@@ -262,7 +260,7 @@ def test_recommended_by_counts_distinct_questions_as_lists_change(
         return {row["url"]: row["recommended_by"] for row in db["resources"].rows}
 
     with db.atomic():
-        store_answer_page(db, reference_page)
+        db.store_answer_page(reference_page)
     assert set(counts().values()) == {1}
     shared = reference_page.recommended_resources[0]
     other = dataclasses.replace(
@@ -275,11 +273,11 @@ def test_recommended_by_counts_distinct_questions_as_lists_change(
         ],
     )
     with db.atomic():
-        store_answer_page(db, other)
+        db.store_answer_page(other)
     assert counts()[shared.url] == 2
     # The first page drops it: one question left.
     with db.atomic():
-        store_answer_page(db, dataclasses.replace(
+        db.store_answer_page(dataclasses.replace(
             reference_page, recommended_resources=reference_page.recommended_resources[1:]))
     assert counts()[shared.url] == 1
     expected = db.execute(

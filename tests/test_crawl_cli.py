@@ -10,7 +10,8 @@ from crawl_helpers import fresh_archive, run
 from tests_support import snapshot
 
 from archive import open_archive
-from qarchive.commands.crawl import crawl_command, reparse_command
+from qarchive.commands.crawl import crawl_command
+from qarchive.commands.reparse import reparse_command
 from sample_sites.testing import running_sample_site
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from archive import open_archive
 from crawler.fetch import Fetcher, make_client, parse_retry_after
-from crawler.frontier import Frontier, FrontierURL
+from crawler.frontier import FrontierQueue, FrontierURL
 from crawler.politeness import Politeness
 from crawler.settings import CrawlSettings, SettingsError, load_settings, parse_duration
 from crawler.sitemaps import parse_sitemap
@@ -171,7 +171,7 @@ def test_http_transport_setting_is_checked(tmp_path: Path) -> None:
 def test_frontier_hosts_take_turns_breadth_first_within_each(tmp_path: Path) -> None:
     """A run of one host's URLs must not hold every worker while other hosts wait."""
     db = open_archive(tmp_path / "archive.db")
-    frontier = Frontier(db, run_id=None)
+    frontier = FrontierQueue(db.frontier_table(run_id=None))
     for host, number in [("a", 1), ("a", 2), ("a", 3), ("b", 1), ("c", 1), ("b", 2)]:
         assert frontier.discover(FrontierURL(f"http://{host}/{number}", host, depth=0))
     assert not frontier.discover(FrontierURL("http://a/1", "a", depth=0))  # known already
@@ -197,8 +197,8 @@ def test_frontier_knows_stored_urls_from_the_table_and_found_ones_until_stored(
     db = open_archive(tmp_path / "archive.db")
     stored = [FrontierURL(f"http://a/answer/{number}", "a", depth=1) for number in range(500)]
     with db.atomic():
-        Frontier(db, run_id=None).write_new(stored, discovered_from=None)
-    frontier = Frontier(db, run_id=None)
+        db.frontier_table(run_id=None).write_new(stored, discovered_from=None)
+    frontier = FrontierQueue(db.frontier_table(run_id=None))
     assert all(frontier.is_known(entry.url) for entry in stored)
     assert not frontier.discover(stored[0])
     found = FrontierURL("http://a/answer/500", "a", depth=2)
@@ -206,7 +206,7 @@ def test_frontier_knows_stored_urls_from_the_table_and_found_ones_until_stored(
     assert frontier.discover(found)
     assert frontier.is_known(found.url) and not frontier.discover(found)  # not stored yet
     with db.atomic():  # what the writer does with the page that found it
-        frontier.write_new([found], discovered_from=stored[0].url)
+        db.frontier_table(run_id=None).write_new([found], discovered_from=stored[0].url)
     frontier.stored([found])
     assert frontier.is_known(found.url) and not frontier.discover(found)
     assert len(frontier) == 1
@@ -221,8 +221,8 @@ def test_frontier_loaded_from_the_archive_pops_whole_entries_shallowest_first(
                                                                  kind="resource"),
             FrontierURL("http://a/1", "a", depth=1), FrontierURL("http://a/0", "a", depth=0)]
     with db.atomic():
-        Frontier(db, run_id=None).write_new(rows, discovered_from=None)
-    frontier = Frontier(db, run_id=None)
+        db.frontier_table(run_id=None).write_new(rows, discovered_from=None)
+    frontier = FrontierQueue(db.frontier_table(run_id=None))
     assert frontier.load() == 4
     frontier.discover(FrontierURL("http://b/new", "b", depth=3))
     popped = []

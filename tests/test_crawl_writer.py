@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from crawl_helpers import fresh_archive, run
 from tests_support import snapshot
 
-from archive import open_archive
-from archive.runs import start_run
-from crawler.writer_process import WriterProcess, archive_file
+from archive import RunCounts, open_archive
+from crawler.writer_process import ProcessWriter
+from crawler.writers import StoredBatch
 from sample_sites.testing import running_sample_site
 
 PAGES = 120
@@ -41,8 +40,8 @@ def test_writer_process_stores_what_the_event_loop_writer_stores(tmp_path: Path)
 
 
 def test_archive_file_is_none_in_memory(tmp_path: Path) -> None:
-    assert archive_file(fresh_archive(tmp_path / "a.db")) == str(tmp_path / "a.db")
-    assert archive_file(open_archive(":memory:")) is None
+    assert fresh_archive(tmp_path / "a.db").file == str(tmp_path / "a.db")
+    assert open_archive(":memory:").file is None
 
 
 @pytest.mark.parametrize("writer_process", [True, False])
@@ -64,16 +63,16 @@ def test_an_error_in_the_crawls_stored_callback_fails_the_writer(tmp_path: Path)
     not fail unseen in an event-loop callback: store() or close() raises it."""
     path = tmp_path / "archive.db"
     db = fresh_archive(path)
-    run_id = start_run(db, command="crawl", options={})
+    run_id = db.start_run(command="crawl", options={})
 
-    def on_stored(outcomes: Counter[str]) -> None:
+    def on_stored(batch: StoredBatch) -> None:
         raise RuntimeError("acknowledgement broke (test)")
 
     async def store_and_close() -> None:
-        process = WriterProcess(str(path), run_id=run_id, on_stored=on_stored)
+        process = ProcessWriter(str(path), run_id=run_id, on_stored=on_stored)
         try:
             for _ in range(3):
-                await asyncio.wait_for(process.store([], {}), 30)
+                await asyncio.wait_for(process.store([], RunCounts()), 30)
             await asyncio.wait_for(process.close(), 30)
         finally:
             process.abandon()

@@ -22,12 +22,11 @@ from parsers import (
     ParseError,
     UnknownProfile,
     canonical_url,
+    choose_profile,
     decode_html,
-    get_profile,
     parse_page,
-    profile_for_url,
 )
-from parsers.csdn_answer import answer_id_from_url
+from parsers.sites.csdn import answer_id_from_url
 from qarchive.cli import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -121,7 +120,7 @@ def test_canonical_url_of_reference_page() -> None:
 
 
 def test_empty_url_falls_back_to_canonical_link() -> None:
-    page = get_profile("csdn-answer").parse(REFERENCE_BYTES, "")
+    page = choose_profile("", name="csdn-answer").parse(REFERENCE_BYTES, "")
     assert page.url == PAGE_URL
     assert page.id == "2kxyq3m7vd"
 
@@ -397,7 +396,7 @@ def test_page_id_comes_from_its_url_of_either_shape(url: str) -> None:
 
 def test_local_sample_site_gets_the_csdn_profile_by_path_shape() -> None:
     url = "http://127.0.0.1:8765/answer/2kxyq3m7vd"
-    assert profile_for_url(url).name == "csdn-answer"
+    assert choose_profile(url).name == "csdn-answer"
     page = parse_page(REFERENCE_BYTES, url)
     assert page.profile == "csdn-answer"
     assert page.url == url
@@ -716,9 +715,9 @@ def test_non_answer_pages_raise_parse_error_with_reason(body: str | bytes, reaso
 def test_truncated_page_from_a_canonical_link_still_fails_cleanly() -> None:
     """A cut page parsed with no URL: the canonical link names it, the missing answer fails it."""
     with pytest.raises(ParseError, match="no answer text"):
-        get_profile("csdn-answer").parse(_cut_after_meta(REFERENCE_HTML), "")
+        choose_profile("", name="csdn-answer").parse(_cut_after_meta(REFERENCE_HTML), "")
 
 
 def test_page_without_url_or_canonical_link_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="no answer id"):
-        get_profile("csdn-answer").parse(answer_page(), "")
+        choose_profile("", name="csdn-answer").parse(answer_page(), "")

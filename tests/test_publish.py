@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from tests_support import FIXTURES
 
-from archive import open_archive, store_answer_page
+from archive import open_archive
 from archive.schema_files import schema_dir
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
@@ -76,7 +76,7 @@ def build_archive(path: Path) -> Path:
     ]
     for page in pages:
         with db.atomic():
-            store_answer_page(db, page)
+            db.store_answer_page(page)
     db.conn.close()
     return path
 

@@ -21,6 +21,7 @@ from defusedxml import ElementTree
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from qarchive.commands.sample_site import sample_site_command
 from sample_sites import (
     FAULTS,
     RunningSampleSite,
@@ -31,7 +32,6 @@ from sample_sites import (
     render_answer_page,
     running_sample_site,
 )
-from sample_sites.command import sample_site_command
 
 PAGES = 200
 SEED = 3

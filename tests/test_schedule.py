@@ -17,7 +17,9 @@ from crawl_helpers import crawl_cli_process, fetched_urls, fresh_archive, qarchi
 from archive.lock import archive_lock, lock_path
 from crawler.settings import CrawlSettings, load_settings
 from qarchive.cli import cli
-from qarchive.commands.crawl import EXIT_BUSY, crawl_command, reparse_command
+from qarchive.commands.crawl import crawl_command
+from qarchive.commands.reparse import reparse_command
+from qarchive.options import EXIT_BUSY
 from sample_sites.testing import running_sample_site
 
 # Paced so a 100-page crawl takes ~5 s: long enough to overlap with a second one.

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 from tests_support import FIXTURES
 
-from archive import apply_migrations, open_archive, store_answer_page
+from archive import apply_migrations, open_archive
 from archive.search import fts_query, rebuild_search_index, segment
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
@@ -88,7 +88,7 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
                             "模型剪枝", "pdf", "doc"),
     ])
     with archive.atomic():
-        store_answer_page(archive, page)
+        archive.store_answer_page(page)
     assert _search(archive, "questions", "BERT") == ["a1b2c3d4e5"]
     assert _search(archive, "questions", "量化") == ["f6g7h8i9j0"]  # a stub, by its title
     assert _search(archive, "resources", "剪枝") == ["https://wenku.csdn.net/doc/x1"]
@@ -96,7 +96,7 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
     changed = replace(page, title="如何微调GPT", recommended_resources=[
         replace(page.recommended_resources[0], title="蒸馏工具", description="知识蒸馏")])
     with archive.atomic():
-        assert store_answer_page(archive, changed) == "updated"
+        assert archive.store_answer_page(changed) == "updated"
     assert _search(archive, "questions", "BERT") == []
     assert _search(archive, "questions", "GPT") == ["a1b2c3d4e5"]
     assert _search(archive, "resources", "剪枝") == []
@@ -106,7 +106,7 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
     # rebuild from scratch would make.
     index = sorted(archive.execute("SELECT rowid, * FROM questions_fts").fetchall())
     with archive.atomic():
-        assert store_answer_page(archive, changed) == "unchanged"
+        assert archive.store_answer_page(changed) == "unchanged"
         rebuild_search_index(archive)
     assert sorted(archive.execute("SELECT rowid, * FROM questions_fts").fetchall()) == index
 

@@ -6,15 +6,14 @@ import json
 
 import click
 
-from archive import ArchiveError, open_archive
-from archive.runs import format_runs, recent_runs
+from archive import format_runs
+from qarchive.options import db_option, open_archive_or_exit
 
 __all__ = ["runs_command"]
 
 
 @click.command(name="runs")
-@click.option("--db", "db_path", default="archive.db",
-              help="Archive whose runs to list, default archive.db.")
+@db_option("Archive whose runs to list, default {default}.")
 @click.option("--limit", default=20, type=click.IntRange(min=1),
               help="How many runs, newest first, default 20.")
 @click.option("--json", "as_json", is_flag=True,
@@ -29,12 +28,9 @@ def runs_command(db_path: str, limit: int, as_json: bool) -> None:
         qarchive runs --db archive.db --limit 5
         qarchive runs --json | jq '.[0].status'
     """
+    db = open_archive_or_exit(db_path, create=False, readonly=True)
     try:
-        db = open_archive(db_path, create=False, readonly=True)
-    except ArchiveError as error:
-        raise click.ClickException(str(error)) from None
-    try:
-        runs = recent_runs(db, limit=limit)
+        runs = db.recent_runs(limit=limit)
     finally:
         db.close()
     if as_json:

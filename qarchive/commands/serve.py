@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from archive import ArchiveError
+from qarchive.options import archive_errors, db_option
 
 __all__ = ["serve_command"]
 
 
 @click.command(name="serve")
-@click.option("--db", "db_path", default="archive.db", show_default=True,
-              help="Archive to serve, default archive.db (read-only; a crawl may keep writing).")
+@db_option("Archive to serve, default {default} (read-only; a crawl may keep writing).",
+           show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on, default 127.0.0.1 (this machine only).")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
@@ -26,9 +26,7 @@ def serve_command(db_path: str, host: str, port: int) -> None:
     """
     from publish import make_datasette, serve
 
-    try:
+    with archive_errors():
         datasette = make_datasette(db_path)  # validates (and upgrades) the archive
-    except ArchiveError as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     serve(datasette, host=host, port=port)

@@ -11,9 +11,10 @@ first observation, so an archive made before history began has a start.
 
 from __future__ import annotations
 
-import sqlite_utils
+import hashlib
+from datetime import UTC, datetime
 
-from archive import answer_hash, utc_now
+import sqlite_utils
 
 STATEMENTS = (
     # When the question's page began answering 404 or 410; NULL while it answers.
@@ -53,10 +54,17 @@ STATEMENTS = (
 )
 
 
+def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
+    # A copy of archive.answer_hash as of this version: migrations import no
+    # qarchive code, which may change under them.
+    text = "\x00".join(part or "" for part in (title, answer_text, answer_markdown))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     for statement in STATEMENTS:
         db.execute(statement)
-    now = utc_now()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     # The page each fetched question came from (its latest fetch, if several URLs).
     rows = db.execute(
         "SELECT q.id, q.title, q.answer_text, q.answer_markdown, q.view_count, "

@@ -18,10 +18,9 @@ from parsers.decoding import decode_html
 from parsers.links import resolve_link, url_path
 from parsers.markdown import render_answer
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
-from parsers.profile import register_profile
 from parsers.values import parse_timestamp, parse_view_count
 
-__all__ = ["CsdnAnswerProfile", "answer_id_from_url"]
+__all__ = ["PROFILE", "CsdnAnswerProfile", "answer_id_from_url"]
 
 # Two id shapes: 10 lowercase letters/digits, or 32 hex digits.
 _ANSWER_PATH = re.compile(r"/answer/(?P<id>[0-9a-f]{32}|[a-z0-9]{10})/?$")
@@ -408,4 +407,5 @@ def _file_type(icon: LexborNode | None) -> str:
     return match.group(1).lower() if match else "unknown"
 
 
-register_profile(CsdnAnswerProfile())
+# What profile discovery (parsers/profile.py) looks for in each module of parsers/sites/.
+PROFILE = CsdnAnswerProfile()

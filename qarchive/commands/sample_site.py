@@ -1,23 +1,57 @@
-"""``qarchive sample-site``: serve the bundled sample site until Ctrl+C."""
+"""`qarchive sample-site`: serve the bundled sample site until Ctrl+C.
+
+The site (sample_sites/) and uvicorn are loaded only when the command runs or
+its help is shown, never when the command line is imported.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
-import uvicorn
-
-from .app import SampleSiteApp
-from .csdn.content import DEFAULT_PAGES, SampleSite
-from .faults import FAULTS, parse_faults
-from .server import base_url_for, bind_socket, uvicorn_config
 
 __all__ = ["sample_site_command"]
 
 
+class _LazyHelpOption(click.Option):
+    """An option whose help text is built when shown (it names sample-site data)."""
+
+    def __init__(self, *args: Any, lazy_help: Callable[[], str], **attrs: Any) -> None:
+        self._lazy_help = lazy_help
+        super().__init__(*args, **attrs)
+
+    @property
+    def help(self) -> str | None:
+        return self._lazy_help()
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        pass  # click.Option.__init__ sets it; the text comes from lazy_help
+
+
+def _default_pages() -> int:
+    from sample_sites import DEFAULT_PAGES
+
+    return DEFAULT_PAGES
+
+
+def _pages_help() -> str:
+    return f"Answer pages at epoch 0, default {_default_pages()}."
+
+
+def _faults_help() -> str:
+    from sample_sites import FAULTS
+
+    return (f"Fault profiles to switch on, or 'all'; default none. "
+            f"Names: {', '.join(FAULTS)}.")
+
+
 def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    from sample_sites import parse_faults
+
     try:
         return parse_faults(value)
     except ValueError as error:
@@ -29,12 +63,11 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
               help="Address to listen on, default 127.0.0.1.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765,
               help="Port to listen on (0: any free port), default 8765.")
-@click.option("--pages", type=click.IntRange(min=1), default=DEFAULT_PAGES,
-              help=f"Answer pages at epoch 0, default {DEFAULT_PAGES}.")
+@click.option("--pages", type=click.IntRange(min=1), default=_default_pages,
+              cls=_LazyHelpOption, lazy_help=_pages_help)
 @click.option("--seed", type=int, default=0, help="Seed the whole site is drawn from, default 0.")
 @click.option("--faults", callback=_faults, metavar="NAME,...",
-              help=f"Fault profiles to switch on, or 'all'; default none. "
-                   f"Names: {', '.join(FAULTS)}.")
+              cls=_LazyHelpOption, lazy_help=_faults_help)
 @click.option("--epoch", type=click.IntRange(min=0), default=0,
               help="How far the site has moved on (views, edits, removed and new pages), "
                    "default 0.")
@@ -61,6 +94,11 @@ def sample_site_command(
 
         qarchive sample-site --pages 300 --seed 1 --faults 429,slow --request-log requests.jsonl
     """
+    import uvicorn
+
+    from sample_sites import SampleSite, SampleSiteApp
+    from sample_sites.server import base_url_for, bind_socket, uvicorn_config
+
     try:
         sock = bind_socket(host, port)
     except OSError as error:

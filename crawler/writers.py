@@ -1,0 +1,153 @@
+"""The crawl's writer: one interface, stored in the event loop or in a process of its own.
+
+::
+
+    workers ─▶ results ─▶ Writer.store(batch) ─▶ archive.db
+                          └─▶ on_stored(StoredBatch): what the batch came to
+
+Each batch is one transaction holding its pages' rows, their URLs' frontier
+states and the URLs they discovered, so a ``kill -9`` at any moment loses at
+most the batch being written, whose URLs are still ``pending``.
+``InLoopWriter`` stores in the event loop; ``ProcessWriter``
+(crawler/writer_process.py) on another core. The crawl (crawler/engine.py)
+picks one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from archive import Archive, FetchedPage, FrontierTable, FrontierURL, RunCounts
+from archive.search import PendingIndex
+from parsers import AnswerPage
+
+__all__ = [
+    "InLoopWriter",
+    "StoredBatch",
+    "URLResult",
+    "Writer",
+    "counts_with",
+    "discovered_in",
+    "store_batch",
+]
+
+
+@dataclass(slots=True)
+class URLResult:
+    """One URL's outcome, as the writer stores it."""
+
+    entry: FrontierURL
+    state: str
+    requests: int = 0
+    status: int | None = None
+    error: str | None = None
+    fetch: FetchedPage | None = None
+    page: AnswerPage | None = None
+    parse_error: str | None = None
+    parser_version: int | None = None
+    not_modified: bool = False  # a 304, or the stored body again: only marked seen
+    discovered: list[FrontierURL] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StoredBatch:
+    """What a committed batch came to: its RunCounts.STORE_OUTCOMES, and the URLs it found."""
+
+    outcomes: Counter[str]
+    discovered: list[FrontierURL]
+
+
+def discovered_in(batch: list[URLResult]) -> list[FrontierURL]:
+    """The URLs a batch's pages found: the frontier table's once the batch is stored."""
+    return [entry for result in batch for entry in result.discovered]
+
+
+def counts_with(counts: RunCounts, outcomes: Counter[str]) -> RunCounts:
+    """``counts`` with a batch's store outcomes added (what the run's row says after it)."""
+    total = counts.copy()
+    total.update(outcomes)
+    return total
+
+
+def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], *,
+                run_id: int) -> Counter[str]:
+    """Store a batch inside the caller's transaction; returns its store outcomes."""
+    outcomes: Counter[str] = Counter()
+    pending = PendingIndex()  # the batch's search-index writes, written together
+    for result in batch:
+        url = result.entry.url
+        if result.discovered:
+            table.write_new(result.discovered, discovered_from=url)
+        fetch = result.fetch
+        if result.not_modified and fetch is not None:
+            archive.record_unchanged_page(url, fetched_at=fetch.fetched_at, run_id=run_id,
+                                          etag=fetch.etag, last_modified=fetch.last_modified)
+            outcomes["unchanged"] += 1
+        elif fetch is not None:
+            outcome = archive.record_fetched_page(
+                fetch, page=result.page, parse_error=result.parse_error,
+                parser_version=result.parser_version, run_id=run_id, pending=pending,
+            )
+            if outcome is not None:
+                outcomes[outcome] += 1
+        table.write_state(url, result.state, requests=result.requests,
+                          status=result.status, error=result.error)
+    pending.flush(archive)
+    return outcomes
+
+
+class Writer(Protocol):
+    """Stores a crawl's batches; calls ``on_stored`` with each batch once it is committed."""
+
+    # Completes when the writer has failed; store() and close() then raise its error.
+    failed: asyncio.Future[None]
+
+    async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
+        """Store ``batch``; ``counts``: the crawl's counts so far, for the run's row."""
+        ...
+
+    async def close(self) -> None:
+        """Wait until every batch is stored."""
+        ...
+
+    def abandon(self) -> None:
+        """Let go without waiting for what is not stored (it stays pending)."""
+        ...
+
+    def check(self) -> None:
+        """Raise the error the writer failed with, if it did."""
+        ...
+
+
+class InLoopWriter:
+    """Stores each batch at once, in the event loop."""
+
+    def __init__(self, archive: Archive, *, run_id: int,
+                 on_stored: Callable[[StoredBatch], None]) -> None:
+        self._archive = archive
+        self._table = archive.frontier_table(run_id=run_id)
+        self._run_id = run_id
+        self._on_stored = on_stored
+        # Never completes: an error storing a batch is raised by store() itself.
+        self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
+        if not batch:
+            return
+        with self._archive.atomic():
+            outcomes = store_batch(self._archive, self._table, batch, run_id=self._run_id)
+            self._archive.write_run_counts(self._run_id, counts_with(counts, outcomes))
+        self._on_stored(StoredBatch(outcomes, discovered_in(batch)))
+
+    async def close(self) -> None:
+        return None
+
+    def abandon(self) -> None:
+        return None
+
+    def check(self) -> None:
+        return None
