@@ -20,7 +20,7 @@ from archive.clock import utc_now
 from archive.errors import ArchiveError
 from archive.fetched import FetchedPage, compress_body, decompress_body
 from archive.frontier import RESUMABLE_STATES, FrontierTable, FrontierURL, refresh_cutoff
-from archive.migrations import APPLICATION_ID, apply_migrations, migrations, schema_version
+from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
 from archive.runs import RunCounts, RunSummary, format_runs
 
 __all__ = [

@@ -24,7 +24,7 @@ from archive.clock import utc_now
 from archive.errors import ArchiveError
 from archive.fetched import FetchedPage, compress_body, decompress_body
 from archive.frontier import FrontierTable
-from archive.migrations import APPLICATION_ID, apply_migrations, migrations, schema_version
+from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
 from archive.runs import RunCounts, RunSummary, run_seconds
 from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
 from parsers import AnswerPage

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,11 @@ from crawler.settings import CrawlSettings
 from crawler.urls import canonicalize
 
 REPO = Path(__file__).resolve().parent.parent
+
+# How long a test waits for a condition before it fails. Generous on purpose: it
+# only guards against a hang, so a busy machine (other test runs, a 2-core CI
+# box) makes a test slower, never red. Never wait for a fixed time instead.
+DEADLINE = 120.0
 
 # Everything small and quick: tests must never wait on production-sized patience.
 FAST = {
@@ -87,3 +96,35 @@ def run_in_child(db_path: Path, seeds: list[str], **changes: Any) -> int:
 
 def paths_between(entries: list[dict[str, Any]], start: float, end: float) -> list[str]:
     return [entry["path"] for entry in entries if start <= entry["time"] <= end]
+
+
+def wait_until(condition: Callable[[], Any], what: str, *, timeout: float = DEADLINE,
+               process: subprocess.Popen[Any] | None = None, interval: float = 0.02) -> Any:
+    """Poll ``condition`` until it is truthy and return its value; fail after ``timeout``.
+
+    With ``process``, fail at once if it exits before the condition holds (its
+    stderr in the message): a crawl that ended can no longer make it true.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if process is not None and process.poll() is not None:
+            _, stderr = process.communicate()
+            raise AssertionError(f"process exited ({process.returncode}) before {what}: "
+                                 f"{stderr.decode() if isinstance(stderr, bytes) else stderr}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        time.sleep(interval)
+
+
+def stored_page_count(db_path: Path) -> int:
+    """Rows in the archive's ``pages`` table, read as another program would (0: not yet)."""
+    if not db_path.exists():  # connecting would create it
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
+            return int(conn.execute("SELECT count(*) FROM pages").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # no archive, or no schema yet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -216,16 +217,83 @@ def test_a_version_1_archive_upgrades_in_place_with_no_data_lost(tmp_path: Path)
     db.close()
 
 
-def test_an_interrupted_migration_leaves_the_previous_version(tmp_path: Path) -> None:
-    db = open_archive(tmp_path / "a.db", migrate=False)
-    apply_migrations(db, target=1)
-    db.execute("CREATE TABLE frontier_conflict (x)")  # harmless extra table, then fail
-    with pytest.raises(sqlite3.OperationalError), db.atomic():
-        db.execute("ALTER TABLE questions ADD COLUMN extra TEXT")
-        db.execute("PRAGMA user_version = 99")
-        db.execute("SELECT * FROM no_such_table")
-    assert schema_version(db) == 1
-    assert "extra" not in db["questions"].columns_dict
+# A migration that fails halfway: its first statements succeed (a new column, a
+# new table, a data change), a later one fails. As SQL statements and as a Python
+# migrate(db), the two kinds the runner knows.
+BROKEN_MIGRATIONS = {
+    "sql": (
+        "0008_half_done.sql",
+        "ALTER TABLE questions ADD COLUMN half_done TEXT;\n"
+        "CREATE TABLE half_done_table (x INTEGER);\n"
+        "UPDATE questions SET title = 'overwritten by a failed migration';\n"
+        "INSERT INTO no_such_table VALUES (1);\n",
+    ),
+    "py": (
+        "0008_half_done.py",
+        "def migrate(db):\n"
+        "    db.execute('ALTER TABLE questions ADD COLUMN half_done TEXT')\n"
+        "    db.execute('CREATE TABLE half_done_table (x INTEGER)')\n"
+        "    db.execute(\"UPDATE questions SET title = 'overwritten by a failed migration'\")\n"
+        "    db.execute('INSERT INTO no_such_table VALUES (1)')\n",
+    ),
+}
+
+
+def _schema_and_rows(db: sqlite_utils.Database) -> tuple[int, list[tuple], dict]:
+    master = sorted(tuple(row) for row in db.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    return schema_version(db), master, snapshot(db)
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_MIGRATIONS))
+def test_an_interrupted_migration_leaves_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_page: AnswerPage, kind: str
+) -> None:
+    """The real runner on a migration that fails halfway: nothing of it stays.
+
+    The shipped migrations are copied with a broken one after them; the
+    archive starts two versions back, so the same apply_migrations call first
+    commits the good steps, then rolls back the failing one whole.
+    """
+    shipped = migrations()
+    newest = shipped[-1][0]
+    schema = tmp_path / "schema"
+    (schema / "migrations").mkdir(parents=True)
+    for _, _, path in shipped:
+        shutil.copy(path, schema / "migrations" / path.name)
+    name, text = BROKEN_MIGRATIONS[kind]
+    (schema / "migrations" / name).write_text(text, encoding="utf-8")
+
+    path = tmp_path / "archive.db"
+    db = open_archive(path, migrate=False)
+    apply_migrations(db, target=newest - 2)
+    with db.atomic():
+        db.store_answer_page(reference_page)
+    db.close()
+    # What a good upgrade to the newest shipped version gives: the expected state.
+    shutil.copy(path, tmp_path / "expected.db")
+    expected_db = open_archive(tmp_path / "expected.db")
+    expected = _schema_and_rows(expected_db)
+    expected_db.close()
+    assert expected[0] == newest
+
+    monkeypatch.setattr("archive.migrator.schema_dir", lambda: schema)
+    assert [version for version, _, _ in migrations()][-1] == newest + 1
+    db = open_archive(path, migrate=False)
+    with pytest.raises(sqlite3.OperationalError, match="no such table: no_such_table"):
+        apply_migrations(db)
+    assert not db.conn.in_transaction
+    assert _schema_and_rows(db) == expected
+    assert "half_done" not in db["questions"].columns_dict
+    assert "half_done_table" not in db.table_names()
+    assert db["questions"].get(reference_page.id)["title"] == reference_page.title
+    db.close()
+    # Reopened (another process, say): still the previous version, intact.
+    with pytest.raises(ArchiveError, match="cannot write"):
+        open_archive(path)
+    db = open_archive(path, migrate=False)
+    assert _schema_and_rows(db) == expected
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
 
 

@@ -9,7 +9,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawl_helpers import crawl_cli_process, fresh_archive, paths_between, run
+from crawl_helpers import (
+    DEADLINE,
+    crawl_cli_process,
+    fresh_archive,
+    paths_between,
+    run,
+    stored_page_count,
+    wait_until,
+)
 from tests_support import snapshot
 
 from archive import open_archive
@@ -17,9 +25,10 @@ from sample_sites.testing import running_sample_site
 
 PAGES = 300
 FAST_ARGS = ["--delay", "0", "--concurrency", "4", "--per-host", "4"]
-# Paced so that 300 pages take ~6 s: each random kill then lands mid-crawl
-# (at full speed the sample site is crawled before the first kill).
-KILLED_ARGS = ["--delay", "0.02", "--concurrency", "4", "--per-host", "1"]
+# Paced so that 300 pages take at least 9 s whatever the machine (the delay is a
+# floor; a busy machine only makes the crawl slower): each kill, which comes a
+# few stored pages into a run, then lands mid-crawl.
+KILLED_ARGS = ["--delay", "0.03", "--concurrency", "4", "--per-host", "1"]
 
 
 def _stored_paths(db_path: Path) -> set[str]:
@@ -39,11 +48,17 @@ def test_kill_9_at_random_moments_then_resume(tmp_path: Path) -> None:
             stored_before = _stored_paths(db_path) if db_path.exists() else set()
             started = time.time()
             process = crawl_cli_process(args)
-            time.sleep(rng.uniform(0.6, 1.6))
-            if process.poll() is None:
-                process.kill()  # SIGKILL: no cleanup at all
-                kills += 1
-            process.communicate(timeout=30)
+            # Wait for this run to store a random number of pages of its own (however
+            # long a busy machine takes to start it), then kill at a random moment
+            # of the writer's cycle: random, but never before the run did anything.
+            target = len(stored_before) + rng.randint(1, 20)
+            wait_until(lambda target=target: stored_page_count(db_path) >= target,
+                       f"{target} pages stored", process=process)
+            time.sleep(rng.uniform(0, 0.5))  # after the condition: only varies the moment
+            assert process.poll() is None, "the crawl ended before it could be killed"
+            process.kill()  # SIGKILL: no cleanup at all
+            kills += 1
+            process.communicate(timeout=DEADLINE)
             requested = paths_between(site.request_log_entries(), started, time.time())
             # No page stored by an earlier run was fetched again.
             assert not stored_before & set(requested)
@@ -51,7 +66,7 @@ def test_kill_9_at_random_moments_then_resume(tmp_path: Path) -> None:
         assert kills == 3 and 0 < len(stored_before) < PAGES, (kills, len(stored_before))
         started = time.time()
         final = crawl_cli_process(args)
-        _, stderr = final.communicate(timeout=60)
+        _, stderr = final.communicate(timeout=DEADLINE)
         assert final.returncode == 0, stderr.decode()
         requested = paths_between(site.request_log_entries(), started, time.time())
         assert not stored_before & set(requested)
@@ -70,12 +85,14 @@ def test_kill_9_at_random_moments_then_resume(tmp_path: Path) -> None:
 def test_sigterm_stops_gracefully_then_resumes(tmp_path: Path) -> None:
     with running_sample_site(pages=200) as site:
         db_path = tmp_path / "archive.db"
-        # A small delay so the crawl is still running when the signal comes.
-        args = [site.root_url, "--db", str(db_path), "--delay", "0.02"]
+        # Paced so 200 pages take at least 10 s: the signal, sent once some pages
+        # are stored, comes mid-crawl however slow the machine is.
+        args = [site.root_url, "--db", str(db_path), "--delay", "0.05"]
         process = crawl_cli_process(args)
-        time.sleep(1.5)
+        wait_until(lambda: stored_page_count(db_path) >= 5, "5 pages stored", process=process)
+        assert process.poll() is None
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = process.communicate(timeout=DEADLINE)
         assert process.returncode == 130, stderr.decode()
         assert "interrupted" in stderr.decode()
         db = open_archive(db_path)
@@ -86,7 +103,7 @@ def test_sigterm_stops_gracefully_then_resumes(tmp_path: Path) -> None:
         assert pending[0] > 0
         db.close()
         resumed = crawl_cli_process(["--db", str(db_path), "--delay", "0", "--per-host", "4"])
-        _, stderr = resumed.communicate(timeout=60)
+        _, stderr = resumed.communicate(timeout=DEADLINE)
         assert resumed.returncode == 0, stderr.decode()
         db = open_archive(db_path)
         fetched_ids = {row[0] for row in db.execute("SELECT url FROM questions WHERE is_fetched")}

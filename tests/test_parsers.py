@@ -35,6 +35,12 @@ REFERENCE_HTML = REFERENCE_PATH.read_text(encoding="utf-8")
 REFERENCE_BYTES = REFERENCE_PATH.read_bytes()
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 PAGE_URL = "https://wenku.csdn.net/answer/2kxyq3m7vd"
+# The reference page's 热门问答 box, read off the HTML by hand (expected.json has no field for it).
+REFERENCE_SIDEBAR_LINKS = [
+    "https://wenku.csdn.net/answer/3x8kq1v0zb",
+    "https://wenku.csdn.net/answer/7mplw2c9ta",
+    "https://wenku.csdn.net/answer/0q9rn4e6hs",
+]
 REPO = Path(__file__).parent.parent
 
 
@@ -92,11 +98,7 @@ def test_reference_page_extras(reference: AnswerPage) -> None:
     """The fields beyond expected.json: markdown, sidebar links, provenance."""
     assert reference.answer_markdown == EXPECTED["answer_text"]
     assert reference.view_count_approximate is False
-    assert reference.sidebar_links == [
-        "https://wenku.csdn.net/answer/3x8kq1v0zb",
-        "https://wenku.csdn.net/answer/7mplw2c9ta",
-        "https://wenku.csdn.net/answer/0q9rn4e6hs",
-    ]
+    assert reference.sidebar_links == REFERENCE_SIDEBAR_LINKS
     assert reference.profile == "csdn-answer"
     assert reference.parser_version >= 1
 
@@ -162,6 +164,9 @@ def _write(tmp_path: Path, name: str, body: str | bytes) -> Path:
     return path
 
 
+_ANSWER_OPENED = REFERENCE_HTML.index('answer-content">') + len('answer-content">')
+
+
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
@@ -177,11 +182,19 @@ def _write(tmp_path: Path, name: str, body: str | bytes) -> Path:
             "no site profile",
         ),
         (
+            # Cut inside <head>: the body is missing altogether.
             lambda tmp: [str(_write(tmp, "cut.html", REFERENCE_HTML[:300])), "--url", PAGE_URL],
-            "",
+            "cut.html: empty page",
+        ),
+        (
+            # Cut right after the answer's opening tag: title and labels, no answer.
+            lambda tmp: [str(_write(tmp, "cut.html", REFERENCE_HTML[:_ANSWER_OPENED])),
+                         "--url", PAGE_URL],
+            "cut.html: no answer text (truncated page?)",
         ),
     ],
-    ids=["missing-file", "no-canonical", "soft-404", "other-site", "truncated"],
+    ids=["missing-file", "no-canonical", "soft-404", "other-site", "truncated",
+         "truncated-in-answer"],
 )
 def test_cli_parse_errors_are_one_line_without_traceback(
     tmp_path: Path, make_args, message: str
@@ -193,7 +206,7 @@ def test_cli_parse_errors_are_one_line_without_traceback(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert lines[0].startswith("Error: ")
-    assert message in lines[0]
+    assert message and message in lines[0]
     assert "Traceback" not in result.output
 
 
@@ -288,10 +301,17 @@ def _reference_as_gbk_source() -> str:
     ],
 )
 def test_gbk_encoded_page_parses_like_the_utf8_one(meta: str, charset: str | None) -> None:
+    """Both encodings give expected.json's record (written by hand, not by the parser)."""
     source = _reference_as_gbk_source()
-    expected = parse_page(source, PAGE_URL)
     body = source.replace('<meta charset="utf-8">', meta).encode("gbk")
-    assert parse_page(body, PAGE_URL, charset=charset) == expected
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")  # really GBK bytes, not UTF-8 that happens to parse
+    from_gbk = parse_page(body, PAGE_URL, charset=charset)
+    from_utf8 = parse_page(source.encode("utf-8"), PAGE_URL)
+    for page in (from_gbk, from_utf8):
+        assert record_of(page) == EXPECTED
+        assert page.answer_markdown == EXPECTED["answer_text"]
+        assert page.sidebar_links == REFERENCE_SIDEBAR_LINKS
 
 
 @pytest.mark.parametrize("charset", ["iso-8859-1", "latin-1", "windows-1252", "utf-8", "UTF-8"])
@@ -643,9 +663,12 @@ def test_page_whose_only_labels_are_in_scripts_is_not_an_answer() -> None:
 @pytest.mark.parametrize("prefix", ["x-", "new_", "a1b2-"])
 def test_redesigned_page_with_every_class_renamed_gives_the_same_record(prefix: str) -> None:
     html = rename_classes(REFERENCE_HTML, prefix)
-    assert "answer-title" not in re.findall(r'class="([^"]*)"', html)
-    reference = parse_page(REFERENCE_HTML, PAGE_URL)
-    assert parse_page(html, PAGE_URL) == reference
+    classes = " ".join(re.findall(r'class="([^"]*)"', html)).split()
+    assert classes and all(name.startswith(prefix) for name in classes)
+    page = parse_page(html, PAGE_URL)
+    assert record_of(page) == EXPECTED
+    assert page.answer_markdown == EXPECTED["answer_text"]
+    assert page.sidebar_links == REFERENCE_SIDEBAR_LINKS
 
 
 def test_redesigned_page_without_classes_at_all() -> None:

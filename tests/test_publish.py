@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from tests_support import FIXTURES
 
-from archive import open_archive
+from archive import FetchedPage, RunCounts, open_archive
 from archive.schema_files import schema_dir
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
@@ -343,6 +343,215 @@ async def test_dashboard_uses_local_assets(ds: Datasette) -> None:
         sql = httpx.QueryParams({"sql": chart["query"], "_shape": "array"})
         rows = (await _get(ds, f"/archive.json?{sql}")).json()
         assert rows, name
+
+
+# ---------------------------------------------------------------------------
+# Canned queries and charts against known rows: two crawl runs written by the
+# archive's own functions (start_run, record_fetched_page, record_unchanged_page,
+# finish_run) at known times, so every result below is worked out by hand.
+
+RUN_1, RUN_2 = "2026-11-01T00:", "2026-11-08T00:"
+FAST, SLOW, GONE, SAME, LATE = "gr0wfast01", "gr0wslow02", "g0ne000003", "unchang004", "n3wrun2005"
+DROP = "dr0pped006"  # its count went down (a rounded 300, then the exact 290)
+STUB = "s1ub000001"
+BROKEN_URL = "https://wenku.csdn.net/answer/br0ken0000"
+ERROR_URL = "https://wenku.csdn.net/answer/err5000000"
+TITLES = {FAST: "增长最快的问题", SLOW: "增长较慢的问题", GONE: "后来删除的问题",
+          SAME: "没有变化的问题", LATE: "第二次才有的问题", DROP: "浏览数变少的问题"}
+
+
+def _url(id_: str) -> str:
+    return f"https://wenku.csdn.net/answer/{id_}"
+
+
+def _resource(n: int, section: str, position: int) -> RecommendedResource:
+    # Resources 2 and 3 tie on recommended_by: by title 资源三 comes first (三 U+4E09,
+    # 二 U+4E8C), by URL or by row order 资源二 does.
+    kinds = {1: ("doc", "pdf"), 2: ("column", "unknown"), 3: ("download", "zip"),
+             4: ("doc", "pdf")}
+    kind, file_type = kinds[n]
+    return RecommendedResource(section, position, f"https://wenku.csdn.net/{kind}/r{n}",
+                               f"资源{'一二三四'[n - 1]}", f"描述{n}", file_type, kind)
+
+
+def _fetched(db: object, id_: str, at: str, run_id: int, **fields: object) -> None:
+    page = _page(id_, TITLES[id_], fields.pop("answer", f"{TITLES[id_]}的答案"), **fields)
+    fetch = FetchedPage(url=page.url, status=200, fetched_at=at, body=b"<html></html>")
+    db.record_fetched_page(fetch, page=page, parser_version=1, run_id=run_id)
+
+
+def build_history_archive(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    clock = iter([RUN_1 + "00:00+00:00", RUN_1 + "10:00+00:00",
+                  RUN_2 + "00:00+00:00", RUN_2 + "10:00+00:00"])
+    monkeypatch.setattr("archive.archive.utc_now", lambda: next(clock))
+    db = open_archive(path)
+
+    first = db.start_run(command="crawl", options={})
+    _fetched(db, FAST, RUN_1 + "01:00+00:00", first, view_count=100,
+             asked_at="2023-05-10T10:00:00+08:00",
+             recommended_resources=[_resource(1, "related", 1), _resource(2, "related", 2)])
+    _fetched(db, SLOW, RUN_1 + "02:00+00:00", first, view_count=50, answer="第一版答案",
+             asked_at="2023-05-20T10:00:00+08:00",
+             recommended_resources=[_resource(1, "related", 1), _resource(4, "latest", 1)],
+             related_questions=[RelatedQuestion(1, STUB, _url(STUB), "只见过的问题", "摘要")])
+    _fetched(db, GONE, RUN_1 + "03:00+00:00", first, view_count=20,
+             asked_at="2023-06-01T10:00:00+08:00")
+    _fetched(db, SAME, RUN_1 + "04:00+00:00", first, view_count=5,
+             asked_at="2023-06-02T10:00:00+08:00")
+    db.record_fetched_page(FetchedPage(url=BROKEN_URL, status=200, body=b"<html>",
+                                        fetched_at=RUN_1 + "05:00+00:00"),
+                        parse_error="no answer text (truncated page?)", run_id=first)
+    _fetched(db, DROP, RUN_1 + "06:00+00:00", first, view_count=300,
+             view_count_approximate=True, asked_at="2023-06-20T10:00:00+08:00")
+    db.finish_run(first, status="finished", counts=RunCounts(fetched=6, new=5, failed=1))
+
+    second = db.start_run(command="crawl", options={})
+    _fetched(db, FAST, RUN_2 + "01:00+00:00", second, view_count=700,
+             asked_at="2023-05-10T10:00:00+08:00",
+             recommended_resources=[_resource(1, "related", 1), _resource(2, "related", 2)])
+    # Edited, and no longer recommends resource 4.
+    _fetched(db, SLOW, RUN_2 + "02:00+00:00", second, view_count=80, answer="第二版答案",
+             asked_at="2023-05-20T10:00:00+08:00",
+             recommended_resources=[_resource(1, "related", 1)],
+             related_questions=[RelatedQuestion(1, STUB, _url(STUB), "只见过的问题", "摘要")])
+    db.record_fetched_page(FetchedPage(url=_url(GONE), status=404, body=b"gone",
+                                        fetched_at=RUN_2 + "03:00+00:00"), run_id=second)
+    db.record_unchanged_page(_url(SAME), fetched_at=RUN_2 + "04:00+00:00", run_id=second)
+    _fetched(db, LATE, RUN_2 + "05:00+00:00", second, view_count=9,
+             asked_at="2023-06-15T10:00:00+08:00",
+             recommended_resources=[_resource(3, "latest", 1)])
+    db.record_fetched_page(FetchedPage(url=ERROR_URL, status=500, body=None,
+                                        fetched_at=RUN_2 + "06:00+00:00"), run_id=second)
+    _fetched(db, DROP, RUN_2 + "07:00+00:00", second, view_count=290,
+             asked_at="2023-06-20T10:00:00+08:00")
+    db.finish_run(second, status="finished", counts=RunCounts(
+        fetched=6, new=1, updated=3, unchanged=1, gone=1, failed=1))
+    db.close()
+    return path
+
+
+@pytest.fixture
+async def history_ds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Datasette]:
+    datasette = make_datasette(build_history_archive(tmp_path / "history.db", monkeypatch))
+    await datasette.invoke_startup()
+    yield datasette
+    for database in datasette.databases.values():
+        database.close()
+
+
+def _r(n: int, recommended_by: int) -> tuple:
+    resource = _resource(n, "related", 1)
+    return (resource.title, resource.kind, resource.file_type, recommended_by, resource.url)
+
+
+# name -> (parameters, columns, rows in order); "unordered": the SQL has no ORDER BY.
+CANNED_RESULTS: dict[str, tuple[dict[str, str], tuple[str, ...], list[tuple]]] = {
+    "most_recommended_resources": ({}, ("title", "kind", "file_type", "recommended_by", "url"), [
+        # 资源四 lost its only recommender in run 2: recommended_by 0, not listed.
+        # Ties by title: 三 (U+4E09) sorts before 二 (U+4E8C).
+        _r(1, 2), _r(3, 1), _r(2, 1)]),
+    "view_count_growth": ({}, ("question_id", "title", "observations", "first_observed",
+                               "last_observed", "first_views", "latest_views", "growth"), [
+        (FAST, TITLES[FAST], 2, RUN_1 + "01:00+00:00", RUN_2 + "01:00+00:00", 100, 700, 600),
+        (SLOW, TITLES[SLOW], 2, RUN_1 + "02:00+00:00", RUN_2 + "02:00+00:00", 50, 80, 30),
+        # No growth: by views. Gone keeps its last count; unchanged was observed twice.
+        (GONE, TITLES[GONE], 1, RUN_1 + "03:00+00:00", RUN_1 + "03:00+00:00", 20, 20, 0),
+        (LATE, TITLES[LATE], 1, RUN_2 + "05:00+00:00", RUN_2 + "05:00+00:00", 9, 9, 0),
+        (SAME, TITLES[SAME], 2, RUN_1 + "04:00+00:00", RUN_2 + "04:00+00:00", 5, 5, 0),
+        # Growth from the first count, not from the lowest.
+        (DROP, TITLES[DROP], 2, RUN_1 + "06:00+00:00", RUN_2 + "07:00+00:00", 300, 290, -10),
+    ]),
+    "question_history": ({"id": SLOW}, ("at", "what", "value", "answer_start", "run_id"), [
+        (RUN_1 + "02:00+00:00", "answer version 1", None, "第一版答案", 1),
+        (RUN_1 + "02:00+00:00", "views", 50, None, 1),
+        (RUN_2 + "02:00+00:00", "answer version 2", None, "第二版答案", 2),
+        (RUN_2 + "02:00+00:00", "views", 80, None, 2),
+    ]),
+    "gone_questions": ({}, ("question_id", "title", "gone_at", "view_count", "url"), [
+        (GONE, TITLES[GONE], RUN_2 + "03:00+00:00", 20, _url(GONE))]),
+    "crawl_run_history": ({}, ("id", "command", "status", "started_at", "finished_at",
+                               "fetched", "new", "updated", "unchanged", "gone", "failed",
+                               "blocked", "retried", "pages_stored"), [
+        # Run 2 re-stored, marked gone or re-checked every page but the broken one.
+        (2, "crawl", "finished", RUN_2 + "00:00+00:00", RUN_2 + "10:00+00:00",
+         6, 1, 3, 1, 1, 1, 0, 0, 7),
+        (1, "crawl", "finished", RUN_1 + "00:00+00:00", RUN_1 + "10:00+00:00",
+         6, 5, 0, 0, 0, 1, 0, 0, 1),
+    ]),
+    "most_viewed_questions": ({}, ("question_id", "title", "asked_at", "view_count",
+                                   "view_count_approximate"), [
+        (FAST, TITLES[FAST], "2023-05-10T10:00:00+08:00", 700, 0),
+        (DROP, TITLES[DROP], "2023-06-20T10:00:00+08:00", 290, 0),
+        (SLOW, TITLES[SLOW], "2023-05-20T10:00:00+08:00", 80, 0),
+        (GONE, TITLES[GONE], "2023-06-01T10:00:00+08:00", 20, 0),
+        (LATE, TITLES[LATE], "2023-06-15T10:00:00+08:00", 9, 0),
+        (SAME, TITLES[SAME], "2023-06-02T10:00:00+08:00", 5, 0),
+    ]),
+    "questions_per_month": ({}, ("month", "questions", "views"), [
+        ("2023-06", 4, 20 + 5 + 9 + 290), ("2023-05", 2, 700 + 80)]),
+    "unfetched_questions": ({}, ("question_id", "title", "linked_from", "url"), [
+        (STUB, "只见过的问题", 1, _url(STUB))]),
+    "question_related": ({"id": SLOW}, ("direction", "position", "question_id", "title",
+                                        "is_fetched"), [
+        ("links to", 1, STUB, "只见过的问题", 0)]),
+    "failures": ({}, ("failure", "url", "status", "at", "reason", "run_id"), [
+        ("fetch", ERROR_URL, 500, RUN_2 + "06:00+00:00", "HTTP 500", 2),
+        ("fetch", _url(GONE), 404, RUN_2 + "03:00+00:00", "HTTP 404", 2),
+        ("parse", BROKEN_URL, 200, RUN_1 + "05:00+00:00", "no answer text (truncated page?)", 1),
+    ]),
+}
+UNORDERED = {"failures"}  # a UNION ALL without ORDER BY
+# Ranked by bm25: tests/test_publish.py::test_search_questions and test_search_resources.
+SEARCH_QUERIES = {"search_questions", "search_resources"}
+
+
+def _rows(data: list[dict], columns: tuple[str, ...]) -> list[tuple]:
+    assert all(tuple(row) == columns for row in data), data[:1]
+    return [tuple(row.values()) for row in data]
+
+
+async def test_every_canned_query_gives_the_known_rows(history_ds: Datasette) -> None:
+    queries = load_metadata()["databases"]["archive"]["queries"]
+    assert set(CANNED_RESULTS) == set(queries) - SEARCH_QUERIES
+    for name, (params, columns, expected) in CANNED_RESULTS.items():
+        query = httpx.QueryParams({**params, "_shape": "array"})
+        rows = _rows((await _get(history_ds, f"/archive/{name}.json?{query}")).json(), columns)
+        if name in UNORDERED:
+            rows, expected = sorted(rows, key=repr), sorted(expected, key=repr)
+        assert rows == expected, name
+
+
+CHART_RESULTS: dict[str, tuple[tuple[str, ...], list[tuple]]] = {
+    "questions-count": (("n",), [(7,)]),  # six fetched and the stub
+    "fetched-count": (("n",), [(6,)]),
+    "resources-count": (("n",), [(4,)]),
+    "questions-per-month": (("month", "questions"), [("2023-05", 2), ("2023-06", 4)]),
+    "view-distribution": (("views", "lowest", "questions"), [
+        ("0–9", 5, 2), ("10–99", 20, 2), ("100–999", 290, 2)]),
+    "pages-per-run": (("run", "command", "new", "updated", "unchanged", "gone", "failed"), [
+        (1, "crawl", 5, 0, 0, 0, 1), (2, "crawl", 1, 3, 1, 1, 1)]),
+    "view-growth": (("observed_at", "view_count", "question"), [
+        (RUN_1 + "01:00+00:00", 100, TITLES[FAST]),
+        (RUN_1 + "02:00+00:00", 50, TITLES[SLOW]),
+        (RUN_1 + "03:00+00:00", 20, TITLES[GONE]),
+        (RUN_1 + "04:00+00:00", 5, TITLES[SAME]),
+        (RUN_1 + "06:00+00:00", 300, TITLES[DROP]),
+        (RUN_2 + "01:00+00:00", 700, TITLES[FAST]),
+        (RUN_2 + "02:00+00:00", 80, TITLES[SLOW]),
+        (RUN_2 + "04:00+00:00", 5, TITLES[SAME]),  # the 304 re-check counts too
+        (RUN_2 + "05:00+00:00", 9, TITLES[LATE]),
+        (RUN_2 + "07:00+00:00", 290, TITLES[DROP]),
+    ]),
+}
+
+
+async def test_every_chart_draws_the_known_values(history_ds: Datasette) -> None:
+    charts = load_metadata()["plugins"]["datasette-dashboards"]["archive"]["charts"]
+    assert set(CHART_RESULTS) == set(charts)
+    for name, (columns, expected) in CHART_RESULTS.items():
+        sql = httpx.QueryParams({"sql": charts[name]["query"], "_shape": "array"})
+        rows = _rows((await _get(history_ds, f"/archive.json?{sql}")).json(), columns)
+        assert rows == expected, name
 
 
 # ---------------------------------------------------------------------------

@@ -3,16 +3,23 @@ listings, exit statuses and the watch loop — against the sample site, in real 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
 import sqlite3
-import time
 from pathlib import Path
 from subprocess import Popen
 
 from click.testing import CliRunner
-from crawl_helpers import crawl_cli_process, fetched_urls, fresh_archive, qarchive_process, run
+from crawl_helpers import (
+    DEADLINE,
+    crawl_cli_process,
+    fetched_urls,
+    fresh_archive,
+    qarchive_process,
+    run,
+    stored_page_count,
+    wait_until,
+)
 
 from archive.lock import archive_lock, lock_path
 from crawler.settings import CrawlSettings, load_settings
@@ -22,36 +29,33 @@ from qarchive.commands.reparse import reparse_command
 from qarchive.options import EXIT_BUSY
 from sample_sites.testing import running_sample_site
 
-# Paced so a 100-page crawl takes ~5 s: long enough to overlap with a second one.
-PACED = ["--delay", "0.05", "--per-host", "1"]
+# Paced so a 100-page crawl takes at least 50 s on any machine (the delay is a
+# floor): it is still running whenever the test, however slowly, acts on it.
+# The tests stop it (SIGTERM, kill -9) long before it would end.
+PACED = ["--delay", "0.5", "--per-host", "1"]
 FAST = ["--delay", "0", "--per-host", "4"]
 
 
 def _wait_until_locked(db_path: Path, process: Popen[bytes] | Popen[str]) -> None:
     """Until ``process`` holds the archive's lock (it writes its pid into the lock file)."""
-    deadline = time.monotonic() + 20
     lock = lock_path(db_path)
-    while not (lock.exists() and f"pid {process.pid}" in lock.read_text(encoding="utf-8")):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: lock.exists() and f"pid {process.pid}" in lock.read_text(
+        encoding="utf-8"), f"pid {process.pid} holds the lock", process=process)
 
 
-def _pages_stored(db_path: Path) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(db_path)) as conn:
-            return int(conn.execute("SELECT count(*) FROM pages").fetchone()[0])
-    except sqlite3.Error:
-        return 0  # not created yet
+def _wait_until_mid_crawl(db_path: Path, process: Popen[bytes]) -> None:
+    """Until ``process`` holds the lock and has stored a page: a run row exists, it writes."""
+    _wait_until_locked(db_path, process)
+    wait_until(lambda: stored_page_count(db_path) > 0, "a page stored", process=process)
 
 
 def test_a_second_run_is_refused_while_one_runs_and_wait_waits(tmp_path: Path) -> None:
     with running_sample_site(pages=100) as site:
         db_path = tmp_path / "archive.db"
         first = crawl_cli_process([site.root_url, "--db", str(db_path), *PACED])
-        _wait_until_locked(db_path, first)
+        _wait_until_mid_crawl(db_path, first)
         second = crawl_cli_process([site.root_url, "--db", str(db_path), *FAST])
-        _, stderr = second.communicate(timeout=30)
+        _, stderr = second.communicate(timeout=DEADLINE)
         assert second.returncode == EXIT_BUSY == 75, stderr.decode()
         assert "being written by another qarchive" in stderr.decode()
         assert f"pid {first.pid}, crawl" in stderr.decode()
@@ -61,9 +65,9 @@ def test_a_second_run_is_refused_while_one_runs_and_wait_waits(tmp_path: Path) -
         assert b"waiting for the other qarchive" in waiter.stderr.readline()
         assert first.poll() is None  # the waiter really waited
         first.send_signal(signal.SIGTERM)
-        first.communicate(timeout=30)
+        first.communicate(timeout=DEADLINE)
         assert first.returncode == 130
-        _, stderr = waiter.communicate(timeout=60)
+        _, stderr = waiter.communicate(timeout=DEADLINE)
         assert waiter.returncode == 0, stderr.decode()
         db = fresh_archive(db_path)
         runs = db.execute("SELECT status, started_at, finished_at FROM crawl_runs "
@@ -83,7 +87,7 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_having_done_nothing(
         assert waiter.stderr is not None
         assert b"waiting for the other qarchive" in waiter.stderr.readline()
         waiter.send_signal(signal.SIGINT)
-        _, stderr = waiter.communicate(timeout=30)
+        _, stderr = waiter.communicate(timeout=DEADLINE)
         assert waiter.returncode == 130, stderr.decode()
         assert "interrupted while waiting" in stderr.decode()
         assert "Traceback" not in stderr.decode() and "Aborted" not in stderr.decode()
@@ -95,12 +99,9 @@ def test_the_lock_dies_with_its_process_and_guards_every_writer(tmp_path: Path) 
     db_path = tmp_path / "archive.db"
     with running_sample_site(pages=100) as site:
         crawl = crawl_cli_process([site.root_url, "--db", str(db_path), *PACED])
-        _wait_until_locked(db_path, crawl)
-        while not _pages_stored(db_path):  # mid-crawl, writing
-            assert crawl.poll() is None
-            time.sleep(0.02)
+        _wait_until_mid_crawl(db_path, crawl)  # mid-crawl, writing
         crawl.kill()  # kill -9: no cleanup at all
-        crawl.communicate(timeout=10)
+        crawl.communicate(timeout=DEADLINE)
     with archive_lock(db_path, command="test"):  # not stale: taken at once
         runner = CliRunner()
         for command in (["reparse"], ["import", "nothing.html"], ["crawl", "--delay", "0"]):
@@ -114,7 +115,10 @@ def test_the_lock_dies_with_its_process_and_guards_every_writer(tmp_path: Path) 
 def test_a_run_cut_by_max_duration_is_finished_by_the_next(tmp_path: Path) -> None:
     with running_sample_site(pages=80, request_log=tmp_path / "requests.jsonl") as site:
         db = fresh_archive(tmp_path / "archive.db")
-        cut = run(db, [site.root_url], delay=0.03, per_host=1, max_duration=0.6)
+        # The delay caps what the cut run can fetch on any machine (2 s / 0.1 s, plus
+        # the URLs its 8 workers hold when it stops: under 30 of 80 pages); 2 s leave
+        # a busy machine ample time to fetch a first page.
+        cut = run(db, [site.root_url], delay=0.1, per_host=1, max_duration=2.0)
         assert cut.stop_reason == "max duration" and cut.status == "finished"
         assert cut.left > 0 and 0 < cut.counts["fetched"] < site.pages
         stored = {row[0] for row in db.execute("SELECT url FROM pages")}
@@ -206,7 +210,9 @@ def test_watch_runs_again_and_survives_a_failing_run(tmp_path: Path) -> None:
         lock = archive_lock(db_path, command="test")
         lock.__enter__()  # the first run finds the archive busy
         try:
-            watch = qarchive_process(["watch", "--every", "1s", "--max-runs", "2",
+            # Run 2 comes 3 s after run 1 fails: time for this test, however slowed, to
+            # let go of the lock (no condition to wait on: the interval is the watch's).
+            watch = qarchive_process(["watch", "--every", "3s", "--max-runs", "2",
                                       site.root_url, "--db", str(db_path), "--delay", "0"])
             assert watch.stderr is not None
             seen = []
@@ -218,7 +224,7 @@ def test_watch_runs_again_and_survives_a_failing_run(tmp_path: Path) -> None:
                 raise AssertionError("".join(seen))
         finally:
             lock.__exit__(None, None, None)
-        _, stderr = watch.communicate(timeout=30)
+        _, stderr = watch.communicate(timeout=DEADLINE)
     assert watch.returncode == 0, stderr
     assert "run 2 done" in stderr
     db = sqlite3.connect(db_path)
@@ -235,7 +241,7 @@ def test_watch_stops_cleanly_on_ctrl_c_between_runs(tmp_path: Path) -> None:
             if "next run in" in line:
                 break
         watch.send_signal(signal.SIGINT)
-        _, stderr = watch.communicate(timeout=15)
+        _, stderr = watch.communicate(timeout=DEADLINE)
     assert watch.returncode == 130, stderr
     assert "watch: stopped" in stderr and "Traceback" not in stderr
 

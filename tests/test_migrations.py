@@ -1,0 +1,119 @@
+"""Migrations as the runner applies them to an older archive: what each backfills.
+
+Real SQLite files: an archive built at an older schema version (the v1 fixture,
+or the runner stopped at a target), given rows, then upgraded by the real
+``apply_migrations``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from tests_support import FIXTURES, REFERENCE_URL
+
+from archive import (
+    FetchedPage,
+    apply_migrations,
+    migrations,
+    open_archive,
+    schema_version,
+)
+from parsers import AnswerPage, parse_page
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+REFERENCE_ID = "2kxyq3m7vd"
+VIEW_GROWTH = 6  # 0006_view_growth.sql: questions.first_view_count and its backfill
+
+
+def _version_1_archive(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / "archive-v1.sql").read_text(encoding="utf-8"))
+    conn.close()
+    db = open_archive(path, migrate=False)
+    assert schema_version(db) == 1
+    return db
+
+
+def _page(id_: str, view_count: int | None) -> AnswerPage:
+    return AnswerPage(url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=f"问题 {id_}",
+                      asked_at="2023-07-01T09:00:00+08:00", view_count=view_count,
+                      answer_text="答案", answer_markdown="答案", profile="csdn-answer",
+                      parser_version=1)
+
+
+def _fetch(db: sqlite_utils.Database, page: AnswerPage, fetched_at: str, run_id: int) -> None:
+    fetch = FetchedPage(url=page.url, status=200, fetched_at=fetched_at, body=b"<html></html>")
+    db.record_fetched_page(fetch, page=page, parser_version=1, run_id=run_id)
+
+
+def _observe(db: sqlite_utils.Database, question_id: str, observed_at: str, views: int,
+             run_id: int) -> None:
+    db.execute("INSERT INTO view_counts (question_id, observed_at, view_count, run_id) "
+               "VALUES (?, ?, ?, ?)", [question_id, observed_at, views, run_id])
+
+
+def test_migration_0006_backfills_first_view_count_with_the_first_observation(
+    tmp_path: Path, reference_html: bytes
+) -> None:
+    """An archive at version 5 with view-count history: after the upgrade every question's
+    first_view_count is its earliest observation (by observed_at, then id), not its current
+    count, not the last row written, and NULL for a question never observed."""
+    db = _version_1_archive(tmp_path / "archive.db")
+    assert apply_migrations(db, target=VIEW_GROWTH - 1)[-1].startswith("0005")
+    assert schema_version(db) == VIEW_GROWTH - 1
+    assert "first_view_count" not in db["questions"].columns_dict
+    # 0004 made the v1 page's count (76, fetched by run 1) its first observation.
+    assert db.execute("SELECT question_id, observed_at, view_count, run_id FROM view_counts"
+                      ).fetchall() == [(REFERENCE_ID, "2026-11-01T00:00:01+00:00", 76, 1)]
+
+    reference = parse_page(reference_html, REFERENCE_URL)
+    with db.atomic():
+        for run_id in (2, 3, 4):
+            db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                       "(?, ?, 'finished', 'crawl')", [run_id, f"2026-11-0{run_id}T00:00:00Z"])
+    # Later runs saw more views, through the archive's own writer.
+    _fetch(db, dataclasses.replace(reference, view_count=90), "2026-11-08T00:00:00+00:00", 2)
+    _fetch(db, _page("late0first", 1500), "2026-11-15T00:00:00+00:00", 3)
+    # Written last, observed first: an older observation imported afterwards.
+    _observe(db, "late0first", "2026-11-10T00:00:00+00:00", 1400, 2)
+    # Two observations at the same instant: the first row written (lower id) wins.
+    _fetch(db, _page("same0time0", 5), "2026-11-09T00:00:00+00:00", 2)
+    _fetch(db, _page("same0time0", 7), "2026-11-09T00:00:00+00:00", 4)
+    # Stored, but its page showed no count: never observed.
+    _fetch(db, _page("n0views000", None), "2026-11-09T00:00:00+00:00", 2)
+    assert db.execute("SELECT count(*) FROM view_counts").fetchone()[0] == 6
+
+    applied = apply_migrations(db)
+    assert applied[0] == "0006_view_growth"
+    assert schema_version(db) == migrations()[-1][0]
+    first = dict(db.execute("SELECT id, first_view_count FROM questions").fetchall())
+    assert first == {
+        REFERENCE_ID: 76,
+        "late0first": 1400,
+        "same0time0": 5,
+        "n0views000": None,
+        # Stubs, seen only as related questions: no observation.
+        "8d3jq0w5pe": None,
+        "5tn1yh6c2a": None,
+    }
+    # The current count is untouched: growth is measured from the first one.
+    growth = dict(db.execute(
+        "SELECT id, view_count - first_view_count FROM questions "
+        "WHERE first_view_count IS NOT NULL").fetchall())
+    assert growth == {REFERENCE_ID: 14, "late0first": 100, "same0time0": 2}
+
+    # From then on the trigger keeps it: a new observation does not move it,
+    # a question's first one sets it.
+    with db.atomic():
+        db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                   "(5, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
+    _fetch(db, dataclasses.replace(reference, view_count=120), "2026-11-20T00:00:00+00:00", 5)
+    _fetch(db, _page("n0views000", 3), "2026-11-20T00:00:00+00:00", 5)
+    assert db["questions"].get(REFERENCE_ID)["first_view_count"] == 76
+    assert db["questions"].get("n0views000")["first_view_count"] == 3
+    db.close()
