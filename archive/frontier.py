@@ -23,12 +23,14 @@ STATES = ("pending", "done", "failed", "blocked", "deferred", "skipped")
 # stay blocked: re-asking robots.txt about them each run would make a
 # finished crawl look like one that failed.
 RESUMABLE_STATES = ("pending", "failed", "deferred")
-# A frontier row is due: resumable, or a page already fetched whose copy is
-# older than the refresh cutoff (the last parameter; NULL: none is). Only
-# pages are refreshed: resources, fetched with --follow-resources, rarely
-# change and would multiply the load for little text.
+# A frontier row is due: resumable and not waiting for a retry (the first
+# parameter: now), or a page already fetched whose copy is older than the
+# refresh cutoff (the last parameter; NULL: none is). Only pages are
+# refreshed: resources, fetched with --follow-resources, rarely change and
+# would multiply the load for little text.
 _DUE = (
-    f"(state IN ({', '.join('?' for _ in RESUMABLE_STATES)}) OR (state = 'done' "
+    f"((state IN ({', '.join('?' for _ in RESUMABLE_STATES)}) "
+    "AND (retry_at IS NULL OR retry_at <= ?)) OR (state = 'done' "
     "AND kind = 'page' AND url IN (SELECT url FROM pages WHERE fetched_at <= ?)))"
 )
 
@@ -60,7 +62,7 @@ class FrontierTable:
         """``(rowid, url, host)`` of the URLs due (see ``_DUE``), shallowest first."""
         yield from self.db.execute(
             f"SELECT rowid, url, host FROM frontier WHERE {_DUE} ORDER BY depth, rowid",
-            [*RESUMABLE_STATES, refresh_before])
+            [*RESUMABLE_STATES, utc_now(), refresh_before])
 
     def fetched_pages(self, urls: list[str]) -> Iterator[tuple[int, str]]:
         """``(rowid, host)`` of those of ``urls`` that are pages fetched before."""
@@ -72,7 +74,7 @@ class FrontierTable:
 
     def count_due(self, *, refresh_before: str | None = None) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM frontier WHERE {_DUE}",
-                                   [*RESUMABLE_STATES, refresh_before]).fetchone()[0])
+                                   [*RESUMABLE_STATES, utc_now(), refresh_before]).fetchone()[0])
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM frontier").fetchone()[0])
@@ -127,11 +129,19 @@ class FrontierTable:
 
     def write_state(
         self, url: str, state: str, *, requests: int = 0, status: int | None = None,
-        error: str | None = None,
+        error: str | None = None, poisoned_retry_after: float | None = None,
     ) -> None:
+        """The URL's new state. ``poisoned_retry_after``: its page crashed the crawler; it
+        is due again after that many seconds, doubled for each crash before in a row."""
+        now = utc_now()
+        poisoned = poisoned_retry_after is not None
         self.db.execute(
             "UPDATE frontier SET state = ?, attempts = attempts + ?, "
             "last_status = COALESCE(?, last_status), last_error = ?, last_run = ?, "
-            "updated_at = ? WHERE url = ?",
-            [state, requests, status, error, self.run_id, utc_now(), url],
+            "updated_at = ?, "
+            "retry_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', ?, '+' || "
+            "CAST(? * (1 << min(poisoned, 10)) AS INTEGER) || ' seconds') END, "
+            "poisoned = CASE WHEN ? THEN poisoned + 1 ELSE 0 END WHERE url = ?",
+            [state, requests, status, error, self.run_id, now,
+             poisoned, now, poisoned_retry_after or 0, poisoned, url],
         )

@@ -22,7 +22,8 @@ class RunCounts:
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "fetched", "new", "updated", "unchanged", "gone", "failed", "blocked", "retried")
     # What storing a page came to: counted by the writer, the rest by the crawl.
-    STORE_OUTCOMES: ClassVar[tuple[str, ...]] = ("new", "updated", "unchanged", "gone")
+    STORE_OUTCOMES: ClassVar[tuple[str, ...]] = (
+        "new", "updated", "unchanged", "gone", "unstored")
 
     fetched: int = 0  # responses received, a 304 included
     new: int = 0  # questions stored for the first time
@@ -37,6 +38,7 @@ class RunCounts:
     requests: int = 0  # HTTP requests sent, robots.txt and sitemaps included
     parse_errors: int = 0  # pages fetched that no parser could read
     sitemap_errors: int = 0  # sitemap files that could not be read
+    unstored: int = 0  # pages the writer could not store (their URL failed; in ``failed``)
 
     def __getitem__(self, name: str) -> int:
         value: int = getattr(self, name)
@@ -55,19 +57,26 @@ class RunCounts:
     def as_dict(self) -> dict[str, int]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
 
+    @property
+    def all_failed(self) -> int:
+        """Failed URLs, those the writer could not store included."""
+        return self.failed + self.unstored
+
     def columns(self) -> dict[str, int]:
         """The values of crawl_runs' count columns."""
-        return {name: getattr(self, name) for name in self.COLUMNS}
+        values = {name: getattr(self, name) for name in self.COLUMNS}
+        values["failed"] = self.all_failed
+        return values
 
     @property
     def settled(self) -> int:
         """URLs this run is done with, whatever became of them."""
-        return self.fetched + self.failed + self.blocked + self.deferred + self.skipped
+        return self.fetched + self.all_failed + self.blocked + self.deferred + self.skipped
 
     @property
     def errors(self) -> int:
         """URLs or pages that went wrong (robots.txt blocks are obeyed, not errors)."""
-        return self.failed + self.deferred + self.parse_errors
+        return self.all_failed + self.deferred + self.parse_errors
 
     @property
     def did_work(self) -> bool:
@@ -76,13 +85,13 @@ class RunCounts:
         All failed, blocked or deferred: a scheduled run that could do nothing
         must exit non-zero so cron mail and monitors notice.
         """
-        tried = self.failed + self.blocked + self.deferred + self.sitemap_errors
+        tried = self.all_failed + self.blocked + self.deferred + self.sitemap_errors
         return self.fetched > 0 or tried == 0
 
     def summary(self) -> str:
         """The counts as a crawl's summary line says them."""
         return (f"{self.fetched} fetched ({self.new} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.gone} gone), {self.failed} failed, "
+                f"{self.unchanged} unchanged, {self.gone} gone), {self.all_failed} failed, "
                 f"{self.blocked} blocked by robots.txt, {self.deferred} deferred, "
                 f"{self.skipped} skipped, {self.retried} retries, "
                 f"{self.parse_errors} parse errors")

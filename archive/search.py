@@ -20,6 +20,7 @@ migration 0003 indexes the rows an older archive already holds.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlite_utils
 
@@ -122,6 +123,18 @@ class PendingIndex:
         if not new:  # a row indexed before: drop its old entry first
             self._deletes[fts_table].append((rowid,))
         self._inserts[fts_table].append((rowid, segment(first), segment(second)))
+
+    def _lists(self) -> list[list[Any]]:
+        return [*self._deletes.values(), *self._inserts.values()]
+
+    def mark(self) -> tuple[int, ...]:
+        """Where the gathered writes stand: :meth:`rollback` drops what came after."""
+        return tuple(len(rows) for rows in self._lists())
+
+    def rollback(self, mark: tuple[int, ...]) -> None:
+        """Drop the writes gathered since ``mark`` (a page whose rows were rolled back)."""
+        for rows, length in zip(self._lists(), mark, strict=True):
+            del rows[length:]
 
     def flush(self, db: sqlite_utils.Database) -> None:
         for fts_table, rowids in self._deletes.items():

@@ -37,7 +37,7 @@ from crawler.sitemaps import PageEntries, SitemapReport, lastmod_utc, read_sitem
 from crawler.status import CrawlStatus, ProgressDisplay
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import ProcessWriter
-from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer
+from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer, error_reason
 from parsers import AnswerPage, ParseError, choose_profile
 
 __all__ = ["CrawlReport", "crawl", "run_crawl"]
@@ -145,7 +145,7 @@ class _Crawl:
             self.dispatched += 1
             self.in_flight += 1
             try:
-                result = await self.process(entry)
+                result = await self._process_or_fail(entry)
                 self.results.put_nowait(result)
             finally:
                 self.in_flight -= 1
@@ -157,6 +157,18 @@ class _Crawl:
             log.info("stopping: %s", reason)
         self.no_more = True
         self.changed.set()
+
+    async def _process_or_fail(self, entry: FrontierURL) -> URLResult:
+        """:meth:`process`, where a crash costs only this URL: it is failed with a one-line
+        reason and due again after the poisoned-URL wait; the crawl goes on."""
+        try:
+            return await self.process(entry)
+        except Exception as error:  # scraped content is hostile: one page, one URL
+            reason = error_reason(error)
+            log.warning("failed %s: %s", entry.url, reason)
+            self.counts.add("failed")
+            return URLResult(entry=entry, state="failed", error=reason,
+                             poisoned_retry_after=self.settings.poisoned_retry_after)
 
     async def process(self, entry: FrontierURL) -> URLResult:
         settings = self.settings
@@ -265,9 +277,12 @@ class _Crawl:
         # POSIX only: the writer process's pipes are passed by file descriptor.
         path = (self.archive.file if self.settings.writer_process and os.name == "posix"
                 else None)
+        wait = self.settings.poisoned_retry_after
         if path is None:
-            return InLoopWriter(self.archive, run_id=self.run_id, on_stored=self._stored)
-        return ProcessWriter(path, run_id=self.run_id, on_stored=self._stored)
+            return InLoopWriter(self.archive, run_id=self.run_id, poisoned_retry_after=wait,
+                                on_stored=self._stored)
+        return ProcessWriter(path, run_id=self.run_id, poisoned_retry_after=wait,
+                             on_stored=self._stored)
 
     def _stored(self, batch: StoredBatch) -> None:
         self.counts.update(batch.outcomes)

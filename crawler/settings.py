@@ -122,6 +122,11 @@ class CrawlSettings:
     # jitter, never more than the maximum.
     retry_backoff: float = 1.0
     retry_backoff_max: float = 30.0
+    # Seconds before a URL whose page crashed the crawler (its parse or its
+    # storing raised) is tried again, doubling with each crash in a row: a
+    # page that breaks every run must not cost every run, while a fixed
+    # qarchive still gets to it. It is failed with the reason meanwhile.
+    poisoned_retry_after: float = 24 * 3600.0
 
     # --- Storing -----------------------------------------------------------
     # The writer commits this many results in one transaction, or what it has

@@ -68,7 +68,7 @@ class ProcessWriter:
     error or dies; :meth:`store` and :meth:`close` then raise its error.
     """
 
-    def __init__(self, path: str, *, run_id: int,
+    def __init__(self, path: str, *, run_id: int, poisoned_retry_after: float,
                  on_stored: Callable[[StoredBatch], None]) -> None:
         self._on_stored = on_stored
         # The URLs each batch sent discovered, in order: the process says only
@@ -110,7 +110,8 @@ class ProcessWriter:
         self._recv_conn = Connection(self._from_writer, writable=False)
         self._loop.add_reader(self._from_writer, self._on_readable)
         # Sent ahead of the first batch; a failure shows at the first batch's send.
-        self._sender.submit(self._send_conn.send_bytes, pickle.dumps((path, run_id)))
+        self._sender.submit(self._send_conn.send_bytes,
+                            pickle.dumps((path, run_id, poisoned_retry_after)))
 
     async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
         """Send a batch (and the crawl's counts so far); waits while two are unstored."""
@@ -207,7 +208,7 @@ def _serve() -> None:
     outgoing = Connection(int(sys.argv[2]), readable=False)
     parent = os.getppid()
     try:
-        path, run_id = _receive(incoming)
+        path, run_id, poisoned_retry_after = _receive(incoming)
     except (EOFError, OSError):
         return  # the crawl ended before its first batch
     db: Archive | None = None
@@ -226,7 +227,8 @@ def _serve() -> None:
                 return  # the crawl died: no new transaction once a new run may have started
             batch, counts = message
             with db.immediate_transaction():
-                outcomes = store_batch(db, table, batch, run_id=run_id)
+                outcomes = store_batch(db, table, batch, run_id=run_id,
+                                       poisoned_retry_after=poisoned_retry_after)
                 # The crawl's counts know every store outcome but this process's own.
                 for name in RunCounts.STORE_OUTCOMES:
                     setattr(counts, name, 0)

@@ -16,6 +16,7 @@ picks one.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,14 @@ class URLResult:
     parser_version: int | None = None
     not_modified: bool = False  # a 304, or the stored body again: only marked seen
     discovered: list[FrontierURL] = field(default_factory=list)
+    # Set when processing the URL's page raised: due again after this many seconds.
+    poisoned_retry_after: float | None = None
+
+
+def error_reason(error: BaseException) -> str:
+    """An exception as a one-line reason users can group by (``frontier.last_error``)."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}"[:300] if text else type(error).__name__
 
 
 @dataclass(slots=True)
@@ -74,30 +83,56 @@ def counts_with(counts: RunCounts, outcomes: Counter[str]) -> RunCounts:
 
 
 def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], *,
-                run_id: int) -> Counter[str]:
-    """Store a batch inside the caller's transaction; returns its store outcomes."""
+                run_id: int, poisoned_retry_after: float) -> Counter[str]:
+    """Store a batch inside the caller's transaction; returns its store outcomes.
+
+    Each URL's rows are written in a savepoint of their own: a page that
+    cannot be stored (its data makes the code raise) is rolled back alone and
+    its URL failed with the reason (``unstored``), due again after
+    ``poisoned_retry_after`` seconds. A database error (a full disk, say) is
+    the archive's, not the page's: it fails the batch.
+    """
     outcomes: Counter[str] = Counter()
     pending = PendingIndex()  # the batch's search-index writes, written together
     for result in batch:
-        url = result.entry.url
-        if result.discovered:
-            table.write_new(result.discovered, discovered_from=url)
-        fetch = result.fetch
-        if result.not_modified and fetch is not None:
-            archive.record_unchanged_page(url, fetched_at=fetch.fetched_at, run_id=run_id,
-                                          etag=fetch.etag, last_modified=fetch.last_modified)
-            outcomes["unchanged"] += 1
-        elif fetch is not None:
-            outcome = archive.record_fetched_page(
-                fetch, page=result.page, parse_error=result.parse_error,
-                parser_version=result.parser_version, run_id=run_id, pending=pending,
-            )
-            if outcome is not None:
-                outcomes[outcome] += 1
-        table.write_state(url, result.state, requests=result.requests,
-                          status=result.status, error=result.error)
+        mark = pending.mark()
+        try:
+            with archive.atomic():
+                outcome = _store_result(archive, table, result, run_id=run_id,
+                                        pending=pending)
+        except sqlite3.Error:
+            raise
+        except Exception as error:  # one bad page costs that page
+            pending.rollback(mark)
+            table.write_state(result.entry.url, "failed", requests=result.requests,
+                              status=result.status, error=error_reason(error),
+                              poisoned_retry_after=poisoned_retry_after)
+            outcome = "unstored"
+        if outcome is not None:
+            outcomes[outcome] += 1
     pending.flush(archive)
     return outcomes
+
+
+def _store_result(archive: Archive, table: FrontierTable, result: URLResult, *, run_id: int,
+                  pending: PendingIndex) -> str | None:
+    url = result.entry.url
+    if result.discovered:
+        table.write_new(result.discovered, discovered_from=url)
+    fetch = result.fetch
+    outcome: str | None = None
+    if result.not_modified and fetch is not None:
+        archive.record_unchanged_page(url, fetched_at=fetch.fetched_at, run_id=run_id,
+                                      etag=fetch.etag, last_modified=fetch.last_modified)
+        outcome = "unchanged"
+    elif fetch is not None:
+        outcome = archive.record_fetched_page(
+            fetch, page=result.page, parse_error=result.parse_error,
+            parser_version=result.parser_version, run_id=run_id, pending=pending,
+        )
+    table.write_state(url, result.state, requests=result.requests, status=result.status,
+                      error=result.error, poisoned_retry_after=result.poisoned_retry_after)
+    return outcome
 
 
 class Writer(Protocol):
@@ -126,11 +161,12 @@ class Writer(Protocol):
 class InLoopWriter:
     """Stores each batch at once, in the event loop."""
 
-    def __init__(self, archive: Archive, *, run_id: int,
+    def __init__(self, archive: Archive, *, run_id: int, poisoned_retry_after: float,
                  on_stored: Callable[[StoredBatch], None]) -> None:
         self._archive = archive
         self._table = archive.frontier_table(run_id=run_id)
         self._run_id = run_id
+        self._poisoned_retry_after = poisoned_retry_after
         self._on_stored = on_stored
         # Never completes: an error storing a batch is raised by store() itself.
         self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -139,7 +175,8 @@ class InLoopWriter:
         if not batch:
             return
         with self._archive.atomic():
-            outcomes = store_batch(self._archive, self._table, batch, run_id=self._run_id)
+            outcomes = store_batch(self._archive, self._table, batch, run_id=self._run_id,
+                                   poisoned_retry_after=self._poisoned_retry_after)
             self._archive.write_run_counts(self._run_id, counts_with(counts, outcomes))
         self._on_stored(StoredBatch(outcomes, discovered_in(batch)))
 

@@ -222,14 +222,14 @@ def test_a_version_1_archive_upgrades_in_place_with_no_data_lost(tmp_path: Path)
 # migrate(db), the two kinds the runner knows.
 BROKEN_MIGRATIONS = {
     "sql": (
-        "0008_half_done.sql",
+        "half_done.sql",
         "ALTER TABLE questions ADD COLUMN half_done TEXT;\n"
         "CREATE TABLE half_done_table (x INTEGER);\n"
         "UPDATE questions SET title = 'overwritten by a failed migration';\n"
         "INSERT INTO no_such_table VALUES (1);\n",
     ),
     "py": (
-        "0008_half_done.py",
+        "half_done.py",
         "def migrate(db):\n"
         "    db.execute('ALTER TABLE questions ADD COLUMN half_done TEXT')\n"
         "    db.execute('CREATE TABLE half_done_table (x INTEGER)')\n"
@@ -262,7 +262,8 @@ def test_an_interrupted_migration_leaves_the_previous_version(
     for _, _, path in shipped:
         shutil.copy(path, schema / "migrations" / path.name)
     name, text = BROKEN_MIGRATIONS[kind]
-    (schema / "migrations" / name).write_text(text, encoding="utf-8")
+    # The version after the newest shipped one.
+    (schema / "migrations" / f"{newest + 1:04d}_{name}").write_text(text, encoding="utf-8")
 
     path = tmp_path / "archive.db"
     db = open_archive(path, migrate=False)

@@ -69,7 +69,8 @@ def test_an_error_in_the_crawls_stored_callback_fails_the_writer(tmp_path: Path)
         raise RuntimeError("acknowledgement broke (test)")
 
     async def store_and_close() -> None:
-        process = ProcessWriter(str(path), run_id=run_id, on_stored=on_stored)
+        process = ProcessWriter(str(path), run_id=run_id, poisoned_retry_after=60.0,
+                                on_stored=on_stored)
         try:
             for _ in range(3):
                 await asyncio.wait_for(process.store([], RunCounts()), 30)
