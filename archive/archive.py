@@ -10,8 +10,10 @@ ones, never half of a page.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +23,13 @@ from typing import Any, Literal
 import sqlite_utils
 
 from archive.clock import utc_now
-from archive.errors import ArchiveError
+from archive.errors import (
+    ArchiveError,
+    ArchiveReadOnly,
+    database_error_message,
+    is_read_only,
+    read_only_message,
+)
 from archive.fetched import FetchedPage, compress_body, decompress_body
 from archive.frontier import FrontierTable
 from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
@@ -36,6 +44,8 @@ __all__ = [
     "StoreOutcome",
     "StoredCopy",
     "answer_hash",
+    "bounded_page",
+    "folder_writable",
     "open_archive",
 ]
 
@@ -48,6 +58,16 @@ RecordOutcome = Literal["new", "updated", "unchanged", "gone"]
 # RFC 9110 §15.5.5, §15.5.11: the page is not there (404) or was removed for good (410).
 # Either way the archive keeps what it had and marks it gone.
 GONE_STATUSES = frozenset({404, 410})
+
+# The most characters of an answer's text (and of its Markdown) a row keeps; a title, the
+# most of a title. A real answer is a few thousand characters; a hostile page of 10 MB
+# (the crawl's max_body_bytes) would otherwise be stored four times over (questions and
+# answer_versions, text and Markdown) plus its search index: 68 MB of archive and
+# hundreds of MB of memory for one page. The page's raw body is always kept whole
+# (compressed, in ``pages``), so nothing is lost: a reparse reads it again.
+ANSWER_TEXT_MAX_CHARS = 200_000
+TITLE_MAX_CHARS = 2_000
+TRUNCATED_MARK = "\n\n[… truncated by qarchive: {more} more characters in the stored page]"
 
 
 def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
@@ -72,18 +92,20 @@ def open_archive(
     """Open (and create, and upgrade) an archive.
 
     Raises ArchiveError for a file that is not a qarchive archive, one made
-    by a newer qarchive, or a path that cannot be written.
+    by a newer qarchive, or a path that cannot be written (``readonly`` opens
+    without writing anything, on read-only media too).
     """
     path = Path(path)
     _check_path(path, create=create)
-    archive = _connect(path, readonly=readonly)
+    if readonly:
+        return _open_readonly(path)
+    _check_writable(path)
+    archive = _connect(path)
     try:
         _check_identity(archive, path)
     except ArchiveError:
         archive.conn.close()
         raise
-    if readonly:
-        return archive
     try:
         archive.execute("PRAGMA foreign_keys = ON")
         # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
@@ -92,9 +114,11 @@ def open_archive(
         archive.execute("PRAGMA synchronous = NORMAL")
         if migrate:
             apply_migrations(archive)
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
         archive.conn.close()
-        raise ArchiveError(f"{path}: cannot write the archive ({error})") from None
+        kind = ArchiveReadOnly if is_read_only(error) else ArchiveError
+        raise kind(database_error_message(path, error,
+                                          fallback="cannot write the archive")) from None
     return archive
 
 
@@ -107,17 +131,75 @@ def _check_path(path: Path, *, create: bool) -> None:
         raise ArchiveError(f"{path}: folder {path.parent} does not exist")
 
 
-def _connect(path: Path, *, readonly: bool) -> Archive:
+def folder_writable(path: Path) -> bool:
+    """Whether files can be created beside ``path`` (SQLite's -wal and -shm)."""
+    return os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why the archive at ``path`` cannot be written, or None when it can."""
+    folder = path.parent if str(path.parent) else Path(".")
     try:
-        if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        else:
-            # Autocommit at the driver; transactions are explicit (db.atomic()).
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except (OSError, AttributeError):
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(folder, os.W_OK):
+        return f"folder {folder} is not writable"
+    return None
+
+
+def _check_writable(path: Path) -> None:
+    reason = _read_only_reason(path)
+    if reason is not None:
+        raise ArchiveReadOnly(read_only_message(path, reason))
+
+
+def _connect(path: Path) -> Archive:
+    try:
+        # Autocommit at the driver; transactions are explicit (db.atomic()).
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         archive = Archive(conn)
         archive.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
+    return archive
+
+
+def readonly_uri(path: Path, *, immutable: bool) -> str:
+    """The SQLite URI that reads ``path`` without writing: ``mode=ro``, or ``immutable=1``
+    where SQLite cannot create the -shm file a WAL reader needs (a read-only folder or
+    file system; nothing can be writing the archive there either)."""
+    return path.resolve().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+
+
+def _open_readonly(path: Path) -> Archive:
+    """The archive opened read-only: ``mode=ro``, or immutable on read-only media."""
+    immutable = not folder_writable(path)
+    while True:
+        try:
+            conn = sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True,
+                                   isolation_level=None, check_same_thread=False)
+            archive = Archive(conn)
+            archive.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            archive.execute("PRAGMA user_version").fetchone()  # touches the file
+        except sqlite3.OperationalError as error:
+            # mode=ro cannot open a WAL archive whose -shm it cannot create (root
+            # passes os.access on a read-only folder; SQLite's open then fails).
+            if not immutable and "unable to open" in str(error):
+                immutable = True
+                continue
+            raise ArchiveError(database_error_message(path, error)) from None
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
+        break
+    try:
+        _check_identity(archive, path)
+    except ArchiveError:
+        archive.conn.close()
+        raise
     return archive
 
 
@@ -126,16 +208,28 @@ def _check_identity(archive: Archive, path: Path) -> None:
     try:
         application_id = int(archive.execute("PRAGMA application_id").fetchone()[0])
         has_tables = bool(archive.table_names())
+        version = schema_version(archive)
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a qarchive archive ({error})") from None
     if application_id != APPLICATION_ID and (has_tables or application_id != 0):
         raise ArchiveError(f"{path}: not a qarchive archive (it holds other tables)")
     newest = migrations()[-1][0]
-    if schema_version(archive) > newest:
+    if version > newest:
         raise ArchiveError(
-            f"{path}: made by a newer qarchive (schema {schema_version(archive)}, this one "
+            f"{path}: made by a newer qarchive (schema {version}, this one "
             f"knows {newest}); upgrade qarchive"
         )
+
+
+def bounded_page(page: AnswerPage) -> AnswerPage:
+    """The page with its title and answer cut to what a row keeps (ANSWER_TEXT_MAX_CHARS)."""
+    changes: dict[str, Any] = {}
+    for name, limit in (("title", TITLE_MAX_CHARS), ("answer_text", ANSWER_TEXT_MAX_CHARS),
+                        ("answer_markdown", ANSWER_TEXT_MAX_CHARS)):
+        value = getattr(page, name)
+        if value is not None and len(value) > limit:
+            changes[name] = value[:limit] + TRUNCATED_MARK.format(more=len(value) - limit)
+    return dataclasses.replace(page, **changes) if changes else page
 
 
 class Archive(sqlite_utils.Database):
@@ -398,6 +492,7 @@ class Archive(sqlite_utils.Database):
         storing a batch gathers search-index writes (flushed by the writer before it
         commits); without it this page's are written at once.
         """
+        page = bounded_page(page)
         if pending is None:
             pending = PendingIndex()
             stored = self.store_answer_page(page, observed_at=observed_at, run_id=run_id,

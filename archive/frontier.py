@@ -47,6 +47,10 @@ class FrontierURL:
     host: str
     depth: int
     kind: str = "page"  # "page" or "resource"
+    # The state its row is written with when first seen: "pending", or "done" for
+    # a redirect's target, fetched already under the URL that redirected (and so
+    # marked done even if its row exists; see write_new).
+    state: str = "pending"
 
 
 class FrontierTable:
@@ -82,6 +86,12 @@ class FrontierTable:
     def __contains__(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM frontier WHERE url = ?", [url]).fetchone() is not None
 
+    def fetched_in_run(self, url: str) -> bool:
+        """Whether ``url`` was fetched by this run already (its row is done in this run)."""
+        return self.db.execute(
+            "SELECT 1 FROM frontier WHERE url = ? AND state = 'done' AND last_run = ?",
+            [url, self.run_id]).fetchone() is not None
+
     def entry(self, rowid: int, host: str) -> FrontierURL | None:
         """The row ``rowid`` (None if it has gone)."""
         row = self.db.execute(
@@ -100,20 +110,29 @@ class FrontierTable:
         states = self.state_counts()
         return sum(states.get(state, 0) for state in RESUMABLE_STATES)
 
+    def waiting(self) -> int:
+        """URLs not due yet: their pages crashed the crawler and their retry is later."""
+        return int(self.db.execute(
+            f"SELECT count(*) FROM frontier WHERE state IN "
+            f"({', '.join('?' for _ in RESUMABLE_STATES)}) AND retry_at > ?",
+            [*RESUMABLE_STATES, utc_now()]).fetchone()[0])
+
     def hosts(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT host FROM frontier")]
 
     # --- writing (the writer, inside its transaction) --------------------------
 
     def write_new(self, entries: Iterable[FrontierURL], *, discovered_from: str | None) -> None:
-        """Insert URLs first seen now (a URL already in the table is left as it is)."""
+        """Insert URLs first seen now, in their entry's state (a URL already in the table
+        is left as it is, unless its entry is done: a redirect's target, fetched now)."""
         now = utc_now()
         self.db.conn.executemany(
             "INSERT INTO frontier (url, host, kind, depth, state, discovered_from, "
-            "first_seen_run, last_run, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) "
-            "ON CONFLICT (url) DO NOTHING",
-            [(entry.url, entry.host, entry.kind, entry.depth, discovered_from, self.run_id,
-              self.run_id, now) for entry in entries],
+            "first_seen_run, last_run, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET state = 'done', last_run = excluded.last_run, "
+            "updated_at = excluded.updated_at, retry_at = NULL WHERE excluded.state = 'done'",
+            [(entry.url, entry.host, entry.kind, entry.depth, entry.state, discovered_from,
+              self.run_id, self.run_id, now) for entry in entries],
         )
 
     def write_seeds(self, entries: Iterable[FrontierURL]) -> None:

@@ -1,10 +1,18 @@
-"""One writer per archive across processes: an OS lock on ``<archive>.lock``.
+"""One writer per archive across processes: OS locks on the archive's real file.
 
 A crawl started by cron while yesterday's is still running, or a reparse
 during a crawl, would interleave two writers' runs in one archive. Each
-command that writes takes an exclusive ``flock`` on a sidecar file first.
-The kernel drops the lock when the process ends, however it ends, so a
-``kill -9`` never leaves a stale lock to clean up; the file itself stays
+command that writes takes an exclusive ``flock`` first, on two files:
+
+- ``<archive>.lock`` beside the archive's *resolved* path (symlinks followed),
+  which also says who holds it, for the message a second writer prints;
+- the archive file itself (its inode) when it exists, so a hard link, a bind
+  mount or any other name for the same file finds it taken too. SQLite's own
+  locks are POSIX ``fcntl`` locks, independent of ``flock`` on Linux and the BSDs,
+  so this one does not disturb them.
+
+The kernel drops the locks when the process ends, however it ends, so a
+``kill -9`` never leaves a stale lock to clean up; the sidecar file stays
 (removing it could let a third process lock a file the second no longer
 sees). SQLite's own locks are per transaction, not per run, so they cannot
 do this. Datasette and ``qarchive runs`` only read and never take it.
@@ -13,10 +21,14 @@ do this. Datasette and ``qarchive runs`` only read and never take it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
+
+from archive.errors import ArchiveError, read_only_message
 
 try:
     import fcntl
@@ -31,7 +43,31 @@ class ArchiveBusy(Exception):
 
 
 def lock_path(archive: str | os.PathLike[str]) -> Path:
-    return Path(f"{os.fspath(archive)}.lock")
+    """The sidecar lock file, beside the archive's real file (symlinks resolved)."""
+    return Path(f"{os.fspath(Path(archive).resolve())}.lock")
+
+
+def _open_or_explain(archive: str | os.PathLike[str], path: Path, mode: str) -> IO[str]:
+    try:
+        return open(path, mode, encoding="utf-8")
+    except OSError as error:
+        if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise ArchiveError(read_only_message(
+                archive, f"{error.strerror}: cannot create its lock {path.name}")) from None
+        if error.errno == errno.ENOSPC:
+            raise ArchiveError(f"{os.fspath(archive)}: disk full ({error.strerror}); "
+                               "free some space and run again") from None
+        raise ArchiveError(f"{os.fspath(archive)}: cannot lock it ({error.strerror})") from None
+
+
+def _flock(handle: IO[str], *, wait: bool) -> bool:
+    """Lock ``handle``; False when it is taken and ``wait`` is off."""
+    assert fcntl is not None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -43,26 +79,32 @@ def archive_lock(
 
     Raises ArchiveBusy at once when another process holds it, or, with
     ``wait``, blocks until it is released (calling ``on_wait`` first with the
-    holder's description, so the user knows why nothing happens).
+    holder's description, so the user knows why nothing happens). Raises
+    ArchiveError when the lock cannot be created (read-only media).
     """
     path = lock_path(archive)
     if fcntl is None or not path.parent.is_dir():
         # No flock here, or no folder (open_archive reports that one clearly).
         yield
         return
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(path)
+    real_file = Path(archive).resolve()
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(_open_or_explain(archive, path, "a+"))
+        inode = (stack.enter_context(_open_or_explain(archive, real_file, "r"))
+                 if real_file.is_file() else None)
+        for locked, describe in ((handle, lambda: _holder(path)),
+                                 (inode, lambda: "through another name for the same file")):
+            if locked is None or _flock(locked, wait=False):
+                continue
+            holder = describe()
             if not wait:
                 raise ArchiveBusy(
                     f"{os.fspath(archive)} is being written by another qarchive ({holder}); "
                     "try again when it has finished, or pass --wait"
-                ) from None
+                )
             if on_wait is not None:
                 on_wait(holder)
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            _flock(locked, wait=True)
         # Who holds it, for the message a second process prints.
         handle.seek(0)
         handle.truncate()
@@ -74,7 +116,7 @@ def archive_lock(
         finally:
             handle.seek(0)
             handle.truncate()
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            # Closing the files (the ExitStack) releases both locks.
 
 
 def _holder(path: Path) -> str:

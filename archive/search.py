@@ -20,21 +20,36 @@ migration 0003 indexes the rows an older archive already holds.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlite_utils
 
+from archive.search_syntax import SearchSyntaxError, to_fts5
+
 __all__ = [
     "QUESTION_FTS",
     "RESOURCE_FTS",
+    "SEARCH_MAX_CHARS",
     "PendingIndex",
+    "QuestionHit",
+    "SearchResults",
+    "SearchSyntaxError",
     "fts_query",
     "rebuild_search_index",
+    "search_questions",
     "segment",
 ]
 
 QUESTION_FTS = "questions_fts"
 RESOURCE_FTS = "resources_fts"
+
+# The most characters of one column (a title, an answer, a description) the search index
+# segments. Segmenting turns each CJK character into a two-character token: a 10 MB
+# hostile answer became ~10 million tokens, 390 MB of Python strings at once and 57 MB of
+# index for one page (tests/test_hostile_storage.py). A real answer is a few thousand
+# characters; words past this cut are not searchable (the text itself is kept).
+SEARCH_MAX_CHARS = 50_000
 
 # Han (with extensions A and B..), kana and Hangul: scripts written without spaces.
 _CJK = (
@@ -47,15 +62,20 @@ _TOKEN_RUNS = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 
 
 def _tokens(text: str) -> list[list[str]]:
-    """Token groups: one group per CJK run (its bigrams) or per Latin word."""
+    """Token groups: one group per CJK run (its bigrams, then its last character alone)
+    or per Latin word.
+
+    The run's last character gets a token of its own: no bigram starts with it,
+    so without it a one-character search (型) would miss the runs it ends (模型).
+    """
     groups: list[list[str]] = []
     for cjk, word in _TOKEN_RUNS.findall(text.casefold()):
         if not cjk:
             groups.append([word])
         elif len(cjk) == 1:
             groups.append([cjk])
-        else:
-            groups.append(list(map(str.__add__, cjk[:-1], cjk[1:])))  # overlapping bigrams
+        else:  # overlapping bigrams, and the last character
+            groups.append([*map(str.__add__, cjk[:-1], cjk[1:]), cjk[-1]])
     return groups
 
 
@@ -63,39 +83,51 @@ def segment(text: str | None) -> str:
     """The text as FTS5 should index it: bigrams for CJK runs, words for the rest.
 
     >>> segment("BERT预训练模型, v2")
-    'bert 预训 训练 练模 模型 v2'
+    'bert 预训 训练 练模 模型 型 v2'
     """
     if not text:
         return ""
-    return " ".join(token for group in _tokens(text) for token in group)
+    return " ".join(token for group in _tokens(text[:SEARCH_MAX_CHARS]) for token in group)
 
 
-def fts_query(user_query: str | None) -> str:
-    """A user's search words as a safe FTS5 expression over segmented text.
+def fts_query(user_query: str | None, *, strict: bool = False) -> str:
+    """A user's search as an FTS5 expression over segmented text (archive/search_syntax.py).
 
-    Each whitespace-separated term becomes one phrase of its tokens (terms are
-    ANDed), so FTS5 operators and quotes typed by a user are never syntax. A
-    single CJK character becomes a prefix query (``模*``): it matches a
-    one-character run and every bigram starting with it. A query with no
-    searchable characters becomes ``""``, which matches nothing.
+    Words are ANDed; ``OR``, ``AND``, ``NOT``, ``"phrases"``, ``prefix*`` and
+    parentheses work as in FTS5, for Chinese and Latin words alike. A word
+    ending in Chinese is matched as a prefix, so ``模`` and ``BERT模`` find
+    模型. A query with no searchable characters becomes ``""``, which matches
+    nothing. A query that breaks the syntax raises SearchSyntaxError when
+    ``strict``; otherwise its plain words are searched (Datasette's table
+    search box must never fail on a stray quote).
 
     >>> fts_query("预训练模型 BERT")
-    '"预训 训练 练模 模型" "bert"'
+    '"预训 训练 练模 模型 型"* "bert"'
+    >>> fts_query("kubernetes OR docker")
+    '"kubernetes" OR "docker"'
     """
-    phrases = []
-    for term in (user_query or "").split():
-        tokens = [token for group in _tokens(term) for token in group]
-        if not tokens:
-            continue
-        if len(tokens) == 1 and len(tokens[0]) == 1 and _is_cjk(tokens[0]):
-            phrases.append(f'"{tokens[0]}"*')
-        else:
-            phrases.append('"' + " ".join(tokens) + '"')
-    return " ".join(phrases) if phrases else '""'
+    try:
+        return to_fts5(user_query or "", _query_tokens, _ends_in_cjk)
+    except SearchSyntaxError:
+        if strict:
+            raise
+        return to_fts5(_plain_words(user_query or ""), _query_tokens, _ends_in_cjk)
 
 
-def _is_cjk(char: str) -> bool:
-    return bool(re.fullmatch(f"[{_CJK}]", char))
+def _query_tokens(text: str) -> list[str]:
+    return [token for group in _tokens(text) for token in group]
+
+
+def _ends_in_cjk(text: str) -> bool:
+    runs = _TOKEN_RUNS.findall(text.casefold())
+    return bool(runs) and bool(runs[-1][0])
+
+
+def _plain_words(query: str) -> str:
+    """The query without its syntax: no quotes, parentheses or operators."""
+    words = re.sub(r'["()]', " ", query).split()
+    return " ".join(word for word in words if word not in ("OR", "AND", "NOT"))
+
 
 
 # The FTS rowid is the content row's rowid: Datasette's table search compares
@@ -166,3 +198,71 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
         ((rowid, segment(title), segment(description)) for rowid, title, description in
          db.execute("SELECT rowid, title, description FROM resources").fetchall()),
     )
+
+
+# Questions matching a search, ranked: questions with an answer (fetched) before
+# those only seen as related links (a title, nothing else: bm25's length
+# normalisation would rank these bare titles first), then by relevance, then the
+# most viewed. Relevance is bm25 (the title weighted 5x) as a share of the best
+# match's score: a word found in nearly every question has all scores near 0
+# (bm25 ~ 1e-6), where raw scores read "0.0" everywhere and told nothing.
+# ``matches``: how many questions match in all, for paging.
+QUESTION_SEARCH_SQL = """
+with hits as (
+  select rowid, bm25(questions_fts, 5.0, 1.0) as score
+  from questions_fts where questions_fts match :fts
+),
+best as (select min(score) as top, count(*) as matches from hits)
+select q.id, q.title, q.asked_at, q.view_count, q.is_fetched,
+  substr(q.answer_text, 1, 160) as answer_start,
+  coalesce(cast(round(100.0 * hits.score / nullif(best.top, 0)) as integer), 100)
+    as relevance,
+  best.matches
+from hits join questions q on q.rowid = hits.rowid, best
+order by q.is_fetched desc, relevance desc, q.view_count desc nulls last, q.id
+limit :limit offset :offset
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionHit:
+    """One question a search found."""
+
+    id: str
+    title: str | None
+    asked_at: str | None
+    view_count: int | None
+    is_fetched: bool
+    answer_start: str | None  # the answer's first 160 characters
+    relevance: int  # percent of the best match's score
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: str
+    matches: int  # in all, not only these
+    hits: list[QuestionHit]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
+                     offset: int = 0) -> SearchResults:
+    """Questions matching ``query`` (search syntax: fts_query), best first.
+
+    Raises SearchSyntaxError for a query that breaks the syntax.
+    """
+    rows = db.execute(QUESTION_SEARCH_SQL, {
+        "fts": fts_query(query, strict=True), "limit": limit, "offset": offset}).fetchall()
+    matches = rows[0][-1] if rows else _count_matches(db, query) if offset else 0
+    hits = [QuestionHit(id=row[0], title=row[1], asked_at=row[2], view_count=row[3],
+                        is_fetched=bool(row[4]), answer_start=row[5], relevance=row[6])
+            for row in rows]
+    return SearchResults(query=query, matches=matches, hits=hits)
+
+
+def _count_matches(db: sqlite_utils.Database, query: str) -> int:
+    """How many questions match (a page past the last has no row to say so)."""
+    return int(db.execute(f"SELECT count(*) FROM {QUESTION_FTS} WHERE {QUESTION_FTS} MATCH ?",
+                          [fts_query(query, strict=True)]).fetchone()[0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 __all__ = ["charset_of", "is_html"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# The longest charset label kept: IANA's longest registered name is 45 characters.
+_MAX_CHARSET_LENGTH = 64
 
 
 def is_html(content_type: str | None) -> bool:
@@ -15,10 +17,26 @@ def is_html(content_type: str | None) -> bool:
 
 
 def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter, if it names a text encoding Python has; else None (the
+    parser then sniffs the page): a site's 'x-unknown', 1,000 characters or 'rot13'
+    must neither reach a decoder nor be stored as the page's charset."""
     if not content_type:
         return None
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
+            charset = value.strip().strip("\"'")
+            return charset if _is_text_encoding(charset) else None
     return None
+
+
+def _is_text_encoding(label: str) -> bool:
+    if not label or len(label) > _MAX_CHARSET_LENGTH or not label.isascii() \
+            or not label.isprintable():
+        return False
+    try:
+        # LookupError for unknown names and for codecs that are not text encodings.
+        b"a".decode(label, "replace")
+    except (LookupError, ValueError):
+        return False
+    return True

@@ -38,7 +38,7 @@ from crawler.status import CrawlStatus, ProgressDisplay
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import ProcessWriter
 from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer, error_reason
-from parsers import AnswerPage, ParseError, choose_profile
+from parsers import AnswerPage, ParseError, UnknownProfile, choose_profile
 
 __all__ = ["CrawlReport", "crawl", "run_crawl"]
 
@@ -60,9 +60,9 @@ class CrawlReport:
         return self.counts.did_work
 
     def summary(self) -> str:
+        reason = _STOP_REASONS.get(self.stop_reason or "", self.stop_reason)
         lines = [
-            f"crawl run {self.run_id} {self.status}"
-            + (f" ({self.stop_reason})" if self.stop_reason else "")
+            f"crawl run {self.run_id} {self.status}" + (f" ({reason})" if reason else "")
             + f" in {self.elapsed:.1f} s: {self.counts.summary()}",
         ]
         if self.statuses:
@@ -74,20 +74,75 @@ class CrawlReport:
         return "\n".join(lines)
 
 
+# How the summary says why a run stopped early (other reasons say themselves).
+_STOP_REASONS = {"interrupted": "by Ctrl-C or SIGTERM"}
+
+
+def duration_text(seconds: float) -> str:
+    """Seconds as the command line writes them: 7d, 12h, 30m, 90s."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def _why_stopped_or_idle(engine: _Crawl, table: FrontierTable) -> list[str]:
+    """What a user would otherwise guess: why a run stopped early, or why it did nothing."""
+    settings, counts = engine.settings, engine.counts
+    if engine.stop_reason == "max pages":
+        taken = ", ".join(f"{count} {label}" for count, label in (
+            (counts.fetched, "fetched"), (counts.blocked, "blocked by robots.txt"),
+            (counts.all_failed, "failed"), (counts.deferred, "deferred"),
+            (counts.skipped, "skipped")) if count)
+        return [f"--max-pages {settings.max_pages} reached: {engine.dispatched} URLs taken "
+                f"({taken or 'none answered'})"]
+    if engine.stop_reason == "max duration" and settings.max_duration is not None:
+        return [f"--max-duration {duration_text(settings.max_duration)} reached: the URLs "
+                "in flight were let go and stay pending"]
+    if engine.stop_reason is not None or engine.dispatched:
+        return []
+    states, waiting = table.state_counts(), table.waiting()
+    if not states:
+        return ["nothing to crawl: no URL was found from the seeds or sitemaps"]
+    kinds = [f"{states[state]} {label}" for state, label in (
+        ("done", f"done and fresher than --refresh-after "
+                 f"({duration_text(settings.refresh_after)})"),
+        ("blocked", "blocked by robots.txt"), ("skipped", "skipped (not HTML, too large or "
+                                                           "off-site)")) if states.get(state)]
+    lines = [f"nothing was due: of the archive's {sum(states.values())} known URL(s), "
+             + ", ".join(kinds) + ("; --refresh-after 0 fetches the done ones again"
+                                   if states.get("done") else "")]
+    if waiting:
+        lines.append(f"{waiting} URL(s) wait for their retry: their pages crashed the crawler "
+                     "(frontier.last_error, frontier.retry_at)")
+    return lines
+
+
 _STOP = object()
 # Results waiting for the writer, in batches, before workers wait for it.
 _BACKLOG_BATCHES = 4
 
 
 @functools.lru_cache(maxsize=4_096)
-def _canonical_or_none(url: str) -> str | None:
+def _canonical_or_none(url: str, profile_name: str | None = None) -> str | None:
     # Cached: the same sidebar and related links appear on page after page. A
     # small cache keeps those; 200,000 entries bought a few more hits and grew
     # with the crawl to ~25 MB.
     try:
-        return canonicalize(url)
+        return _page_url(canonicalize(url), profile_name)
     except BadURL:
         return None
+
+
+def _page_url(url: str, profile_name: str | None = None) -> str:
+    """A canonical URL in the form this crawl knows it by: a question page's URL as its
+    site profile spells it (one URL per question, whatever query a link adds), any
+    other URL as it is."""
+    try:
+        profile = choose_profile(url, name=profile_name)
+    except UnknownProfile:
+        return url
+    return profile.canonical_page_url(url) or url
 
 
 class _Crawl:
@@ -106,6 +161,8 @@ class _Crawl:
         self.statuses: Counter[int] = Counter()
         self.results: asyncio.Queue[URLResult | object] = asyncio.Queue()
         self.in_flight = 0
+        # URL -> when its fetch started: the progress display names the slow ones.
+        self.started_at: dict[str, float] = {}
         self.dispatched = 0
         self.no_more = False  # stop taking URLs, let those in flight finish
         self.stop_reason: str | None = None
@@ -144,11 +201,13 @@ class _Crawl:
                 return
             self.dispatched += 1
             self.in_flight += 1
+            self.started_at[entry.url] = time.monotonic()
             try:
                 result = await self._process_or_fail(entry)
                 self.results.put_nowait(result)
             finally:
                 self.in_flight -= 1
+                del self.started_at[entry.url]
                 self.changed.set()
 
     def stop(self, reason: str) -> None:
@@ -190,6 +249,7 @@ class _Crawl:
             return result
         page = fetched.page
         assert page is not None
+        self._redirected_to(result, page.final_url)
         status = page.status or 0
         self.counts.add("fetched")
         self.statuses[status] += 1
@@ -214,6 +274,20 @@ class _Crawl:
             self._discover(result, result.page)
         return result
 
+    def _redirected_to(self, result: URLResult, final_url: str | None) -> None:
+        """A fetch that redirected fetched its target too: the target is done in this run
+        (its row written done with this result), so a link to it is not fetched again."""
+        entry = result.entry
+        if not final_url or final_url == entry.url:
+            return
+        target = _page_url(final_url, self.profile_name)
+        if target == entry.url or not self.scope.allows(target):
+            return
+        done = FrontierURL(url=target, host=host_of(target), depth=entry.depth,
+                           kind=entry.kind, state="done")
+        self.frontier.mark_done(done)
+        result.discovered.append(done)
+
     def _parse(self, result: URLResult, fetched: FetchResult) -> None:
         page = fetched.page
         assert page is not None and page.body is not None
@@ -233,7 +307,7 @@ class _Crawl:
         if self.settings.follow_resources:
             links.extend((resource.url, "resource") for resource in page.recommended_resources)
         for link, kind in links:
-            url = _canonical_or_none(link)
+            url = _canonical_or_none(link, self.profile_name)
             if url is None or not self.scope.allows(url):
                 continue
             entry = FrontierURL(url=url, host=host_of(url), depth=depth, kind=kind)
@@ -324,24 +398,22 @@ class _Crawl:
 
     # --- the run ------------------------------------------------------------
 
-    async def run(self, stop_task: asyncio.Future[Any]) -> None:
+    async def run(self, stop_task: asyncio.Future[Any], expired: asyncio.Future[Any]) -> None:
         """Workers and the writer, until the queue is empty or the crawl stops.
 
+        ``stop_task`` completing interrupts the crawl, ``expired`` (the run's
+        max duration, counted from its start) ends it: either way no URL is
+        taken any more and those in flight are abandoned, still pending.
         Raises a worker's or the writer's error, after marking the run failed.
         """
         settings = self.settings
         writer = asyncio.ensure_future(self.writer())
         ticker = asyncio.ensure_future(self.show_progress())
         workers = [asyncio.ensure_future(self.worker()) for _ in range(settings.concurrency)]
-        loop = asyncio.get_running_loop()
-        timer = (loop.call_later(settings.max_duration, self.stop, "max duration")
-                 if settings.max_duration is not None else None)
         crashed: list[asyncio.Future[Any]] = []
         try:
-            await self._until_workers_end(workers, writer, stop_task, crashed)
+            await self._until_workers_end(workers, writer, stop_task, expired, crashed)
         finally:
-            if timer is not None:
-                timer.cancel()
             ticker.cancel()
             if not writer.done():
                 self.results.put_nowait(_STOP)
@@ -360,20 +432,22 @@ class _Crawl:
 
     async def _until_workers_end(
         self, workers: Sequence[asyncio.Future[Any]], writer: asyncio.Future[Any],
-        stop_task: asyncio.Future[Any], crashed: list[asyncio.Future[Any]],
+        stop_task: asyncio.Future[Any], expired: asyncio.Future[Any],
+        crashed: list[asyncio.Future[Any]],
     ) -> None:
-        """Wait for the workers; on a stop or a crash, abandon those in flight."""
+        """Wait for the workers; on a stop, the deadline or a crash, abandon those in flight."""
         running: set[asyncio.Future[Any]] = set(workers)
         while running:
-            done, _ = await asyncio.wait(running | {stop_task, writer},
+            done, _ = await asyncio.wait(running | {stop_task, expired, writer},
                                          return_when=asyncio.FIRST_COMPLETED)
             running -= done
-            crashed[:] = [task for task in done if task is not stop_task
+            crashed[:] = [task for task in done if task not in (stop_task, expired)
                           and not task.cancelled() and task.exception() is not None]
             if writer in done and not crashed:
                 raise RuntimeError("the archive writer stopped unexpectedly")
-            if crashed or stop_task in done:
-                self.stop("interrupted" if not crashed else "error")
+            if crashed or stop_task in done or expired in done:
+                self.stop("error" if crashed else
+                          "interrupted" if stop_task in done else "max duration")
                 # In-flight URLs are abandoned: nothing of theirs was queued
                 # for the writer, so they are still pending in the archive.
                 for task in running:
@@ -386,9 +460,12 @@ class _Crawl:
     # --- progress ----------------------------------------------------------
 
     def status(self) -> CrawlStatus:
+        now = time.monotonic()
+        slowest = min(self.started_at.items(), key=lambda item: item[1], default=None)
         return CrawlStatus(
-            elapsed=time.monotonic() - self.started, counts=self.counts.copy(),
+            elapsed=now - self.started, counts=self.counts.copy(),
             statuses=dict(self.statuses), queued=len(self.frontier), in_flight=self.in_flight,
+            slowest=(slowest[0], now - slowest[1]) if slowest is not None else None,
         )
 
     async def show_progress(self) -> None:
@@ -412,7 +489,7 @@ class _Seeding:
 
 async def _seed(
     archive: Archive, table: FrontierTable, crawl_seeds: list[str], sitemaps: list[str],
-    fetcher: Fetcher, notes: list[str], seeding: _Seeding,
+    fetcher: Fetcher, notes: list[str], seeding: _Seeding, *, profile_name: str | None,
 ) -> None:
     """Write the seeds, and the pages the sitemaps list, to the frontier table.
 
@@ -430,9 +507,11 @@ async def _seed(
                 sitemap_urls.extend(robots.sitemaps)
                 continue
             notes.append(f"{seed}: robots.txt lists no sitemap; crawling from the page itself")
-        page_seeds.append((seed, None))
+        page_seeds.append((_page_url(seed, profile_name), None))
 
     def write(entries: PageEntries) -> None:
+        # A question's URL as its profile spells it, however the sitemap wrote it.
+        entries = [(_page_url(url, profile_name), lastmod) for url, lastmod in entries]
         with archive.atomic():
             table.write_seeds([FrontierURL(url=url, host=host_of(url), depth=0)
                                for url, _ in entries])
@@ -457,6 +536,11 @@ async def _seed(
         log.info("sitemaps: %d read, %d page URLs", report.sitemaps_read, report.page_urls)
 
 
+def _expire(expired: asyncio.Future[None]) -> None:
+    if not expired.done():
+        expired.set_result(None)
+
+
 def _changed_since_fetched(archive: Archive, entries: PageEntries) -> list[str]:
     """Stored pages whose sitemap <lastmod> is newer than our copy."""
     changed = []
@@ -472,19 +556,20 @@ def _changed_since_fetched(archive: Archive, entries: PageEntries) -> list[str]:
 
 async def _seed_then_load(
     engine: _Crawl, table: FrontierTable, seeds: list[str], stop_task: asyncio.Future[Any],
-    notes: list[str], *, refresh_before: str,
+    expired: asyncio.Future[Any], notes: list[str], *, refresh_before: str,
 ) -> None:
-    """Seed the frontier table, then queue what is due; a stop while seeding ends the crawl."""
+    """Seed the frontier table, then queue what is due; a stop while seeding, or the
+    run's max duration passing, ends the crawl."""
     seeding = _Seeding()
     seed_task = asyncio.ensure_future(_seed(engine.archive, table, seeds,
                                             list(engine.settings.sitemaps), engine.fetcher,
-                                            notes, seeding))
-    await asyncio.wait({seed_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+                                            notes, seeding, profile_name=engine.profile_name))
+    await asyncio.wait({seed_task, stop_task, expired}, return_when=asyncio.FIRST_COMPLETED)
     if not seed_task.done():
         # Between sitemap files: those read are in the frontier table already.
         seed_task.cancel()
         await asyncio.gather(seed_task, return_exceptions=True)
-        engine.stop("interrupted")
+        engine.stop("interrupted" if stop_task.done() else "max duration")
     else:
         seed_task.result()  # its error, if any
         engine.frontier.load(refresh_before=refresh_before, refresh=seeding.changed)
@@ -532,23 +617,33 @@ async def crawl(
     notes: list[str] = []
     started = time.monotonic()
     stop_task = asyncio.ensure_future((stop or asyncio.Event()).wait())
+    # Every limit counts from here, seeding (robots.txt, sitemaps) included.
+    loop = asyncio.get_running_loop()
+    expired: asyncio.Future[None] = loop.create_future()
+    timer = (loop.call_later(settings.max_duration, _expire, expired)
+             if settings.max_duration is not None else None)
     try:
         async with make_client(settings, transport=transport) as client:
-            fetcher = Fetcher(client, settings=settings, politeness=Politeness(settings),
-                              scope=scope)
+            politeness = Politeness(settings)
+            fetcher = Fetcher(client, settings=settings, politeness=politeness, scope=scope)
             engine = _Crawl(db, settings=settings, run_id=run_id, fetcher=fetcher,
                             frontier=FrontierQueue(table), progress=progress)
             engine.started = started
-            await _seed_then_load(engine, table, seeds, stop_task, notes,
+            await _seed_then_load(engine, table, seeds, stop_task, expired, notes,
                                   refresh_before=refresh_before)
-            await engine.run(stop_task)
+            await engine.run(stop_task, expired)
     finally:
+        if timer is not None:
+            timer.cancel()
         stop_task.cancel()
         await asyncio.gather(stop_task, return_exceptions=True)
     status = "interrupted" if engine.stop_reason == "interrupted" else "finished"
     db.finish_run(run_id, status=status, counts=engine.counts)
+    notes.extend(_why_stopped_or_idle(engine, table))
     for host, reason in sorted(engine.deferred_hosts.items()):
         notes.append(f"{host} deferred to a later run: {reason}")
+    # Waits the pacing cut short (a huge Retry-After or Crawl-delay), where it notes them.
+    notes.extend(str(note) for note in getattr(politeness, "notes", ()))
     return CrawlReport(run_id=run_id, status=status, counts=engine.counts,
                        statuses=engine.statuses, elapsed=time.monotonic() - started,
                        left=table.left(), stop_reason=engine.stop_reason, notes=notes)

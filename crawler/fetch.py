@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
+import os
+import re
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ from crawler.content_type import charset_of, is_html
 from crawler.politeness import Politeness
 from crawler.robots import RobotsCache, RobotsFile, RobotsResponse, robots_url
 from crawler.settings import CrawlSettings
-from crawler.urls import BadURL, Scope, canonicalize, host_of
+from crawler.urls import Scope, canonicalize, host_of
 
 __all__ = [
     "FetchOutcome",
@@ -52,25 +55,43 @@ _THROTTLE_STATUSES = frozenset({429, 503})
 _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError,)
 # RFC 9309 §2.5: crawlers must parse at least the first 500 KiB of robots.txt.
 ROBOTS_MAX_BYTES = 512 * 1024
+# RFC 9110 §10.2.3 delay-seconds (and §8.6 Content-Length): ASCII digits only.
+# str.isdigit() also takes '²' and '١٢', which float() and int() then refuse.
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+# A longer Retry-After is read as this many seconds (about 300 years), never
+# as infinity; Politeness cuts it to retry_after_max anyway.
+_RETRY_AFTER_CEILING = 1e10
+# What a site's answer can make httpx or its transports raise besides their own
+# error types (a header that is not a number, a Location yarl cannot parse, an
+# unknown codec: ValueError, UnicodeError, LookupError). Each fails that URL;
+# an OSError the transport did not wrap is retried like a transport error.
+_MALFORMED_RESPONSE_ERRORS: tuple[type[Exception], ...] = (ValueError, LookupError)
+# What a Location (a URI-reference, RFC 3986 §4.1) never holds: spaces, control characters.
+_NOT_IN_A_URI = re.compile(r"[\x00-\x20\x7f]")
+# Where a response's Location header is kept, out of httpx's sight (see _set_location_aside).
+_LOCATION = "x-qarchive-location"
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header, or None when it is absent or unreadable.
 
-    RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date.
+    RFC 9110 §10.2.3: Retry-After is either delay-seconds (ASCII digits) or an
+    HTTP-date. Anything else ('²', '1.5', '-1', a date that is no date) is ignored.
     """
     if value is None:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    value = value.strip(" \t")
+    if not value.isascii():
+        return None
+    if _ASCII_DIGITS.fullmatch(value):
+        return min(float(value), _RETRY_AFTER_CEILING)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport | None = None
@@ -90,7 +111,18 @@ def make_client(settings: CrawlSettings, *, transport: httpx.AsyncBaseTransport 
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate",
                  "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
         trust_env=False,
+        event_hooks={"response": [_set_location_aside]},
     )
+
+
+async def _set_location_aside(response: httpx.Response) -> None:
+    """Move Location where httpx does not look: it parses a redirect's target even when not
+    following it, and raises for one it cannot (javascript:, a broken port, 70,000
+    characters: InvalidURL, RemoteProtocolError). The Fetcher judges it instead
+    (``Fetcher._redirect_target``), as one URL's failure."""
+    if "location" in response.headers:
+        response.headers[_LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 def _aiohttp_transport(connections: int) -> httpx.AsyncBaseTransport:
@@ -202,13 +234,18 @@ class Fetcher:
                 truncate=truncate)
             if response is None:
                 return result
-            location = response.headers.get("location")
+            location = response.headers.get(_LOCATION) or response.headers.get("location")
             if response.status in _REDIRECT_STATUSES and location:
                 target = self._redirect_target(current, location, chain, result)
                 if target is None:
                     return result
                 current = target
                 continue
+            if response.status == 304 and not _has_validators(headers or {}):
+                # RFC 9110 §15.4.5: a 304 answers a conditional request only. Taken
+                # as "unchanged", it would mark a page done that was never stored.
+                result.reason = "304 Not Modified to a request without validators"
+                return result
             _take_response(result, response, final_url=current, chain=chain, limit=limit)
             return result
 
@@ -247,10 +284,17 @@ class Fetcher:
                          result: FetchResult) -> str | None:
         """Where a redirect leads, if it may be followed; None (``result`` says why) if not."""
         chain.append(current)
+        if _NOT_IN_A_URI.search(location):
+            # RFC 3986 §2: a URI has no spaces or control characters; a Location
+            # with them is a broken server, not a page to guess at.
+            result.reason = (f"redirect to a bad URL {_shorten(location)}: "
+                             "spaces or control characters in Location")
+            return None
         try:
             target = canonicalize(urljoin(current, location))
-        except BadURL:
-            result.reason = f"redirect to a bad URL {location!r}"
+        except ValueError as error:  # BadURL, or urljoin's own (a broken IPv6 literal)
+            result.reason = (f"redirect to a bad URL {_shorten(location)}: "
+                             f"{_shorten(str(error), 120, quote=False)}")
             return None
         if target in chain:
             result.reason = "redirect loop: " + " -> ".join([*chain, target])
@@ -305,6 +349,7 @@ class Fetcher:
     ) -> _Response:
         host = host_of(url)
         async with self.politeness.request_slot(host):
+            response: _Response | None = None
             try:
                 # The deadline covers the whole exchange, body included: a
                 # server sending a byte per read timeout cannot hold a worker.
@@ -328,17 +373,30 @@ class Fetcher:
                     await _read_body(stream, response, max_bytes=max_bytes, truncate=truncate)
                     return response
             except TimeoutError:
-                raise _Retryable(
-                    f"no complete response within {self.settings.request_deadline:g} s"
-                ) from None
+                reason = f"no complete response within {self.settings.request_deadline:g} s"
+                if response is not None:
+                    # It answered, then trickled its body past the deadline: trying again
+                    # would hold the host's only slot as long again, for the same result.
+                    raise _Failure(reason + " (the body trickled in)") from None
+                raise _Retryable(reason) from None
             except httpx.TransportError as error:
                 # Connection refused or reset, read timeout, truncated body, ...
-                raise _Retryable(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+                raise _Retryable(_error_reason(error)) from None
             except _TRANSPORT_ERRORS as error:
                 # aiohttp errors httpx-aiohttp does not translate (a malformed response, ...).
-                raise _Retryable(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+                raise _Retryable(_error_reason(error)) from None
+            except OSError as error:
+                # A socket or TLS error the transport did not wrap: a transport error too.
+                raise _Retryable(_error_reason(error)) from None
+            except httpx.InvalidURL as error:
+                # The request's URL is canonical and was checked (crawler.urls), so it
+                # is the answer's: httpx parses a redirect's Location before we see it.
+                raise _Failure(f"redirect to a bad URL: {_shorten(str(error), quote=False)}"
+                               ) from None
             except httpx.HTTPError as error:
-                raise _Failure(f"{type(error).__name__}: {error}".rstrip(": ")) from None
+                raise _Failure(_error_reason(error)) from None
+            except _MALFORMED_RESPONSE_ERRORS as error:
+                raise _Failure(f"malformed response: {_error_reason(error)}") from None
 
     async def _fetch_robots_txt(self, host_url: str) -> RobotsResponse:
         result = await self.fetch(robots_url(host_url), max_bytes=ROBOTS_MAX_BYTES,
@@ -347,6 +405,41 @@ class Fetcher:
         return RobotsResponse(status=page.status if page is not None else None,
                               body=page.body if page is not None else None,
                               reason=result.reason, requests=result.requests)
+
+
+def _has_validators(headers: dict[str, str]) -> bool:
+    """Whether a request with these headers was conditional (RFC 9110 §13.1.2, §13.1.3)."""
+    return any(name.lower() in ("if-none-match", "if-modified-since") for name in headers)
+
+
+def _shorten(text: str, limit: int = 200, *, quote: bool = True) -> str:
+    """``text`` for a one-line reason: quoted (control characters escaped) or with them
+    as spaces, at most ``limit`` long."""
+    shown = repr(text) if quote else " ".join(
+        "".join(char if char.isprintable() else " " for char in text).split())
+    return shown if len(shown) <= limit else shown[:limit] + f"... ({len(text)} characters)"
+
+
+def _error_reason(error: BaseException) -> str:
+    """An exception as one short line: the system's reason when there is one underneath
+    (``connection refused (ECONNREFUSED)``), else its type and message.
+
+    The transports wrap socket errors, and not always in a fitting class: the aiohttp
+    transport calls a refused or reset connection a ConnectTimeout.
+    """
+    cause: BaseException | None = error
+    seen = 0
+    while cause is not None and seen < 10:  # a chain, not a cycle
+        code = cause.errno if isinstance(cause, OSError) else None
+        if code is not None and code in errno.errorcode:
+            return f"{os.strerror(code).lower()} ({errno.errorcode[code]})"
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    if isinstance(error, httpx.ConnectTimeout):
+        return "could not connect in time"
+    if isinstance(error, httpx.ReadTimeout):
+        return "no data within the read timeout"
+    return f"{type(error).__name__}: {_shorten(str(error), 300, quote=False)}".rstrip(": ")
 
 
 def _take_response(result: FetchResult, response: _Response, *, final_url: str,
@@ -398,7 +491,8 @@ async def _read_body(
     """
     declared = stream.headers.get("content-length", "")
     encoding = stream.headers.get("content-encoding", "")
-    if not truncate and not encoding and declared.isdigit() and int(declared) > max_bytes:
+    if (not truncate and not encoding and _ASCII_DIGITS.fullmatch(declared)
+            and (len(declared) > 18 or int(declared) > max_bytes)):
         response.too_large = True
         return
     decompressor = _decompressor(encoding)

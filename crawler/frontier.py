@@ -32,6 +32,11 @@ class FrontierQueue:
         # that page. Every other URL ever seen is in the table, which answers
         # for it: a set of them all grew with the crawl (BENCHMARKS.md, memory).
         self._unstored: set[str] = set()
+        # Redirect targets this run fetched (under the URL that redirected) whose
+        # done rows the table may not have yet; once there was one, a URL taken
+        # from the queue is first checked against the table (one indexed read).
+        self._done: set[str] = set()
+        self._redirected = False
 
     def load(self, *, refresh_before: str | None = None,
              refresh: Collection[str] = ()) -> int:
@@ -72,6 +77,16 @@ class FrontierQueue:
         self._enqueue(entry.host, entry)
         return True
 
+    def mark_done(self, entry: FrontierURL) -> None:
+        """A URL fetched already in this run (a redirect's target): known, never queued,
+        and skipped if queued before. Call :meth:`stored` once its done row is committed."""
+        self._unstored.add(entry.url)
+        self._done.add(entry.url)
+        self._redirected = True
+
+    def _fetched_already(self, url: str) -> bool:
+        return self._redirected and (url in self._done or self.table.fetched_in_run(url))
+
     def _enqueue(self, host: str, item: FrontierURL | int, *, first: bool = False) -> None:
         """Queue an entry, or the rowid of a ``frontier`` row (read back by :meth:`pop`)."""
         queue = self._queues.get(host)
@@ -99,19 +114,24 @@ class FrontierQueue:
                 del self._queues[host]
             self._size -= 1
             if isinstance(item, FrontierURL):
+                if self._fetched_already(item.url):
+                    continue
                 return item
             # A row's rowid is stable while the crawl runs: rows are never
             # deleted, and only a VACUUM by another program could renumber them.
             # Then a wrong row may be fetched, or none found (skipped); the right
             # ones stay pending for the next run.
             entry = self.table.entry(item, host)
-            if entry is not None:
+            if entry is not None and not self._fetched_already(entry.url):
                 return entry
         return None
 
     def stored(self, entries: Iterable[FrontierURL]) -> None:
         """Discovered entries whose rows the writer has committed: the table knows them now."""
-        self._unstored.difference_update(entry.url for entry in entries)
+        urls = [entry.url for entry in entries]
+        self._unstored.difference_update(urls)
+        if self._done:
+            self._done.difference_update(urls)
 
     def push_back(self, entry: FrontierURL) -> None:
         """Return an entry that was taken but not processed to the head of its host's queue."""

@@ -1,26 +1,59 @@
-"""`qarchive import`: store saved HTML files through the crawler's own storing path."""
+"""`qarchive import`: store saved HTML files through the crawler's own storing path.
+
+Each file is on its own: one that cannot be read, is too large, does not parse or
+crashes the parser or the store is skipped with a one-line reason, and the others
+are stored. Only the archive itself failing (disk full, read-only, an I/O error)
+stops the batch, since every later file would fail the same way. Whatever happens,
+the run's row is finished: ``finished``, ``interrupted`` (Ctrl-C) or ``failed``.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive, FetchedPage, RunCounts, utc_now
+from crawler.settings import CrawlSettings
 from parsers import ParseError, canonical_url, choose_profile
 
-__all__ = ["ImportReport", "import_files"]
+__all__ = ["ImportReport", "import_files", "one_line"]
+
+# What a file may weigh: what the crawler would download of a page (max_body_bytes).
+DEFAULT_MAX_BYTES = CrawlSettings().max_body_bytes
 
 
 @dataclass(slots=True)
 class ImportReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    status: str = "finished"
 
     @property
     def stored(self) -> int:
         return sum(self.outcomes.values())
+
+
+def one_line(error: BaseException, *, limit: int = 300) -> str:
+    """``Type: message`` on one line, cut to ``limit`` characters."""
+    text = " ".join(str(error).split())
+    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes | str:
+    """The file's bytes, or why not (never reading more than ``max_bytes`` + 1)."""
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except OSError as error:
+        return f"cannot read: {error.strerror or error}"
+    if len(body) > max_bytes:
+        return (f"larger than {max_bytes:,} bytes (the crawl's max_body_bytes); "
+                "not a single answer page")
+    return body
 
 
 def import_files(
@@ -30,36 +63,68 @@ def import_files(
     url: str | None = None,
     profile: str | None = None,
     on_skip: Callable[[str, str], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportReport:
-    """Parse and store each file; a bad file is reported and skipped, the rest stored."""
+    """Parse and store each file; a bad file is reported and skipped, the rest stored.
+
+    Raises sqlite3.DatabaseError when the archive cannot be written (the run row is
+    marked failed when it still can be) and KeyboardInterrupt (marked interrupted).
+    """
     report = ImportReport()
     run_id = db.start_run(command="import", options={"url": url, "profile": profile})
-    for path in paths:
+    try:
+        for path in paths:
+            reason = _import_one(db, path, url=url, profile=profile, run_id=run_id,
+                                 max_bytes=max_bytes, report=report)
+            if reason is not None:
+                _skip(report, on_skip, str(path), reason)
+    except KeyboardInterrupt:
+        report.status = "interrupted"
+        raise
+    except BaseException:
+        report.status = "failed"
+        raise
+    finally:
+        counts = RunCounts(failed=len(report.skipped))
+        counts.update(report.outcomes)
         try:
-            body = path.read_bytes()
-        except OSError as error:
-            _skip(report, on_skip, str(path), f"cannot read: {error.strerror or error}")
-            continue
+            db.finish_run(run_id, status=report.status, counts=counts)
+        except sqlite3.DatabaseError:
+            if report.status == "finished":
+                raise
+            # The archive is what failed (disk full): the original error says so.
+    return report
+
+
+def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None,
+                run_id: int, max_bytes: int, report: ImportReport) -> str | None:
+    """Store one file; None when stored, else why it was skipped."""
+    body = _read_capped(path, max_bytes)
+    if isinstance(body, str):
+        return body
+    try:
         page_url = url or canonical_url(body)
         if not page_url:
-            _skip(report, on_skip, str(path), "no --url given and the page has no canonical link")
-            continue
-        try:
-            chosen = choose_profile(page_url, name=profile or None)
-            page = chosen.parse(body, page_url)
-        except ParseError as error:
-            _skip(report, on_skip, str(path), error.reason)
-            continue
-        fetch = FetchedPage(url=page_url, status=None, fetched_at=utc_now(),
-                            content_type="text/html", body=body)
+            return "no --url given and the page has no canonical link"
+        chosen = choose_profile(page_url, name=profile or None)
+        page = chosen.parse(body, page_url)
+    except ParseError as error:
+        return error.reason
+    except Exception as error:  # a parser bug a hostile file found: this file only
+        return one_line(error)
+    fetch = FetchedPage(url=page_url, status=None, fetched_at=utc_now(),
+                        content_type="text/html", body=body)
+    try:
+        # One transaction: a failure rolls this page back alone.
         outcome = db.record_fetched_page(fetch, page=page,
                                          parser_version=chosen.parser_version, run_id=run_id)
-        if outcome:
-            report.outcomes[outcome] += 1
-    counts = RunCounts(failed=len(report.skipped))
-    counts.update(report.outcomes)
-    db.finish_run(run_id, status="finished", counts=counts)
-    return report
+    except sqlite3.DatabaseError:
+        raise  # the archive, not the file: every later file would fail too
+    except Exception as error:
+        return one_line(error)
+    if outcome:
+        report.outcomes[outcome] += 1
+    return None
 
 
 def _skip(

@@ -4,11 +4,18 @@ Every request to a host (robots.txt, sitemaps, pages, retries and redirect
 hops alike) goes through :meth:`Politeness.request_slot`, so the server sees
 at most ``per_host`` requests at a time from us, started at least ``delay``
 seconds apart (or the host's robots.txt Crawl-delay, whichever is longer).
+
+No wait here is unbounded, whatever a site says: Crawl-delay is capped by
+``max_crawl_delay``, Retry-After by ``retry_after_max``, throttling by
+``throttle_max_delay`` (tenacity's backoff, in crawler/fetch.py, by
+``retry_backoff_max``). A cap that cut what a site asked for is kept in
+:attr:`Politeness.capped_waits` for the crawl's summary (:attr:`Politeness.notes`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -38,6 +45,19 @@ class Politeness:
         self._settings = settings
         self._clock = clock
         self._hosts: dict[str, HostPace] = {}
+        # (host, what was asked for) -> one line for the crawl's summary, e.g.
+        # "robots.txt Crawl-delay 100000 s for example.org capped at 60 s
+        # (max_crawl_delay)"; the latest per host and kind, in first-seen order.
+        self.capped_waits: dict[tuple[str, str], str] = {}
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per wait a site asked for that was cut to its cap (for the summary)."""
+        return list(self.capped_waits.values())
+
+    def _capped(self, host: str, asked: str, seconds: float, cap: float, setting: str) -> None:
+        self.capped_waits[(host, asked)] = (
+            f"{asked} {_seconds(seconds)} s for {host} capped at {_seconds(cap)} s ({setting})")
 
     def pace(self, host: str) -> HostPace:
         pace = self._hosts.get(host)
@@ -51,9 +71,16 @@ class Politeness:
         return pace
 
     def set_crawl_delay(self, host: str, crawl_delay: float | None) -> None:
-        """Apply robots.txt Crawl-delay: it can only make us slower than ``delay``."""
+        """Apply robots.txt Crawl-delay: it can only make us slower than ``delay``, and
+        by no more than ``max_crawl_delay`` (a Crawl-delay of days would fetch nothing)."""
         pace = self.pace(host)
-        base = max(self._settings.delay, crawl_delay or 0.0)
+        if crawl_delay is None or math.isnan(crawl_delay) or crawl_delay < 0:
+            crawl_delay = 0.0
+        cap = self._settings.max_crawl_delay
+        if crawl_delay > cap:
+            self._capped(host, "robots.txt Crawl-delay", crawl_delay, cap, "max_crawl_delay")
+            crawl_delay = cap
+        base = max(self._settings.delay, crawl_delay)
         pace.current_delay = max(pace.current_delay - pace.base_delay + base, base)
         pace.base_delay = base
 
@@ -90,7 +117,10 @@ class Politeness:
         # From a zero delay, doubling needs a floor: start at the retry backoff.
         grown = max(pace.current_delay, settings.retry_backoff) * settings.throttle_factor
         pace.current_delay = max(pace.base_delay, min(grown, settings.throttle_max_delay))
-        if retry_after is not None:
+        if retry_after is not None and not math.isnan(retry_after):
+            if retry_after > settings.retry_after_max:
+                self._capped(host, "Retry-After", retry_after, settings.retry_after_max,
+                              "retry_after_max")
             wait = min(max(retry_after, 0.0), settings.retry_after_max)
             pace.not_before = max(pace.not_before, self._clock() + wait)
 
@@ -101,3 +131,11 @@ class Politeness:
             extra = (pace.current_delay - pace.base_delay) / self._settings.recover_factor
             # Snap to the base once the extra is negligible.
             pace.current_delay = pace.base_delay + (extra if extra > 0.01 else 0.0)
+
+
+def _seconds(value: float) -> str:
+    """100000.0 -> '100000', 1.5 -> '1.5', inf -> 'inf'."""
+    value = float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}"

@@ -12,6 +12,7 @@ What a robots.txt answer means (RFC 9309 §2.3.1):
 from __future__ import annotations
 
 import asyncio
+import codecs
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,21 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-__all__ = ["RobotsCache", "RobotsFile", "RobotsResponse", "robots_url"]
+__all__ = ["RobotsCache", "RobotsFile", "RobotsResponse", "decode_robots_txt", "robots_url"]
+
+# RFC 9309 §2.3: robots.txt is UTF-8. A byte-order mark in front of it (Notepad
+# writes one) would otherwise glue itself to the first "User-agent" and drop
+# that group, rules and all. UTF-16 files with a BOM are read as what they say.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def decode_robots_txt(body: bytes) -> str:
+    """robots.txt's text: UTF-8 (bad bytes replaced), or UTF-16 with its BOM; no BOM left."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(encoding, errors="replace").lstrip("\ufeff")
+    return body.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def robots_url(url: str) -> str:
@@ -44,14 +59,20 @@ class RobotsFile:
             return False
         if self.rules is None:
             return True
-        return bool(self.rules.can_fetch(url, self.user_agent))
+        try:
+            return bool(self.rules.can_fetch(url, self.user_agent))
+        except Exception:  # rules a site wrote: if they cannot be applied, they allow nothing
+            return False
 
     @property
     def crawl_delay(self) -> float | None:
         if self.rules is None:
             return None
-        delay = self.rules.crawl_delay(self.user_agent)
-        return float(delay) if delay is not None else None
+        try:
+            delay = self.rules.crawl_delay(self.user_agent)
+            return float(delay) if delay is not None else None
+        except (TypeError, ValueError, OverflowError):
+            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +134,17 @@ class RobotsCache:
         elif 400 <= page.status < 500:
             robots.reason = f"robots.txt answered HTTP {page.status}: no rules"
         elif 200 <= page.status < 300:
-            text = (page.body or b"").decode("utf-8", errors="replace")
-            robots.rules = Protego.parse(text)
-            robots.sitemaps = list(robots.rules.sitemaps)
-            robots.reason = "robots.txt read"
+            try:
+                robots.rules = Protego.parse(decode_robots_txt(page.body or b""))
+                robots.sitemaps = list(robots.rules.sitemaps)
+            except Exception as error:  # a file a site wrote
+                # Rules we cannot read are not "no rules": ask again on a later run.
+                robots.rules = None
+                robots.unreachable = True
+                detail = " ".join(str(error).split())
+                robots.reason = f"robots.txt unreadable: {type(error).__name__}: {detail}"[:300]
+            else:
+                robots.reason = "robots.txt read"
         else:
             robots.unreachable = True
             robots.reason = f"robots.txt answered HTTP {page.status}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
+from crawler.urls import BadURL, Scope
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -26,6 +27,8 @@ __all__ = [
     "SettingsError",
     "load_settings",
     "parse_duration",
+    "seconds_problem",
+    "user_agent_problem",
 ]
 
 # Names the crawler and where to complain, as robots.txt authors and site
@@ -50,7 +53,8 @@ class CrawlSettings:
     # Links this many hops from a seed are still followed (None: no limit).
     # Seeds are depth 0.
     max_depth: int | None = None
-    # Stop taking new URLs after this many seconds (None: no limit); what is
+    # End the run this many seconds after it starts, seeding included (None: no
+    # limit): no new URL is taken and those in flight are abandoned; what is
     # left stays pending, so a nightly job can crawl in slices.
     max_duration: float | None = None
     # Hosts links may lead to, besides the seeds' own hosts. Other hosts are
@@ -68,8 +72,19 @@ class CrawlSettings:
     # answers rarely change once written; 0 refreshes every known page each
     # run. A sitemap lastmod newer than our copy refreshes a page sooner.
     refresh_after: float = 7 * 24 * 3600.0
+    # Sitemap files (indexes included) read in one run: a sitemap index that
+    # links ever-new indexes would otherwise be read forever. 1,000 files of up
+    # to 50,000 URLs each (the sitemaps.org limit, enforced per file) is 50
+    # million pages, more than any one site's crawl needs.
+    sitemap_max_files: int = 1_000
+    # Levels of sitemap indexes followed below the sitemap given (or listed in
+    # robots.txt): 1 is the protocol's index -> sitemaps; indexes of indexes
+    # are forbidden by it but seen in the wild, so two more levels are read.
+    sitemap_max_depth: int = 3
 
     # --- Politeness --------------------------------------------------------
+    # Names qarchive and where to read about it, so a site's operator can see
+    # who crawls and how to reach us (printable ASCII: it is an HTTP header).
     user_agent: str = DEFAULT_USER_AGENT
     # Seconds between the starts of two requests to one host. One request a
     # second is the classic polite rate (Scrapy's AutoThrottle aims near it);
@@ -94,6 +109,12 @@ class CrawlSettings:
     # A Retry-After longer than this is cut to it (RFC 9110 §10.2.3 lets a
     # server ask for hours; the URL is better retried on a later run).
     retry_after_max: float = 120.0
+    # A robots.txt Crawl-delay longer than this is cut to it, and the crawl's
+    # summary says so. Crawl-delay has no upper bound in any standard (RFC 9309
+    # leaves it out); "Crawl-delay: 100000" would fetch nothing in a run and
+    # hold a worker for a day. A page a minute is as slow as a crawl can go and
+    # still keep up with a site's new questions.
+    max_crawl_delay: float = 60.0
 
     # --- Fetching ----------------------------------------------------------
     # What carries httpx's requests: "aiohttp" (httpx-aiohttp) costs ~0.25 ms of
@@ -105,7 +126,9 @@ class CrawlSettings:
     # Seconds to wait for the next bytes of a response.
     read_timeout: float = 30.0
     # Seconds for a whole request, body included: a server trickling one byte
-    # per read timeout would otherwise hold a worker forever.
+    # per read timeout would otherwise hold a worker forever. A body still
+    # trickling at the deadline is not retried: that would hold the host's
+    # slot as long again, for the same result.
     request_deadline: float = 60.0
     # Bytes of body kept, counted after decompression (a gzip bomb stops
     # here). Answer pages are ~100 KB; 10 MiB is generous.
@@ -121,6 +144,7 @@ class CrawlSettings:
     # Exponential backoff between attempts: first wait, then doubling with
     # jitter, never more than the maximum.
     retry_backoff: float = 1.0
+    # The longest wait between two attempts: past it, a later run does better.
     retry_backoff_max: float = 30.0
     # Seconds before a URL whose page crashed the crawler (its parse or its
     # storing raised) is tried again, doubling with each crash in a row: a
@@ -133,6 +157,8 @@ class CrawlSettings:
     # after flush_interval seconds: per-page commits would cost more than the
     # parse. Each page's rows still change together (a savepoint per page).
     writer_batch_size: int = 200
+    # Seconds the writer waits to fill a batch before committing what it has:
+    # a slow crawl's pages still reach the archive (and Datasette) within it.
     writer_flush_interval: float = 0.5
     # Store in a process of its own, on another core: a crawl is CPU-bound on
     # one core and storing (SQLite, zlib, search segmenting) is a third of it
@@ -158,7 +184,15 @@ class CrawlSettings:
         return dataclasses.replace(self, **changes)
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+# The longest any setting in seconds may be: 100 years, which is "never" (say,
+# refresh_after for a crawl that only adds pages). Longer is a typo, and soon
+# overflows: time.sleep() (watch --every) past ~290 years, the date arithmetic
+# of refresh_after past ~2,000.
+MAX_SECONDS = 100 * 365 * 86400.0
+# A User-Agent longer than this is a mistake (servers cap a header near 8 KiB).
+_MAX_USER_AGENT = 1_000
+
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
@@ -167,34 +201,93 @@ def parse_duration(text: str) -> float:
     match = _DURATION.match(text)
     if not match:
         raise SettingsError(
-            f"bad duration {text!r}: use a number with s, m, h or d (e.g. 30m)"
+            f"bad duration {text[:80]!r}: use a number with s, m, h or d (e.g. 30m)"
         )
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if not seconds <= MAX_SECONDS:  # also catches inf (a 400-digit number)
+        raise SettingsError(f"bad duration {text[:80]!r}: at most 100 years (36500d)")
+    return seconds
+
+
+def seconds_problem(value: Any) -> str | None:
+    """Why ``value`` is not a number of seconds a setting may hold (None: it is one).
+
+    nan, inf and negative numbers are refused everywhere: ``delay = nan``
+    compares false with everything (no pacing at all) and ``delay = inf``
+    waits forever.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not 0 <= value <= MAX_SECONDS:
+        return f"must be a number of seconds from 0 to {MAX_SECONDS:.0f} (100 years), " \
+               f"not {value!r}"
+    return None
+
+
+def user_agent_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be sent as a User-Agent header (None: it can)."""
+    if not isinstance(value, str):
+        return f"must be a string, not {value!r}"
+    if not value.strip():
+        return "must not be empty: sites and their robots.txt need to know who crawls"
+    if len(value) > _MAX_USER_AGENT:
+        return f"must be at most {_MAX_USER_AGENT} characters, not {len(value)}"
+    bad = next((char for char in value if not " " <= char <= "~"), None)
+    if bad is not None:
+        return (f"must be printable ASCII only (it is an HTTP header), but {value[:80]!r} "
+                f"has {bad!r}")
+    return None
 
 
 def _check(settings: CrawlSettings) -> None:
     positive = ("concurrency", "per_host", "max_attempts", "max_redirects", "max_body_bytes",
-                "writer_batch_size")
+                "writer_batch_size", "sitemap_max_files", "sitemap_max_depth")
     for name in positive:
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
-    not_negative = ("delay", "robots_ttl", "retry_after_max", "throttle_max_delay",
-                    "connect_timeout", "read_timeout", "request_deadline", "retry_backoff",
-                    "retry_backoff_max", "writer_flush_interval", "refresh_after")
-    for name in not_negative:
+    seconds = ("delay", "robots_ttl", "retry_after_max", "max_crawl_delay",
+               "throttle_max_delay", "connect_timeout", "read_timeout", "request_deadline",
+               "retry_backoff", "retry_backoff_max", "poisoned_retry_after",
+               "writer_flush_interval", "refresh_after", "max_duration")
+    for name in seconds:
         value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise SettingsError(f"{name} must be a number of seconds, not {value!r}")
+        if value is None and name == "max_duration":
+            continue
+        if (problem := seconds_problem(value)) is not None:
+            raise SettingsError(f"{name} {problem}")
+    for name in ("throttle_factor", "recover_factor"):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not 1 <= value <= 1000:
+            raise SettingsError(f"{name} must be a number from 1 to 1000, not {value!r}")
+    for host in settings.allow_hosts:
+        try:
+            if not host.strip():
+                raise BadURL("empty")
+            Scope([host])
+        except BadURL as error:
+            raise SettingsError(f"allow_hosts: {host!r} is not a host name ({error})") from None
     for name in ("max_pages", "max_depth"):
         value = getattr(settings, name)
-        if value is not None and (not isinstance(value, int) or value < 0):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 0):
             raise SettingsError(f"{name} must be a whole number, not {value!r}")
-    if settings.http_transport not in HTTP_TRANSPORTS:
+    for name in ("follow_resources", "writer_process"):
+        value = getattr(settings, name)
+        if not isinstance(value, bool):
+            raise SettingsError(f"{name} must be true or false, not {value!r}")
+    if (problem := user_agent_problem(settings.user_agent)) is not None:
+        raise SettingsError(f"user_agent {problem}")
+    if settings.profile is not None and not isinstance(settings.profile, str):
+        raise SettingsError(f"profile must be a profile name, not {settings.profile!r}")
+    if not all(isinstance(status, int) and not isinstance(status, bool)
+               and 100 <= status <= 599 for status in settings.retry_statuses):
+        raise SettingsError("retry_statuses must be HTTP status codes (100 to 599), not "
+                            f"{sorted(settings.retry_statuses, key=repr)!r}")
+    if not isinstance(settings.http_transport, str) \
+            or settings.http_transport not in HTTP_TRANSPORTS:
         raise SettingsError(f"http_transport must be one of {', '.join(HTTP_TRANSPORTS)}, "
                             f"not {settings.http_transport!r}")
-    if settings.throttle_factor < 1 or settings.recover_factor < 1:
-        raise SettingsError("throttle_factor and recover_factor must be at least 1")
 
 
 def _toml_fields() -> dict[str, dataclasses.Field[Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,10 +28,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# sitemaps.org: a sitemap holds at most 50,000 URLs and 50 MB uncompressed.
+# sitemaps.org: a sitemap holds at most 50,000 URLs and 50 MB uncompressed (an
+# index at most 50,000 sitemaps). Entries past the 50,000th are not read.
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024
-# An index of indexes is allowed by nobody but seen in the wild; stop there.
-MAX_INDEX_DEPTH = 3
+SITEMAP_MAX_URLS = 50_000
+# How many files, and how deep into indexes of indexes, are the crawl's settings
+# (sitemap_max_files, sitemap_max_depth).
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -53,7 +56,11 @@ def parse_sitemap(body: bytes) -> tuple[str, list[str]]:
 
 
 def parse_sitemap_entries(body: bytes) -> tuple[str, list[tuple[str, str | None]]]:
-    """Like :func:`parse_sitemap`, with each entry's ``<lastmod>`` (None when absent)."""
+    """Like :func:`parse_sitemap`, with each entry's ``<lastmod>`` (None when absent).
+
+    At most ``SITEMAP_MAX_URLS + 1`` entries: one more than the protocol allows
+    tells the caller the file broke the limit.
+    """
     if body.startswith(_GZIP_MAGIC):
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
@@ -80,6 +87,8 @@ def parse_sitemap_entries(body: bytes) -> tuple[str, list[tuple[str, str | None]
                 lastmod = text
         if location:
             entries.append((location, lastmod))
+            if len(entries) > SITEMAP_MAX_URLS:
+                break
     return kind, entries
 
 
@@ -106,19 +115,37 @@ async def read_sitemaps(
     """Read the sitemaps, indexes followed; each urlset's page URLs (canonical, those
     ``accept`` allows) go to ``on_urlset`` as soon as it is read.
 
+    Bounded whatever the server sends: at most ``sitemap_max_files`` files a
+    run, indexes followed ``sitemap_max_depth`` levels deep, 50,000 entries a
+    file; what is left out is said in ``report.errors``.
+
     One file at a time, never the whole list: a site's sitemaps can name
     every one of its pages, and holding them all made a crawl's memory grow
     with the site. Counts go to ``report`` (a new one if not given), which
     thus tells what was done even when the reading is cancelled.
     """
     report = report if report is not None else SitemapReport()
+    max_files = fetcher.settings.sitemap_max_files
+    max_depth = fetcher.settings.sitemap_max_depth
+    # Every URL ever queued, read or not: bounded by max_files, as is the queue.
     seen: set[str] = set()
-    pending = [(url, 0) for url in sitemap_urls]
-    while pending:
-        url, depth = pending.pop(0)
+    pending: deque[tuple[str, int]] = deque()
+    dropped = 0  # sitemaps listed past max_files
+
+    def queue(url: str, depth: int) -> None:
+        nonlocal dropped
         if url in seen:
-            continue
+            return
+        if len(seen) >= max_files:
+            dropped += 1
+            return
         seen.add(url)
+        pending.append((url, depth))
+
+    for url in sitemap_urls:
+        queue(url, 0)
+    while pending:
+        url, depth = pending.popleft()
         result = await fetcher.fetch(url, max_bytes=SITEMAP_MAX_BYTES)
         report.requests += result.requests
         page = result.page
@@ -134,6 +161,14 @@ async def read_sitemaps(
             report.errors.append(f"sitemap {url}: {error}")
             continue
         report.sitemaps_read += 1
+        if len(entries) > SITEMAP_MAX_URLS:
+            report.errors.append(f"sitemap {url}: lists more than {SITEMAP_MAX_URLS} URLs "
+                                 f"(the sitemaps.org limit); the first {SITEMAP_MAX_URLS} read")
+            del entries[SITEMAP_MAX_URLS:]
+        if kind == "sitemapindex" and depth >= max_depth:
+            report.errors.append(f"sitemap {url}: an index {depth} levels below the first "
+                                 f"sitemap; its sitemaps are not read (sitemap_max_depth)")
+            continue
         page_entries: PageEntries = []
         for location, lastmod in entries:
             try:
@@ -144,12 +179,15 @@ async def read_sitemaps(
                 continue
             if kind == "urlset":
                 page_entries.append((canonical, lastmod))
-            elif depth < MAX_INDEX_DEPTH:
-                pending.append((canonical, depth + 1))
+            else:
+                queue(canonical, depth + 1)
         del entries, page, result  # the file, up to 50 MB, need not outlive its URLs
         if page_entries:
             report.page_urls += len(page_entries)
             on_urlset(page_entries)
+    if dropped:
+        report.errors.append(f"{dropped} sitemap(s) not read: at most {max_files} sitemap "
+                             "files a run (sitemap_max_files)")
     for message in report.errors:
         log.warning("%s", message)
     return report

@@ -19,6 +19,11 @@ __all__ = ["CrawlStatus", "LogProgress", "ProgressDisplay"]
 log = logging.getLogger("crawler.status")
 
 
+# Seconds in flight after which a URL is named as slow: a page normally takes well
+# under a second; one that trickles can hold its host's only slot for a minute.
+SLOW_AFTER = 10.0
+
+
 @dataclass(slots=True)
 class CrawlStatus:
     """A snapshot of a running crawl (or reparse), taken a few times a second."""
@@ -29,6 +34,15 @@ class CrawlStatus:
     queued: int = 0
     in_flight: int = 0
     label: str = "crawl"
+    # The URL in flight longest, and for how many seconds (None: nothing in flight).
+    slowest: tuple[str, float] | None = None
+
+    @property
+    def slow(self) -> tuple[str, float] | None:
+        """The longest-running URL, when it has run long enough to be worth naming."""
+        if self.slowest is None or self.slowest[1] < SLOW_AFTER:
+            return None
+        return self.slowest
 
     @property
     def done(self) -> int:
@@ -42,9 +56,11 @@ class CrawlStatus:
         statuses = " ".join(f"{status}:{count}" for status, count in sorted(self.statuses.items()))
         counts = ", ".join(f"{count} {name}" for name, count in self.counts.as_dict().items()
                            if count)
+        slow = self.slow
         return (f"{self.label}: {counts or 'nothing yet'}; {self.queued} queued, "
                 f"{self.in_flight} in flight; {self.rate:.1f} pages/s"
-                + (f"; HTTP {statuses}" if statuses else ""))
+                + (f"; HTTP {statuses}" if statuses else "")
+                + (f"; slow: {slow[0]} ({slow[1]:.0f} s)" if slow else ""))
 
 
 class ProgressDisplay(Protocol):

@@ -8,7 +8,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-__all__ = ["BadURL", "Scope", "canonicalize", "host_of", "is_site_root", "shared_host"]
+__all__ = [
+    "MAX_URL_LENGTH", "BadURL", "Scope", "canonicalize", "host_of", "is_site_root",
+    "shared_host",
+]
+
+# The longest URL a crawl accepts, in characters, before and after canonicalising.
+# RFC 9110 §4.1 recommends that senders and recipients support URIs of at least
+# 8,000 octets; servers commonly refuse longer request lines (nginx's default
+# buffer is 8 KiB), and no question page's URL comes near it. Checked first, so a
+# 70,000-character link costs a length comparison, not a parse (httpx refuses
+# URLs over 65,536 characters only when the request is sent).
+MAX_URL_LENGTH = 8_000
 
 # Query parameters that say how a visitor arrived, not which page it is:
 # keeping them would store one page under many URLs. utm_* are Google
@@ -38,9 +49,13 @@ def canonicalize(url: str) -> str:
     w3lib's ``canonicalize_url`` (Scrapy's) sorts the query, normalises
     percent-encoding and drops the fragment; on top of it: lower-case scheme
     and host, no default port, no tracking parameters, and ``/`` for an empty
-    path.
+    path. BadURL for anything the crawl could not request: longer than
+    :data:`MAX_URL_LENGTH`, port 0, a host that is not valid IDNA, a control
+    character httpx refuses.
     """
     url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise BadURL(f"URL longer than {MAX_URL_LENGTH} characters: {url[:80]!r}...")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -54,6 +69,8 @@ def canonicalize(url: str) -> str:
         raise BadURL(f"URL has no host: {url!r}")
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
+    if port == 0:
+        raise BadURL(f"URL has port 0: {url!r}")
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = parts.query
     if query:
@@ -62,7 +79,35 @@ def canonicalize(url: str) -> str:
         if len(kept) != len(pairs):
             query = urlencode(kept)
     rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-    return canonicalize_url(rebuilt)
+    try:
+        canonical = canonicalize_url(rebuilt)
+    except ValueError as error:  # UnicodeError: a host the idna codec cannot encode
+        raise BadURL(f"malformed URL {url!r}: {error}") from None
+    _check_requestable(canonical, url)
+    return canonical
+
+
+def _check_requestable(canonical: str, url: str) -> None:
+    """BadURL unless httpx (and the aiohttp transport after it) can send ``canonical``.
+
+    Percent-encoding can lengthen a URL, so the length is checked again; httpx's
+    own parser finds control characters and invalid IDNA hosts; an ``xn--``
+    label must decode as punycode, or aiohttp's yarl raises when requesting it.
+    """
+    # Imported here: the command line imports this module, and loads the HTTP
+    # stack only when a crawl runs.
+    import httpx
+
+    if len(canonical) > MAX_URL_LENGTH:
+        raise BadURL(f"URL longer than {MAX_URL_LENGTH} characters once encoded: "
+                     f"{url[:80]!r}...")
+    try:
+        host = httpx.URL(canonical).host
+        for label in host.split("."):
+            if label[:4].lower() == "xn--":
+                label.encode("ascii").decode("idna")
+    except (httpx.InvalidURL, UnicodeError) as error:
+        raise BadURL(f"malformed URL {url!r}: {error}") from None
 
 
 def host_of(url: str) -> str:
@@ -95,10 +140,9 @@ class Scope:
             self.add(host)
 
     def add(self, host: str) -> None:
-        """Add ``host``, ``host:port`` or a URL's host."""
+        """Add ``host``, ``host:port`` or a URL's host; BadURL when it is none."""
         host = host.strip().lower()
-        if "://" in host:
-            host = host_of(canonicalize(host))
+        host = host_of(canonicalize(host if "://" in host else f"http://{host}/"))
         self._hosts.add(host.rstrip("."))
 
     def allows(self, url: str) -> bool:

@@ -4,6 +4,12 @@ Written on selectolax nodes rather than with a BeautifulSoup-based converter:
 the parse benchmark found such converters cost more than the rest of the parse
 together. It covers what answers use: paragraphs, headings, code blocks with
 their language, lists (nested), tables, links, images, quotes and emphasis.
+
+Hostile pages (issue "Hostile input never stops a crawl"): the walk recurses at
+most ``MAX_DEPTH`` elements deep; anything nested deeper is kept as plain text,
+read by an iterative walk. Every node is visited a bounded number of times, so
+the conversion is linear in the page, and 100,000 nested ``<div>``s cannot
+raise RecursionError.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable
 from selectolax.lexbor import LexborNode
 
 from parsers.links import resolve_link
+from parsers.text import squeeze_lines
 
 __all__ = ["render_answer"]
 
@@ -29,6 +36,16 @@ _SKIPPED = {"script", "style", "noscript", "template", "button", "svg", "iframe"
 _MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<"})
 _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
+_WRAPPERS = {"a", "strong", "b", "em", "i", "del", "s", "strike"}
+# Elements nested deeper than this are flattened to their text. Real answers nest
+# a dozen levels at most; 64 keeps Python's stack (limit 1,000 frames) far away.
+MAX_DEPTH = 64
+# An <ol start> longer than this is no list a reader numbers (and int() refuses
+# strings over 4,300 digits): the list starts at 1.
+_MAX_START_DIGITS = 9
+# Above this length _tidy avoids str.split(), which builds one object per word
+# (a 10 MB one-paragraph answer cost ~200 MB): parsers/text.py.
+_BIG_TEXT = 4_096
 
 
 def _escape(text: str) -> str:
@@ -46,9 +63,9 @@ class _Inline:
 
     __slots__ = ("markdown", "text")
 
-    def __init__(self) -> None:
+    def __init__(self, text: list[str] | None = None) -> None:
         self.markdown: list[str] = []
-        self.text: list[str] = []
+        self.text: list[str] = [] if text is None else text
 
     def flush(self) -> tuple[str, str]:
         markdown = _tidy("".join(self.markdown))
@@ -59,6 +76,8 @@ class _Inline:
 
 
 def _tidy(text: str) -> str:
+    if len(text) > _BIG_TEXT:  # same result as below, without a list of every word
+        return squeeze_lines(text)
     if "\n" not in text:  # the common case: one line
         return " ".join(text.split())
     # str.split() splits on every Unicode space, like re's \s, and is faster.
@@ -66,7 +85,31 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _inline(node: LexborNode, out: _Inline, base_url: str) -> None:
+def _flat_text(node: LexborNode) -> str:
+    """The text under ``node`` (``<br>`` as a line break), by an explicit stack: any depth."""
+    parts: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        tag = current.tag
+        if tag == "-text":
+            parts.append(current.text(deep=False))
+        elif tag == "br":
+            parts.append("\n")
+        elif tag not in _SKIPPED:
+            children = list(current.iter(include_text=True))
+            children.reverse()
+            stack.extend(children)
+    return "".join(parts)
+
+
+def _flat_inline(node: LexborNode, out: _Inline) -> None:
+    text = _flat_text(node)
+    out.text.append(text)
+    out.markdown.append(_escape(text))
+
+
+def _inline(node: LexborNode, out: _Inline, base_url: str, depth: int) -> None:
     tag = node.tag
     if tag == "-text":
         raw = node.text(deep=False)
@@ -91,11 +134,17 @@ def _inline(node: LexborNode, out: _Inline, base_url: str) -> None:
         out.markdown.append(f"{fence}{code}{fence}")
         out.text.append(code)
         return
-    inner = _Inline()
+    if depth > MAX_DEPTH:
+        _flat_inline(node, out)
+        return
+    if tag not in _WRAPPERS:  # <span> and the like add nothing: write straight into out
+        for child in node.iter(include_text=True):
+            _inline(child, out, base_url, depth + 1)
+        return
+    inner = _Inline(out.text)  # the text goes straight to out; only Markdown is wrapped
     for child in node.iter(include_text=True):
-        _inline(child, inner, base_url)
-    markdown, text = "".join(inner.markdown), "".join(inner.text)
-    out.text.append(text)
+        _inline(child, inner, base_url, depth + 1)
+    markdown = "".join(inner.markdown)
     if not markdown.strip():
         out.markdown.append(markdown)
     elif tag == "a":
@@ -105,10 +154,8 @@ def _inline(node: LexborNode, out: _Inline, base_url: str) -> None:
         out.markdown.append(f"**{markdown.strip()}**")
     elif tag in ("em", "i"):
         out.markdown.append(f"*{markdown.strip()}*")
-    elif tag in ("del", "s", "strike"):
+    else:  # del, s, strike
         out.markdown.append(f"~~{markdown.strip()}~~")
-    else:
-        out.markdown.append(markdown)
 
 
 def _code_block(node: LexborNode) -> tuple[str, str]:
@@ -126,10 +173,18 @@ def _code_block(node: LexborNode) -> tuple[str, str]:
     return f"{fence}{language}\n{code}\n{fence}", code
 
 
+def _list_start(node: LexborNode) -> int:
+    """``<ol start>``: ASCII digits only. ``str.isdigit()`` is true for "²" and "١",
+    which int() refuses or reads as another number; anything else starts at 1."""
+    start = (node.attributes.get("start") or "").strip()
+    if start.isascii() and start.isdigit() and len(start) <= _MAX_START_DIGITS:
+        return int(start)
+    return 1
+
+
 def _list(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
     ordered = node.tag == "ol"
-    start_attribute = (node.attributes.get("start") or "1").strip() if ordered else "1"
-    start = int(start_attribute) if start_attribute.isdigit() else 1
+    start = _list_start(node) if ordered else 1
     md_lines: list[str] = []
     text_lines: list[str] = []
     number = start
@@ -141,12 +196,12 @@ def _list(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
         inline = _Inline()
         nested: list[tuple[str, str]] = []
         for child in item.iter(include_text=True):
-            if child.tag in ("ul", "ol"):
+            if child.tag in ("ul", "ol") and depth < MAX_DEPTH:
                 nested.append(_list(child, base_url, depth + 1))
             elif child.tag == "pre":
                 nested.append(_code_block(child))
             else:
-                _inline(child, inline, base_url)
+                _inline(child, inline, base_url, depth + 2)
         markdown, text = inline.flush()
         indent = " " * len(marker)
         md_lines.append(marker + markdown.replace("\n", "\n" + indent))
@@ -157,15 +212,27 @@ def _list(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
     return "\n".join(md_lines), "\n".join(line for line in text_lines if line)
 
 
-def _table(node: LexborNode, base_url: str) -> tuple[str, str]:
+def _rows(table: LexborNode) -> list[LexborNode]:
+    """The table's own rows (not those of tables nested in its cells, which the cells
+    render: a CSS query for every ``tr`` would read nested tables again per level)."""
+    rows = []
+    for child in table.iter():
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(row for row in child.iter() if row.tag == "tr")
+    return rows
+
+
+def _table(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
     rows: list[list[tuple[str, str]]] = []
-    for row in node.css("tr"):
+    for row in _rows(node):
         cells = []
         for cell in row.iter():
             if cell.tag in ("td", "th"):
                 inline = _Inline()
                 for child in cell.iter(include_text=True):
-                    _inline(child, inline, base_url)
+                    _inline(child, inline, base_url, depth + 3)
                 markdown, text = inline.flush()
                 cells.append((markdown.replace("\n", " ").replace("|", "\\|"), text))
         if cells:
@@ -180,7 +247,9 @@ def _table(node: LexborNode, base_url: str) -> tuple[str, str]:
     return "\n".join(md_lines), "\n".join(text_lines)
 
 
-def _blocks(node: LexborNode, base_url: str, emit: Callable[[str, str], None]) -> None:
+def _blocks(
+    node: LexborNode, base_url: str, emit: Callable[[str, str], None], depth: int = 0
+) -> None:
     """Emit (markdown, text) for each block under ``node``; inline runs become paragraphs."""
     inline = _Inline()
 
@@ -194,33 +263,37 @@ def _blocks(node: LexborNode, base_url: str, emit: Callable[[str, str], None]) -
         if tag in _SKIPPED:
             continue
         if tag not in _BLOCKS:
-            _inline(child, inline, base_url)
+            _inline(child, inline, base_url, depth + 1)
             continue
         flush()
-        if tag in _CONTAINERS:
-            _blocks(child, base_url, emit)
+        if depth >= MAX_DEPTH:  # too deep to walk: the block's text as one paragraph
+            text = _tidy(_flat_text(child))
+            if text:
+                emit(_escape(text), text)
+        elif tag in _CONTAINERS:
+            _blocks(child, base_url, emit, depth + 1)
         elif tag == "p":
-            _blocks_of_paragraph(child, base_url, emit)
+            _blocks_of_paragraph(child, base_url, emit, depth + 1)
         elif tag in _HEADINGS:
             heading = _Inline()
             for part in child.iter(include_text=True):
-                _inline(part, heading, base_url)
+                _inline(part, heading, base_url, depth + 2)
             markdown, text = heading.flush()
             if text:
                 emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " "), text)
         elif tag == "pre":
             emit(*_code_block(child))
         elif tag in ("ul", "ol"):
-            emit(*_list(child, base_url, 0))
+            emit(*_list(child, base_url, depth + 1))
         elif tag == "table":
-            emit(*_table(child, base_url))
+            emit(*_table(child, base_url, depth + 1))
         elif tag == "blockquote":
             quoted: list[tuple[str, str]] = []
 
             def keep(markdown: str, text: str, quoted: list[tuple[str, str]] = quoted) -> None:
                 quoted.append((markdown, text))
 
-            _blocks(child, base_url, keep)
+            _blocks(child, base_url, keep, depth + 1)
             markdown = "\n>\n".join(
                 "\n".join("> " + line for line in md.split("\n")) for md, _ in quoted
             )
@@ -230,10 +303,12 @@ def _blocks(node: LexborNode, base_url: str, emit: Callable[[str, str], None]) -
     flush()
 
 
-def _blocks_of_paragraph(node: LexborNode, base_url: str, emit: Callable[[str, str], None]) -> None:
+def _blocks_of_paragraph(
+    node: LexborNode, base_url: str, emit: Callable[[str, str], None], depth: int
+) -> None:
     inline = _Inline()
     for child in node.iter(include_text=True):
-        _inline(child, inline, base_url)
+        _inline(child, inline, base_url, depth + 1)
     markdown, text = inline.flush()
     if text or markdown:
         emit(markdown, text)

@@ -49,6 +49,17 @@ class SiteProfile(Protocol):
         """What a linked URL is on this site (doc, download, answer, ...)."""
         ...
 
+    def canonical_page_url(self, url: str) -> str | None:
+        """The one URL of the question page ``url`` shows, or None if it shows none.
+
+        Pure. A question's identity is its id: links to it that differ in a
+        query (``?sid=1``, ``?jsessionid=2``), a fragment or a trailing slash
+        are one page, fetched and stored once. ``url`` is already in the
+        crawler's generic canonical form (scheme and host lower-case, no
+        default port); the answer keeps its scheme and host.
+        """
+        ...
+
 
 class UnknownProfile(ParseError):
     """No profile is written for this URL."""
@@ -148,7 +159,9 @@ def canonical_url(body: bytes | str, *, charset: str | None = None) -> str | Non
     from selectolax.lexbor import LexborHTMLParser
 
     from parsers.decoding import decode_html
+    from parsers.nesting import cap_nesting
 
-    link = LexborHTMLParser(decode_html(body, charset=charset)).css_first('link[rel="canonical"]')
+    html = cap_nesting(decode_html(body, charset=charset))
+    link = LexborHTMLParser(html).css_first('link[rel="canonical"]')
     href = (link.attributes.get("href") or "").strip() if link is not None else ""
     return href or None

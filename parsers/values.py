@@ -10,13 +10,18 @@ __all__ = ["parse_timestamp", "parse_view_count"]
 # The site shows China Standard Time without an offset.
 CHINA_TIME = timezone(timedelta(hours=8))
 
+# Digits are ASCII [0-9] throughout: re's \d (and str.isdigit) also accept "١", "７"
+# or "²", which int() reads as another number or refuses.
 _COUNT = re.compile(
-    r"^(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[万wWkK千亿]?)\s*(?P<plus>\+?)$"
+    r"^(?P<number>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)\s*(?P<unit>[万wWkK千亿]?)\s*(?P<plus>\+?)$"
 )
+# No view count has more digits; int() refuses strings over 4,300 digits (ValueError).
+_MAX_DIGITS = 18
 _UNITS = {"": 1, "k": 1_000, "K": 1_000, "千": 1_000, "万": 10_000, "w": 10_000, "W": 10_000,
           "亿": 100_000_000}
 _TIMESTAMP = re.compile(
-    r"(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[ T]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
+    r"(?P<date>[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})[ T]+"
+    r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?"
 )
 
 
@@ -32,6 +37,9 @@ def parse_view_count(text: str) -> tuple[int, bool] | None:
         return None  # "1.5" views is not a count
     # Decimal arithmetic through strings: 1.2 * 10000 must be 12000, not 11999.
     whole, _, fraction = number.partition(".")
+    if len(whole) > _MAX_DIGITS:
+        return None
+    fraction = fraction[:_MAX_DIGITS]  # digits past these change nothing after // below
     scale = _UNITS[unit]
     value = int(whole) * scale + (int(fraction) * scale // 10 ** len(fraction) if fraction else 0)
     return value, approximate

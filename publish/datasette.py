@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from datasette.app import Datasette
 from datasette.database import Database
 
 from archive import open_archive
+from archive.archive import folder_writable
+from archive.errors import ArchiveReadOnly
 from archive.schema_files import schema_dir
 
 __all__ = ["DATABASE_NAME", "DEFAULT_SETTINGS", "load_metadata", "make_datasette", "serve"]
@@ -58,16 +61,21 @@ def load_metadata(*, frontier: bool = True) -> dict[str, Any]:
     return dict(metadata)
 
 
-def _check_archive(db_path: Path) -> set[str]:
-    """Validate (and upgrade) the archive; returns its table names.
+def _check_archive(db_path: Path) -> tuple[set[str], bool]:
+    """Validate (and upgrade) the archive; returns its table names, and whether it is
+    read-only media (served immutable).
 
     Raises ArchiveError for a missing file or one that is not an archive.
     Upgrading here means an archive made by an older qarchive gets its search
-    tables before Datasette looks for them.
+    tables before Datasette looks for them; an archive on read-only media is
+    served as it is, read-only.
     """
-    db = open_archive(db_path, create=False)
     try:
-        return set(db.table_names())
+        db = open_archive(db_path, create=False)
+    except ArchiveReadOnly:
+        db = open_archive(db_path, create=False, readonly=True)
+    try:
+        return set(db.table_names()), not folder_writable(db_path)
     finally:
         db.conn.close()
 
@@ -84,7 +92,7 @@ def make_datasette(
     metadata (tests). Raises ArchiveError when the file is not an archive.
     """
     path = Path(db_path)
-    tables = _check_archive(path)
+    tables, read_only_media = _check_archive(path)
     schema = schema_dir()
     datasette = Datasette(
         [],
@@ -99,9 +107,12 @@ def make_datasette(
     if "_memory" in datasette.databases:
         datasette.remove_database("_memory")
     # is_mutable: read through mode=ro connections, seeing new commits (WAL);
-    # immutable=1 would let SQLite skip locking and read half-written pages.
+    # immutable=1 would let SQLite skip locking and read half-written pages. Only where
+    # the folder is read-only (no crawl can be writing there, and mode=ro cannot create
+    # the -shm file a WAL reader needs) is it served immutable.
     datasette.add_database(
-        Database(datasette, path=str(path.resolve()), is_mutable=True), name=DATABASE_NAME
+        Database(datasette, path=str(path.resolve()), is_mutable=not read_only_media),
+        name=DATABASE_NAME,
     )
     return datasette
 
@@ -109,11 +120,11 @@ def make_datasette(
 def serve(
     archive: str | Path | Datasette,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8001,
+    sock: socket.socket,
     settings: dict[str, Any] | None = None,
 ) -> None:
-    """Serve the archive (a path, or a Datasette from make_datasette) until interrupted."""
+    """Serve the archive (a path, or a Datasette from make_datasette) on a listening
+    socket until interrupted. The caller binds it, so a taken port is known first."""
     import uvicorn
 
     datasette = (
@@ -122,6 +133,6 @@ def serve(
     # lifespan off: Datasette runs its start-up on the first request anyway, and an
     # interrupted lifespan task printed a traceback on Ctrl-C. uvicorn re-raises the
     # SIGINT it caught once it has shut down: that is the normal way out here.
+    config = uvicorn.Config(datasette.app(), log_level="warning", lifespan="off")
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning",
-                    lifespan="off")
+        uvicorn.Server(config).run(sockets=[sock])

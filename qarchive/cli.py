@@ -16,6 +16,7 @@ from qarchive.commands.parse import parse_command
 from qarchive.commands.reparse import reparse_command
 from qarchive.commands.runs import runs_command
 from qarchive.commands.sample_site import sample_site_command
+from qarchive.commands.search import search_command
 from qarchive.commands.serve import serve_command
 from qarchive.commands.watch import watch_command
 
@@ -35,7 +36,8 @@ def cli() -> None:
 
 
 for _command in (crawl_command, demo_command, import_command, parse_command, reparse_command,
-                 runs_command, sample_site_command, serve_command, watch_command):
+                 runs_command, sample_site_command, search_command, serve_command,
+                 watch_command):
     cli.add_command(_command)
 
 

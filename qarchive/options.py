@@ -14,6 +14,7 @@ Exit statuses (the README's table; cron mail and monitors key on them):
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,8 +22,9 @@ from typing import Any, TypeVar
 import click
 
 from archive import Archive, ArchiveError, open_archive
+from archive.errors import database_error_message, is_busy
 from archive.lock import ArchiveBusy, archive_lock
-from crawler.settings import SettingsError, parse_duration
+from crawler.settings import SettingsError, parse_duration, seconds_problem, user_agent_problem
 from parsers import profile_names
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "ArchiveBusyError",
     "Duration",
+    "Seconds",
+    "UserAgent",
     "archive_errors",
     "crawl_options",
     "db_option",
@@ -62,17 +66,25 @@ class ArchiveBusyError(click.ClickException):
 
 
 @contextlib.contextmanager
-def archive_errors() -> Iterator[None]:
-    """An unusable archive (not an archive, unwritable, missing) as a one-line click error."""
+def archive_errors(db_path: str | None = None) -> Iterator[None]:
+    """An unusable archive (not an archive, read-only, missing, disk full, another program
+    locking it) as a one-line click error: exit 1, or 75 when it is busy."""
     try:
         yield
     except ArchiveError as error:
         raise click.ClickException(str(error)) from None
+    except sqlite3.DatabaseError as error:
+        if db_path is None:
+            raise
+        if is_busy(error):
+            raise ArchiveBusyError(f"{db_path}: the database is locked by another program "
+                                   f"({error}); try again later") from None
+        raise click.ClickException(database_error_message(db_path, error)) from None
 
 
 def open_archive_or_exit(db_path: str, **options: Any) -> Archive:
     """The archive (``open_archive``'s options), or a one-line error."""
-    with archive_errors():
+    with archive_errors(db_path):
         return open_archive(db_path, **options)
 
 
@@ -88,6 +100,8 @@ def writer_lock(db_path: str, *, command: str, wait: bool = False) -> Iterator[N
                 err=True)))
     except ArchiveBusy as error:
         raise ArchiveBusyError(str(error)) from None
+    except ArchiveError as error:  # read-only media: no lock file can be made
+        raise click.ClickException(str(error)) from None
     except KeyboardInterrupt:  # Ctrl-C while --wait waits: nothing was done
         click.echo(f"interrupted while waiting for {db_path}; nothing done", err=True)
         raise SystemExit(EXIT_INTERRUPTED) from None
@@ -104,12 +118,41 @@ class Duration(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
-        if isinstance(value, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if (problem := seconds_problem(value)) is not None:
+                self.fail(problem, param, ctx)
             return float(value)
         try:
             return parse_duration(str(value))
         except SettingsError as error:
             self.fail(str(error), param, ctx)
+
+
+class Seconds(click.FloatRange):
+    """click's FLOAT RANGE of seconds (x>=0), and finite: ``--delay nan`` passes every
+    comparison (no pacing at all) and ``--delay inf`` waits forever."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if (problem := seconds_problem(seconds)) is not None:
+            self.fail(problem, param, ctx)
+        return seconds
+
+
+class UserAgent(click.ParamType):
+    """A User-Agent header value: printable ASCII, not empty."""
+
+    name = "ua"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if (problem := user_agent_problem(value)) is not None:
+            self.fail(problem, param, ctx)
+        return str(value)
 
 
 class _ProfileChoice(click.Choice):
@@ -164,15 +207,16 @@ _CRAWL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--max-depth", type=click.IntRange(min=0),
                  help="Follow links this many hops from a seed, default no limit."),
     click.option("--max-duration", type=Duration(),
-                 help="Stop taking new URLs after this long (90s, 30m, 2h), default no limit."),
-    click.option("--delay", type=click.FloatRange(min=0),
+                 help="Stop this long after the run starts, seeding included (90s, 30m, 2h); "
+                      "URLs in flight stay pending. Default no limit."),
+    click.option("--delay", type=Seconds(),
                  help="Seconds between request starts to one host, default 1.0 "
                       "(robots.txt Crawl-delay may raise it)."),
     click.option("--concurrency", type=click.IntRange(min=1),
                  help="Requests in flight across all hosts, default 8."),
     click.option("--per-host", type=click.IntRange(min=1),
                  help="Requests in flight to one host, default 1."),
-    click.option("--user-agent", metavar="UA",
+    click.option("--user-agent", type=UserAgent(), metavar="UA",
                  help="User-Agent header, default qarchive/<version> (+project URL)."),
     click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
                  help="Also follow links to this host (the seeds' hosts always); repeatable."),
@@ -181,7 +225,8 @@ _CRAWL_OPTIONS: list[Callable[[F], F]] = [
     profile_option(chosen_by="each page's URL"),
     wait_option(),
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                 help="Settings file (TOML, see crawler/settings.py), default none."),
+                 help="Settings file (TOML) of politeness knobs such as `delay = 2.0`; the "
+                      "README's Settings list names them all. Default none."),
 ]
 
 

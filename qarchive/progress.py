@@ -37,15 +37,24 @@ class RichProgress:
         errors = status.counts.errors
         blocked = status.counts.blocked
         statuses = " ".join(f"{code}:{count}" for code, count in sorted(status.statuses.items()))
+        from rich.markup import escape  # scraped URLs: never rich markup
+
+        slow = status.slow
         detail = (f"{status.rate:.1f}/s  queue {status.queued}  errors {errors}"
                   + (f"  blocked {blocked}" if blocked else "")
-                  + (f"  [dim]{statuses}[/dim]" if statuses else ""))
+                  + (f"  [dim]{statuses}[/dim]" if statuses else "")
+                  + (f"  [yellow]slow: {escape(_short(slow[0]))} {slow[1]:.0f}s[/yellow]"
+                     if slow else ""))
         self._progress.update(self._task, description=status.label, completed=status.done,
                               total=status.done + status.queued + status.in_flight,
                               detail=detail)
 
     def close(self) -> None:
         self._progress.stop()
+
+
+def _short(url: str, width: int = 50) -> str:
+    return url if len(url) <= width else url[:width - 1] + "…"
 
 
 def make_progress(*, is_terminal: bool | None = None) -> ProgressDisplay:

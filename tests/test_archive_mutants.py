@@ -270,7 +270,7 @@ def test_only_a_resource_text_changed_is_an_update_and_reindexed(
         assert db.store_answer_page(retitled) == "updated"
     rowid = db.execute("SELECT rowid FROM resources WHERE url = ?", [second.url]).fetchone()[0]
     assert db.execute("SELECT title, description FROM resources_fts WHERE rowid = ?",
-                      [rowid]).fetchall() == [("资源 two", "新的 description")]
+                      [rowid]).fetchall() == [("资源 源 two", "新的 的 description")]
     with db.atomic():
         assert db.store_answer_page(retitled) == "unchanged"
 
@@ -282,8 +282,8 @@ def test_resources_are_indexed_by_title_and_description(db: sqlite_utils.Databas
         "SELECT r.url, f.title, f.description FROM resources r "
         "JOIN resources_fts f ON f.rowid = r.rowid ORDER BY r.url").fetchall()
     assert [tuple(r) for r in rows] == [
-        ("https://wenku.csdn.net/doc/r1", "资源 one", "描述 one"),
-        ("https://wenku.csdn.net/doc/r2", "资源 two", "描述 two")]
+        ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
+        ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
 
 
 # -- recording fetches ----------------------------------------------------------

@@ -155,10 +155,16 @@ def test_table_and_search_pages(server: str, page: Any) -> None:
     assert "One row per answer page" in page.locator(".metadata-description").inner_text()
     page.fill("#_search", "预训练模型")
     page.locator("form.filters input[type=submit]").click()
-    page.wait_for_url("**/archive/search_questions?q=*")
+    # The table stays the table: its rows that match, in its order...
+    page.wait_for_url("**/archive/questions?*_search=*")
     titles = page.locator("table.rows-and-columns td.col-title").all_inner_texts()
     assert sorted(titles) == sorted(["BERT预训练模型的微调", "模型和预训练模型的区别"])
-    page.locator("td.col-question_id a", has_text="b3rtf1netu").click()
+    # ...and the ranked view is one link away.
+    page.locator("a", has_text="Rank them by relevance").click()
+    page.wait_for_url("**/archive/-/search?q=*")
+    assert page.locator("table.qa-hits td a").all_inner_texts() == [
+        "BERT预训练模型的微调", "模型和预训练模型的区别"]
+    page.locator("table.qa-hits td a", has_text="BERT预训练模型的微调").click()
     page.wait_for_url("**/archive/questions/b3rtf1netu")
     _assert_nothing_ran(page)
     for path in ("/archive/questions", "/archive/resources", "/archive/related_questions"):

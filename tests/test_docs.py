@@ -31,3 +31,18 @@ def test_readme_has_the_two_setup_commands() -> None:
         block = re.search(re.escape(marker) + r"\n```bash\n(.+?)\n```", README)
         assert block, marker
         assert "python3 -m venv" in block.group(1)
+
+
+def test_every_setting_is_in_the_readme_with_its_reason() -> None:
+    """The settings table is generated from crawler/settings.py; each knob says why."""
+    import dataclasses
+
+    from crawler.settings import CrawlSettings
+
+    table = README[README.rindex("| setting | default | why |"):]
+    table = table[:table.index("<!-- [[[end]]] -->")]
+    rows = {line.split("`")[1]: line for line in table.splitlines()[2:] if line.startswith("|")}
+    names = {item.name for item in dataclasses.fields(CrawlSettings)
+             if item.metadata.get("toml", True)}
+    assert set(rows) == names
+    assert not [name for name, row in rows.items() if row.rstrip().endswith("|  |")]

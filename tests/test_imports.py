@@ -83,3 +83,21 @@ def test_the_import_contracts_hold() -> None:
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_import_and_reparse_load_no_http_stack(tmp_path: Path) -> None:
+    """What the contract's ignore_imports line claims: they never load httpx or aiohttp."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from archive import open_archive\n"
+        "from crawler.importer import import_files\n"
+        "from crawler.reparse import reparse_pages\n"
+        f"db = open_archive({str(tmp_path / 'a.db')!r})\n"
+        f"import_files(db, [Path({str(REPO / 'tests/fixtures/answer-2kxyq3m7vd.html')!r})])\n"
+        "reparse_pages(db, all_pages=True)\n"
+        "print(sorted(name for name in ('httpx', 'aiohttp') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -33,7 +33,7 @@ def test_one_module_per_command() -> None:
 
     modules = {path.stem for path in (ROOT / "qarchive" / "commands").glob("*.py")} - {"__init__"}
     assert modules == {"crawl", "demo", "import_pages", "parse", "reparse", "runs",
-                       "sample_site", "serve", "watch"}
+                       "sample_site", "search", "serve", "watch"}
     assert len(cli.commands) == len(modules)
     for command in cli.commands.values():
         assert command.callback is not None

@@ -193,3 +193,49 @@ def test_every_real_time_round_trips(moment: datetime, seconds: bool) -> None:
     shown = moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     expected = moment.replace(microsecond=0, second=moment.second if seconds else 0)
     assert parse_timestamp(shown) == expected.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+
+
+# -- hostile input: deep nesting, odd attributes, floods of links, unicode digits ----
+
+# Digits str.isdigit() accepts but int() refuses or reads otherwise: superscripts,
+# Arabic-Indic, fullwidth, circled; and numbers past int()'s 4,300-digit limit.
+ODD_NUMBERS = st.sampled_from(["²", "³", "¹²", "١٢", "１２", "①", "٣.٥万", "９" * 3, "7" * 4_400,
+                               "1." + "5" * 4_400 + "万", "-1", "0x10", "1e9", "∞", ""])
+HOSTILE_PIECES = st.one_of(
+    HTML_PIECES,
+    ODD_NUMBERS.map(lambda number: f"<ol start='{number}'><li>项</li>"),
+    ODD_NUMBERS.map(lambda number: f"浏览: {number}"),
+    ODD_NUMBERS.map(lambda number: f"时间: {number}-06-23 11:03"),
+    st.tuples(st.sampled_from(["div", "span", "b", "ul><li", "blockquote", "table><tr><td", "p"]),
+              st.integers(min_value=1, max_value=3_000)).map(
+        lambda kind: f"<{kind[0]}>" * kind[1]),
+    st.integers(min_value=1, max_value=3_000).map(
+        lambda count: "".join(f"<a href='/answer/{n:010d}'>q{n}</a>" for n in range(count))),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(HOSTILE_PIECES, max_size=12))
+def test_hostile_soup_never_crashes(pieces: list[str]) -> None:
+    """Deep nesting, odd attribute numbers and floods of links, mixed with the page's labels."""
+    parses_or_refuses("<html><body>" + "".join(pieces) + "</body></html>")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answer=st.lists(HOSTILE_PIECES, min_size=1, max_size=8),
+       views=ODD_NUMBERS | st.text(alphabet="0123456789,.万wk+²١１ ", max_size=12))
+def test_reference_with_hostile_answer_and_views(answer: list[str], views: str) -> None:
+    """The reference page, its answer replaced by hostile markup and its view count by odd text."""
+    start = REFERENCE_HTML.index("<p>模型预训练")
+    end = REFERENCE_HTML.index("</p>", start) + len("</p>")
+    body = REFERENCE_HTML[:start] + "".join(answer) + REFERENCE_HTML[end:]
+    parses_or_refuses(body.replace("</span> 76</span>", f"</span> {views}</span>"))
+
+
+@SETTINGS
+@given(text=ODD_NUMBERS | st.text(alphabet="0123456789,.万wWkK千亿+²³١٢１２ \u3000", max_size=60))
+def test_view_count_of_odd_digits_never_raises(text: str) -> None:
+    result = parse_view_count(text)
+    assert result is None or (result[0] >= 0 and isinstance(result[1], bool))
+    if result is not None:
+        assert text.strip()[0] in "0123456789"

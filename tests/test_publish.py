@@ -214,10 +214,11 @@ async def test_served_read_only(ds: Datasette) -> None:
 
 
 @pytest.mark.parametrize(("words", "expected"), [
-    # Four titles hold 模型 (title weighted 5x); the long answer mentioning it once is last.
-    ("模型", [{"5tn1yh6c2a", "8d3jq0w5pe", REFERENCE_ID, "b3rtf1netu"}, {"l0ngansw3r"}]),
+    # Questions with an answer first: two titles hold 模型 (title weighted 5x), then the
+    # long answer mentioning it once; the two seen only as related links come last.
+    ("模型", [{REFERENCE_ID, "b3rtf1netu"}, {"l0ngansw3r"}, {"5tn1yh6c2a", "8d3jq0w5pe"}]),
     # The phrase, not its parts: the reference page has 预训练 and 模型 apart only.
-    ("预训练模型", [{"5tn1yh6c2a", "b3rtf1netu"}]),
+    ("预训练模型", [{"b3rtf1netu"}, {"5tn1yh6c2a"}]),
     ("BERT", [{"b3rtf1netu"}]),
 ])
 async def test_search_questions(ds: Datasette, words: str, expected: list[set[str]]) -> None:
@@ -230,19 +231,18 @@ async def test_search_questions(ds: Datasette, words: str, expected: list[set[st
         position += len(group)
     assert len(canned) == position
 
-    # The table's search box: a plain search goes to the ranked results...
-    box = httpx.QueryParams({"_search": words, "_sort": "id"})
-    response = await ds.client.get(f"/archive/questions?{box}")
-    assert response.status_code == 302
-    assert response.headers["location"] == f"/archive/search_questions?{q}"
-    boxed = await _ids(ds, f"/archive/questions.json?_search={words}&_shape=array")
-    assert boxed == canned
-    # ...and one with a sort or filter narrows the table page (same rows).
-    table = await _ids(ds, f"/archive/questions.json?_search={words}&_sort_desc=view_count"
-                           "&_shape=array", key="id")
-    assert set(table) == set().union(*expected)
-    html = (await _get(ds, f"/archive/questions?_search={words}&_sort_desc=view_count")).text
+    # The table's search keeps Datasette's table contract: the table's own rows and
+    # columns, in the table's order, for the JSON API and the HTML page alike.
+    box = httpx.QueryParams({"_search": words, "_shape": "array"})
+    response = await ds.client.get(f"/archive/questions.json?{box}")
+    assert response.status_code == 200
+    rows = response.json()
+    assert {row["id"] for row in rows} == set().union(*expected)
+    assert set(rows[0]) >= {"id", "title", "view_count", "answer_text"}
+    html = (await _get(ds, f"/archive/questions?{httpx.QueryParams({'_search': words})}")).text
     assert f'value="{words}"' in html  # the box shows the words, not an FTS expression
+    ranked = f'href="/archive/-/search?{httpx.QueryParams({"q": words})}"'
+    assert ranked in html  # one link to the ranked view
 
 
 async def test_search_resources(ds: Datasette) -> None:
@@ -342,7 +342,9 @@ async def test_dashboard_uses_local_assets(ds: Datasette) -> None:
     for name, chart in charts.items():
         sql = httpx.QueryParams({"sql": chart["query"], "_shape": "array"})
         rows = (await _get(ds, f"/archive.json?{sql}")).json()
-        assert rows, name
+        # This archive has one run: view growth is drawn from the second on
+        # (tests/test_publish_ui.py), every other chart has rows.
+        assert bool(rows) == (name != "view-growth"), name
 
 
 # ---------------------------------------------------------------------------

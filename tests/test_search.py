@@ -10,7 +10,7 @@ import sqlite_utils
 from tests_support import FIXTURES
 
 from archive import apply_migrations, open_archive
-from archive.search import fts_query, rebuild_search_index, segment
+from archive.search import SearchSyntaxError, fts_query, rebuild_search_index, segment
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
 
@@ -32,10 +32,11 @@ def _search(db: sqlite_utils.Database, table: str, words: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("预训练模型", "预训 训练 练模 模型"),
-    ("BERT预训练, GPT-4!", "bert 预训 训练 gpt 4"),
-    ("大 模型", "大 模型"),  # a one-character run stays one token
-    ("日本語のテキスト", "日本 本語 語の のテ テキ キス スト"),
+    # Bigrams, then the run's last character: no bigram starts with it.
+    ("预训练模型", "预训 训练 练模 模型 型"),
+    ("BERT预训练, GPT-4!", "bert 预训 训练 练 gpt 4"),
+    ("大 模型", "大 模型 型"),  # a one-character run stays one token
+    ("日本語のテキスト", "日本 本語 語の のテ テキ キス スト ト"),
     ("", ""),
     (None, ""),
     ("<script>alert(1)</script>", "script alert 1 script"),
@@ -45,18 +46,48 @@ def test_segment(text: str | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("words", "expected"), [
-    ("模型", '"模型"'),
-    ("预训练模型", '"预训 训练 练模 模型"'),
+    # A word ending in Chinese is a prefix: its last character may start a bigram.
+    ("模型", '"模型 型"*'),
+    ("预训练模型", '"预训 训练 练模 模型 型"*'),
     ("BERT", '"bert"'),
-    ("bert 预训练", '"bert" "预训 训练"'),
+    ("bert 预训练", '"bert" "预训 训练 练"*'),
     ("模", '"模"*'),
-    # FTS5 syntax typed by a user is never syntax
-    ('"unbalanced OR NEAR( title:x *', '"unbalanced" "or" "near" "title x"'),
+    ("BERT模", '"bert 模"*'),
+    # FTS5's operators work, for Chinese as for Latin words; a column filter or
+    # NEAR( is not syntax here (only OR, AND, NOT, quotes, * and parentheses).
+    ("kubernetes OR docker", '"kubernetes" OR "docker"'),
+    ("模型 NOT 训练", '"模型 型"* NOT "训练 练"*'),
+    ('"pip install" (conda OR 虚拟环境)', '"pip install" ( "conda" OR "虚拟 拟环 环境 境"* )'),
+    ("kube*", '"kube"*'),
     ("", '""'),
     ("。，！", '""'),
 ])
 def test_fts_query(words: str, expected: str) -> None:
-    assert fts_query(words) == expected
+    assert fts_query(words, strict=True) == expected
+
+
+def test_other_fts5_syntax_is_plain_words() -> None:
+    """A column filter or NEAR( typed by a user is words, never FTS5 syntax."""
+    assert fts_query("title:x NEAR a") == '"title x" "near" "a"'
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    ("kubernetes OR", "OR needs words after it"),
+    ("NOT docker", "NOT needs words before it (a NOT b)"),
+    ("a OR OR b", "two operators in a row (OR after another)"),
+    ('"pip install', 'a quoted phrase is not closed: add the closing "'),
+    ("(a OR b", "a ( is not closed: add the )"),
+    ("a OR b)", "a ) has no ( before it"),
+    ("a () b", "nothing to search between ( and )"),
+])
+def test_bad_syntax_is_named_and_the_lenient_query_keeps_the_words(words: str,
+                                                                   message: str) -> None:
+    with pytest.raises(SearchSyntaxError) as raised:
+        fts_query(words, strict=True)
+    assert str(raised.value) == message
+    # Datasette's table search box: the plain words, never an SQL error.
+    lenient = fts_query(words)
+    assert "OR OR" not in lenient and lenient.count("(") == lenient.count(")")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -18,21 +18,25 @@ from parsers.decoding import decode_html
 from parsers.links import resolve_link, url_path
 from parsers.markdown import render_answer
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
+from parsers.nesting import cap_nesting
+from parsers.text import squeeze
 from parsers.values import parse_timestamp, parse_view_count
 
-__all__ = ["PROFILE", "CsdnAnswerProfile", "answer_id_from_url"]
+__all__ = ["MAX_LINKS", "PROFILE", "CsdnAnswerProfile", "answer_id_from_url"]
 
 # Two id shapes: 10 lowercase letters/digits, or 32 hex digits.
 _ANSWER_PATH = re.compile(r"/answer/(?P<id>[0-9a-f]{32}|[a-z0-9]{10})/?$")
 _COLON = r"\s*[:：]\s*"
+# Digits are ASCII [0-9]: re's \d also matches "١" or "７", which no page shows here.
 _TIME_LABEL = re.compile(
-    "时间" + _COLON + r"(?P<value>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T]+\d{1,2}:\d{2}(?::\d{2})?)"
+    "时间" + _COLON
+    + r"(?P<value>[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)"
 )
 # Digits grouped by three only, so "浏览: 76, 收藏: 3" reads 76 instead of the
 # unreadable "76,"; a unit letter must end the word, so "76 words" is not 76w.
 _VIEWS_LABEL = re.compile(
     "浏览" + _COLON
-    + r"(?P<value>\d+(?:,\d{3})*(?:\.\d+)?(?:\s*[万wWkK千亿](?![A-Za-z]))?\s*\+?)"
+    + r"(?P<value>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:\s*[万wWkK千亿](?![A-Za-z]))?\s*\+?)"
 )
 _RELATED_LABEL = "相关问题"
 _SECTION_LABELS = {"相关推荐": "related", "最新推荐": "latest"}
@@ -41,6 +45,13 @@ _LABELS = frozenset((_RELATED_LABEL, *_SECTION_LABELS, _SIDEBAR_LABEL))
 _NOT_FOUND_SIGNS = ("页面不存在", "页面找不到", "404 Not Found", "您访问的页面不存在", "内容已删除")
 _LOGIN_SIGNS = ("请登录", "登录后查看", "扫码登录", "登录后可查看")
 _SKIPPED_TAGS = ["script", "style", "noscript", "template"]
+# Links taken from each of a page's link lists (related questions, recommended
+# resources, sidebar). Real pages show tens; a hostile or broken page with 20,000
+# links would otherwise flood the frontier and the archive from one page.
+MAX_LINKS = 2_000
+# _text() of a longer string avoids str.split(), which would build one object per
+# word of a 10 MB block (parsers/text.py).
+_BIG_TEXT = 4_096
 _ICON_NAME = re.compile(r"/([A-Za-z0-9_-]+)\.(?:png|svg|gif|jpe?g|webp)(?:[?#].*)?$")
 
 
@@ -53,8 +64,11 @@ def answer_id_from_url(url: str) -> str | None:
 def _text(node: LexborNode | None) -> str:
     if node is None:
         return ""
+    text = node.text(deep=True)
+    if len(text) > _BIG_TEXT:
+        return squeeze(text)
     # str.split() splits on every Unicode space (\u3000 too), like re's \s, but faster.
-    return " ".join(node.text(deep=True).split())
+    return " ".join(text.split())
 
 
 def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
@@ -82,13 +96,31 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
     return found
 
 
-def _answer_links(root: LexborNode, base_url: str) -> list[tuple[LexborNode, str]]:
-    links = []
+def _answer_links(root: LexborNode, base_url: str) -> Iterator[tuple[LexborNode, str]]:
     for anchor in root.css("a[href]"):
         url = resolve_link(base_url, anchor.attributes.get("href"))
         if url and answer_id_from_url(url):
-            links.append((anchor, url))
-    return links
+            yield anchor, url
+
+
+def _links_inside(block: LexborNode) -> dict[int, int]:
+    """How many ``a[href]`` each element inside ``block`` holds (by ``mem_id``), counted to 2.
+
+    One pass over the links, each climbing only until an element already holds two
+    (whose ancestors then do too): linear in the page, where a CSS query per link
+    over its parent was quadratic (20,000 links: 259 s).
+    """
+    counts: dict[int, int] = {}
+    block_id = block.mem_id
+    for anchor in block.css("a[href]"):
+        node = anchor.parent
+        while node is not None and node.mem_id != block_id:
+            held = counts.get(node.mem_id, 0)
+            if held >= 2:
+                break
+            counts[node.mem_id] = held + 1
+            node = node.parent
+    return counts
 
 
 class CsdnAnswerProfile:
@@ -101,9 +133,23 @@ class CsdnAnswerProfile:
         segments = [part for part in url_path(url).split("/") if part]
         return segments[0].lower() if segments else "unknown"
 
+    def canonical_page_url(self, url: str) -> str | None:
+        """``scheme://host/answer/<id>``: no query, fragment or trailing slash (a path
+        before ``/answer/``, as on a mirror, is kept)."""
+        path = url_path(url)
+        match = _ANSWER_PATH.search(path)
+        scheme_end = url.find("://")
+        if match is None or scheme_end < 0:
+            return None
+        host_end = url.find("/", scheme_end + 3)
+        origin = url[:host_end] if host_end >= 0 else url
+        if any(separator in origin for separator in "?#"):
+            return None  # no path at all: not an answer URL
+        return f"{origin}{path[:match.start()]}/answer/{match['id']}"
+
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
         html = decode_html(body, charset=charset)
-        tree = LexborHTMLParser(html)
+        tree = LexborHTMLParser(cap_nesting(html))
         root = tree.body
         if root is None or not root.text(deep=True).strip():
             raise ParseError("empty page", url=url)
@@ -203,7 +249,8 @@ class CsdnAnswerProfile:
     ) -> list[RelatedQuestion]:
         if label is not None:
             block: LexborNode | None = _section_block(
-                label, _RELATED_LABEL, lambda node: bool(_answer_links(node, url))
+                label, _RELATED_LABEL,
+                lambda node: next(_answer_links(node, url), None) is not None,
             )
         else:
             block = root.css_first(".related-questions")
@@ -211,7 +258,10 @@ class CsdnAnswerProfile:
             return []
         related: list[RelatedQuestion] = []
         seen: set[str] = set()
+        links_inside = _links_inside(block)
         for anchor, link in _answer_links(block, url):
+            if len(related) >= MAX_LINKS:
+                break
             answer_id = answer_id_from_url(link)
             if answer_id is None or answer_id in seen:
                 continue
@@ -219,7 +269,7 @@ class CsdnAnswerProfile:
             item = anchor
             # Climb to the item that holds this link and its answer, but no other link.
             while item.parent is not None and item.parent.mem_id != block.mem_id:
-                if len(item.parent.css("a[href]")) > 1:
+                if links_inside.get(item.parent.mem_id, 0) > 1:
                     break
                 item = item.parent
             title = _text(anchor)
@@ -242,6 +292,8 @@ class CsdnAnswerProfile:
         for section, panel in panels:
             position = 0
             for anchor in panel.css("a[href]"):
+                if len(resources) >= MAX_LINKS:
+                    return resources
                 href = (anchor.attributes.get("href") or "").strip()
                 if not href or href.startswith(("#", "javascript:")):
                     continue
@@ -305,6 +357,8 @@ class CsdnAnswerProfile:
         links: dict[str, None] = {}
         for _, link in _answer_links(box, url):
             links.setdefault(link, None)
+            if len(links) >= MAX_LINKS:
+                break
         return list(links)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from archive import refresh_cutoff
+from archive.errors import database_error_message, is_busy
 from crawler.settings import CrawlSettings, SettingsError, load_settings
 from crawler.urls import BadURL, canonicalize
 from crawler.writer_process import WriterFailed
@@ -83,7 +84,10 @@ def crawl_job(
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
     if allow_hosts:
-        settings = settings.replace(allow_hosts=(*settings.allow_hosts, *allow_hosts))
+        try:
+            settings = settings.replace(allow_hosts=(*settings.allow_hosts, *allow_hosts))
+        except SettingsError as error:
+            raise click.BadParameter(str(error), param_hint="--allow-host") from None
     return CrawlJob(db_path=db_path, seeds=seeds, settings=settings, wait=wait)
 
 
@@ -109,15 +113,11 @@ def run_crawl_job(job: CrawlJob) -> int:
             progress = make_progress()
             with log_to_stderr(progress):
                 report = run_crawl(db, seeds=job.seeds, settings=settings, progress=progress)
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
+        except sqlite3.DatabaseError as error:
+            if is_busy(error):
                 raise ArchiveBusyError(f"{job.db_path}: the database is locked by another "
                                        f"program ({error}); try again later") from None
-            raise click.ClickException(f"{job.db_path}: cannot use the archive ({error})"
-                                       ) from None
-        except sqlite3.DatabaseError as error:
-            raise click.ClickException(f"{job.db_path}: cannot use the archive ({error})"
-                                       ) from None
+            raise click.ClickException(database_error_message(job.db_path, error)) from None
         except WriterFailed as error:
             # The run is already marked failed; what was committed before stays stored.
             raise click.ClickException(f"{job.db_path}: {error}; the next crawl resumes"
@@ -130,7 +130,7 @@ def run_crawl_job(job: CrawlJob) -> int:
     return 0 if report.did_work else EXIT_FAILED
 
 
-@click.command(name="crawl")
+@click.command(name="crawl", short_help="Crawl answer pages politely into the archive.")
 @crawl_options
 def crawl_command(**options: Any) -> None:
     """Crawl answer pages politely into the archive; run it again to resume or refresh.
@@ -150,7 +150,7 @@ def crawl_command(**options: Any) -> None:
     \b
     Example:
         qarchive crawl https://wenku.csdn.net/answer/2kxyq3m7vd --max-pages 50
-        qarchive crawl --sitemap http://127.0.0.1:8000/sitemap.xml --delay 0.2
+        qarchive crawl --sitemap http://127.0.0.1:8765/sitemap.xml --delay 0.2
         qarchive crawl --db archive.db        # resume
     """
     code = run_crawl_job(crawl_job(**options))

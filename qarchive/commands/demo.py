@@ -8,6 +8,7 @@ The sample site, the crawler and Datasette are loaded only when it runs.
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ import click
 
 from archive import open_archive
 from crawler.settings import CrawlSettings
+from qarchive.listen import listen_or_exit
 from qarchive.options import EXIT_INTERRUPTED, db_option, open_archive_or_exit, writer_lock
 from qarchive.progress import log_to_stderr, make_progress
 
@@ -71,7 +73,7 @@ def crawl_sample_site(
         db.close()
 
 
-@click.command(name="demo")
+@click.command(name="demo", short_help="Crawl the bundled sample site, then browse it.")
 @db_option("Archive to crawl into, default {default} (kept and added to if it exists).")
 @click.option("--pages", default=300, type=click.IntRange(min=1),
               help="Answer pages on the sample site, default 300.")
@@ -93,6 +95,17 @@ def demo_command(db_path: str, pages: int, seed: int, host: str, port: int,
         qarchive demo
         qarchive demo --pages 1000 --db demo.db --no-serve
     """
+    # Taken before the crawl: a port in use fails now, not after minutes of crawling.
+    sock = None if no_serve else listen_or_exit(host, port, what="Datasette")
+    try:
+        _crawl_then_serve(db_path, pages=pages, seed=seed, host=host, sock=sock)
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def _crawl_then_serve(db_path: str, *, pages: int, seed: int, host: str,
+                      sock: socket.socket | None) -> None:
     from publish import make_datasette, serve
 
     with sample_site_for_demo(pages=pages, seed=seed) as site:
@@ -106,10 +119,11 @@ def demo_command(db_path: str, pages: int, seed: int, host: str, port: int,
         click.echo(report.summary(), err=True)
         if report.status == "interrupted":
             raise SystemExit(EXIT_INTERRUPTED)
-        if no_serve:
+        if sock is None:
             return
         datasette = make_datasette(db_path)
-        click.echo(f"Datasette: http://{host}:{port}/archive  (a question: "
-                   f"http://{host}:{port}/archive/questions/{site.site.page_id(0)}; "
+        address = f"http://{host}:{sock.getsockname()[1]}"
+        click.echo(f"Datasette: {address}/archive  (a question: "
+                   f"{address}/archive/questions/{site.site.page_id(0)}; "
                    "Ctrl+C to stop)", err=True)
-        serve(datasette, host=host, port=port)
+        serve(datasette, sock=sock)

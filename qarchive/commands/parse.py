@@ -13,7 +13,7 @@ from qarchive.options import profile_option
 __all__ = ["parse_command"]
 
 
-@click.command(name="parse")
+@click.command(name="parse", short_help="Print one saved page's record as JSON.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="The page's URL, default: its <link rel=canonical>.")
 @profile_option()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from qarchive.options import (
+    archive_errors,
     db_option,
     open_archive_or_exit,
     profile_option,
@@ -16,7 +17,7 @@ from qarchive.progress import log_to_stderr, make_progress
 __all__ = ["reparse_command"]
 
 
-@click.command(name="reparse")
+@click.command(name="reparse", short_help="Parse stored pages again (no network).")
 @db_option("Archive whose stored pages to parse again, default {default}.")
 @click.option("--all", "all_pages", is_flag=True,
               help="Reparse every stored page, default: only those an older parser read.")
@@ -36,7 +37,7 @@ def reparse_command(db_path: str, all_pages: bool, profile: str | None, wait: bo
         db = open_archive_or_exit(db_path, create=False)
         progress = make_progress()
         try:
-            with log_to_stderr(progress):
+            with log_to_stderr(progress), archive_errors(db_path):
                 report = reparse_pages(db, all_pages=all_pages, profile=profile,
                                        on_progress=progress.update)
         finally:

@@ -7,12 +7,12 @@ import json
 import click
 
 from archive import format_runs
-from qarchive.options import db_option, open_archive_or_exit
+from qarchive.options import archive_errors, db_option, open_archive_or_exit
 
 __all__ = ["runs_command"]
 
 
-@click.command(name="runs")
+@click.command(name="runs", short_help="List recent runs and their counts.")
 @db_option("Archive whose runs to list, default {default}.")
 @click.option("--limit", default=20, type=click.IntRange(min=1),
               help="How many runs, newest first, default 20.")
@@ -21,7 +21,7 @@ __all__ = ["runs_command"]
 def runs_command(db_path: str, limit: int, as_json: bool) -> None:
     """List recent crawl, import and reparse runs with their counts.
 
-    Read-only: safe while a crawl is running.
+    Read-only: safe while a crawl is running, and on read-only media.
 
     \b
     Example:
@@ -30,7 +30,8 @@ def runs_command(db_path: str, limit: int, as_json: bool) -> None:
     """
     db = open_archive_or_exit(db_path, create=False, readonly=True)
     try:
-        runs = db.recent_runs(limit=limit)
+        with archive_errors(db_path):
+            runs = db.recent_runs(limit=limit)
     finally:
         db.close()
     if as_json:

@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 import click
 
+from qarchive.options import Seconds
+
 __all__ = ["sample_site_command"]
 
 
@@ -58,7 +60,7 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
         raise click.BadParameter(str(error), ctx=ctx, param=param) from None
 
 
-@click.command("sample-site")
+@click.command(name="sample-site", short_help="Serve the bundled sample site on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=False,
               help="Address to listen on, default 127.0.0.1.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765,
@@ -71,7 +73,7 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
 @click.option("--epoch", type=click.IntRange(min=0), default=0,
               help="How far the site has moved on (views, edits, removed and new pages), "
                    "default 0.")
-@click.option("--crawl-delay", type=click.FloatRange(min=0), default=None,
+@click.option("--crawl-delay", type=Seconds(), default=None,
               help="Seconds to put in robots.txt as Crawl-delay, default none (no line).")
 @click.option("--request-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append one JSON line per request to this file, default no log.")
@@ -90,9 +92,10 @@ def sample_site_command(
     Pages, links, robots.txt and sitemaps are the same for the same --pages and --seed;
     move the running site to another epoch with `curl -X POST <url>/_admin/epoch/2`.
 
+    \b
     Example:
-
-        qarchive sample-site --pages 300 --seed 1 --faults 429,slow --request-log requests.jsonl
+        qarchive sample-site --pages 300 --seed 1
+        qarchive sample-site --faults 429,slow --request-log requests.jsonl
     """
     import uvicorn
 

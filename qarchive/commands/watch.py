@@ -33,7 +33,7 @@ def _say(message: str) -> None:
     click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} watch: {message}", err=True)
 
 
-@click.command(name="watch")
+@click.command(name="watch", short_help="Crawl again and again, every --every.")
 @click.option("--every", type=Duration(), required=True,
               help="Start a crawl this often (30m, 6h, 1d); required. A run that takes "
                    "longer is followed at once by the next.")

@@ -12,15 +12,18 @@ value stays autoescaped by Jinja.
 
 from __future__ import annotations
 
-import re
+import json
+import sqlite3
+import sys
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nh3
-from datasette import hookimpl
+from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
+from datasette.plugins import pm
 from datasette.utils import (
     escape_sqlite,
     path_with_added_args,
@@ -28,12 +31,22 @@ from datasette.utils import (
     tilde_encode,
     urlsafe_components,
 )
+from datasette.utils.asgi import NotFound
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from archive.search import fts_query, segment
+from archive.search import QUESTION_SEARCH_SQL, SearchSyntaxError, fts_query, segment
 
 PLUGIN = "qarchive"
+
+# The longest string or blob an archive query may produce (SQLITE_LIMIT_LENGTH).
+MAX_VALUE_BYTES = 32 * 1024 * 1024
+# The most bytes one response may carry. Past it a response not yet started is
+# refused (413, a short JSON error) and a streamed one is cut off.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Methods that only read. The archive is served read-only: anything else is refused
+# before Datasette's write API (which answered 500 on a read-only database) sees it.
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # ---------------------------------------------------------------------------
 # Markdown -> sanitised HTML
@@ -100,80 +113,74 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     """
     if _config(datasette, database) is None:
         return
+    # No value a query makes or reads may be longer than this: `select zeroblob(1e9)`
+    # fails at once ("string or blob too big") instead of building a gigabyte the 3 s
+    # time limit never saw. Stored values fit: a page body is at most 10 MiB compressed,
+    # its text at most 1.5x that in UTF-8, and qarchive caps what a row keeps of it.
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.create_function("qarchive_fts_query", 1, fts_query, deterministic=True)
     conn.create_function("qarchive_segment", 1, segment, deterministic=True)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 
 # ---------------------------------------------------------------------------
-# ?_search= on the table pages: best matches first
+# Search: the table pages' ?_search= narrows rows as Datasette does (its JSON and
+# CSV keep the table's columns); /archive/-/search ranks them for people.
+
+# Questions a ranked search page shows at a time.
+SEARCH_PAGE_SIZE = 50
 
 
-_TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/.]+)(?P<ext>\.[a-z]+)?$")
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Any]]]:
+    return [(r"^/(?P<database>[^/]+)/-/search$", _search_page)]
 
 
-def _search_target(config: dict[str, Any], path: str) -> tuple[str, str, str] | None:
-    match = _TABLE_PATH.match(path)
-    if not match or match["database"] != config.get("database", "archive"):
-        return None
-    query = (config.get("search") or {}).get(match["table"])
-    if not query:
-        return None
-    return match["table"], query, match["ext"] or ""
-
-
-def _ranked_search_url(
-    database: str, table: str, query: str, ext: str, pairs: list[tuple[str, str]]
-) -> str | None:
-    """The ranked canned search to send a plain table search to, or None to stay.
-
-    Datasette's table view orders by the chosen sort (default: the primary key)
-    and cannot order by relevance. A search that asks for nothing else (no
-    filter, no facet, no sort other than the meaningless primary-key order the
-    search form submits) goes to the canned query, which orders by bm25.
-    """
-    primary_keys = {"questions": "id", "resources": "url"}
-    words = ""
-    kept: list[tuple[str, str]] = []
-    for key, value in pairs:
-        if key == "_search":
-            words = value
-        elif key == "_sort" and value in ("", primary_keys.get(table)):
-            continue
-        elif key in ("_shape", "_nl", "_json"):
-            kept.append((key, value))
+async def _search_page(datasette: Any, request: Any) -> Response:
+    """The questions matching ``?q=``, ranked, a page at a time, with the total."""
+    database = request.url_vars["database"]
+    if _config(datasette, database) is None:
+        raise NotFound(f"no search for {database}")
+    words = request.args.get("q", "").strip()
+    page_text = request.args.get("page", "1")
+    page = max(1, int(page_text)) if page_text.isascii() and page_text.isdigit() else 1
+    context: dict[str, Any] = {"database": database, "q": words, "page": page, "rows": [],
+                               "matches": 0, "error": None, "page_size": SEARCH_PAGE_SIZE}
+    if words:
+        try:
+            fts = fts_query(words, strict=True)
+        except SearchSyntaxError as error:
+            context["error"] = str(error)
         else:
-            return None
-    if not words.strip():
-        return None
-    return f"/{database}/{query}{ext}?" + urllib.parse.urlencode([("q", words), *kept])
+            db = datasette.get_database(database)
+            result = await db.execute(QUESTION_SEARCH_SQL, {
+                "fts": fts, "limit": SEARCH_PAGE_SIZE,
+                "offset": (page - 1) * SEARCH_PAGE_SIZE})
+            context["rows"] = [dict(row) for row in result.rows]
+            if context["rows"]:
+                context["matches"] = context["rows"][0]["matches"]
+            elif page > 1:  # past the last page: say how many there are
+                counted = await db.execute(
+                    "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?", [fts])
+                context["matches"] = counted.first()[0]
+    context["pages"] = max(1, -(-context["matches"] // SEARCH_PAGE_SIZE))
+    return Response.html(await datasette.render_template(
+        "qarchive-search.html", context, request=request))
 
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
-    """Send a plain ``?_search=`` on a searchable table to its ranked canned search.
-
-    Datasette's table view orders matches by the chosen sort (by default the
-    primary key, meaningless for ids and URLs) and cannot order by relevance;
-    the canned queries order by bm25. A search with a filter, a facet or a
-    chosen sort stays on the table page, where it narrows the rows as usual.
-    """
+    """Refuse writes (the archive is served read-only) and cap a response's size."""
 
     def wrap(app: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
             config = _config(datasette) if scope.get("type") == "http" else None
-            target = _search_target(config, scope.get("path", "")) if config else None
-            if config and target:
-                table, query, ext = target
-                pairs = urllib.parse.parse_qsl(
-                    scope.get("query_string", b"").decode("utf-8", "replace"),
-                    keep_blank_values=True,
-                )
-                database = config.get("database", "archive")
-                location = _ranked_search_url(database, table, query, ext, pairs)
-                if location is not None:
-                    await _redirect(send, datasette.urls.path(location))
-                    return
+            if config and scope.get("method", "GET").upper() not in _READ_METHODS:
+                await _plain_error(send, 405, "this archive is served read-only",
+                                   [(b"allow", b"GET, HEAD, OPTIONS")])
+                return
+            if config:
+                send = _capped_send(send, MAX_RESPONSE_BYTES)
             await app(scope, receive, send)
 
         return wrapped
@@ -181,17 +188,132 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
     return wrap
 
 
-async def _redirect(send: Any, location: str) -> None:
+async def _plain_error(send: Any, status: int, message: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"ok": False, "error": message, "status": status}).encode("utf-8")
     await send({
         "type": "http.response.start",
-        "status": 302,
-        "headers": [(b"location", location.encode("ascii")), (b"content-length", b"0")],
+        "status": status,
+        "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode("ascii")), *(headers or [])],
     })
-    await send({"type": "http.response.body", "body": b""})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _capped_send(send: Any, limit: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """``send`` that lets at most ``limit`` body bytes through.
+
+    The start is held back until the first body chunk: a response whose body is
+    already too big then becomes a 413 with a one-line JSON error. A streamed
+    response (CSV) that grows past the limit after it started is ended there.
+    """
+    held: dict[str, Any] | None = None
+    sent = 0
+    done = False
+
+    async def capped(message: dict[str, Any]) -> None:
+        nonlocal held, sent, done
+        if done:
+            return
+        if message["type"] == "http.response.start":
+            held = message
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunk = message.get("body", b"")
+        if held is not None:
+            start, held = held, None
+            if len(chunk) > limit:
+                done = True
+                await _plain_error(send, 413, f"the response would be larger than "
+                                   f"{limit // (1024 * 1024)} MB; ask for fewer rows or "
+                                   "smaller values")
+                return
+            await send(start)
+        sent += len(chunk)
+        if sent > limit:
+            done = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await send(message)
+
+    return capped
+
+
+# ---------------------------------------------------------------------------
+# Errors: as cheap as a normal page
+
+
+# Datasette awaits every handle_exception hook, its own last: returning a response
+# first does not stop its default from printing. So this module's handler replaces
+# it (for every Datasette in the process: same pages, same JSON, without the print).
+_DEFAULT_HANDLER = "datasette.handle_exception"
+if pm.get_plugin(_DEFAULT_HANDLER) is not None:
+    pm.unregister(name=_DEFAULT_HANDLER)
+
+
+@hookimpl(trylast=True)
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """Error pages without Datasette's rich traceback.
+
+    With rich installed, Datasette's own handler prints every error's traceback
+    with its local variables (~20 KB, 0.4-0.8 s each, and twenty 404s made a normal
+    request wait 9 s). A 4xx is the client's and prints nothing; a 500 prints one
+    line. The page is Datasette's error page or JSON, as before.
+    """
+    from datasette.utils import add_cors_headers
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    async def inner() -> Response:
+        title = None
+        info: dict[str, Any] = {}
+        if isinstance(exception, Base400):
+            status, message = exception.status, str(exception.args[0] if exception.args else "")
+        elif isinstance(exception, DatasetteError):
+            status, message, title = exception.status, exception.message, exception.title
+            info = dict(exception.error_dict or {})
+            if exception.message_is_html:
+                message = Markup(message)
+        else:
+            status, message = 500, str(exception)
+            line = " ".join(f"{type(exception).__name__}: {exception}".split())[:300]
+            print(f"qarchive: {request.method} {request.path}: {line}", file=sys.stderr)
+        info.update({"ok": False, "error": message, "status": status, "title": title})
+        headers: dict[str, str] = {}
+        if datasette.cors:
+            add_cors_headers(headers)
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status, headers=headers)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        return Response.html(
+            await template.render_async(dict(
+                info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(),
+                menu_links=lambda: [],
+            )),
+            status=status,
+            headers=headers,
+        )
+
+    return inner
 
 
 # ---------------------------------------------------------------------------
 # Cells
+
+
+# Columns whose cells show a preview in tables and query results.
+_LONG_TEXT_COLUMNS = frozenset({"answer_text", "answer_markdown", "description"})
+PREVIEW_CHARS = 160
+
+
+def _preview(text: str) -> Markup:
+    flat = " ".join(text.split())
+    if len(flat) <= PREVIEW_CHARS:
+        return Markup("{}").format(flat)
+    return Markup('<span class="qa-preview" title="{} characters">{}…</span>').format(
+        len(flat), flat[:PREVIEW_CHARS])
 
 
 @hookimpl
@@ -200,8 +322,10 @@ def render_cell(
 ) -> Markup | None:
     if _config(datasette, database) is None:
         return None
-    if column == "answer_markdown" and isinstance(value, str):
-        return render_markdown(value)
+    if column in _LONG_TEXT_COLUMNS and isinstance(value, str):
+        # A table row stays one scannable line or two: the whole answer, rendered,
+        # is on the question page (row-archive-questions.html), not in every row.
+        return _preview(value)
     if table is None and column == "question_id" and isinstance(value, str):
         # Canned queries name a question's id question_id: link it to its page.
         href = datasette.urls.row(database, "questions", tilde_encode(value))
