@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "FIELD_SOURCES",
     "AnswerPage",
     "ParseError",
     "RecommendedResource",
@@ -51,6 +52,10 @@ class RecommendedResource:
     kind: str  # from the URL: doc, download, column, answer, ...
 
 
+# The sources a field can come from, most trusted first.
+FIELD_SOURCES = ("state", "meta", "title-tag", "heading", "label", "class")
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerPage:
     url: str
@@ -69,6 +74,13 @@ class AnswerPage:
     sidebar_links: list[str] = field(default_factory=list)
     profile: str = ""
     parser_version: int = 0
+    # Where each field came from, for the fields found: field name ("title",
+    # "asked_at", "view_count", "answer_markdown", "related_questions",
+    # "recommended_resources", ...) -> source ("state": the page's embedded
+    # state JSON; "meta": <meta>/Open Graph; "title-tag": <title>; "label": a
+    # visible label and its value; "heading": an <h1>; "class": today's class
+    # names). A field the page lacks has no entry. The drift alarm counts them.
+    field_sources: dict[str, str] = field(default_factory=dict)
 
     def to_record(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, in expected.json's field order."""
