@@ -20,7 +20,7 @@ _TITLE_WIDTH = 60
 @db_option("Archive to search, default {default}.")
 @click.option("--limit", default=20, type=click.IntRange(min=1, max=1000),
               help="How many questions, best first, default 20.")
-@click.option("--page", default=1, type=click.IntRange(min=1),
+@click.option("--page", default=1, type=click.IntRange(min=1, max=1_000_000),
               help="Which page of --limit questions, default 1.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object (matches in all, and the questions) instead of a table.")

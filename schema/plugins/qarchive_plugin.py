@@ -143,7 +143,10 @@ async def _search_page(datasette: Any, request: Any) -> Response:
         raise NotFound(f"no search for {database}")
     words = request.args.get("q", "").strip()
     page_text = request.args.get("page", "1")
-    page = max(1, int(page_text)) if page_text.isascii() and page_text.isdigit() else 1
+    # A page number is at most six ASCII digits: past that the offset is no page anyone
+    # reads (and past 2**63 no SQLite integer).
+    page = (max(1, int(page_text)) if page_text.isascii() and page_text.isdigit()
+            and len(page_text) <= 6 else 1)
     context: dict[str, Any] = {"database": database, "q": words, "page": page, "rows": [],
                                "matches": 0, "error": None, "page_size": SEARCH_PAGE_SIZE}
     if words:
