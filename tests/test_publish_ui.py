@@ -159,3 +159,10 @@ async def test_table_search_keeps_filters_and_never_fails_on_syntax(ds: Datasett
     loose = await ds.client.get('/archive/questions.json?_search="模型&_shape=array')
     assert loose.status_code == 200 and {row["id"] for row in loose.json()} >= {
         row["id"] for row in rows}
+
+
+@pytest.mark.parametrize("page", ["9" * 30, "9" * 5000, "-1", "²", "0"])
+async def test_search_page_takes_any_page_number(ds: Datasette, page: str) -> None:
+    response = await ds.client.get(f"/archive/-/search?q=模型&page={page}")
+    assert response.status_code == 200
+    assert "5 matching questions" in response.text
