@@ -1,10 +1,10 @@
 """archive.db: the archive's storage. Every SQL statement qarchive runs is in this package.
 
 ``Archive`` (a ``sqlite_utils.Database``) owns the tables: pages, questions and
-their history, the search index, crawl runs, and (through ``FrontierTable``)
-the frontier. The crawler, ``import``, ``reparse`` and the command line call its
-methods; nothing else writes SQL (the migrations in schema/ and Datasette's
-canned queries aside).
+their history, the search index, crawl runs (with their extraction health, see
+``archive.health``), and (through ``FrontierTable``) the frontier. The crawler,
+``import``, ``reparse`` and the command line call its methods; nothing else writes
+SQL (the migrations in schema/ and Datasette's canned queries aside).
 """
 
 from archive.archive import (
@@ -20,6 +20,7 @@ from archive.clock import utc_now
 from archive.errors import ArchiveError
 from archive.fetched import FetchedPage, compress_body, decompress_body
 from archive.frontier import RESUMABLE_STATES, FrontierTable, FrontierURL, refresh_cutoff
+from archive.health import Drift, ExtractionHealth, describe_drift, find_drift
 from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
 from archive.runs import RunCounts, RunSummary, format_runs
 
@@ -29,6 +30,8 @@ __all__ = [
     "RESUMABLE_STATES",
     "Archive",
     "ArchiveError",
+    "Drift",
+    "ExtractionHealth",
     "FetchedPage",
     "FrontierTable",
     "FrontierURL",
@@ -41,6 +44,8 @@ __all__ = [
     "apply_migrations",
     "compress_body",
     "decompress_body",
+    "describe_drift",
+    "find_drift",
     "format_runs",
     "migrations",
     "open_archive",

@@ -32,6 +32,12 @@ from archive.errors import (
 )
 from archive.fetched import FetchedPage, compress_body, decompress_body
 from archive.frontier import FrontierTable
+from archive.health import (
+    DRIFT_HISTORY_RUNS,
+    DRIFT_MIN_PAGES,
+    ExtractionHealth,
+    fields_found,
+)
 from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
 from archive.runs import RunCounts, RunSummary, run_seconds
 from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
@@ -68,6 +74,9 @@ GONE_STATUSES = frozenset({404, 410})
 ANSWER_TEXT_MAX_CHARS = 200_000
 TITLE_MAX_CHARS = 2_000
 TRUNCATED_MARK = "\n\n[… truncated by qarchive: {more} more characters in the stored page]"
+# The schema version that added questions.field_sources and crawl_runs.field_health and
+# drift (0010_extraction_health.sql): an archive opened without migrating has none of them.
+HEALTH_SCHEMA_VERSION = 10
 
 
 def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
@@ -221,6 +230,24 @@ def _check_identity(archive: Archive, path: Path) -> None:
         )
 
 
+class IncompleteRecord(ValueError):
+    """A parsed record lacks an identity a row needs: the page is not stored (its URL fails
+    with this reason), rather than the database refusing the row and failing the crawl."""
+
+
+def _check_identities(page: AnswerPage) -> None:
+    """Raise IncompleteRecord when the page or a resource has no id or URL: a parser
+    meeting an unfamiliar layout must cost that page, not stop the crawl with a constraint
+    error. A related question shown without its link is a real item of the page (the
+    record keeps it); it has no question to link to, so ``related_questions`` skips it."""
+    if not page.id or not page.url:
+        raise IncompleteRecord("the page has no id or URL")
+    for resource in page.recommended_resources:
+        if not resource.url:
+            raise IncompleteRecord(
+                f"recommended resource {resource.section} {resource.position} has no URL")
+
+
 def bounded_page(page: AnswerPage) -> AnswerPage:
     """The page with its title and answer cut to what a row keeps (ANSWER_TEXT_MAX_CHARS)."""
     changes: dict[str, Any] = {}
@@ -260,6 +287,11 @@ class Archive(sqlite_utils.Database):
     def frontier_table(self, *, run_id: int | None) -> FrontierTable:
         return FrontierTable(self, run_id=run_id)
 
+    def _has_health(self) -> bool:
+        """Whether the archive has the columns of extraction health (field_sources,
+        field_health, drift): always, but in an archive opened without migrating."""
+        return schema_version(self) >= HEALTH_SCHEMA_VERSION
+
     # --- runs ------------------------------------------------------------------
 
     def start_run(self, *, command: str, options: Mapping[str, Any]) -> int:
@@ -278,14 +310,42 @@ class Archive(sqlite_utils.Database):
         self.execute("UPDATE crawl_runs SET " + ", ".join(f"{name} = ?" for name in columns)
                      + " WHERE id = ?", [*columns.values(), run_id])
 
-    def finish_run(self, run_id: int, *, status: str, counts: RunCounts) -> None:
-        columns = counts.columns()
+    def finish_run(self, run_id: int, *, status: str, counts: RunCounts,
+                   health: ExtractionHealth | None = None, drift: str | None = None) -> None:
+        """The run's end: its status and counts, and (a crawl) its extraction health (left
+        empty when it read no page) and drift alarm."""
+        columns: dict[str, Any] = dict(counts.columns())
+        if health is not None and self._has_health():
+            columns["field_health"] = health.dumps() if health.pages else None
+            columns["drift"] = drift
         with self.atomic():
             self.execute(
                 "UPDATE crawl_runs SET finished_at = ?, status = ?, "
                 + ", ".join(f"{name} = ?" for name in columns) + " WHERE id = ?",
                 [utc_now(), status, *columns.values(), run_id],
             )
+
+    def health_history(self, *, before_run: int, runs: int = DRIFT_HISTORY_RUNS,
+                       min_pages: int = DRIFT_MIN_PAGES) -> list[ExtractionHealth]:
+        """The extraction health of the newest ``runs`` crawl runs before ``before_run``
+        that ended (finished or interrupted, not failed) having read ``min_pages`` or
+        more pages, newest first: the drift alarm's history."""
+        history: list[ExtractionHealth] = []
+        # Newest first, a page of rows at a time: runs that read few pages are skipped.
+        last = before_run
+        while len(history) < runs:
+            rows = self.execute(
+                "SELECT id, field_health FROM crawl_runs WHERE id < ? AND command = 'crawl' "
+                "AND status IN ('finished', 'interrupted') AND field_health IS NOT NULL "
+                "ORDER BY id DESC LIMIT 100", [last]).fetchall()
+            for run_id, text in rows:
+                health = ExtractionHealth.loads(text)
+                if health is not None and health.pages >= min_pages:
+                    history.append(health)
+                last = run_id
+            if len(rows) < 100:
+                break
+        return history[:runs]
 
     def mark_killed_runs(self, *, command: str) -> None:
         """Runs of ``command`` still 'running' were killed: one writes an archive at a time."""
@@ -299,14 +359,17 @@ class Archive(sqlite_utils.Database):
             return []
         columns = set(self["crawl_runs"].columns_dict)  # an archive not yet upgraded lacks some
         counts = [name for name in RunCounts.COLUMNS if name in columns]
+        drift = "drift" if "drift" in columns else "NULL"
         rows = self.execute(
-            "SELECT id, command, status, started_at, finished_at, " + ", ".join(counts)
-            + " FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+            f"SELECT id, command, status, started_at, finished_at, {drift}, "
+            + ", ".join(counts) + " FROM crawl_runs ORDER BY id DESC LIMIT ?",
+            [limit]).fetchall()
         return [
             RunSummary(id=row[0], command=row[1], status=row[2], started_at=row[3],
                        finished_at=row[4], seconds=run_seconds(row[3], row[4]),
                        counts={name: int(value or 0)
-                               for name, value in zip(counts, row[5:], strict=True)})
+                               for name, value in zip(counts, row[6:], strict=True)},
+                       drift=row[5])
             for row in rows
         ]
 
@@ -492,6 +555,7 @@ class Archive(sqlite_utils.Database):
         storing a batch gathers search-index writes (flushed by the writer before it
         commits); without it this page's are written at once.
         """
+        _check_identities(page)
         page = bounded_page(page)
         if pending is None:
             pending = PendingIndex()
@@ -522,7 +586,16 @@ class Archive(sqlite_utils.Database):
             outcome: StoreOutcome = "new"
         else:
             outcome = "unchanged" if tuple(existing) == tuple(row.values()) else "updated"
-        if outcome != "unchanged":
+        # Where the fields came from is kept current, but a change of source alone (a new
+        # parser, the site's markup moving a field) changes no question: not "updated".
+        sources = _field_sources_json(page) if self._has_health() else None
+        if outcome == "unchanged":
+            if sources is not None:
+                self.execute("UPDATE questions SET field_sources = ? WHERE id = ? "
+                             "AND field_sources IS NOT ?", [sources, page.id, sources])
+        else:
+            if sources is not None:
+                row = {**row, "field_sources": sources}
             rowid = self.execute(
                 "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
                 + ", ".join("?" for _ in row) + ") ON CONFLICT (id) DO UPDATE SET "
@@ -535,10 +608,15 @@ class Archive(sqlite_utils.Database):
 
     def _store_related(self, page: AnswerPage, pending: PendingIndex, *,
                        first_fetch: bool) -> bool:
-        """Replace the question's related links if they changed; True if they did."""
+        """Replace the question's related links if they changed; True if they did.
+
+        Only items with a question to link to: one shown without its link stays in the
+        parsed record (and its position counts), but has no row here.
+        """
+        linked = [related for related in page.related_questions if related.id and related.url]
         related_rows = [
             (page.id, related.id, related.position, related.title, related.answer_text)
-            for related in page.related_questions
+            for related in linked
         ]
         stored_related = [] if first_fetch else [tuple(r) for r in self.execute(
             "SELECT from_id, to_id, position, title, answer_text FROM related_questions "
@@ -546,7 +624,7 @@ class Archive(sqlite_utils.Database):
         ).fetchall()]
         if stored_related == related_rows:
             return False
-        for related in page.related_questions:
+        for related in linked:
             # A stub: the question as the linking page shows it, completed when
             # its own page is stored (ON CONFLICT leaves a fetched row alone).
             stub = self.execute(
@@ -655,6 +733,13 @@ class Archive(sqlite_utils.Database):
             "observed_at = excluded.observed_at, view_count = excluded.view_count, "
             "view_count_approximate = excluded.view_count_approximate",
             [question_id, observed_at, view_count, approximate, run_id])
+
+
+def _field_sources_json(page: AnswerPage) -> str | None:
+    """questions.field_sources: where each field was found (archive.health.fields_found),
+    as JSON; None for a page whose parser says nothing and has no field (never, in practice)."""
+    found = fields_found(page)
+    return json.dumps(found, ensure_ascii=False, sort_keys=True) if found else None
 
 
 def _question_row(page: AnswerPage) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What a run did: ``RunCounts`` (crawl_runs' count columns and the summary's extra counts),
-and ``RunSummary``, one crawl_runs row as `qarchive runs` shows it."""
+and ``RunSummary``, one crawl_runs row as `qarchive runs` shows it (its extraction health:
+archive/health.py)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,8 @@ class RunSummary:
     finished_at: str | None
     seconds: float | None  # None while running (or after a kill)
     counts: dict[str, int]
+    # The drift alarm (crawl_runs.drift): fields found on far fewer pages than before.
+    drift: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,7 +137,10 @@ def format_runs(runs: list[RunSummary]) -> str:
                       *(str(run.counts.get(name, 0)) for name in RunCounts.COLUMNS)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     # Text columns left-aligned, numbers right-aligned.
-    return "\n".join(
+    table = [
         "  ".join(cell.ljust(width) if i < 5 else cell.rjust(width)
                   for i, (cell, width) in enumerate(zip(line, widths, strict=True))).rstrip()
-        for line in lines)
+        for line in lines]
+    # The drift alarms, under the table: too long for a column.
+    table.extend(f"run {run.id} drift: {run.drift}" for run in runs if run.drift)
+    return "\n".join(table)

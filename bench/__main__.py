@@ -69,10 +69,14 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
 @click.option("--only", default=",".join(PARTS), show_default=True,
               help="Comma-separated parts to run.")
 @click.option("--memory-sizes", help="Crawl sizes for the memory part, e.g. 10000,100000.")
+@click.option("--site-layouts", metavar="MIX",
+              help="Serve the e2e and memory sites in a mix of layouts, e.g. evidence=0.5 "
+                   "(default: reconstruction only; see sample_sites/csdn/layouts.py).")
 @click.option("--report-only", is_flag=True, help="Write BENCHMARKS.md from saved results.")
 @click.option("--out", default=str(REPO / "BENCHMARKS.md"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
-def main(quick: bool, only: str, memory_sizes: str | None, report_only: bool, out: Path) -> None:
+def main(quick: bool, only: str, memory_sizes: str | None, site_layouts: str | None,
+         report_only: bool, out: Path) -> None:
     """Benchmark qarchive against Scrapy, parsel and BeautifulSoup; write BENCHMARKS.md.
 
     \b
@@ -91,6 +95,10 @@ def main(quick: bool, only: str, memory_sizes: str | None, report_only: bool, ou
             sizes = dict(SIZES[mode][part])
             if part == "memory" and memory_sizes:
                 sizes["sizes"] = [int(size) for size in memory_sizes.split(",")]
+            if part in ("e2e", "memory") and site_layouts:
+                from sample_sites.csdn.layouts import parse_mix
+
+                sizes["layouts"] = parse_mix(site_layouts)
             click.echo(f"{time.strftime('%H:%M:%S')} {part} {sizes} ...", err=True)
             started = time.perf_counter()
             result = _run_part(part, sizes)

@@ -12,12 +12,13 @@ import os
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import PYTHON, REPO, WORK_DIR, child_env, wait_for_port
 from sample_sites.csdn.content import SampleSite
+from sample_sites.csdn.layouts import format_mix
 
 __all__ = ["ChildRun", "qarchive_crawl_args", "run_child", "sample_sites", "scrapy_crawl_args"]
 
@@ -109,9 +110,13 @@ class RunningSite:
 
 @contextlib.contextmanager
 def sample_sites(hosts: list[str], *, pages: int, prewarm: bool = True, request_logs: bool = False,
-                 max_seconds: float = 1800.0, port: int = 8870,
-                 name: str = "site") -> Iterator[list[RunningSite]]:
-    """One sample-site process per host (all on ``port``), stopped when the block ends."""
+                 max_seconds: float = 1800.0, port: int = 8870, name: str = "site",
+                 layouts: Mapping[str, float] | None = None) -> Iterator[list[RunningSite]]:
+    """One sample-site process per host (all on ``port``), stopped when the block ends.
+
+    ``layouts``: share of pages per layout, e.g. ``{"evidence": 0.5}``; default
+    reconstruction only (``sample_sites/csdn/layouts.py``).
+    """
     sites: list[RunningSite] = []
     stack = contextlib.ExitStack()
     try:
@@ -126,12 +131,14 @@ def sample_sites(hosts: list[str], *, pages: int, prewarm: bool = True, request_
                 args.append("--prewarm")
             if request_log is not None:
                 args += ["--request-log", str(request_log)]
+            if layouts:
+                args += ["--layouts", format_mix(layouts)]
             out = stack.enter_context(log.open("wb"))
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
                                        env={**os.environ, **child_env()})
             stack.callback(_stop, process)
             base_url = f"http://{host}:{port}"
-            site = SampleSite(pages=pages, base_url=base_url)
+            site = SampleSite(pages=pages, base_url=base_url, layouts=layouts)
             sites.append(RunningSite(base_url, site.root_url, request_log, process))
         for site, host in zip(sites, hosts, strict=True):
             wait_for_port(host, port, timeout=max(60.0, pages / 200),

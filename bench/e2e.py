@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +78,13 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8,
-                   timeout: float = 600.0) -> dict[str, Any]:
+def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8, timeout: float = 600.0,
+                   layouts: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """``layouts``: the site's share of pages per layout (default reconstruction only)."""
     qarchive_runs: list[dict[str, Any]] = []
     scrapy_runs: list[dict[str, Any]] = []
-    with sample_sites(["127.0.0.1"], pages=pages, port=8861, name="e2e-site") as (site,):
+    with sample_sites(["127.0.0.1"], pages=pages, port=8861, name="e2e-site",
+                      layouts=layouts) as (site,):
         for number in range(rounds):
             order = ["qarchive", "scrapy"] if number % 2 == 0 else ["scrapy", "qarchive"]
             for crawler in order:
@@ -98,6 +101,7 @@ def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8,
              if ours.get("pages_per_s") and peer.get("pages_per_s") else None)
     return {
         "site_pages": pages,
+        "site_layouts": dict(layouts) if layouts else {"reconstruction": 1.0},
         "rounds": rounds,
         "concurrency": concurrency,
         "qarchive": ours,
@@ -112,13 +116,17 @@ def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8,
 MEMORY_SEEDS = {"page": "root answer page, links followed", "sitemaps": "site root, sitemaps"}
 
 
-def run_memory(*, sizes: list[int], concurrency: int = 8,
-               timeout: float = 3600.0) -> dict[str, Any]:
-    """Peak RSS of qarchive crawls of sites of each size (whole site, delay 0), from each seed."""
+def run_memory(*, sizes: list[int], concurrency: int = 8, timeout: float = 3600.0,
+               layouts: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Peak RSS of qarchive crawls of sites of each size (whole site, delay 0), from each seed.
+
+    ``layouts``: the sites' share of pages per layout (default reconstruction only).
+    """
     results = []
     for size in sizes:
         with sample_sites(["127.0.0.1"], pages=size, port=8862, name=f"memory-site-{size}",
-                          max_seconds=timeout * len(MEMORY_SEEDS) + 600) as (site,):
+                          max_seconds=timeout * len(MEMORY_SEEDS) + 600,
+                          layouts=layouts) as (site,):
             for seed_kind in MEMORY_SEEDS:
                 seed = site.root_url if seed_kind == "page" else f"{site.base_url}/"
                 db = WORK_DIR / f"memory-{size}-{seed_kind}.db"
@@ -134,7 +142,8 @@ def run_memory(*, sizes: list[int], concurrency: int = 8,
         crawls = [crawl for crawl in results if crawl["seed"] == seed_kind]
         smallest, largest = crawls[0]["max_rss_mb"], crawls[-1]["max_rss_mb"]
         growth[seed_kind] = largest / smallest if smallest else None
-    return {"concurrency": concurrency, "crawls": results, "growth": growth}
+    return {"concurrency": concurrency, "crawls": results, "growth": growth,
+            "site_layouts": dict(layouts) if layouts else {"reconstruction": 1.0}}
 
 
 def storage_of(db: Path) -> dict[str, Any] | None:

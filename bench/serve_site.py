@@ -1,7 +1,7 @@
 """Serve one sample site in its own process (its own GIL), for the crawl benchmarks.
 
     python -m bench.serve_site --host 127.0.0.1 --port 8801 --pages 5000 [--prewarm]
-        [--request-log PATH] [--max-seconds 900]
+        [--request-log PATH] [--max-seconds 900] [--layouts evidence=0.5]
 
 Prints ``ready <base_url>`` once every page is rendered and the socket
 listens. Stops on SIGTERM/SIGINT (uvicorn's own handlers), or by itself after
@@ -26,6 +26,7 @@ import uvicorn
 
 from sample_sites.app import SampleSiteApp
 from sample_sites.csdn.content import SampleSite
+from sample_sites.csdn.layouts import parse_mix
 from sample_sites.server import base_url_for, uvicorn_config
 
 
@@ -69,9 +70,13 @@ def main() -> None:
     parser.add_argument("--request-log")
     parser.add_argument("--prewarm", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--layouts", type=parse_mix, default=None,
+                        help="share of pages per layout, e.g. evidence=0.5 "
+                             "(default: reconstruction only)")
     options = parser.parse_args()
     site = SampleSite(pages=options.pages, seed=options.seed,
-                      base_url=base_url_for(options.host, options.port))
+                      base_url=base_url_for(options.host, options.port),
+                      layouts=options.layouts)
     with contextlib.ExitStack() as stack:
         log = (stack.enter_context(Path(options.request_log).open("a", encoding="utf-8"))
                if options.request_log else None)

@@ -28,7 +28,15 @@ from typing import Any
 
 import httpx
 
-from archive import Archive, FrontierTable, RunCounts, refresh_cutoff
+from archive import (
+    Archive,
+    ExtractionHealth,
+    FrontierTable,
+    RunCounts,
+    describe_drift,
+    find_drift,
+    refresh_cutoff,
+)
 from crawler.fetch import Fetcher, FetchResult, make_client
 from crawler.frontier import FrontierQueue, FrontierURL
 from crawler.politeness import Politeness
@@ -54,6 +62,10 @@ class CrawlReport:
     left: int  # URLs still to fetch (pending, failed, deferred) in the frontier
     stop_reason: str | None = None  # "max pages", "max duration", "interrupted"
     notes: list[str] = field(default_factory=list)
+    # What the run's parsed pages yielded (crawl_runs.field_health), and the drift
+    # alarm (crawl_runs.drift): fields found on far fewer pages than in earlier runs.
+    health: ExtractionHealth = field(default_factory=ExtractionHealth)
+    drift: str | None = None
 
     @property
     def did_work(self) -> bool:
@@ -71,6 +83,10 @@ class CrawlReport:
         if self.left:
             lines.append(f"{self.left} URL(s) left for the next run")
         lines.extend(self.notes)
+        if self.drift:
+            lines.append(f"drift: {self.drift}: the site's layout may have changed; see "
+                         f"crawl_runs.field_health of run {self.run_id} (the extraction_health "
+                         "query in `qarchive serve`)")
         return "\n".join(lines)
 
 
@@ -158,6 +174,7 @@ class _Crawl:
         self.scope = fetcher.scope
         self.progress = progress
         self.counts = RunCounts()
+        self.health = ExtractionHealth()
         self.statuses: Counter[int] = Counter()
         self.results: asyncio.Queue[URLResult | object] = asyncio.Queue()
         self.in_flight = 0
@@ -300,6 +317,9 @@ class _Crawl:
             result.parse_error = error.reason
             self.counts.add("parse_errors")
             log.debug("parse error %s: %s", final_url, error.reason)
+        # A page that did not parse counts too, with nothing found: a layout that
+        # breaks the parser outright is the plainest drift.
+        self.health.add(result.page)
 
     def _discover(self, result: URLResult, page: AnswerPage) -> None:
         depth = result.entry.depth + 1
@@ -426,7 +446,8 @@ class _Crawl:
                             else None)
             # The writer has finished: the run's row is ours to write again.
             if crashed or writer_error is not None:
-                self.archive.finish_run(self.run_id, status="failed", counts=self.counts)
+                self.archive.finish_run(self.run_id, status="failed", counts=self.counts,
+                                        health=self.health)
         if writer_error is not None:
             raise writer_error
 
@@ -638,7 +659,9 @@ async def crawl(
         stop_task.cancel()
         await asyncio.gather(stop_task, return_exceptions=True)
     status = "interrupted" if engine.stop_reason == "interrupted" else "finished"
-    db.finish_run(run_id, status=status, counts=engine.counts)
+    drift = describe_drift(find_drift(engine.health, db.health_history(before_run=run_id)))
+    db.finish_run(run_id, status=status, counts=engine.counts, health=engine.health,
+                  drift=drift)
     notes.extend(_why_stopped_or_idle(engine, table))
     for host, reason in sorted(engine.deferred_hosts.items()):
         notes.append(f"{host} deferred to a later run: {reason}")
@@ -646,7 +669,8 @@ async def crawl(
     notes.extend(str(note) for note in getattr(politeness, "notes", ()))
     return CrawlReport(run_id=run_id, status=status, counts=engine.counts,
                        statuses=engine.statuses, elapsed=time.monotonic() - started,
-                       left=table.left(), stop_reason=engine.stop_reason, notes=notes)
+                       left=table.left(), stop_reason=engine.stop_reason, notes=notes,
+                       health=engine.health, drift=drift)
 
 
 def run_crawl(

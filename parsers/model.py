@@ -35,8 +35,10 @@ class ParseError(ValueError):
 @dataclass(frozen=True, slots=True)
 class RelatedQuestion:
     position: int
-    id: str
-    url: str
+    # None for a related question the page shows without a link (it is still an item):
+    # no page to follow, no id to key it by.
+    id: str | None
+    url: str | None
     title: str
     answer_text: str
 
@@ -90,7 +92,8 @@ class AnswerPage:
         """Answer pages this page leads a crawler to: related questions, then the sidebar."""
         seen: dict[str, None] = {}
         for related in self.related_questions:
-            seen.setdefault(related.url, None)
+            if related.url:  # a question shown without a link leads nowhere
+                seen.setdefault(related.url, None)
         for url in self.sidebar_links:
             seen.setdefault(url, None)
         return list(seen)

@@ -6,6 +6,9 @@ Exit statuses (the README's table; cron mail and monitors key on them):
 - 1: it could do nothing (every URL failed, was blocked or deferred), or the
   archive is unusable;
 - 2: bad command line;
+- 65: with ``--fail-on-drift``, the run's drift alarm rang: a field was found on far
+  fewer pages than in earlier runs (sysexits.h EX_DATAERR: the site's data changed
+  under the parser); the run itself did its work and stored what it read;
 - 75: another qarchive is writing the archive (sysexits.h EX_TEMPFAIL: try
   again later), unless ``--wait``;
 - 130: interrupted (Ctrl-C or SIGTERM), after storing what was fetched.
@@ -30,6 +33,7 @@ from parsers import profile_names
 __all__ = [
     "DEFAULT_DB",
     "EXIT_BUSY",
+    "EXIT_DRIFT",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "ArchiveBusyError",
@@ -48,6 +52,10 @@ __all__ = [
 DEFAULT_DB = "archive.db"
 # Exit status when the run could do nothing (see the module docstring).
 EXIT_FAILED = 1
+# With --fail-on-drift, the run's drift alarm rang (archive/health.py): sysexits.h
+# EX_DATAERR, the input (the site's pages) no longer reads as it did. Distinct from 1 so
+# a scheduler can tell "the parser needs a look" from "the crawl could do nothing".
+EXIT_DRIFT = 65
 # Another process holds the archive's writer lock: sysexits.h EX_TEMPFAIL,
 # "try again later", which is what a scheduler should do.
 EXIT_BUSY = 75
@@ -223,6 +231,10 @@ _CRAWL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--follow-resources", is_flag=True, default=None,
                  help="Also fetch recommended resources, default: record them only."),
     profile_option(chosen_by="each page's URL"),
+    click.option("--fail-on-drift", is_flag=True,
+                 help="Exit 65 when the drift alarm rings (a field found on far fewer pages "
+                      "than in earlier runs: the site's layout may have changed), default: "
+                      "warn in the summary only."),
     wait_option(),
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                  help="Settings file (TOML) of politeness knobs such as `delay = 2.0`; the "

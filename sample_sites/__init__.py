@@ -20,6 +20,8 @@ from .csdn.content import (
     SampleSite,
     views_display,
 )
+from .csdn.layouts import LAYOUTS, LayoutPlan, format_mix, parse_layout_switch, parse_mix
+from .csdn.pages import render_page
 from .csdn.render import render_answer_page
 from .faults import FAULTS, affected_urls, fault_assignments, gzip_bomb, parse_faults
 from .testing import RunningSampleSite, SampleSiteFactory, running_sample_site
@@ -28,18 +30,24 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_PAGES",
     "FAULTS",
+    "LAYOUTS",
     "SITEMAP_URLS_PER_FILE",
     "AnswerPageContent",
     "EpochChanges",
+    "LayoutPlan",
     "RunningSampleSite",
     "SampleSite",
     "SampleSiteApp",
     "SampleSiteFactory",
     "affected_urls",
     "fault_assignments",
+    "format_mix",
     "gzip_bomb",
     "parse_faults",
+    "parse_layout_switch",
+    "parse_mix",
     "render_answer_page",
+    "render_page",
     "running_sample_site",
     "views_display",
 ]

@@ -3,7 +3,7 @@
 Routes
 ------
 ``/``                               index with one link to the root answer page
-``/answer/<id>``                    answer pages (10-char or 32-hex ids); 404/410 once removed
+``/answer/<id>``                    answer pages (10 or 12 chars, or 32 hex); 404/410 once removed
 ``/r/1/answer/<id>``, ``/r/2/...``  hops of the ``redirect`` fault
 ``/loop/<id>``                      the other half of the ``redirect-loop`` fault
 ``/doc/…``, ``/download/…``,        placeholder pages for recommended resources (200)
@@ -36,8 +36,8 @@ from typing import Any, TextIO
 
 from . import faults as fault_profiles
 from .csdn.content import EPOCH_LENGTH, EPOCH_ZERO_AT, SampleSite
+from .csdn.pages import render_page
 from .csdn.render import (
-    render_answer_page,
     render_gone_page,
     render_index_page,
     render_private_page,
@@ -47,6 +47,7 @@ from .csdn.render import (
     render_sitemap_index,
     render_soft_404_page,
 )
+from .csdn.render_evidence import TRUNCATE_BEFORE
 from .server import abort_connection, close_connection
 
 __all__ = ["SITEMAP_URLS_PER_FILE", "SampleSiteApp"]
@@ -58,9 +59,10 @@ Send = Callable[[Message], Awaitable[None]]
 
 SITEMAP_URLS_PER_FILE = 500
 _HTML = "text/html; charset=utf-8"
-_ANSWER_PATH = re.compile(r"/answer/([0-9a-z]{10}|[0-9a-f]{32})")
-_REDIRECT_HOP = re.compile(r"/r/([12])/answer/([0-9a-z]{10}|[0-9a-f]{32})")
-_LOOP_PATH = re.compile(r"/loop/([0-9a-z]{10}|[0-9a-f]{32})")
+_ID = r"[0-9a-z]{10}|[0-9a-z]{12}|[0-9a-f]{32}"
+_ANSWER_PATH = re.compile(rf"/answer/({_ID})")
+_REDIRECT_HOP = re.compile(rf"/r/([12])/answer/({_ID})")
+_LOOP_PATH = re.compile(rf"/loop/({_ID})")
 _SITEMAP_PATH = re.compile(r"/sitemaps/sitemap-([1-9][0-9]*)\.xml\.gz")
 _EPOCH_PATH = re.compile(r"/_admin/epoch/([0-9]{1,6})")
 _RESOURCE_PATH = re.compile(r"/(doc|download|column)/[^?#]+")
@@ -288,6 +290,8 @@ class SampleSiteApp:
             "pages": len(self.site.answer_indexes(self._epoch)),
             "seed": self.site.seed,
             "faults": list(self.faults),
+            **self.site.layout_plan.describe(),
+            "layout_mix": self.site.layout_plan.mix_at(self._epoch),
         }
         await _send(send, 200, json.dumps(state).encode(), "application/json")
 
@@ -327,9 +331,9 @@ class SampleSiteApp:
         if variant == "gbk":
             # Characters GBK lacks become character references, which decode to the
             # same text: the record a parser extracts does not change.
-            body = render_answer_page(content, charset="gbk").encode("gbk", "xmlcharrefreplace")
+            body = render_page(content, charset="gbk").encode("gbk", "xmlcharrefreplace")
             return _Entity.of(body, "text/html; charset=gbk", content.last_modified)
-        body = render_answer_page(content).encode()
+        body = render_page(content).encode()
         if variant == "wrong-charset":
             return _Entity.of(body, "text/html; charset=iso-8859-1", content.last_modified)
         return _Entity.of(body, _HTML, content.last_modified)
@@ -362,7 +366,9 @@ class SampleSiteApp:
             return
         elif fault == "truncated-html":
             body = self._page_entity(index, "utf-8").body
-            cut = body.index(b'<div class="answer-wrap"') + 12
+            marker = TRUNCATE_BEFORE.get(self.site.layout(index, self._epoch),
+                                         b'<div class="answer-wrap"')
+            cut = body.index(marker) + 12
             entity = _Entity.of(body[:cut], _HTML, self.site.last_modified(index, self._epoch))
             await _send_entity(scope, send, entity)
             return

@@ -17,7 +17,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,7 +50,8 @@ class RunningSampleSite:
         self.request_log = request_log
         self._loop = loop
         # The server thread owns app.site; this twin answers questions from the caller's thread.
-        self.site = SampleSite(pages=app.site.pages, seed=app.site.seed, base_url=base_url)
+        self.site = SampleSite(pages=app.site.pages, seed=app.site.seed, base_url=base_url,
+                               layouts=app.site.layouts, layout_switch=app.site.layout_switch)
 
     @property
     def pages(self) -> int:
@@ -71,6 +72,14 @@ class RunningSampleSite:
     @property
     def root_url(self) -> str:
         return self.site.root_url
+
+    def layout(self, page: int | str, *, epoch: int | None = None) -> str:
+        """The layout ``page`` (index, id or URL) is served in at ``epoch`` (default: now)."""
+        epoch = self.epoch if epoch is None else epoch
+        index = self.site.index_of(page, epoch=epoch)
+        if index is None:
+            raise KeyError(f"no answer page {page!r} at epoch {epoch}")
+        return self.site.layout(index, epoch)
 
     def url(self, path: str) -> str:
         """``site.url("/robots.txt")`` → ``http://127.0.0.1:<port>/robots.txt``."""
@@ -119,14 +128,22 @@ def running_sample_site(
     crawl_delay: float | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    layouts: Mapping[str, float] | None = None,
+    layout_switch: tuple[int, Mapping[str, float]] | None = None,
 ) -> Iterator[RunningSampleSite]:
-    """Serve a sample site on ``host:port`` (0: a free port) for the duration of the block."""
+    """Serve a sample site on ``host:port`` (0: a free port) for the duration of the block.
+
+    ``layouts`` is the share of pages per layout, e.g. ``{"evidence": 0.5}`` (the rest
+    stay ``reconstruction``, the default for every page); ``layout_switch=(epoch, mix)``
+    serves ``mix`` instead from ``epoch`` on. See ``sample_sites/csdn/layouts.py``.
+    """
     sock = bind_socket(host, port)
     log_path = Path(request_log) if request_log is not None else None
     log_file: TextIO | None = None
     try:
         base_url = base_url_for(host, sock.getsockname()[1])
-        site = SampleSite(pages=pages, seed=seed, base_url=base_url)
+        site = SampleSite(pages=pages, seed=seed, base_url=base_url, layouts=layouts,
+                          layout_switch=layout_switch)
         if log_path is not None:
             log_file = log_path.open("a", encoding="utf-8")
         app = SampleSiteApp(site, faults=tuple(faults), epoch=epoch, crawl_delay=crawl_delay,

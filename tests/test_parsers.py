@@ -387,9 +387,18 @@ def test_unreadable_time_is_a_parse_error_not_a_null() -> None:
         ("https://wenku.csdn.net/answer/17117f7e419c4910a2c10a9762c4edc3",
          "17117f7e419c4910a2c10a9762c4edc3"),
         ("http://127.0.0.1:8765/answer/2kxyq3m7vd?from=hot#top", "2kxyq3m7vd"),
+        # Any plain lowercase token is an id (REAL-SITE-EVIDENCE.md: 10, 12 and 32 are known).
+        ("https://wenku.csdn.net/answer/z3rz3f2macyt", "z3rz3f2macyt"),
+        ("https://wenku.csdn.net/answer/f0e072cd68ceb7d5ef38c67c44b419ba",
+         "f0e072cd68ceb7d5ef38c67c44b419ba"),
+        ("https://wenku.csdn.net/answer/2kxyq3m7v", "2kxyq3m7v"),
+        ("https://wenku.csdn.net/answer/17117f7e419c4910a2c10a9762c4edcz",
+         "17117f7e419c4910a2c10a9762c4edcz"),
         ("https://wenku.csdn.net/answer/2KXYQ3M7VD", None),  # ids are lower case
-        ("https://wenku.csdn.net/answer/2kxyq3m7v", None),  # 9 characters
-        ("https://wenku.csdn.net/answer/17117f7e419c4910a2c10a9762c4edcz", None),
+        ("https://wenku.csdn.net/answer/2kxyq3m7vd.html", None),  # not a plain token
+        ("https://wenku.csdn.net/answer/z3rz3f2m-cyt", None),
+        ("https://wenku.csdn.net/answer/", None),
+        ("https://wenku.csdn.net/answer/" + "a" * 65, None),  # longer than any id
         ("https://wenku.csdn.net/answer/2kxyq3m7vd/comments", None),
         ("https://wenku.csdn.net/doc/6412b6e0be7fbd1778d484b2", None),
         ("https://blog.csdn.net/x/article/details/123", None),

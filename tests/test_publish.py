@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from tests_support import FIXTURES
 
-from archive import FetchedPage, RunCounts, open_archive
+from archive import ExtractionHealth, FetchedPage, RunCounts, open_archive
 from archive.schema_files import schema_dir
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
@@ -343,8 +343,9 @@ async def test_dashboard_uses_local_assets(ds: Datasette) -> None:
         sql = httpx.QueryParams({"sql": chart["query"], "_shape": "array"})
         rows = (await _get(ds, f"/archive.json?{sql}")).json()
         # This archive has one run: view growth is drawn from the second on
-        # (tests/test_publish_ui.py), every other chart has rows.
-        assert bool(rows) == (name != "view-growth"), name
+        # (tests/test_publish_ui.py); it is an import, which records no extraction
+        # health (a crawl's: tests/test_drift.py). Every other chart has rows.
+        assert bool(rows) == (name not in ("view-growth", "field-health")), name
 
 
 # ---------------------------------------------------------------------------
@@ -376,10 +377,12 @@ def _resource(n: int, section: str, position: int) -> RecommendedResource:
                                f"资源{'一二三四'[n - 1]}", f"描述{n}", file_type, kind)
 
 
-def _fetched(db: object, id_: str, at: str, run_id: int, **fields: object) -> None:
+def _fetched(db: object, id_: str, at: str, run_id: int, health: ExtractionHealth,
+             **fields: object) -> None:
     page = _page(id_, TITLES[id_], fields.pop("answer", f"{TITLES[id_]}的答案"), **fields)
     fetch = FetchedPage(url=page.url, status=200, fetched_at=at, body=b"<html></html>")
     db.record_fetched_page(fetch, page=page, parser_version=1, run_id=run_id)
+    health.add(page)
 
 
 def build_history_archive(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -388,46 +391,53 @@ def build_history_archive(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr("archive.archive.utc_now", lambda: next(clock))
     db = open_archive(path)
 
+    # Each run's extraction health, as the crawl counts it: every page parsed (a parse
+    # error too, with nothing found); not the 404, the 304 or the 500.
+    health_1, health_2 = ExtractionHealth(), ExtractionHealth()
     first = db.start_run(command="crawl", options={})
-    _fetched(db, FAST, RUN_1 + "01:00+00:00", first, view_count=100,
+    _fetched(db, FAST, RUN_1 + "01:00+00:00", first, health_1, view_count=100,
              asked_at="2023-05-10T10:00:00+08:00",
              recommended_resources=[_resource(1, "related", 1), _resource(2, "related", 2)])
-    _fetched(db, SLOW, RUN_1 + "02:00+00:00", first, view_count=50, answer="第一版答案",
-             asked_at="2023-05-20T10:00:00+08:00",
+    _fetched(db, SLOW, RUN_1 + "02:00+00:00", first, health_1, view_count=50,
+             answer="第一版答案", asked_at="2023-05-20T10:00:00+08:00",
              recommended_resources=[_resource(1, "related", 1), _resource(4, "latest", 1)],
              related_questions=[RelatedQuestion(1, STUB, _url(STUB), "只见过的问题", "摘要")])
-    _fetched(db, GONE, RUN_1 + "03:00+00:00", first, view_count=20,
+    _fetched(db, GONE, RUN_1 + "03:00+00:00", first, health_1, view_count=20,
              asked_at="2023-06-01T10:00:00+08:00")
-    _fetched(db, SAME, RUN_1 + "04:00+00:00", first, view_count=5,
+    _fetched(db, SAME, RUN_1 + "04:00+00:00", first, health_1, view_count=5,
              asked_at="2023-06-02T10:00:00+08:00")
     db.record_fetched_page(FetchedPage(url=BROKEN_URL, status=200, body=b"<html>",
                                         fetched_at=RUN_1 + "05:00+00:00"),
                         parse_error="no answer text (truncated page?)", run_id=first)
-    _fetched(db, DROP, RUN_1 + "06:00+00:00", first, view_count=300,
+    health_1.add(None)
+    _fetched(db, DROP, RUN_1 + "06:00+00:00", first, health_1, view_count=300,
              view_count_approximate=True, asked_at="2023-06-20T10:00:00+08:00")
-    db.finish_run(first, status="finished", counts=RunCounts(fetched=6, new=5, failed=1))
+    db.finish_run(first, status="finished", counts=RunCounts(fetched=6, new=5, failed=1),
+                  health=health_1)
 
     second = db.start_run(command="crawl", options={})
-    _fetched(db, FAST, RUN_2 + "01:00+00:00", second, view_count=700,
+    # Its parser says where two fields came from; the others' sources are "unknown".
+    _fetched(db, FAST, RUN_2 + "01:00+00:00", second, health_2, view_count=700,
              asked_at="2023-05-10T10:00:00+08:00",
+             field_sources={"title": "heading", "view_count": "state"},
              recommended_resources=[_resource(1, "related", 1), _resource(2, "related", 2)])
     # Edited, and no longer recommends resource 4.
-    _fetched(db, SLOW, RUN_2 + "02:00+00:00", second, view_count=80, answer="第二版答案",
-             asked_at="2023-05-20T10:00:00+08:00",
+    _fetched(db, SLOW, RUN_2 + "02:00+00:00", second, health_2, view_count=80,
+             answer="第二版答案", asked_at="2023-05-20T10:00:00+08:00",
              recommended_resources=[_resource(1, "related", 1)],
              related_questions=[RelatedQuestion(1, STUB, _url(STUB), "只见过的问题", "摘要")])
     db.record_fetched_page(FetchedPage(url=_url(GONE), status=404, body=b"gone",
                                         fetched_at=RUN_2 + "03:00+00:00"), run_id=second)
     db.record_unchanged_page(_url(SAME), fetched_at=RUN_2 + "04:00+00:00", run_id=second)
-    _fetched(db, LATE, RUN_2 + "05:00+00:00", second, view_count=9,
+    _fetched(db, LATE, RUN_2 + "05:00+00:00", second, health_2, view_count=9,
              asked_at="2023-06-15T10:00:00+08:00",
              recommended_resources=[_resource(3, "latest", 1)])
     db.record_fetched_page(FetchedPage(url=ERROR_URL, status=500, body=None,
                                         fetched_at=RUN_2 + "06:00+00:00"), run_id=second)
-    _fetched(db, DROP, RUN_2 + "07:00+00:00", second, view_count=290,
+    _fetched(db, DROP, RUN_2 + "07:00+00:00", second, health_2, view_count=290,
              asked_at="2023-06-20T10:00:00+08:00")
     db.finish_run(second, status="finished", counts=RunCounts(
-        fetched=6, new=1, updated=3, unchanged=1, gone=1, failed=1))
+        fetched=6, new=1, updated=3, unchanged=1, gone=1, failed=1), health=health_2)
     db.close()
     return path
 
@@ -473,12 +483,33 @@ CANNED_RESULTS: dict[str, tuple[dict[str, str], tuple[str, ...], list[tuple]]] =
         (GONE, TITLES[GONE], RUN_2 + "03:00+00:00", 20, _url(GONE))]),
     "crawl_run_history": ({}, ("id", "command", "status", "started_at", "finished_at",
                                "fetched", "new", "updated", "unchanged", "gone", "failed",
-                               "blocked", "retried", "pages_stored"), [
+                               "blocked", "retried", "pages_stored", "drift"), [
         # Run 2 re-stored, marked gone or re-checked every page but the broken one.
         (2, "crawl", "finished", RUN_2 + "00:00+00:00", RUN_2 + "10:00+00:00",
-         6, 1, 3, 1, 1, 1, 0, 0, 7),
+         6, 1, 3, 1, 1, 1, 0, 0, 7, None),
         (1, "crawl", "finished", RUN_1 + "00:00+00:00", RUN_1 + "10:00+00:00",
-         6, 5, 0, 0, 0, 1, 0, 0, 1),
+         6, 5, 0, 0, 0, 1, 0, 0, 1, None),
+    ]),
+    # Run 1 parsed six pages (the broken one found nothing), run 2 four (not the 404, the
+    # 304 or the 500). Too few pages for the drift alarm (tests/test_drift.py rings it).
+    "extraction_health": ({}, ("run", "started_at", "status", "field", "found", "pages",
+                               "percent_found", "sources", "drift"), [
+        *((2, RUN_2 + "00:00+00:00", "finished", field, 4, 4, 100.0, sources, None)
+          for field, sources in (("title", '{"unknown":3,"heading":1}'),
+                                 ("asked_at", '{"unknown":4}'),
+                                 ("view_count", '{"unknown":3,"state":1}'),
+                                 ("answer_text", '{"unknown":4}'),
+                                 ("answer_markdown", '{"unknown":4}'))),
+        (2, RUN_2 + "00:00+00:00", "finished", "related_questions", 1, 4, 25.0,
+         '{"unknown":1}', None),
+        (2, RUN_2 + "00:00+00:00", "finished", "recommended_resources", 3, 4, 75.0,
+         '{"unknown":3}', None),
+        *((1, RUN_1 + "00:00+00:00", "finished", field, 5, 6, 83.3, '{"unknown":5}', None)
+          for field in ("title", "asked_at", "view_count", "answer_text", "answer_markdown")),
+        (1, RUN_1 + "00:00+00:00", "finished", "related_questions", 1, 6, 16.7,
+         '{"unknown":1}', None),
+        (1, RUN_1 + "00:00+00:00", "finished", "recommended_resources", 2, 6, 33.3,
+         '{"unknown":2}', None),
     ]),
     "most_viewed_questions": ({}, ("question_id", "title", "asked_at", "view_count",
                                    "view_count_approximate"), [
@@ -543,6 +574,14 @@ CHART_RESULTS: dict[str, tuple[tuple[str, ...], list[tuple]]] = {
         (RUN_2 + "04:00+00:00", 5, TITLES[SAME]),  # the 304 re-check counts too
         (RUN_2 + "05:00+00:00", 9, TITLES[LATE]),
         (RUN_2 + "07:00+00:00", 290, TITLES[DROP]),
+    ]),
+    "field-health": (("run", "field", "percent_found"), [
+        *((1, field, 83.3) for field in ("title", "asked_at", "view_count", "answer_text",
+                                         "answer_markdown")),
+        (1, "related_questions", 16.7), (1, "recommended_resources", 33.3),
+        *((2, field, 100.0) for field in ("title", "asked_at", "view_count", "answer_text",
+                                          "answer_markdown")),
+        (2, "related_questions", 25.0), (2, "recommended_resources", 75.0),
     ]),
 }
 

@@ -1,43 +1,78 @@
 """Site profile: CSDN 文库 answer pages (``https://wenku.csdn.net/answer/<id>``).
 
-Sections are found by the labels a reader sees (时间, 浏览, 相关问题, 相关推荐,
-最新推荐, 热门问答), which survive redesigns; today's class names are only a
-fallback. Text inside <script> is never content: scripts repeat the title
-and every label (window.__NUXT__, the i18n table).
+Layered extraction (issue 14). Each field is read from every source the page
+offers, most trusted first, and the sources are cross-checked:
+
+1. structured data: the embedded ``window.__INITIAL_STATE__`` object read as
+   JSON by key path (``pageData.detailInfo``: ``title``, ``viewContent``, the
+   answer as Markdown, ``isShowAll``, times and counts), Open Graph / meta
+   tags, schema.org JSON-LD, and ``<title>`` (``<question> - CSDN文库``);
+2. the visible page found by what a reader sees: the title (an ``<h1>`` or the
+   element playing its part, the real page's ``div.title``), the labels and
+   their values (时间 / 发布时间 / 提问时间, 浏览 / 浏览量 / 阅读量 / 阅读, with a
+   half- or full-width colon or none, the value after or before its label), the
+   section labels (相关问题, 相关推荐, 最新推荐, 热门问答);
+3. last, today's class names.
+
+When sources disagree the most complete value is kept (a full title over a cut
+one, a time with seconds over one without, an exact count over a rounded one,
+the whole answer over a collapsed, cut copy), and ``AnswerPage.field_sources``
+records where each field came from.
+
+Text inside <script> is never *visible* content: scripts repeat the title and
+every label (window.__NUXT__, the i18n table). Reading the one known state
+object as JSON is a deliberate, separate source (parsers/state.py).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.decoding import decode_html
 from parsers.links import resolve_link, url_path
 from parsers.markdown import render_answer
+from parsers.markdown_source import markdown_answer, visible_signature
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.nesting import cap_nesting
+from parsers.state import embedded_state, find_key
 from parsers.text import squeeze
-from parsers.values import parse_timestamp, parse_view_count
+from parsers.values import CHINA_TIME, parse_timestamp, parse_view_count
 
 __all__ = ["MAX_LINKS", "PROFILE", "CsdnAnswerProfile", "answer_id_from_url"]
 
-# Two id shapes: 10 lowercase letters/digits, or 32 hex digits.
-_ANSWER_PATH = re.compile(r"/answer/(?P<id>[0-9a-f]{32}|[a-z0-9]{10})/?$")
-_COLON = r"\s*[:：]\s*"
+# Any plain lowercase token after /answer/ is an answer id: 10 letters/digits
+# (4jwajo20pn), 12 (z3rz3f2macyt) and 32 hex digits are known, and the list is not closed.
+_ANSWER_PATH = re.compile(r"/answer/(?P<id>[a-z0-9]{1,64})/?$")
+
+# -- labels and their values ------------------------------------------------------------
+
+_TIME_LABELS = "提问时间|发布时间|创建时间|时间"
+_VIEW_LABELS = "浏览量|浏览次数|阅读量|阅读次数|阅读数|浏览|阅读"
+_SEP = r"\s*[:：]?\s*"  # half- or full-width colon, or none
 # Digits are ASCII [0-9]: re's \d also matches "١" or "７", which no page shows here.
-_TIME_LABEL = re.compile(
-    "时间" + _COLON
-    + r"(?P<value>[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)"
-)
-# Digits grouped by three only, so "浏览: 76, 收藏: 3" reads 76 instead of the
-# unreadable "76,"; a unit letter must end the word, so "76 words" is not 76w.
-_VIEWS_LABEL = re.compile(
-    "浏览" + _COLON
-    + r"(?P<value>[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:\s*[万wWkK千亿](?![A-Za-z]))?\s*\+?)"
-)
+_TIMESTAMP = r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"
+# Digits grouped by three only, so "浏览: 76, 收藏: 3" reads 76; a count is never
+# followed by a date's or a time's next part ("浏览 2023-06-23" is no count of 2023);
+# a unit letter must end the word, so "76 words" is not 76w.
+_COUNT = (r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?![0-9]|[-/:.][0-9])"
+          r"(?:\s*[万wWkK千亿](?![A-Za-z]))?(?:\s*\+)?")
+_TIME_AFTER = re.compile(f"(?:{_TIME_LABELS}){_SEP}(?P<value>{_TIMESTAMP})")
+_TIME_BEFORE = re.compile(rf"(?P<value>{_TIMESTAMP})\s*(?:{_TIME_LABELS})")
+_VIEWS_AFTER = re.compile(f"(?:{_VIEW_LABELS}){_SEP}(?P<value>{_COUNT})")
+_VIEWS_BEFORE = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})\s*次?\s*(?:{_VIEW_LABELS})")
+_ANY_TIME_LABEL = re.compile(_TIME_LABELS)
+_BARE_TIME = re.compile(_TIMESTAMP)
+_BARE_COUNT = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})")
+# A block this long is an answer, not the line of labels under a title.
+_META_MAX_CHARS = 400
+
 _RELATED_LABEL = "相关问题"
 _SECTION_LABELS = {"相关推荐": "related", "最新推荐": "latest"}
 _SIDEBAR_LABEL = "热门问答"
@@ -45,6 +80,32 @@ _LABELS = frozenset((_RELATED_LABEL, *_SECTION_LABELS, _SIDEBAR_LABEL))
 _NOT_FOUND_SIGNS = ("页面不存在", "页面找不到", "404 Not Found", "您访问的页面不存在", "内容已删除")
 _LOGIN_SIGNS = ("请登录", "登录后查看", "扫码登录", "登录后可查看")
 _SKIPPED_TAGS = ["script", "style", "noscript", "template"]
+# Never content (REAL-SITE-EVIDENCE.md): the floating side toolbar.
+_CHROME = ".csdn-side-toolbar"
+# Buttons that fold or unfold a collapsed answer (the real page's ``div.open``): not
+# answer text, nor list items. Compared with arrows and spaces removed.
+_CONTROLS = frozenset((
+    "展开全文", "收起全文", "展开阅读全文", "阅读全文", "展开", "收起", "查看全部", "显示全部",
+    "查看更多", "更多", "加载更多", "...", "…", "……", "......",
+))
+# Spoken as a quick test of a rendered answer before the tree is searched.
+_CONTROL_HINTS = ("展开", "收起", "阅读全文", "查看全部", "显示全部", "...", "…")
+_CONTROL_NOISE = str.maketrans("", "", " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|")
+# Today's class names of the answer's box (the real page's and the readers' fallbacks;
+# the reference reconstruction's), used when the answer is not found by its position.
+_ANSWER_CLASSES = ("div.cont.first-show, #copyRef, .content-view, .markdown_views, "
+                   ".htmledit_views, .answer-content, .markdown-body, [class*=answer-content]")
+# Badges and short dates in a recommended item (div.tag 最新发布, "06-23"): neither
+# its title nor its description.
+_LATEST_BADGE = "最新发布"
+# Today's class names of the recommendations' box (the reconstruction's, the real page's).
+_RECOMMEND_BOXES = ".recommend-box, #recommend"
+_BADGES = frozenset((_LATEST_BADGE, "原创", "转载", "翻译", "置顶", "热门", "精选"))
+_SHORT_DATE = re.compile(r"^(?:[0-9]{4}[-/.])?[0-9]{1,2}[-/.][0-9]{1,2}(?:\s+[0-9:]{4,8})?$")
+# Elements that stay inside one run of text (a title with <em> keywords is one title).
+_INLINE = frozenset(("em", "strong", "b", "i", "u", "s", "del", "mark", "code", "small", "sub",
+                     "sup", "font", "br", "img", "abbr", "cite", "q", "time", "-text",
+                     "-comment"))
 # Links taken from each of a page's link lists (related questions, recommended
 # resources, sidebar). Real pages show tens; a hostile or broken page with 20,000
 # links would otherwise flood the frontier and the archive from one page.
@@ -52,7 +113,23 @@ MAX_LINKS = 2_000
 # _text() of a longer string avoids str.split(), which would build one object per
 # word of a 10 MB block (parsers/text.py).
 _BIG_TEXT = 4_096
-_ICON_NAME = re.compile(r"/([A-Za-z0-9_-]+)\.(?:png|svg|gif|jpe?g|webp)(?:[?#].*)?$")
+_ICON_NAME = re.compile(r"([A-Za-z0-9_-]+)\.(?:png|svg|gif|jpe?g|webp)")
+# " - CSDN文库" and the like at the end of <title>.
+_SITE_SUFFIX = re.compile(r"\s*[-_|–—]\s*CSDN\s*文库\s*$")
+_ELLIPSIS = ("...", "…", "……")
+# Keys of the state's detailInfo holding the time and the view count (the answer's
+# are known: title, viewContent, isShowAll).
+_STATE_TIME_KEYS = ("createTime", "createdTime", "createdAt", "create_time", "gmtCreate",
+                    "publishTime", "pubTime", "askTime", "postTime", "time")
+_STATE_VIEW_KEYS = ("viewCount", "viewNum", "viewCnt", "views", "view_count", "pv",
+                    "readCount", "readNum", "browseCount", "visitCount")
+_JSON_LD_MAX_CHARS = 1_000_000
+_ISO_WITH_OFFSET = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
+# Where the title is looked for, in order: (selector, source, shown only if a
+# structured source agrees). Any .title is too common to be trusted alone.
+_TITLE_PLACES = (("h1", "heading", False), (".title.forbid", "class", False),
+                 (".title", "class", True))
 
 
 @functools.lru_cache(maxsize=4_096)
@@ -69,6 +146,26 @@ def _text(node: LexborNode | None) -> str:
         return squeeze(text)
     # str.split() splits on every Unicode space (\u3000 too), like re's \s, but faster.
     return " ".join(text.split())
+
+
+def _spaced_text(node: LexborNode) -> str:
+    """The text with a space between text nodes: ``<span>11:03:20</span><span>76</span>``
+    must not read as ``11:03:2076``."""
+    parts = [child.text_content or "" for child in node.traverse(include_text=True)
+             if child.is_text_node]
+    return " ".join(" ".join(parts).split())
+
+
+def _is_element(node: LexborNode) -> bool:
+    return node.tag not in ("-text", "-comment")
+
+
+def _element_children(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if _is_element(child)]
+
+
+def _is_control(text: str) -> bool:
+    return len(text) <= 24 and text.translate(_CONTROL_NOISE) in _CONTROLS
 
 
 def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
@@ -123,13 +220,238 @@ def _links_inside(block: LexborNode) -> dict[int, int]:
     return counts
 
 
+# -- structured sources -----------------------------------------------------------------
+
+
+class _Structured(NamedTuple):
+    """What the page's structured sources say, each value with its source."""
+
+    titles: list[tuple[str, str]]  # (source, title), most trusted first
+    times: list[tuple[str, str, bool]]  # (source, ISO time, shown with seconds)
+    views: list[tuple[str, int, bool]]  # (source, count, approximate)
+    markdown: str | None  # the state's viewContent
+    canonical: str | None
+    has_state: bool  # the page embeds an answer's state (pageData.detailInfo)
+
+
+def _state_time(value: Any) -> tuple[str, bool] | None:
+    """A structured time: "2024-08-20 07:27:08" (China time), ISO 8601 with an offset,
+    or epoch seconds or milliseconds; with whether it shows seconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and 10**8 < value < 10**14:
+        seconds = value / 1000 if value > 10**11 else value
+        try:
+            moment = datetime.fromtimestamp(int(seconds), tz=CHINA_TIME)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment.isoformat(), True
+    if isinstance(value, str) and len(value) <= 64:
+        if _ISO_WITH_OFFSET.match(value.strip()):
+            try:
+                moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            shown = moment.astimezone(CHINA_TIME).replace(microsecond=0)
+            return shown.isoformat(), value.count(":") >= 3 or (
+                value.count(":") == 2 and value.strip().endswith("Z"))
+        match = _BARE_TIME.search(value)
+        parsed = parse_timestamp(match.group(0)) if match else None
+        if parsed is not None and match is not None:
+            return parsed, match.group(0).count(":") == 2
+    return None
+
+
+def _state_views(value: Any) -> tuple[int, bool] | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and 0 <= value < 10**15:
+        return value, False
+    if isinstance(value, str) and len(value) <= 32:
+        return parse_view_count(value)
+    return None
+
+
+def _first_of(info: dict[str, Any], keys: tuple[str, ...], read: Callable[[Any], Any]) -> Any:
+    for key in keys:
+        if key in info:
+            value = read(info[key])
+            if value is not None:
+                return value
+    return None
+
+
+def _clean_title(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 2_000:
+        return ""
+    if "<" in value:  # a title with highlight markup (<em>): its text
+        body = LexborHTMLParser(f"<html><body>{value}</body></html>").body
+        value = body.text(deep=True) if body is not None else ""
+    return " ".join(value.split())
+
+
+def _json_ld(tree: LexborHTMLParser, html: str) -> list[dict[str, Any]]:
+    if "application/ld+json" not in html:
+        return []
+    found: list[dict[str, Any]] = []
+    for script in tree.css('script[type="application/ld+json"]')[:8]:
+        text = script.text(deep=True)
+        if len(text) > _JSON_LD_MAX_CHARS:
+            continue
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            continue
+        items = value if isinstance(value, list) else [value]
+        found.extend(item for item in items[:16] if isinstance(item, dict))
+    return found
+
+
+def _structured(tree: LexborHTMLParser, html: str) -> _Structured:
+    """The embedded state, JSON-LD, Open Graph / meta tags and <title>: read before
+    scripts are stripped (the state and JSON-LD live in scripts)."""
+    titles: list[tuple[str, str]] = []
+    times: list[tuple[str, str, bool]] = []
+    views: list[tuple[str, int, bool]] = []
+    markdown: str | None = None
+    state = embedded_state(html) if "__INITIAL_STATE__" in html else None
+    info = find_key(state, ("pageData", "detailInfo"), anywhere="detailInfo") if state else None
+    if isinstance(info, dict):
+        title = _clean_title(info.get("title"))
+        if title:
+            titles.append(("state", title))
+        content = info.get("viewContent")
+        if isinstance(content, str) and content.strip():
+            markdown = content
+        time = _first_of(info, _STATE_TIME_KEYS, _state_time)
+        if time is not None:
+            times.append(("state", *time))
+        count = _first_of(info, _STATE_VIEW_KEYS, _state_views)
+        if count is not None:
+            views.append(("state", *count))
+    for item in _json_ld(tree, html):
+        title = _clean_title(item.get("headline") or item.get("name"))
+        if title:
+            titles.append(("meta", title))
+        time = _state_time(item.get("datePublished") or item.get("dateCreated"))
+        if time is not None:
+            times.append(("meta", *time))
+    head = tree.head
+    canonical = None
+    title_tag = None
+    if head is not None:
+        for meta in head.iter():
+            tag = meta.tag
+            if tag == "title":
+                title_tag = title_tag or meta
+                continue
+            if tag == "link" and canonical is None:
+                if (meta.attributes.get("rel") or "").lower() == "canonical":
+                    canonical = meta.attributes.get("href") or None
+                continue
+            if tag != "meta":
+                continue
+            attributes = meta.attributes
+            key = (attributes.get("property") or attributes.get("name")
+                   or attributes.get("itemprop") or "")
+            content = attributes.get("content") or ""
+            if key == "og:title":
+                title = _clean_title(content)
+                if title:
+                    titles.append(("meta", title))
+            elif key in ("article:published_time", "datePublished", "og:release_date",
+                         "publishdate"):
+                time = _state_time(content)
+                if time is not None:
+                    times.append(("meta", *time))
+    if title_tag is not None:
+        shown = _SITE_SUFFIX.sub("", _clean_title(title_tag.text(deep=True)))
+        if shown:
+            titles.append(("title-tag", shown))
+    if canonical is None:
+        link = tree.css_first('link[rel="canonical"]')
+        canonical = (link.attributes.get("href") or None) if link is not None else None
+    return _Structured(titles, times, views, markdown, canonical, isinstance(info, dict))
+
+
+class _Shown(NamedTuple):
+    """What the labels (and classes) near the title show, and what could not be read."""
+
+    times: list[tuple[str, str, bool]]
+    views: list[tuple[str, int, bool]]
+    errors: list[str]  # "unreadable time '...'", "unreadable view count '...'"
+
+
+# -- choosing among sources -------------------------------------------------------------
+
+
+def _title_key(title: str) -> str:
+    for mark in _ELLIPSIS:
+        if title.endswith(mark):
+            title = title[: -len(mark)]
+            break
+    return "".join(title.split()).casefold()
+
+
+def _agrees(shown: str, other: str) -> bool:
+    """Equal, or one a cut copy (a prefix, an ellipsis) of the other."""
+    a, b = _title_key(shown), _title_key(other)
+    return bool(a and b) and (a == b or a.startswith(b) or b.startswith(a))
+
+
+def _fuller(chosen: tuple[str, str], others: list[tuple[str, str]]) -> tuple[str, str]:
+    """The most complete of the titles agreeing with ``chosen``: a longer one from the
+    state or metadata, or any longer one when ``chosen`` ends in an ellipsis (a
+    <title> may add words of its own after the question)."""
+    best = chosen
+    for source, title in others:
+        cut = best[1].endswith(_ELLIPSIS)
+        if ((cut or source in ("state", "meta")) and _agrees(best[1], title)
+                and len(_title_key(title)) > len(_title_key(best[1]))):
+            best = (source, title)
+    return best
+
+
+def _pick_time(found: list[tuple[str, str, bool]]) -> tuple[str, str] | None:
+    """The most trusted time; a later source showing seconds of the same minute wins."""
+    if not found:
+        return None
+    source, iso, seconds = found[0]
+    if not seconds:
+        for other_source, other, other_seconds in found[1:]:
+            if other_seconds and other[:16] == iso[:16]:
+                return other_source, other
+    return source, iso
+
+
+def _pick_views(found: list[tuple[str, int, bool]]) -> tuple[str, int, bool] | None:
+    """The most trusted count; an exact count near a rounded one (1.2万, 10万+) wins."""
+    if not found:
+        return None
+    best = found[0]
+    if best[2]:
+        for other in found[1:]:
+            if not other[2] and best[1] // 2 <= other[1] <= best[1] * 2:
+                return other
+    return best
+
+
+# -- the profile --------------------------------------------------------------------------
+
+
 class CsdnAnswerProfile:
     name = "csdn-answer"
-    parser_version = 1
+    # 2: layered extraction (state, metadata, labels, classes), field_sources, the
+    # real page's layout, any lowercase answer id, items as repeated blocks.
+    parser_version = 2
     hosts: tuple[str, ...] = ("wenku.csdn.net",)
     page_path = _ANSWER_PATH
 
     def resource_kind(self, url: str) -> str:
+        """The URL's first path segment (doc, download, column, answer); a blog post
+        (``blog.csdn.net/<user>/article/details/<n>``) is a "blog", not its author."""
+        if url.lower().startswith(("https://blog.", "http://blog.")):
+            return "blog"
         segments = [part for part in url_path(url).split("/") if part]
         return segments[0].lower() if segments else "unknown"
 
@@ -153,44 +475,84 @@ class CsdnAnswerProfile:
         root = tree.body
         if root is None or not root.text(deep=True).strip():
             raise ParseError("empty page", url=url)
+        structured = _structured(tree, html)
         tree.strip_tags(_SKIPPED_TAGS)
-        url = url or self._canonical_url(tree) or ""
+        for chrome in root.css(_CHROME):
+            chrome.decompose()
+        url = url or structured.canonical or ""
         answer_id = answer_id_from_url(url)
         if not answer_id:
             raise ParseError("not an answer page: no answer id in the URL", url=url)
+        sources: dict[str, str] = {}
 
-        title_node = root.css_first("h1")
-        title = _text(title_node)
-        if title_node is None or not title:
+        title_node, (title_source, title) = self._title(root, structured.titles)
+        if not title:
             raise ParseError(self._why_not_an_answer(root, "no title"), url=url)
-        header, meta_text = self._header(title_node)
-        asked_at_match = _TIME_LABEL.search(meta_text)
-        if not asked_at_match:
-            raise ParseError(self._why_not_an_answer(root, "no 时间 label"), url=url)
-        asked_at = parse_timestamp(asked_at_match["value"])
-        if asked_at is None:
-            raise ParseError(f"unreadable time {asked_at_match['value']!r}", url=url)
-        views_match = _VIEWS_LABEL.search(meta_text)
-        views = parse_view_count(views_match["value"]) if views_match else None
-        if views_match and views is None:
-            raise ParseError(f"unreadable view count {views_match['value']!r}", url=url)
+        sources["title"] = title_source
 
-        answer_node = self._answer_body(header)
-        answer_text, answer_markdown = render_answer(answer_node, url) if answer_node else ("", "")
-        if not answer_text and not answer_markdown:
+        meta_nodes, answer_node = self._after(title_node) if title_node else ([], None)
+        if not any(_ANY_TIME_LABEL.search(_spaced_text(node)) for node in meta_nodes):
+            labelled = _meta_by_label(root, answer_node)
+            if labelled is not None:
+                meta_nodes = [labelled]
+                if answer_node is None:
+                    answer_node = self._after(labelled)[1]
+        shown = self._labelled_values(meta_nodes)
+        picked_time = _pick_time(structured.times + shown.times)
+        asked_at: str | None = None
+        if picked_time is not None:
+            sources["asked_at"], asked_at = picked_time
+        else:
+            unreadable = [error for error in shown.errors if error.startswith("unreadable time")]
+            if unreadable:
+                raise ParseError(unreadable[0], url=url)
+            if not structured.has_state:
+                # Without the page's own state, a title and a time make an answer page.
+                raise ParseError(self._why_not_an_answer(root, "no 时间 label"), url=url)
+            # The state says it is an answer page: the time is missing (a redesign moved
+            # it); the record says so, and field_sources has no asked_at.
+        picked_views = _pick_views(structured.views + shown.views)
+        if picked_views is not None:
+            sources["view_count"] = picked_views[0]
+        else:
+            unreadable = [error for error in shown.errors if error.startswith("unreadable view")]
+            if unreadable:
+                raise ParseError(unreadable[0], url=url)
+
+        answer_source = "label"
+        if answer_node is None:
+            container = (title_node.parent if title_node is not None else None) or root
+            answer_node = container.css_first(_ANSWER_CLASSES) or root.css_first(_ANSWER_CLASSES)
+            answer_source = "class"
+        visible = _render_shown_answer(answer_node, url) if answer_node is not None else None
+        answer = _complete_answer(visible, answer_source, structured.markdown, url)
+        if answer is None:
             raise ParseError("no answer text (truncated page?)", url=url)
+        answer_text, answer_markdown, text_source, markdown_source = answer
+        sources["answer_text"] = text_source
+        sources["answer_markdown"] = markdown_source
 
         labels = _find_labels(root)
-        related = self._related_questions(root, url, labels.get(_RELATED_LABEL))
-        resources = self._recommended_resources(root, url, labels)
-        sidebar = self._sidebar_links(root, url, labels.get(_SIDEBAR_LABEL))
+        # A section's block never takes in the question, its answer or another section.
+        fences = [node for node in (title_node, answer_node) if node is not None]
+        recommend_box = root.css_first(_RECOMMEND_BOXES)
+        related, related_source = self._related_questions(
+            root, url, labels.get(_RELATED_LABEL),
+            [*fences, *([recommend_box] if recommend_box is not None else [])])
+        resources, resources_source = self._recommended_resources(root, url, labels, fences)
+        sidebar, sidebar_source = self._sidebar_links(root, url, labels.get(_SIDEBAR_LABEL))
+        for name, source in (("related_questions", related_source),
+                             ("recommended_resources", resources_source),
+                             ("sidebar_links", sidebar_source)):
+            if source is not None:
+                sources[name] = source
         return AnswerPage(
             url=url,
             id=answer_id,
             title=title,
             asked_at=asked_at,
-            view_count=views[0] if views else None,
-            view_count_approximate=views[1] if views else False,
+            view_count=picked_views[1] if picked_views else None,
+            view_count_approximate=picked_views[2] if picked_views else False,
             answer_text=answer_text,
             answer_markdown=answer_markdown,
             related_questions=related,
@@ -198,14 +560,10 @@ class CsdnAnswerProfile:
             sidebar_links=sidebar,
             profile=self.name,
             parser_version=self.parser_version,
+            field_sources=sources,
         )
 
     # -- the page's parts ---------------------------------------------------
-
-    @staticmethod
-    def _canonical_url(tree: LexborHTMLParser) -> str | None:
-        link = tree.css_first('link[rel="canonical"]')
-        return (link.attributes.get("href") or None) if link else None
 
     @staticmethod
     def _why_not_an_answer(root: LexborNode, missing: str) -> str:
@@ -217,45 +575,149 @@ class CsdnAnswerProfile:
         return f"not an answer page: {missing}"
 
     @staticmethod
-    def _header(title_node: LexborNode) -> tuple[LexborNode, str]:
-        """The smallest block around the title that also holds the 时间 label."""
-        node = title_node
-        for _ in range(4):
-            parent = node.parent
-            if parent is None:
-                break
-            node = parent
-            text = _text(node)
-            if _TIME_LABEL.search(text):
-                return node, text
-        return title_node, _text(title_node.parent)
+    def _title(
+        root: LexborNode, structured: list[tuple[str, str]]
+    ) -> tuple[LexborNode | None, tuple[str, str]]:
+        """The title: an <h1>, else the element playing its part (``div.title``), else
+        the structured sources; a visible one agreeing with a structured one first."""
+        fallback: tuple[LexborNode, tuple[str, str]] | None = None
+        for selector, source, must_agree in _TITLE_PLACES:
+            for node in root.css(selector)[:8]:
+                text = _text(node)
+                if not text or len(text) > 500 or text in _LABELS:
+                    continue
+                agreeing = [entry for entry in structured if _agrees(text, entry[1])]
+                if agreeing:
+                    return node, _fuller((source, text), agreeing)
+                if fallback is None and not must_agree:
+                    fallback = (node, (source, text))
+            if fallback is not None and not structured:
+                return fallback  # nothing to agree with: the first <h1>
+        # No visible title agrees: the state's or the metadata's title, then the
+        # visible one, then <title> (which may name the site rather than the question).
+        trusted = [entry for entry in structured if entry[0] != "title-tag"]
+        if trusted:
+            return None, _fuller(trusted[0], structured)
+        if fallback is not None:
+            return fallback
+        if structured:
+            return None, structured[0]
+        return None, ("", "")
 
     @staticmethod
-    def _answer_body(header: LexborNode) -> LexborNode | None:
-        """The first block after the title's header: the answer, by position, not class."""
-        sibling = header.next
-        while sibling is not None:
-            if sibling.tag not in ("-text", "-comment") and (
-                sibling.text(deep=True).strip() or sibling.css_first("img, pre, table")
-            ):
-                return sibling
-            sibling = sibling.next
-        # Fallback for a layout that nests the answer inside the header: today's classes.
-        container = header.parent or header
-        return container.css_first(".answer-content, .markdown-body, [class*=answer-content]")
+    def _after(anchor: LexborNode) -> tuple[list[LexborNode], LexborNode | None]:
+        """The lines of labels around ``anchor`` (a title or a label line) and the first
+        block after them: the answer, found by its place on the page, not by class."""
+        meta: list[LexborNode] = []
+        node = anchor
+        for _ in range(5):
+            if not meta:
+                sibling = node.prev
+                while sibling is not None:
+                    if _is_element(sibling) and _is_meta_line(sibling):
+                        meta.append(sibling)
+                    sibling = sibling.prev
+            sibling = node.next
+            while sibling is not None:
+                if _is_element(sibling):
+                    if _is_meta_line(sibling):
+                        meta.append(sibling)
+                    elif _has_content(sibling):
+                        return meta, _prefer_known_box(sibling)
+                sibling = sibling.next
+            parent = node.parent
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            node = parent
+        return meta, None
+
+    @staticmethod
+    def _labelled_values(meta_nodes: list[LexborNode]) -> _Shown:
+        """The time and view count shown by the labels (then today's classes) near the title."""
+        times: list[tuple[str, str, bool]] = []
+        views: list[tuple[str, int, bool]] = []
+        errors: list[str] = []
+        text = " ".join(_spaced_text(node) for node in meta_nodes)
+        time_match = _TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+        if time_match:
+            value = time_match["value"]
+            asked_at = parse_timestamp(value)
+            if asked_at is None:
+                errors.append(f"unreadable time {value!r}")
+            else:
+                times.append(("label", asked_at, value.count(":") == 2))
+        views_match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+        if views_match:
+            count = parse_view_count(views_match["value"])
+            if count is None:
+                errors.append(f"unreadable view count {views_match['value']!r}")
+            else:
+                views.append(("label", *count))
+        # Today's class names: the real page's div.data line under the title.
+        for node in meta_nodes if not (times and views) else ():
+            boxes = [node] if node.css_matches(".data") else node.css(".data")
+            for box in boxes:
+                box_text = _spaced_text(box)
+                if not times and (bare := _BARE_TIME.search(box_text)):
+                    asked_at = parse_timestamp(bare.group(0))
+                    if asked_at is not None:
+                        times.append(("class", asked_at, bare.group(0).count(":") == 2))
+                if not views:
+                    for counter in box.css("[class*=view], [class*=read], [class*=browse]"):
+                        count_match = _BARE_COUNT.search(_spaced_text(counter))
+                        count = parse_view_count(count_match["value"]) if count_match else None
+                        if count is not None:
+                            views.append(("class", *count))
+                            break
+        return _Shown(times, views, errors)
 
     def _related_questions(
-        self, root: LexborNode, url: str, label: LexborNode | None
-    ) -> list[RelatedQuestion]:
+        self, root: LexborNode, url: str, label: LexborNode | None, fences: list[LexborNode]
+    ) -> tuple[list[RelatedQuestion], str | None]:
         if label is not None:
             block: LexborNode | None = _section_block(
                 label, _RELATED_LABEL,
-                lambda node: next(_answer_links(node, url), None) is not None,
+                lambda node: (next(_answer_links(node, url), None) is not None
+                              or _repeated_items(node, label) is not None),
+                fences,
             )
+            source = "label"
         else:
             block = root.css_first(".related-questions")
+            source = "class"
         if block is None:
-            return []
+            return [], None
+        items = _repeated_items(block, label)
+        if items is None:
+            if next(_answer_links(block, url), None) is not None:
+                return self._related_by_links(block, url), source
+            items = _lone_item(block, label)  # one question, shown without a link
+        related: list[RelatedQuestion] = []
+        seen: set[str] = set()
+        for item in items[:MAX_LINKS]:
+            anchor, link = next(_answer_links_of(item, url), (None, None))
+            if link is None:
+                link = _data_url(item, url)
+                link = link if link and answer_id_from_url(link) else None
+            answer_id = answer_id_from_url(link) if link else None
+            if answer_id is not None and answer_id in seen:
+                continue
+            title_node = anchor if anchor is not None else _title_part(item)
+            if answer_id is None:
+                link = None
+            title = _text(title_node) if title_node is not None else _text(item[0])
+            if not title:
+                continue
+            if answer_id is not None:
+                seen.add(answer_id)
+            related.append(RelatedQuestion(
+                position=len(related) + 1, id=answer_id, url=link, title=title,
+                answer_text=_text_outside(item, title_node) if title_node is not None else "",
+            ))
+        return related, source
+
+    def _related_by_links(self, block: LexborNode, url: str) -> list[RelatedQuestion]:
+        """Items told apart by their links, where the block shows no repeated blocks."""
         related: list[RelatedQuestion] = []
         seen: set[str] = set()
         links_inside = _links_inside(block)
@@ -285,93 +747,493 @@ class CsdnAnswerProfile:
         return related
 
     def _recommended_resources(
-        self, root: LexborNode, url: str, labels: dict[str, LexborNode]
-    ) -> list[RecommendedResource]:
-        panels = self._recommend_panels(root, labels)
+        self, root: LexborNode, url: str, labels: dict[str, LexborNode], fences: list[LexborNode]
+    ) -> tuple[list[RecommendedResource], str | None]:
+        panels, source = self._recommend_panels(root, labels, fences)
         resources: list[RecommendedResource] = []
-        for section, panel in panels:
-            position = 0
-            for anchor in panel.css("a[href]"):
+        positions: dict[str, int] = {}
+        for section, panel, skip in panels:
+            for item in _panel_items(panel, skip):
                 if len(resources) >= MAX_LINKS:
-                    return resources
-                href = (anchor.attributes.get("href") or "").strip()
-                if not href or href.startswith(("#", "javascript:")):
-                    continue
-                leaves, icon = _item_parts(anchor)
-                texts = [text for text in map(_text, leaves) if text]
-                if not texts:
-                    continue
-                link = resolve_link(url, href) or ""
-                # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
-                # is no resource either, so keep only web links.
-                if not link.lower().startswith(("http://", "https://")):
-                    continue
-                position += 1
-                resources.append(
-                    RecommendedResource(
-                        section=section,
-                        position=position,
-                        url=link,
-                        title=texts[0],
-                        description=" ".join(texts[1:]),
-                        file_type=_file_type(icon),
-                        kind=self.resource_kind(link),
-                    )
-                )
-        return resources
+                    break
+                found = self._resource(item, url, section)
+                if found is not None:
+                    position = positions[found[0]] = positions.get(found[0], 0) + 1
+                    resources.append(RecommendedResource(found[0], position, *found[1:]))
+        # Related first, then latest (expected.json's order), each in page order.
+        resources.sort(key=lambda resource: resource.section != "related")
+        return resources, source
+
+    def _resource(
+        self, item: list[LexborNode], url: str, section: str | None
+    ) -> tuple[str, str, str, str, str, str] | None:
+        """One recommended item: its link (``data-url`` first), title, description, icon:
+        ``(section, url, title, description, file_type, kind)``.
+        ``section`` None: no tab decides it; a 最新发布 badge makes it "latest".
+
+        One walk over the item: its first web link, its type icon, and its runs of text
+        (each the text of one element outside inline markup: a title with <em> keywords
+        is one run), each known to sit in the link or not.
+        """
+        link = _data_url(item, url)
+        in_anchor: set[int] = set()  # the elements inside the item's link
+        anchored = False
+        icon: LexborNode | None = None
+        runs: dict[int, list[Any]] = {}  # element -> [texts, in the link]
+        for top in item:
+            for node in top.traverse(include_text=True):
+                tag = node.tag
+                if tag == "-text":
+                    text = node.text_content
+                    if not text or text.isspace():
+                        continue
+                    holder = node.parent
+                    while holder is not None and holder.tag in _INLINE:
+                        holder = holder.parent
+                    if holder is None:
+                        continue
+                    holder_id = holder.mem_id
+                    run = runs.get(holder_id)
+                    if run is None:
+                        run = runs[holder_id] = [[], holder_id in in_anchor]
+                    run[0].append(text)
+                elif tag == "a" and not anchored:
+                    href = (node.attributes.get("href") or "").strip()
+                    if not href or href.startswith(("#", "javascript:")):
+                        continue
+                    resolved = resolve_link(url, href) or ""
+                    # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
+                    # is no resource either, so keep only web links.
+                    if resolved[:8].lower().startswith(("http://", "https://")):
+                        anchored = True
+                        in_anchor = {inner.mem_id for inner in node.traverse()}
+                        link = link or resolved
+                elif tag == "img" and (icon is None or (
+                        node.attributes.get("alt") == "recommend-type"
+                        and icon.attributes.get("alt") != "recommend-type")):
+                    icon = node
+        if not link or not link.lower().startswith(("http://", "https://")):
+            return None
+        parts: list[tuple[str, bool]] = []
+        latest = False
+        for texts, in_link in runs.values():
+            text = " ".join("".join(texts).split())
+            if text == _LATEST_BADGE:
+                latest = True
+            if not text or text in _BADGES or _SHORT_DATE.match(text):
+                continue
+            parts.append((text, in_link))
+        if not parts:
+            return None
+        if section is None:
+            section = "latest" if latest else "related"
+        title_at = next((at for at, (_, inside) in enumerate(parts) if inside), 0)
+        title = parts[title_at][0]
+        description = " ".join(text for at, (text, _) in enumerate(parts) if at != title_at)
+        return section, link, title, description, _file_type(icon), self.resource_kind(link)
 
     @staticmethod
     def _recommend_panels(
-        root: LexborNode, labels: dict[str, LexborNode]
-    ) -> list[tuple[str, LexborNode]]:
-        """Each tab panel with its section, decided by the panel the items sit in."""
+        root: LexborNode, labels: dict[str, LexborNode], fences: list[LexborNode]
+    ) -> tuple[list[tuple[str | None, LexborNode, LexborNode | None]], str | None]:
+        """Each tab panel with its section, decided by the panel the items sit in (None:
+        no tabs, each item's badge decides)."""
         found = [(label, labels[label]) for label in _SECTION_LABELS if label in labels]
+        if len(found) == 1:
+            # One label (a heading, or a single tab): its section is the block around it.
+            label_text, label = found[0]
+            block = _section_block(label, label_text, _holds_web_link, fences)
+            return [(_SECTION_LABELS[label_text], block, label)], "label"
+        source = "label"
         if found:
             tab_bar = _common_ancestor([tab for _, tab in found])
             panels = _panels_after(tab_bar)
         else:
-            box = root.css_first(".recommend-box")
+            box = root.css_first(_RECOMMEND_BOXES)
             if box is None:
-                return []
-            panels = [child for child in box.iter() if child.tag != "-text"]
-        labelled: list[tuple[str, LexborNode]] = []
+                return [], None
+            panels = _element_children(box)
+            source = "class"
+        labelled: list[tuple[str | None, LexborNode, LexborNode | None]] = []
         for panel in panels:
             # A panel names its tab (aria-label / data-tab) where the markup says so.
             name = (panel.attributes.get("aria-label") or "").strip()
             data_tab = (panel.attributes.get("data-tab") or "").strip()
             if name in _SECTION_LABELS:
-                labelled.append((_SECTION_LABELS[name], panel))
+                labelled.append((_SECTION_LABELS[name], panel, None))
             elif data_tab in _SECTION_LABELS.values():
-                labelled.append((data_tab, panel))
+                labelled.append((data_tab, panel, None))
         if labelled:
-            return labelled
+            return labelled, source
+        if not found:
+            # A box of items and no tabs (the real page's #recommend): 最新发布 badges
+            # mark the latest, the others are related.
+            return [(None, box, None)] if box is not None else [], source
         # Otherwise the n-th panel belongs to the n-th tab, in the tab bar's order.
         order = [(_SECTION_LABELS[label], tab) for label, tab in found]
-        return [(section, panel) for (section, _), panel in zip(order, panels, strict=False)]
+        return [(section, panel, None)
+                for (section, _), panel in zip(order, panels, strict=False)], source
 
     @staticmethod
-    def _sidebar_links(root: LexborNode, url: str, label: LexborNode | None) -> list[str]:
+    def _sidebar_links(
+        root: LexborNode, url: str, label: LexborNode | None
+    ) -> tuple[list[str], str | None]:
         box = label.parent if label is not None else root.css_first(".hot-box")
         if box is None:
-            return []
+            return [], None
         links: dict[str, None] = {}
         for _, link in _answer_links(box, url):
             links.setdefault(link, None)
             if len(links) >= MAX_LINKS:
                 break
-        return list(links)
+        return list(links), "label" if label is not None else "class"
+
+
+# -- the title's neighbourhood and the answer ---------------------------------------------
+
+
+def _is_meta_line(node: LexborNode) -> bool:
+    """A short block showing a time or a count with its label (or a bare time)."""
+    raw = node.text(deep=True)
+    if len(raw.strip()) > _META_MAX_CHARS:
+        # Too long for a line of labels, unless it is one with a huge figure: labels and
+        # figures only, no block of an answer.
+        if not _is_label_line(node, limit=None):
+            return False
+        text = _spaced_text(node)
+        head = text[:_META_MAX_CHARS]
+        return bool(_TIME_AFTER.search(head) or _TIME_BEFORE.search(head)
+                    or _VIEWS_AFTER.search(head))
+    text = _spaced_text(node)
+    if len(text) > _META_MAX_CHARS:
+        return False
+    return bool(_TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+                or _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+                or _BARE_TIME.search(text))
+
+
+def _has_content(node: LexborNode) -> bool:
+    text = node.text(deep=True).strip()
+    if text:
+        return not _is_control(text)
+    return node.css_first("img, pre, table") is not None
+
+
+def _prefer_known_box(node: LexborNode) -> LexborNode:
+    """The block found by position, unless a later sibling is today's answer box and
+    this one is not (a notice between the title and the answer)."""
+    if node.css_matches(_ANSWER_CLASSES) or node.css_first(_ANSWER_CLASSES) is not None:
+        return node
+    sibling = node.next
+    while sibling is not None:
+        if _is_element(sibling) and sibling.css_matches(_ANSWER_CLASSES):
+            return sibling
+        sibling = sibling.next
+    return node
+
+
+def _meta_by_label(root: LexborNode, answer: LexborNode | None) -> LexborNode | None:
+    """The line of labels found by its time label alone (no title to start from)."""
+    inside_answer = set()
+    if answer is not None:
+        inside_answer = {node.mem_id for node in answer.traverse(include_text=True)}
+    for node in root.traverse(include_text=True):
+        if not node.is_text_node or node.mem_id in inside_answer:
+            continue
+        text = node.text_content or ""
+        if len(text) > _META_MAX_CHARS or not _ANY_TIME_LABEL.search(text):
+            continue
+        block = node.parent
+        for _ in range(3):
+            if block is None:
+                break
+            if _is_meta_line(block):
+                line = _spaced_text(block)
+                if _TIME_AFTER.search(line) or _TIME_BEFORE.search(line):
+                    # The whole line: the views may sit in the next <span>.
+                    for _ in range(3):
+                        parent = block.parent
+                        if parent is None or not _is_label_line(parent):
+                            break
+                        block = parent
+                    return block
+            block = block.parent
+    return None
+
+
+def _is_label_line(node: LexborNode, limit: int | None = _META_MAX_CHARS) -> bool:
+    """A line of labels and figures only: no paragraph, list, heading, image or link."""
+    if node.tag in ("body", "html") or (limit is not None and len(node.text(deep=True)) > limit):
+        return False
+    return node.css_first("p, pre, ul, ol, table, img, blockquote, a, h1, h2, h3, h4, h5, h6, "
+                          "[class*=title]") is None
+
+
+def _render_shown_answer(node: LexborNode, url: str) -> tuple[str, str]:
+    """The visible answer's text and Markdown, without its fold/unfold buttons."""
+    text, markdown = render_answer(node, url)
+    if any(hint in text for hint in _CONTROL_HINTS) and _shows_control(text) and _drop_controls(
+            node):
+        text, markdown = render_answer(node, url)
+    return text, markdown
+
+
+def _shows_control(text: str) -> bool:
+    """A line of the rendered answer is, or ends with, a fold/unfold button."""
+    for line in text.split("\n"):
+        line = line.strip().translate(_CONTROL_NOISE)
+        if line and any(line.endswith(control) for control in _CONTROLS):
+            return True
+    return False
+
+
+def _drop_controls(answer: LexborNode) -> bool:
+    """Remove the elements whose whole text is a fold/unfold button (展开全文, 收起)."""
+    doomed: list[LexborNode] = []
+    answer_id = answer.mem_id
+    for node in answer.traverse(include_text=True):
+        if len(doomed) >= 16:
+            break
+        if not node.is_text_node:
+            continue
+        text = (node.text_content or "").strip()
+        if not text or not _is_control(text) or _in_code(node, answer_id):
+            continue
+        element = node
+        parent = node.parent
+        while parent is not None and parent.mem_id != answer_id and _is_control(
+                parent.text(deep=True).strip()):
+            element = parent
+            parent = parent.parent
+        doomed.append(element)
+    for element in doomed:
+        element.decompose()
+    return bool(doomed)
+
+
+def _in_code(node: LexborNode, stop: int) -> bool:
+    """Inside a <pre> or <code> (an "..." there is code, not a fold)."""
+    parent = node.parent
+    while parent is not None and parent.mem_id != stop:
+        if parent.tag in ("pre", "code"):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _complete_answer(
+    shown: tuple[str, str] | None, shown_source: str, markdown: str | None, url: str
+) -> tuple[str, str, str, str] | None:
+    """``(answer_text, answer_markdown, text source, markdown source)``: the most complete
+    of the visible copy and the state's Markdown, the text the same from either."""
+    shown_text, shown_markdown = shown if shown is not None else ("", "")
+    has_shown = bool(shown_text or shown_markdown)
+    if markdown is None or not markdown.strip():
+        if not has_shown:
+            return None
+        return shown_text, shown_markdown, shown_source, shown_source
+    if has_shown and _covers(shown_text, markdown):
+        # The visible copy is whole: its text is what the Markdown renders to.
+        return shown_text, markdown.strip(), "state", "state"
+    rendered = markdown_answer(markdown, url)
+    if rendered is None:
+        if not has_shown:
+            return None
+        return shown_text, shown_markdown, shown_source, shown_source
+    text, source_markdown = rendered
+    if has_shown and len(visible_signature(shown_text)) > len(visible_signature(text)):
+        return shown_text, shown_markdown, shown_source, shown_source
+    return text, source_markdown, "state", "state"
+
+
+def _covers(shown_text: str, markdown: str) -> bool:
+    """Does the visible text hold all the Markdown says (checked cheaply: same ending,
+    about as long)? False sends the Markdown through the renderer to compare."""
+    shown = visible_signature(shown_text)
+    source = visible_signature(markdown, markdown=True)
+    if not shown or len(shown) < 0.8 * len(source):
+        return False
+    return source.endswith(shown[-24:])
+
+
+# -- items: repeated blocks, not links ------------------------------------------------------
+
+
+def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
+    while inner is not None:
+        if inner.mem_id == node.mem_id:
+            return True
+        inner = inner.parent
+    return False
+
+
+def _signature(node: LexborNode) -> tuple[str, str]:
+    classes = (node.attributes.get("class") or "").split()
+    return node.tag or "", classes[0] if classes else ""
+
+
+def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]] | None:
+    """The block's items: its repeated blocks (same tag and first class), each with the
+    siblings that follow it up to the next one (a flat list: title, answer, title, ...).
+
+    Descends through single wrappers (``<ul>``); the child holding the section's label
+    is no item. None when the block shows no repetition (one item, or none).
+    """
+    node = block
+    for _ in range(6):
+        children = []
+        for child in node.iter():
+            tag = child.tag
+            if tag in ("-text", "-comment") or (skip is not None and _contains(child, skip)):
+                continue
+            text = child.text(deep=True).strip()
+            if text:
+                if len(text) <= 24 and _is_control(text):
+                    continue
+            elif tag != "img" and child.css_first("a[href], img") is None:
+                continue
+            children.append(child)
+        if not children:
+            return None
+        groups: dict[tuple[str, str], list[LexborNode]] = {}
+        for child in children:
+            groups.setdefault(_signature(child), []).append(child)
+        repeated = [members for members in groups.values() if len(members) >= 2]
+        if repeated:
+            # The group holding links, else the first: its members start the items.
+            members = repeated[0] if len(repeated) == 1 else max(repeated, key=lambda group: (
+                sum(1 for member in group if member.tag == "a" or member.css_first("a[href]")),
+                -children.index(group[0])))
+            starts = {member.mem_id for member in members}
+            items: list[list[LexborNode]] = []
+            for child in children:
+                if child.mem_id in starts:
+                    items.append([child])
+                elif items:
+                    items[-1].append(child)
+                else:
+                    return None  # content before the first: these are parts of one item
+            return items
+        if len(children) == 1 and children[0].tag != "a":  # a link is one item, whole
+            node = children[0]
+            continue
+        return None
+    return None
+
+
+def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
+    """The one item of a block listing a single question (through a <ul> around it)."""
+    node = block
+    for _ in range(3):
+        children = [child for child in _element_children(node)
+                    if not (skip is not None and _contains(child, skip))
+                    and child.text(deep=True).strip()]
+        if len(children) != 1:
+            return []
+        if children[0].tag not in ("ul", "ol"):
+            return [children]
+        node = children[0]
+    return []
+
+
+def _answer_links_of(item: list[LexborNode], url: str) -> Iterator[tuple[LexborNode, str]]:
+    for node in item:
+        anchors = ([node] if node.tag == "a" and node.attributes.get("href") else []) \
+            + node.css("a[href]")
+        for anchor in anchors:
+            link = resolve_link(url, anchor.attributes.get("href"))
+            if link and answer_id_from_url(link):
+                yield anchor, link
+
+
+def _data_url(item: list[LexborNode], url: str) -> str | None:
+    """The item's own ``data-url`` (the real page's ``div.recommend-item-box``)."""
+    value = item[0].attributes.get("data-url")
+    return resolve_link(url, value) if value else None
+
+
+def _title_part(item: list[LexborNode]) -> LexborNode | None:
+    """A linkless item's title: its heading or title-classed element (``div.question-tit``),
+    else the first of a flat item's parts, else its first run of text."""
+    found = item[0].css_first("h2, h3, h4, h5, h6, [class*=tit]")
+    if found is not None and found.mem_id != item[0].mem_id:
+        return found
+    if len(item) > 1:
+        return item[0]
+    holders = _text_holders(item)
+    return holders[0] if holders and holders[0].mem_id != item[0].mem_id else None
+
+
+def _text_outside(item: list[LexborNode], excluded: LexborNode | None) -> str:
+    """The item's text but ``excluded``'s (its title): the answer shown under the title."""
+    if excluded is not None and len(item) == 1:
+        whole, title = _text(item[0]), _text(excluded)
+        if whole.startswith(title):  # the title first, as items show it: no walk needed
+            return whole[len(title):].strip()
+    skip = ({node.mem_id for node in excluded.traverse(include_text=True)}
+            if excluded is not None else set())
+    parts: list[str] = []
+    for node in item:
+        for child in node.traverse(include_text=True):
+            if child.is_text_node and child.mem_id not in skip:
+                parts.append(child.text_content or "")
+    text = "".join(parts)
+    return squeeze(text) if len(text) > _BIG_TEXT else " ".join(text.split())
+
+
+def _text_holders(item: list[LexborNode]) -> list[LexborNode]:
+    """The elements holding one run of text each (title, description...), in order:
+    the highest ones whose children are only text and inline markup."""
+    holders: list[LexborNode] = []
+    stack = list(reversed(item))
+    while stack and len(holders) < 64:
+        node = stack.pop()
+        if node.tag in ("img", "i", "br", "svg") or not _is_element(node):
+            continue
+        children = _element_children(node)
+        if all(child.tag in _INLINE for child in children):
+            if node.text(deep=True).strip():
+                holders.append(node)
+            continue
+        stack.extend(reversed(children))
+    return holders
+
+
+def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
+    """A panel's items: its ``[data-url]`` boxes, else its repeated blocks, else its links."""
+    boxes = [node for node in panel.css("[data-url]")
+             if not (skip is not None and _contains(node, skip))]
+    if boxes:
+        outermost: list[list[LexborNode]] = []
+        for box in boxes:
+            if outermost and _contains(outermost[-1][0], box):
+                continue
+            outermost.append([box])
+        return outermost
+    repeated = _repeated_items(panel, skip)
+    if repeated is not None:
+        return repeated
+    return [[anchor] for anchor in panel.css("a[href]")
+            if not (skip is not None and _contains(skip, anchor))]
+
+
+def _holds_web_link(node: LexborNode) -> bool:
+    return node.css_first("a[href], [data-url]") is not None
 
 
 _ALL_LABELS = (_RELATED_LABEL, *_SECTION_LABELS, _SIDEBAR_LABEL)
 
 
 def _section_block(
-    label: LexborNode, label_text: str, holds_items: Callable[[LexborNode], bool]
+    label: LexborNode, label_text: str, holds_items: Callable[[LexborNode], bool],
+    fences: list[LexborNode] = (),  # type: ignore[assignment]
 ) -> LexborNode:
     """Climb from a section's label to the smallest block that holds its items.
 
     A redesign may wrap the label a level or two deeper (``<div><h3>相关问题</h3></div><ul>``);
-    the climb never goes so far that it takes in another section's label.
+    the climb never goes so far that it takes in another section's label, nor any of
+    ``fences`` (the title, the answer, another section's box): an empty 相关问题 block
+    stays empty instead of taking the recommendations below it.
     """
     block = label.parent or label
     for _ in range(3):
@@ -379,6 +1241,8 @@ def _section_block(
             return block
         parent = block.parent
         if parent is None:
+            break
+        if any(_contains(parent, fence) for fence in fences):
             break
         parent_text = _text(parent)
         if any(other in parent_text for other in _ALL_LABELS if other != label_text):
@@ -407,7 +1271,7 @@ def _following_elements(node: LexborNode) -> list[LexborNode]:
     siblings = []
     sibling = node.next
     while sibling is not None:
-        if sibling.tag not in ("-text", "-comment"):
+        if _is_element(sibling):
             siblings.append(sibling)
         sibling = sibling.next
     return siblings
@@ -424,7 +1288,7 @@ def _panels_after(tab_bar: LexborNode) -> list[LexborNode]:
         panels = _following_elements(node)
     if len(panels) == 1 and not _names_its_tab(panels[0]):
         # One wrapper around all panels: its children are the panels.
-        children = [child for child in panels[0].iter() if child.tag not in ("-text", "-comment")]
+        children = _element_children(panels[0])
         if len(children) >= 2:
             return children
     return panels
@@ -434,30 +1298,15 @@ def _names_its_tab(panel: LexborNode) -> bool:
     return bool(panel.attributes.get("aria-label") or panel.attributes.get("data-tab"))
 
 
-def _item_parts(anchor: LexborNode) -> tuple[list[LexborNode], LexborNode | None]:
-    """A recommended item's text-bearing elements in order (title, then description),
-    and its type icon (the ``alt="recommend-type"`` image, else the first image)."""
-    leaves = []
-    icon: LexborNode | None = None
-    anchor_id = anchor.mem_id
-    for node in anchor.traverse():
-        tag = node.tag
-        if tag == "img":
-            if icon is None or (node.attributes.get("alt") == "recommend-type"
-                                and icon.attributes.get("alt") != "recommend-type"):
-                icon = node
-            continue
-        if tag in ("-text", "-comment", "br", "i") or node.mem_id == anchor_id:
-            continue
-        if not any(child.tag not in ("-text", "-comment", "br") for child in node.iter()):
-            leaves.append(node)
-    return leaves or [anchor], icon
-
-
 def _file_type(icon: LexborNode | None) -> str:
+    """The icon file's name (``.../minetype/PDF.png`` -> ``pdf``): its last path segment
+    (a regex searching the whole URL from every "/" cost more than the rest of the item)."""
     if icon is None:
         return "unknown"
-    match = _ICON_NAME.search(icon.attributes.get("src") or "")
+    src = icon.attributes.get("src") or ""
+    for separator in "?#":
+        src = src.partition(separator)[0]
+    match = _ICON_NAME.fullmatch(src.rpartition("/")[2])
     return match.group(1).lower() if match else "unknown"
 
 

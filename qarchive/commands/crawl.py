@@ -20,6 +20,7 @@ from crawler.settings import CrawlSettings, SettingsError, load_settings
 from crawler.urls import BadURL, canonicalize
 from crawler.writer_process import WriterFailed
 from qarchive.options import (
+    EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     ArchiveBusyError,
@@ -65,11 +66,13 @@ class CrawlJob:
     seeds: list[str]
     settings: CrawlSettings
     wait: bool
+    fail_on_drift: bool = False  # exit EXIT_DRIFT when the drift alarm rings
 
 
 def crawl_job(
     *, urls: tuple[str, ...], db_path: str, seeds_file: Path | None, sitemaps: tuple[str, ...],
-    allow_hosts: tuple[str, ...], wait: bool, config_path: Path | None, **overrides: Any,
+    allow_hosts: tuple[str, ...], wait: bool, config_path: Path | None,
+    fail_on_drift: bool = False, **overrides: Any,
 ) -> CrawlJob:
     """Check the crawl options (click errors for bad ones) and build the settings."""
     seeds = _read_seeds(urls, seeds_file)
@@ -88,7 +91,8 @@ def crawl_job(
             settings = settings.replace(allow_hosts=(*settings.allow_hosts, *allow_hosts))
         except SettingsError as error:
             raise click.BadParameter(str(error), param_hint="--allow-host") from None
-    return CrawlJob(db_path=db_path, seeds=seeds, settings=settings, wait=wait)
+    return CrawlJob(db_path=db_path, seeds=seeds, settings=settings, wait=wait,
+                    fail_on_drift=fail_on_drift)
 
 
 def run_crawl_job(job: CrawlJob) -> int:
@@ -127,7 +131,9 @@ def run_crawl_job(job: CrawlJob) -> int:
     click.echo(report.summary(), err=True)
     if report.status == "interrupted":
         return EXIT_INTERRUPTED
-    return 0 if report.did_work else EXIT_FAILED
+    if not report.did_work:
+        return EXIT_FAILED
+    return EXIT_DRIFT if report.drift and job.fail_on_drift else 0
 
 
 @click.command(name="crawl", short_help="Crawl answer pages politely into the archive.")
@@ -143,9 +149,10 @@ def crawl_command(**options: Any) -> None:
     is a site's root (https://host/) stands for the sitemaps its robots.txt
     lists. With no URL, crawls what the archive's frontier still has to do.
 
-    Exits 1 when no URL could be fetched (all failed or blocked), 75 when
-    another qarchive is writing the archive (unless --wait), 130 when
-    interrupted.
+    Exits 1 when no URL could be fetched (all failed or blocked), 65 when the
+    drift alarm rang (a field found on far fewer pages than in earlier runs)
+    and --fail-on-drift was given, 75 when another qarchive is writing the
+    archive (unless --wait), 130 when interrupted.
 
     \b
     Example:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ import click
 
 from archive import open_archive
 from crawler.settings import CrawlSettings
+from qarchive.commands.sample_site import layouts_option
 from qarchive.listen import listen_or_exit
 from qarchive.options import EXIT_INTERRUPTED, db_option, open_archive_or_exit, writer_lock
 from qarchive.progress import log_to_stderr, make_progress
@@ -47,16 +48,19 @@ def demo_settings() -> CrawlSettings:
 
 
 @contextlib.contextmanager
-def sample_site_for_demo(*, pages: int, seed: int) -> Iterator[RunningSampleSite]:
+def sample_site_for_demo(
+    *, pages: int, seed: int, layouts: Mapping[str, float] | None = None
+) -> Iterator[RunningSampleSite]:
     """The sample site on DEMO_SITE_PORT, or on a free port when that one is taken."""
     from sample_sites.testing import running_sample_site
 
     with contextlib.ExitStack() as stack:
         try:
-            site = stack.enter_context(
-                running_sample_site(pages=pages, seed=seed, port=DEMO_SITE_PORT))
+            site = stack.enter_context(running_sample_site(
+                pages=pages, seed=seed, port=DEMO_SITE_PORT, layouts=layouts))
         except OSError:  # the port is taken (another demo, another program)
-            site = stack.enter_context(running_sample_site(pages=pages, seed=seed, port=0))
+            site = stack.enter_context(
+                running_sample_site(pages=pages, seed=seed, port=0, layouts=layouts))
         yield site
 
 
@@ -83,8 +87,9 @@ def crawl_sample_site(
 @click.option("--port", default=8001, type=click.IntRange(0, 65535),
               help="Port Datasette listens on, default 8001.")
 @click.option("--no-serve", is_flag=True, help="Stop after the crawl instead of serving it.")
+@layouts_option("the sample site's")
 def demo_command(db_path: str, pages: int, seed: int, host: str, port: int,
-                 no_serve: bool) -> None:
+                 no_serve: bool, layouts: dict[str, float] | None) -> None:
     """Crawl the bundled sample site into an archive, then browse it in Datasette.
 
     Starts the sample site on 127.0.0.1, crawls it with a progress bar, then
@@ -94,25 +99,30 @@ def demo_command(db_path: str, pages: int, seed: int, host: str, port: int,
     Example:
         qarchive demo
         qarchive demo --pages 1000 --db demo.db --no-serve
+        qarchive demo --layouts evidence=0.5
     """
     # Taken before the crawl: a port in use fails now, not after minutes of crawling.
     sock = None if no_serve else listen_or_exit(host, port, what="Datasette")
     try:
-        _crawl_then_serve(db_path, pages=pages, seed=seed, host=host, sock=sock)
+        _crawl_then_serve(db_path, pages=pages, seed=seed, host=host, sock=sock,
+                          layouts=layouts)
     finally:
         if sock is not None:
             sock.close()
 
 
 def _crawl_then_serve(db_path: str, *, pages: int, seed: int, host: str,
-                      sock: socket.socket | None) -> None:
+                      sock: socket.socket | None,
+                      layouts: Mapping[str, float] | None = None) -> None:
     from publish import make_datasette, serve
+    from sample_sites import format_mix
 
-    with sample_site_for_demo(pages=pages, seed=seed) as site:
+    with sample_site_for_demo(pages=pages, seed=seed, layouts=layouts) as site:
         # Locked while it writes; serving afterwards only reads.
         with writer_lock(db_path, command="demo"):
             open_archive_or_exit(db_path).close()  # a clear error before the crawl starts
-            click.echo(f"sample site: {site.base_url}/ ({pages} answer pages)", err=True)
+            shown = f", layouts {format_mix(layouts)}" if layouts else ""
+            click.echo(f"sample site: {site.base_url}/ ({pages} answer pages{shown})", err=True)
             progress = make_progress()
             with log_to_stderr(progress):
                 report = crawl_sample_site(db_path, site, progress=progress)

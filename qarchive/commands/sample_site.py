@@ -15,7 +15,7 @@ import click
 
 from qarchive.options import Seconds
 
-__all__ = ["sample_site_command"]
+__all__ = ["layout_switch_option", "layouts_option", "sample_site_command"]
 
 
 class _LazyHelpOption(click.Option):
@@ -60,6 +60,46 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
         raise click.BadParameter(str(error), ctx=ctx, param=param) from None
 
 
+def _layouts(ctx: click.Context, param: click.Parameter,
+             value: str | None) -> dict[str, float] | None:
+    if value is None:
+        return None
+    from sample_sites import parse_mix
+
+    try:
+        return parse_mix(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+def _layout_switch(ctx: click.Context, param: click.Parameter,
+                   value: str | None) -> tuple[int, dict[str, float]] | None:
+    if value is None:
+        return None
+    from sample_sites import parse_layout_switch
+
+    try:
+        return parse_layout_switch(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+def layouts_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--layouts MIX``: the share of pages per layout; shared with `qarchive demo`."""
+    return click.option(
+        "--layouts", callback=_layouts, metavar="MIX",
+        help=f"Share of {what} pages per layout, e.g. evidence=0.5 (the rest stay "
+             "reconstruction). Layouts: reconstruction (default, all pages), evidence "
+             "(the real pages' markup as far as it is known), redesign (a layout no parser "
+             "knows: no views, no question time).")
+
+
+def layout_switch_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--layout-switch", callback=_layout_switch, metavar="EPOCH:MIX",
+        help="From EPOCH on, serve MIX instead, e.g. 1:redesign=1; default no switch.")
+
+
 @click.command(name="sample-site", short_help="Serve the bundled sample site on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=False,
               help="Address to listen on, default 127.0.0.1.")
@@ -77,6 +117,8 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
               help="Seconds to put in robots.txt as Crawl-delay, default none (no line).")
 @click.option("--request-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append one JSON line per request to this file, default no log.")
+@layouts_option("the")
+@layout_switch_option()
 def sample_site_command(
     host: str,
     port: int,
@@ -86,6 +128,8 @@ def sample_site_command(
     epoch: int,
     crawl_delay: float | None,
     request_log: Path | None,
+    layouts: dict[str, float] | None,
+    layout_switch: tuple[int, dict[str, float]] | None,
 ) -> None:
     """Serve a deterministic copy of the answer site on 127.0.0.1 to crawl and test against.
 
@@ -96,6 +140,7 @@ def sample_site_command(
     Example:
         qarchive sample-site --pages 300 --seed 1
         qarchive sample-site --faults 429,slow --request-log requests.jsonl
+        qarchive sample-site --layouts evidence=0.5 --layout-switch 2:redesign=1
     """
     import uvicorn
 
@@ -119,12 +164,14 @@ def sample_site_command(
                     f"cannot write the request log {request_log}: {error.strerror}"
                 ) from None
         base_url = base_url_for(host, sock.getsockname()[1])
-        site = SampleSite(pages=pages, seed=seed, base_url=base_url)
+        site = SampleSite(pages=pages, seed=seed, base_url=base_url, layouts=layouts,
+                          layout_switch=layout_switch)
         app = SampleSiteApp(site, faults=faults, epoch=epoch, crawl_delay=crawl_delay,
                             request_log=log)
         click.echo(
             f"Serving {len(site.answer_indexes(epoch))} answer pages at {base_url}/ "
-            f"(seed {seed}, epoch {epoch}, faults: {', '.join(faults) or 'none'}); "
+            f"(seed {seed}, epoch {epoch}, faults: {', '.join(faults) or 'none'}, "
+            f"layouts: {_describe_layouts(site.layout_plan.mix_at(epoch))}); "
             f"start crawling at {site.root_url} . Ctrl+C stops."
         )
         try:
@@ -132,3 +179,7 @@ def sample_site_command(
         except KeyboardInterrupt:
             # uvicorn re-raises the Ctrl+C it shut down on; that is the normal way out.
             click.echo("Stopped.")
+
+
+def _describe_layouts(mix: dict[str, float]) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in mix.items() if share)

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from qarchive.commands.crawl import crawl_job, run_crawl_job
-from qarchive.options import EXIT_INTERRUPTED, Duration, crawl_options
+from qarchive.options import EXIT_DRIFT, EXIT_INTERRUPTED, Duration, crawl_options
 
 __all__ = ["watch_command"]
 
@@ -76,7 +76,9 @@ def watch_command(every: float, max_runs: int | None, **options: Any) -> None:
             if code == EXIT_INTERRUPTED:
                 _say(f"run {runs} interrupted; stopping")
                 raise SystemExit(EXIT_INTERRUPTED)
-            _say(f"run {runs} " + ("done" if code == 0 else f"failed (exit {code})"))
+            _say(f"run {runs} " + ("done" if code == 0 else
+                                   f"done, but the drift alarm rang (exit {code})"
+                                   if code == EXIT_DRIFT else f"failed (exit {code})"))
             if max_runs is not None and runs >= max_runs:
                 break
             pause = max(0.0, started + every - time.monotonic())

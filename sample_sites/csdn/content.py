@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import _texts as texts
+from .layouts import DEFAULT_LAYOUT, LayoutPlan
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -45,6 +47,7 @@ __all__ = [
     "AnswerPageContent",
     "CodeBlock",
     "EpochChanges",
+    "Look",
     "PageLink",
     "RelatedLink",
     "Resource",
@@ -82,6 +85,14 @@ class Answer:
     phrases: tuple[str, ...]  # plain sentences a parser's answer_text must contain
     code_blocks: tuple[CodeBlock, ...]
     summary: str  # plain text shown under the page's title when another page relates to it
+    # The same answer block by block, as HTML and as the Markdown it was written in
+    # (the evidence layout embeds the Markdown, and may show only the first blocks).
+    html_blocks: tuple[str, ...] = ()
+    markdown_blocks: tuple[str, ...] = ()
+
+    @property
+    def markdown(self) -> str:
+        return "\n\n".join(self.markdown_blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +127,41 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """An entry of the related-questions block; ``href``/``url``/``id`` None when unlinked."""
+
+    id: str | None
+    href: str | None
+    url: str | None
+    title: str
+    answer_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How an evidence or redesign page presents itself, drawn once per page from its seed.
+
+    The reconstruction layout ignores it. Everything here is presentation: the
+    record a correct parser extracts does not depend on it, except that a cut answer
+    (``cut``) must then be read from the embedded state.
+    """
+
+    time_label: str  # 时间, 发布时间 or 提问时间
+    views_label: str  # 浏览, 浏览量, 阅读量 or 阅读
+    colon: str  # ":", "：" or "" (none)
+    views_first: bool  # "1.2万阅读" rather than "阅读: 1.2万"
+    data_spans: bool  # label and value in separate <span>s, or one text
+    container: str  # cont (div.cont.first-show.forbid), copyRef, markdown_views, htmledit_views
+    collapsed: bool  # the box is collapsed with a 展开全文 button
+    cut: float | None  # share of the answer's blocks the DOM shows; None: all of them
+    state_spaced: bool  # "window.__INITIAL_STATE__ = {" or "window.__INITIAL_STATE__={"
+    state_ascii: bool  # JSON with \uXXXX escapes instead of raw Chinese
+    state_trailer: bool  # the usual "(function(){...}());" after the JSON
+    unlinked: tuple[tuple[float, str, str], ...]  # (where, title, answer) of unlinked items
+    dates: tuple[str, ...]  # MM-DD shown on the recommended items, in order
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerPageContent:
     """One answer page at one epoch: everything the HTML shows, before rendering."""
 
@@ -135,6 +181,19 @@ class AnswerPageContent:
     sidebar: tuple[PageLink, ...]
     last_modified: datetime
     version: int  # number of edits so far
+    layout: str = DEFAULT_LAYOUT  # reconstruction, evidence or redesign (layouts.py)
+    look: Look | None = None  # how an evidence/redesign page presents itself
+    shown_blocks: int = 0  # answer blocks the evidence DOM shows (all, unless look.cut)
+
+    def related_items(self) -> list[RelatedItem]:
+        """The related-questions block in page order: linked pages and, on evidence and
+        redesign pages, questions shown without a link."""
+        items = [RelatedItem(r.id, r.href, r.url, r.title, r.answer_text) for r in self.related]
+        if self.look is not None and self.layout != DEFAULT_LAYOUT:
+            for where, title, answer in self.look.unlinked:
+                items.insert(round(where * len(items)), RelatedItem(None, None, None, title,
+                                                                    answer))
+        return items
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +205,7 @@ class EpochChanges:
     removed: tuple[str, ...]
     edited: tuple[str, ...]
     views_changed: tuple[str, ...]
+    relaid: tuple[str, ...] = ()  # pages served in another layout than at epoch - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +272,13 @@ class SampleSite:
     """
 
     def __init__(
-        self, *, pages: int = DEFAULT_PAGES, seed: int = 0, base_url: str = DEFAULT_BASE_URL
+        self,
+        *,
+        pages: int = DEFAULT_PAGES,
+        seed: int = 0,
+        base_url: str = DEFAULT_BASE_URL,
+        layouts: Mapping[str, float] | None = None,
+        layout_switch: tuple[int, Mapping[str, float]] | None = None,
     ) -> None:
         if pages < 1:
             raise ValueError(f"pages must be at least 1, got {pages}")
@@ -222,6 +288,12 @@ class SampleSite:
         self.pages = pages
         self.seed = seed
         self.base_url = base_url.rstrip("/")
+        # Which layout each page is served in at each epoch; default: reconstruction only.
+        self.layouts = dict(layouts) if layouts else None
+        self.layout_switch = (
+            (layout_switch[0], dict(layout_switch[1])) if layout_switch is not None else None
+        )
+        self.layout_plan = LayoutPlan.of(layouts, layout_switch, seed=seed)
         self._scheme = parts.scheme
         self._netloc = parts.netloc
         self.internal_pages = max(1, pages // 2)
@@ -261,14 +333,27 @@ class SampleSite:
             return None
         return index
 
+    def layout(self, index: int, epoch: int = 0) -> str:
+        """The layout page ``index`` is served in at ``epoch`` (see ``layouts.py``)."""
+        return self.layout_plan.layout_of(index, epoch)
+
     def _add_id(self, index: int) -> None:
         rng = random.Random(f"{self.seed}:{index}:id")
+        # The real site also has 12-character ids. Only pages first served in the
+        # evidence layout get them (a fifth of those), so the ids, URLs and records of
+        # a reconstruction-only site stay what they always were.
+        twelve = (
+            self.layout(index, self.created_epoch(index)) == "evidence"
+            and random.Random(f"{self.seed}:{index}:id12").random() < 0.2
+        )
         while True:
             # Both shapes the real site uses: 10 lowercase letters/digits, or 32 hex digits.
             if rng.random() < 0.25:
                 page_id = f"{rng.getrandbits(128):032x}"
             else:
                 page_id = "".join(rng.choice(_ALNUM) for _ in range(10))
+            if twelve:
+                page_id = "".join(rng.choice(_ALNUM) for _ in range(12))
             if page_id not in self._index_by_id:
                 break
         self._ids.append(page_id)
@@ -361,13 +446,18 @@ class SampleSite:
         # Everything epoch-dependent that the rendered page shows.
         base = self._base(index)
         views_text = views_display(self.views(index, epoch), base.views_style)[0]
-        return (views_text, self.version(index, epoch), tuple(self.related_targets(index, epoch)))
+        signature: tuple[object, ...] = (
+            views_text, self.version(index, epoch), tuple(self.related_targets(index, epoch))
+        )
+        if not self.layout_plan.is_default:
+            signature += (self.layout(index, epoch),)
+        return signature
 
     def changes(self, epoch: int) -> EpochChanges:
         """Which answer URLs epoch ``epoch`` created, removed, edited or re-counted."""
         if epoch < 1:
             raise ValueError("changes() describes epochs 1 and later")
-        created, removed, edited, views_changed = [], [], [], []
+        created, removed, edited, views_changed, relaid = [], [], [], [], []
         for index in range(self.page_count(epoch)):
             url = self.url_of(index)
             before, after = self.status(index, epoch - 1), self.status(index, epoch)
@@ -380,8 +470,11 @@ class SampleSite:
                     edited.append(url)
                 if self.views(index, epoch) != self.views(index, epoch - 1):
                     views_changed.append(url)
+                if self.layout(index, epoch) != self.layout(index, epoch - 1):
+                    relaid.append(url)
         return EpochChanges(
-            epoch, tuple(created), tuple(removed), tuple(edited), tuple(views_changed)
+            epoch, tuple(created), tuple(removed), tuple(edited), tuple(views_changed),
+            tuple(relaid),
         )
 
     # -- content ------------------------------------------------------------------------
@@ -400,6 +493,13 @@ class SampleSite:
         related = tuple(self._related_link(index, t) for t in self.related_targets(index, epoch))
         views_text = views_display(self.views(index, epoch), base.views_style)[0]
         time_format = "%Y-%m-%d %H:%M:%S" if base.with_seconds else "%Y-%m-%d %H:%M"
+        layout = self.layout(index, epoch)
+        look = None if layout == DEFAULT_LAYOUT else self._look(index, len(base.resources))
+        blocks = len(answer.html_blocks)
+        shown_blocks = blocks
+        if look is not None and look.cut is not None and blocks > 1:
+            shown_blocks = min(blocks - 1, max(1, int(blocks * look.cut)))
+        has_related = bool(related) or (look is not None and bool(look.unlinked))
         content = AnswerPageContent(
             index=index,
             id=self.page_id(index),
@@ -412,11 +512,14 @@ class SampleSite:
             views_text=views_text,
             answer=answer,
             related=related,
-            related_block="list" if related else base.empty_related_block,
+            related_block="list" if has_related else base.empty_related_block,
             resources=tuple(self._resource(spec) for spec in base.resources),
             sidebar=tuple(self._sidebar_link(spec) for spec in base.sidebar),
             last_modified=self.last_modified(index, epoch),
             version=version,
+            layout=layout,
+            look=look,
+            shown_blocks=shown_blocks,
         )
         self._contents[(index, epoch)] = content
         return content
@@ -427,13 +530,24 @@ class SampleSite:
         ``answer_text`` is not given exactly (how a table row flattens is the parser's
         call); instead ``answer_phrases`` lists sentences ``answer_text`` must contain and
         ``code_blocks`` the code ``answer_markdown`` must hold in fences with a language.
+
+        It depends on the page's layout (also given, as ``layout``):
+
+        - ``reconstruction`` and ``evidence``: every field. On evidence pages the answer
+          is the complete one even when the page shows it cut short
+          (``answer_complete_in_dom`` False: only the embedded state holds all of it),
+          and ``related_questions`` include the questions shown without a link, with
+          ``id`` and ``url`` None.
+        - ``redesign``: the same, except ``asked_at`` and ``view_count`` are None (and
+          ``view_count_approximate`` False): the page labels neither, and no structured
+          data holds them. ``missing_fields`` names them.
         """
         content = self.content(page, epoch)
         base = self._base(content.index)
         _, view_count, approximate = views_display(
             self.views(content.index, epoch), base.views_style
         )
-        return {
+        record: dict[str, Any] = {
             "url": content.url,
             "id": content.id,
             "title": content.title,
@@ -448,12 +562,12 @@ class SampleSite:
             "related_questions": [
                 {
                     "position": position,
-                    "id": link.id,
-                    "url": link.url,
-                    "title": link.title,
-                    "answer_text": link.answer_text,
+                    "id": item.id,
+                    "url": item.url,
+                    "title": item.title,
+                    "answer_text": item.answer_text,
                 }
-                for position, link in enumerate(content.related, start=1)
+                for position, item in enumerate(content.related_items(), start=1)
             ],
             "recommended_resources": [
                 {
@@ -471,7 +585,14 @@ class SampleSite:
                 )
             ],
             "sidebar_links": [link.url for link in content.sidebar],
+            "layout": content.layout,
+            "answer_complete_in_dom": content.shown_blocks >= len(content.answer.html_blocks),
+            "missing_fields": [],
         }
+        if content.layout == "redesign":
+            record.update(asked_at=None, view_count=None, view_count_approximate=False,
+                          missing_fields=["asked_at", "view_count"])
+        return record
 
     def _related_link(self, index: int, target: int) -> RelatedLink:
         form = _link_form(random.Random(f"{self.seed}:{index}:href:{target}"))
@@ -517,13 +638,46 @@ class SampleSite:
         if version == 0:
             return answer
         html, phrases = [answer.html], list(answer.phrases)
+        html_blocks, markdown_blocks = list(answer.html_blocks), list(answer.markdown_blocks)
         for v in range(1, version + 1):
             rng = random.Random(f"{self.seed}:{index}:edit-text:{v}")
             words = _Words(rng)
             sentence = f"补充说明(第{v}次修改):{words.fill(rng.choice(texts.SENTENCES_ZH))}"
             html.append(f"<p>{escape(sentence, quote=False)}</p>")
+            html_blocks.append(html[-1])
+            markdown_blocks.append(sentence)
             phrases.append(sentence)
-        return Answer("\n".join(html), tuple(phrases), answer.code_blocks, answer.summary)
+        return Answer("\n".join(html), tuple(phrases), answer.code_blocks, answer.summary,
+                      tuple(html_blocks), tuple(markdown_blocks))
+
+    def _look(self, index: int, resources: int) -> Look:
+        """How an evidence or redesign page presents itself; its own seed, any epoch."""
+        rng = random.Random(f"{self.seed}:{index}:look")
+        time_label = rng.choice(("时间", "发布时间", "提问时间"))
+        views_label = rng.choice(("浏览", "浏览量", "阅读量", "阅读"))
+        colon = rng.choice((":", ":", "：", ""))
+        views_first = rng.random() < 0.25
+        data_spans = rng.random() < 0.5
+        container = rng.choices(("cont", "copyRef", "markdown_views", "htmledit_views"),
+                                weights=(70, 12, 12, 6))[0]
+        cut = rng.uniform(0.2, 0.7) if rng.random() < 0.3 else None
+        collapsed = cut is not None or rng.random() < 0.5
+        state_spaced = rng.random() < 0.5
+        state_ascii = rng.random() < 0.3
+        state_trailer = rng.random() < 0.6
+        words = _Words(rng)
+        unlinked = tuple(
+            (rng.random(), words.fill(rng.choice(texts.TITLE_TEMPLATES_ZH)),
+             _clip(_join_sentences([words.sentence(rng) for _ in range(2)]), 160))
+            for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))
+        )
+        start = EPOCH_ZERO_AT - timedelta(days=rng.randrange(30, 400))
+        dates = tuple(
+            (start + timedelta(days=rng.randrange(0, 30))).strftime("%m-%d")
+            for _ in range(resources)
+        )
+        return Look(time_label, views_label, colon, views_first, data_spans, container,
+                    collapsed, cut, state_spaced, state_ascii, state_trailer, unlinked, dates)
 
     # -- generation ---------------------------------------------------------------------
 
@@ -598,18 +752,24 @@ class SampleSite:
         )
 
     def _draw_answer(self, rng: random.Random, words: _Words) -> Answer:
+        # Each block is written twice, as HTML and as Markdown, from the same draws:
+        # the order of rng calls is the site's identity, Markdown adds none.
         blocks: list[str] = []
+        markdown: list[str] = []
         phrases: list[str] = []
         code_blocks: list[CodeBlock] = []
         first = [words.sentence(rng) for _ in range(rng.randint(2, 4))]
         phrases.append(first[0])
         blocks.append(f"<p>{_join_sentences([escape(s, quote=False) for s in first])}</p>")
+        markdown.append(_join_sentences(first))
         summary = _clip(_join_sentences(first), 160)
         kinds = ("p", "p", "code", "code", "ul", "ol", "table", "img", "h3", "blockquote")
         for _ in range(rng.randint(1, 9)):
             kind = rng.choice(kinds)
             if kind == "p":
-                blocks.append(self._draw_paragraph(rng, words))
+                html, md = self._draw_paragraph(rng, words)
+                blocks.append(html)
+                markdown.append(md)
             elif kind == "code":
                 language, template = rng.choice(texts.CODE_SNIPPETS)
                 code = template.format(
@@ -623,11 +783,16 @@ class SampleSite:
                     f'<pre><code class="language-{language}">'
                     f"{escape(code, quote=False)}</code></pre>"
                 )
+                markdown.append(f"```{language}\n{code}\n```")
             elif kind in ("ul", "ol"):
                 items = [words.fill(rng.choice(texts.LIST_ITEMS)) for _ in range(rng.randint(2, 5))]
                 phrases.append(items[0])
                 lis = "".join(f"<li>{escape(item, quote=False)}</li>" for item in items)
                 blocks.append(f"<{kind}>{lis}</{kind}>")
+                markdown.append("\n".join(
+                    f"{f'{n}.' if kind == 'ol' else '-'} {item}"
+                    for n, item in enumerate(items, start=1)
+                ))
             elif kind == "table":
                 header, rows = rng.choice(texts.TABLE_SHAPES)
                 head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
@@ -638,34 +803,49 @@ class SampleSite:
                 blocks.append(
                     f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                 )
+                markdown.append("\n".join(
+                    "| " + " | ".join(cells) + " |"
+                    for cells in (header, tuple("---" for _ in header), *rows)
+                ))
             elif kind == "img":
                 alt = words.a + rng.choice(texts.IMAGE_ALTS)
                 src = f"https://img-blog.csdnimg.cn/{rng.getrandbits(64):016x}.png"
                 blocks.append(f'<p><img src="{src}" alt="{escape(alt)}"></p>')
+                markdown.append(f"![{alt}]({src})")
             elif kind == "h3":
                 blocks.append(f"<h3>{escape(words.a, quote=False)}的用法</h3>")
+                markdown.append(f"### {words.a}的用法")
             else:
-                quote = escape(words.sentence(rng), quote=False)
-                blocks.append(f"<blockquote><p>{quote}</p></blockquote>")
-        return Answer("\n".join(blocks), tuple(phrases), tuple(code_blocks), summary)
+                sentence = words.sentence(rng)
+                blocks.append(f"<blockquote><p>{escape(sentence, quote=False)}</p></blockquote>")
+                markdown.append(f"> {sentence}")
+        return Answer("\n".join(blocks), tuple(phrases), tuple(code_blocks), summary,
+                      tuple(blocks), tuple(markdown))
 
-    def _draw_paragraph(self, rng: random.Random, words: _Words) -> str:
-        parts = [escape(words.sentence(rng), quote=False) for _ in range(rng.randint(1, 3))]
+    def _draw_paragraph(self, rng: random.Random, words: _Words) -> tuple[str, str]:
+        """One paragraph as (HTML, Markdown)."""
+        sentences = [words.sentence(rng) for _ in range(rng.randint(1, 3))]
+        parts = [escape(sentence, quote=False) for sentence in sentences]
+        md = list(sentences)
         inline = rng.random()
         # Inline markup sits between whole sentences, never inside one, so every
         # sentence can still be found verbatim in extracted text.
         if inline < 0.3:
             code = rng.choice(texts.INLINE_CODE).format(pkg=rng.choice(texts.PACKAGES))
             parts.insert(1, f"可以使用<code>{escape(code, quote=False)}</code>完成这一步。")
+            md.insert(1, f"可以使用`{code}`完成这一步。")
         elif inline < 0.5:
             href, label = rng.choice(texts.EXTERNAL_LINKS)
             parts.append(f'详细说明见<a href="{href}" target="_blank">{label}</a>。')
+            md.append(f"详细说明见[{label}]({href})。")
         elif inline < 0.65:
             target = rng.randrange(self.internal_pages)
             parts.append(f'参考<a href="/answer/{self.page_id(target)}">这个回答</a>。')
+            md.append(f"参考[这个回答](/answer/{self.page_id(target)})。")
         elif inline < 0.8:
             parts.insert(0, "<strong>注意</strong>:")
-        return f"<p>{_join_sentences(parts)}</p>"
+            md.insert(0, "**注意**:")
+        return f"<p>{_join_sentences(parts)}</p>", _join_sentences(md)
 
     def _draw_resources(
         self, rng: random.Random, words: _Words, index: int
