@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -424,3 +425,679 @@ def test_record_unchanged_page_for_an_unknown_url_writes_nothing(
     db.record_unchanged_page("https://wenku.csdn.net/answer/0000000000", fetched_at=T1,
                           run_id=None)
     assert db["pages"].count == 0 and db["view_counts"].count == 0
+
+
+# -- runs -------------------------------------------------------------------------
+
+
+def test_recent_runs_are_newest_first_with_counts_and_seconds(db: sqlite_utils.Database) -> None:
+    from archive import RunCounts
+
+    first = db.start_run(command="crawl", options={"seeds": ["种子"], "path": Path("/x")})
+    assert first == 1
+    assert db.execute("SELECT options FROM crawl_runs WHERE id = 1").fetchone()[0] == (
+        '{"seeds": ["种子"], "path": "/x"}')
+    db.finish_run(first, status="finished", counts=RunCounts(fetched=3, new=2, failed=1,
+                                                              unstored=1, retried=4))
+    db.execute("UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE id = 1", [T1, T2])
+    second = db.start_run(command="import", options={})
+    db.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", [T2, second])
+    db.write_run_counts(second, RunCounts(fetched=5, gone=1))
+    third = db.start_run(command="reparse", options={})
+    db.execute("UPDATE crawl_runs SET started_at = ?, finished_at = 'garbage' WHERE id = ?",
+               [T3, third])
+    runs = db.recent_runs()
+    assert [(run.id, run.command, run.status, run.started_at, run.finished_at, run.seconds)
+            for run in runs] == [
+        (3, "reparse", "running", T3, "garbage", None),
+        (2, "import", "running", T2, None, None),
+        (1, "crawl", "finished", T1, T2, 86400.0)]
+    assert runs[2].counts == {"fetched": 3, "new": 2, "updated": 0, "unchanged": 0, "gone": 0,
+                              "failed": 2, "blocked": 0, "retried": 4}
+    assert runs[1].counts["fetched"] == 5 and runs[1].counts["gone"] == 1
+    assert [run.id for run in db.recent_runs(limit=2)] == [3, 2]
+    assert runs[2].to_json() == {
+        "id": 1, "command": "crawl", "status": "finished", "started_at": T1,
+        "finished_at": T2, "seconds": 86400.0, "counts": runs[2].counts}
+
+
+def test_recent_runs_of_an_archive_without_the_table_or_newer_columns(tmp_path: Path) -> None:
+    bare = open_archive(tmp_path / "bare.db", migrate=False)
+    assert bare.recent_runs() == []
+    bare.close()
+    old = open_archive(tmp_path / "old.db", migrate=False)
+    apply_migrations(old, target=1)
+    old.execute("INSERT INTO crawl_runs (started_at, finished_at, status, command, fetched) "
+                "VALUES (?, ?, 'finished', NULL, 7)", [T1, T2])
+    (run,) = old.recent_runs()
+    assert (run.id, run.command, run.seconds) == (1, None, 86400.0)
+    assert run.counts == {"fetched": 7, "new": 0, "updated": 0, "unchanged": 0, "failed": 0,
+                          "blocked": 0, "retried": 0}
+    old.close()
+
+
+def test_mark_killed_runs_only_touches_running_runs_of_that_command(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive import RunCounts
+
+    crawl = db.start_run(command="crawl", options={})
+    other = db.start_run(command="import", options={})
+    done = db.start_run(command="crawl", options={})
+    db.finish_run(done, status="finished", counts=RunCounts())
+    db.mark_killed_runs(command="crawl")
+    rows = db.execute("SELECT id, status, finished_at IS NOT NULL FROM crawl_runs "
+                      "ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [(crawl, "interrupted", 1), (other, "running", 0),
+                                        (done, "finished", 1)]
+
+
+def test_format_runs_aligns_text_left_and_numbers_right() -> None:
+    from archive import RunSummary, format_runs
+
+    counts = {"fetched": 12, "new": 3, "updated": 0, "unchanged": 9, "gone": 0, "failed": 1,
+              "blocked": 0, "retried": 250}
+    runs = [
+        RunSummary(id=12, command="crawl", status="finished", started_at=T1,
+                   finished_at=T2, seconds=65.4, counts=counts),
+        RunSummary(id=3, command=None, status="running", started_at="2026-01-01T08:00:00+08:00",
+                   finished_at=None, seconds=None, counts={"fetched": 1}),
+    ]
+    assert format_runs(runs).split("\n") == [
+        "run  command  status    started (UTC)              took  fetched  new  updated  "
+        "unchanged  gone  failed  blocked  retried",
+        "12   crawl    finished  2026-01-01 00:00:00        65s        12    3        0  "
+        "        9     0       1        0      250",
+        "3             running   2026-01-01 08:00:00+08:00  -           1    0        0  "
+        "        0     0       0        0        0",
+    ]
+    assert format_runs([]) == ("run  command  status  started (UTC)  took  fetched  new  "
+                               "updated  unchanged  gone  failed  blocked  retried")
+
+
+def test_run_counts_arithmetic_and_summary() -> None:
+    from archive import RunCounts
+
+    counts = RunCounts(fetched=4, new=1, updated=1, unchanged=1, gone=1, failed=2, blocked=3,
+                       retried=5, deferred=6, skipped=7, requests=8, parse_errors=9,
+                       sitemap_errors=10, unstored=11)
+    assert counts["blocked"] == 3
+    counts.add("new")
+    counts.add("requests", 2)
+    counts.update({"fetched": 1, "skipped": 3})
+    assert (counts.new, counts.requests, counts.fetched, counts.skipped) == (2, 10, 5, 10)
+    copy = counts.copy()
+    assert copy == counts and copy is not counts
+    assert counts.as_dict()["sitemap_errors"] == 10
+    assert counts.all_failed == 13
+    assert counts.columns() == {"fetched": 5, "new": 2, "updated": 1, "unchanged": 1,
+                                "gone": 1, "failed": 13, "blocked": 3, "retried": 5}
+    assert counts.settled == 5 + 13 + 3 + 6 + 10
+    assert counts.errors == 13 + 6 + 9
+    assert counts.summary() == (
+        "5 fetched (2 new, 1 updated, 1 unchanged, 1 gone), 13 failed, 3 blocked by "
+        "robots.txt, 6 deferred, 10 skipped, 5 retries, 9 parse errors")
+    assert counts.did_work
+    assert RunCounts().did_work
+    assert not RunCounts(failed=1).did_work
+    assert not RunCounts(unstored=1).did_work
+    assert not RunCounts(blocked=1).did_work
+    assert not RunCounts(deferred=1).did_work
+    assert not RunCounts(sitemap_errors=1).did_work
+    assert RunCounts(fetched=1, failed=1).did_work
+
+
+# -- pages read again (reparse) -----------------------------------------------------
+
+
+def test_parsable_pages_stored_body_and_record_reparse(db: sqlite_utils.Database) -> None:
+    base = "https://wenku.csdn.net/answer/"
+    fetches = [
+        FetchedPage(url=base + "aaaaaaaaaa", status=200, fetched_at=T1, charset="gbk",
+                    content_type="text/html", final_url=base + "aaaaaaaaaa/", body=b"<p>a</p>"),
+        FetchedPage(url=base + "eeeeeeeeee", status=500, fetched_at=T1, body=b"error"),
+        FetchedPage(url=base + "ffffffffff", status=None, fetched_at=T1, body=b"imported"),
+        FetchedPage(url=base + "gggggggggg", status=299, fetched_at=T1, body=b"odd"),
+        FetchedPage(url=base + "hhhhhhhhhh", status=300, fetched_at=T1, body=b"redirect"),
+        FetchedPage(url=base + "iiiiiiiiii", status=199, fetched_at=T1, body=b"info"),
+        FetchedPage(url=base + "jjjjjjjjjj", status=200, fetched_at=T1),
+    ]
+    db.record_fetched_page(fetches[0], page=_page(), parser_version=1)
+    for fetch in fetches[1:]:
+        db.record_fetched_page(fetch, parser_version=1, parse_error="x")
+    gone = FetchedPage(url=base + "aaaaaaaaaa", status=404, fetched_at=T2)
+    assert db.record_fetched_page(gone) == "gone"
+    assert db.parsable_pages() == [
+        (base + "aaaaaaaaaa", base + "aaaaaaaaaa/", 1, "text/html"),
+        (base + "ffffffffff", base + "ffffffffff", 1, None),
+        (base + "gggggggggg", base + "gggggggggg", 1, None),
+    ]
+    db.execute("UPDATE pages SET final_url = NULL WHERE url = ?", [base + "ffffffffff"])
+    assert db.parsable_pages()[1] == (base + "ffffffffff", base + "ffffffffff", 1, None)
+    assert db.stored_body(base + "aaaaaaaaaa") == (b"<p>a</p>", "gbk")
+    assert db.stored_body(base + "ffffffffff") == (b"imported", None)
+    assert db.page_fetched_at(base + "aaaaaaaaaa") == T2
+    assert db.page_fetched_at(base + "eeeeeeeeee") == T1
+    assert db.page_fetched_at(base + "0000000000") is None
+
+    assert db.record_reparse(base + "ffffffffff", parser_version=7, page=None,
+                             parse_error="not an answer page") is None
+    assert tuple(db.execute("SELECT parser_version, parse_error, question_id FROM pages "
+                            "WHERE url = ?", [base + "ffffffffff"]).fetchone()) == (
+        7, "not an answer page", None)
+    assert db.record_reparse(base + "ffffffffff", parser_version=8,
+                             page=_page("kkkkkkkkkk")) == "new"
+    assert tuple(db.execute("SELECT parser_version, parse_error, question_id FROM pages "
+                            "WHERE url = ?", [base + "ffffffffff"]).fetchone()) == (
+        8, None, "kkkkkkkkkk")
+    assert db.record_reparse(base + "ffffffffff", parser_version=8,
+                             page=_page("kkkkkkkkkk")) == "unchanged"
+    # Only that URL's row changed.
+    assert tuple(db.execute("SELECT parser_version, parse_error FROM pages WHERE url = ?",
+                            [base + "eeeeeeeeee"]).fetchone()) == (1, "x")
+
+
+def test_stored_copy_is_the_page_with_a_body(db: sqlite_utils.Database) -> None:
+    from archive import StoredCopy
+
+    url = "https://wenku.csdn.net/answer/aaaaaaaaaa"
+    db.record_fetched_page(FetchedPage(url=url, status=200, fetched_at=T1, etag='"e"',
+                                       last_modified="LM", body=b"<p>a</p>"), page=_page())
+    assert db.stored_copy(url) == StoredCopy('"e"', "LM", 200, hashlib.sha256(
+        b"<p>a</p>").hexdigest())
+    db.record_fetched_page(FetchedPage(url=url + "x", status=503, fetched_at=T1))
+    assert db.stored_copy(url + "x") is None
+    assert db.stored_copy(url + "y") is None
+
+
+# -- the frontier table -------------------------------------------------------------
+
+
+def _frontier_rows(db: sqlite_utils.Database) -> list[tuple]:
+    return [tuple(r) for r in db.execute(
+        "SELECT url, host, kind, depth, state, discovered_from, first_seen_run, last_run, "
+        "attempts, last_status, last_error, poisoned, retry_at IS NOT NULL FROM frontier "
+        "ORDER BY rowid")]
+
+
+def test_frontier_writes_and_reads(db: sqlite_utils.Database) -> None:
+    from archive import FrontierURL
+    from archive.frontier import refresh_cutoff
+
+    run_1, run_2 = _run(db), _run(db)
+    table = db.frontier_table(run_id=run_1)
+    table.write_seeds([FrontierURL("https://h/answer/seed", "h", 0)])
+    table.write_new([FrontierURL("https://h/answer/a", "h", 2),
+                     FrontierURL("https://g/doc/r", "g", 1, kind="resource"),
+                     FrontierURL("https://h/answer/seed", "h", 1)], discovered_from="https://h/x")
+    assert _frontier_rows(db) == [
+        ("https://h/answer/seed", "h", "page", 0, "pending", None, run_1, run_1, 0, None, None,
+         0, 0),
+        ("https://h/answer/a", "h", "page", 2, "pending", "https://h/x", run_1, run_1, 0, None,
+         None, 0, 0),
+        ("https://g/doc/r", "g", "resource", 1, "pending", "https://h/x", run_1, run_1, 0, None,
+         None, 0, 0),
+    ]
+    assert table.count() == 3 and table.count_due() == 3
+    assert "https://h/answer/a" in table and "https://h/answer/b" not in table
+    assert sorted(table.hosts()) == ["g", "h"]
+    due = list(table.due(refresh_before=None))
+    assert [(url, host) for _, url, host in due] == [
+        ("https://h/answer/seed", "h"), ("https://g/doc/r", "g"), ("https://h/answer/a", "h")]
+    rowid_a = due[2][0]
+    assert table.entry(rowid_a, "h") == FrontierURL("https://h/answer/a", "h", 2, "page")
+    assert table.entry(999, "h") is None
+
+    # A seed seen again as a link keeps depth 0; a known URL seeded again becomes depth 0.
+    table.write_seeds([FrontierURL("https://h/answer/a", "h", 0)])
+    assert _frontier_rows(db)[1][3] == 0
+
+    table.write_state("https://h/answer/a", "done", requests=2, status=200)
+    table.write_state("https://h/answer/seed", "failed", requests=3, error="timeout")
+    table.write_state("https://g/doc/r", "blocked", status=None, error="robots.txt")
+    rows = _frontier_rows(db)
+    assert rows[0][4:12] == ("failed", None, run_1, run_1, 3, None, "timeout", 0)
+    assert rows[1][4:12] == ("done", "https://h/x", run_1, run_1, 2, 200, None, 0)
+    assert rows[2][4:12] == ("blocked", "https://h/x", run_1, run_1, 0, None, "robots.txt", 0)
+    assert table.state_counts() == {"failed": 1, "done": 1, "blocked": 1}
+    assert table.left() == 1 and table.waiting() == 0
+    assert table.count_due() == 1
+
+    # The next run: a redirect's target marks a known URL done; a pending one stays.
+    next_run = db.frontier_table(run_id=run_2)
+    assert not next_run.fetched_in_run("https://h/answer/a")
+    assert table.fetched_in_run("https://h/answer/a")
+    assert not table.fetched_in_run("https://h/answer/seed")
+    next_run.write_new([FrontierURL("https://h/answer/seed", "h", 5, state="done"),
+                        FrontierURL("https://g/doc/r", "g", 5)], discovered_from=None)
+    rows = _frontier_rows(db)
+    assert rows[0][3:8] == (0, "done", None, run_1, run_2)
+    assert rows[2][3:8] == (1, "blocked", "https://h/x", run_1, run_1)
+    assert next_run.fetched_in_run("https://h/answer/seed")
+
+    # Pages fetched, for refreshing: only done pages, in chunks of 500.
+    urls = [f"https://h/answer/{n}" for n in range(600)] + ["https://h/answer/a",
+                                                            "https://g/doc/r"]
+    assert sorted(host for _, host in table.fetched_pages(urls)) == ["h"]
+    assert list(table.fetched_pages([])) == []
+    many = [FrontierURL(f"https://h/answer/{n}", "h", 1, state="done") for n in range(1200)]
+    next_run.write_new(many, discovered_from=None)
+    assert len(list(table.fetched_pages([entry.url for entry in many]))) == 1200
+
+    # Refresh: done pages whose copy is older than the cutoff are due again.
+    db.record_fetched_page(FetchedPage(url="https://h/answer/a", status=200,
+                                       fetched_at="2026-01-01T00:00:00+00:00", body=b"x"))
+    assert table.count_due(refresh_before="2025-12-31T23:59:59+00:00") == 0
+    assert table.count_due(refresh_before="2026-01-01T00:00:00+00:00") == 1
+    assert [url for _, url, _ in table.due(refresh_before="2026-01-01T00:00:00+00:00")] == [
+        "https://h/answer/a"]
+    from datetime import UTC, datetime
+    assert refresh_cutoff(90, now=datetime(2026, 1, 1, 0, 1, 30, 500, tzinfo=UTC)) == (
+        "2026-01-01T00:00:00+00:00")
+
+
+def test_a_poisoned_url_waits_twice_as_long_each_crash(db: sqlite_utils.Database) -> None:
+    from archive import FrontierURL
+
+    table = db.frontier_table(run_id=_run(db))
+    table.write_new([FrontierURL("https://h/answer/p", "h", 1)], discovered_from=None)
+
+    def waited() -> tuple[int, int]:
+        poisoned, seconds = db.execute(
+            "SELECT poisoned, CAST(round((julianday(retry_at) - julianday(updated_at)) * 86400) "
+            "AS INTEGER) FROM frontier").fetchone()
+        return poisoned, seconds
+
+    table.write_state("https://h/answer/p", "pending", poisoned_retry_after=60)
+    assert waited() == (1, 60)
+    assert table.waiting() == 1 and table.left() == 1 and table.count_due() == 0
+    table.write_state("https://h/answer/p", "pending", poisoned_retry_after=60)
+    assert waited() == (2, 120)
+    table.write_state("https://h/answer/p", "pending", poisoned_retry_after=60)
+    assert waited() == (3, 240)
+    db.execute("UPDATE frontier SET poisoned = 12")
+    table.write_state("https://h/answer/p", "pending", poisoned_retry_after=1)
+    assert waited() == (13, 1024)
+    table.write_state("https://h/answer/p", "done", requests=1, status=200)
+    assert tuple(db.execute("SELECT poisoned, retry_at FROM frontier").fetchone()) == (0, None)
+    assert table.waiting() == 0
+
+
+# -- how SQLite's errors read -------------------------------------------------------
+
+
+def _sqlite_error(text: str, code: int | None, kind: type = sqlite3.OperationalError) -> Exception:
+    error = kind(text)
+    if code is not None:
+        error.sqlite_errorcode = code  # as SQLite sets it (extended code)
+    return error
+
+
+def test_real_sqlite_errors_are_classified(tmp_path: Path) -> None:
+    from archive.errors import database_error_message, is_busy, is_read_only
+
+    path = tmp_path / "a.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        other.execute("BEGIN IMMEDIATE")
+    holder.execute("ROLLBACK")
+    assert (busy.value.sqlite_errorcode, is_busy(busy.value), is_read_only(busy.value)) == (
+        5, True, False)
+    readonly = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        readonly.execute("INSERT INTO t VALUES (1)")
+    assert (refused.value.sqlite_errorcode, is_busy(refused.value),
+            is_read_only(refused.value)) == (8, False, True)
+    assert database_error_message(path, refused.value) == (
+        f"cannot write {path}: read-only (attempt to write a readonly database)")
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(sqlite3.DatabaseError) as junk:
+        sqlite3.connect(tmp_path / "junk.db").execute("SELECT * FROM sqlite_master")
+    assert database_error_message("j.db", junk.value) == (
+        "j.db: not a usable qarchive archive (file is not a database)")
+    for connection in (holder, other, readonly):
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "busy", "read_only"),
+    [
+        (_sqlite_error("database is locked", None), True, False),
+        (_sqlite_error("the database is busy", None), True, False),
+        (_sqlite_error("database table is locked", 6 | (1 << 8)), True, False),
+        (_sqlite_error("busy locked", 1), False, False),  # the code decides, not the text
+        (_sqlite_error("no such table", None), False, False),
+        (_sqlite_error("attempt to write a readonly database", None), False, True),
+        (_sqlite_error("read only", 8 | (2 << 8)), False, True),
+        (_sqlite_error("read only", 8 | 256), False, True),
+        (_sqlite_error("other", 5 | 256), True, False),
+        (_sqlite_error("other", 0x105), True, False),
+    ],
+)
+def test_busy_and_read_only_errors(error: Exception, busy: bool, read_only: bool) -> None:
+    from archive.errors import is_busy, is_read_only
+
+    assert (is_busy(error), is_read_only(error)) == (busy, read_only)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OSError(28, "No space left on device"),
+         "p.db: disk full (No space left on device); free some space and run again"),
+        (OSError(30, "Read-only file system"),
+         "cannot write p.db: read-only (Read-only file system)"),
+        (OSError(13, "Permission denied"), "cannot write p.db: read-only (Permission denied)"),
+        (OSError(1, "Operation not permitted"),
+         "cannot write p.db: read-only (Operation not permitted)"),
+        (OSError(13, ""), "cannot write p.db: read-only ([Errno 13] )"),
+        (OSError(5, "Input/output error"), "p.db: Input/output error"),
+        (OSError("plain"), "p.db: plain"),
+        (ValueError("bad value"), "p.db: ValueError: bad value"),
+        (_sqlite_error("database or disk is full", None),
+         "p.db: disk full (database or disk is full); free some space and run again: "
+         "what was stored before stays"),
+        (_sqlite_error("write failed", 13 | 256),
+         "p.db: disk full (write failed); free some space and run again: "
+         "what was stored before stays"),
+        (_sqlite_error("attempt to write a readonly database", None),
+         "cannot write p.db: read-only (attempt to write a readonly database)"),
+        (_sqlite_error("no", 8 | 1024), "cannot write p.db: read-only (no)"),
+        (_sqlite_error("malformed", 11 | 256, sqlite3.DatabaseError),
+         "p.db: not a usable qarchive archive (malformed)"),
+        (_sqlite_error("not a db", 26, sqlite3.DatabaseError),
+         "p.db: not a usable qarchive archive (not a db)"),
+        (_sqlite_error("disk I/O error", 10 | (3 << 8)), "p.db: I/O error (disk I/O error)"),
+        (_sqlite_error("no such table: x", 1), "p.db: cannot use the archive (no such table: x)"),
+        (_sqlite_error("no such table: x", None),
+         "p.db: cannot use the archive (no such table: x)"),
+    ],
+)
+def test_database_error_messages(error: BaseException, message: str) -> None:
+    from archive.errors import database_error_message
+
+    assert database_error_message(Path("p.db"), error) == message
+
+
+def test_database_error_message_fallback() -> None:
+    from archive.errors import database_error_message
+
+    assert database_error_message("p.db", _sqlite_error("x", 1), fallback="cannot do it") == (
+        "p.db: cannot do it (x)")
+
+
+# -- opening read-only ----------------------------------------------------------------
+
+
+def _wal_archive_with_unchecked_rows(path: Path) -> sqlite3.Connection:
+    """An archive whose last row is still in its WAL, held open by a writer."""
+    db = open_archive(path)
+    db.close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", [T1])
+    return writer
+
+
+def test_readonly_sees_the_wal_unless_the_folder_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.archive as archive_module
+
+    path = tmp_path / "a.db"
+    writer = _wal_archive_with_unchecked_rows(path)
+    readonly = open_archive(path, readonly=True)
+    assert readonly.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 1
+    with pytest.raises(sqlite3.OperationalError):
+        readonly.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", [T2])
+    assert not readonly.conn.in_transaction  # autocommit: no read snapshot left open
+    writer.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", [T2])
+    assert readonly.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 2
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(
+        readonly.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]))
+    thread.start()
+    thread.join()
+    assert results == [2]
+    readonly.close()
+    # On a read-only folder: immutable=1, which reads the main file alone.
+    monkeypatch.setattr(archive_module, "folder_writable", lambda _path: False)
+    immutable = open_archive(path, readonly=True)
+    assert immutable.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0
+    immutable.close()
+    writer.close()
+
+
+def test_readonly_retries_immutable_when_mode_ro_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.archive as archive_module
+
+    path = tmp_path / "a.db"
+    writer = _wal_archive_with_unchecked_rows(path)
+    real_uri = archive_module.readonly_uri
+    tried: list[bool] = []
+
+    def unopenable_unless_immutable(target: Path, *, immutable: bool) -> str:
+        tried.append(immutable)
+        if immutable:
+            return real_uri(target, immutable=True)
+        return (tmp_path / "missing" / "a.db").as_uri() + "?mode=ro"  # "unable to open"
+
+    monkeypatch.setattr(archive_module, "readonly_uri", unopenable_unless_immutable)
+    db = open_archive(path, readonly=True)
+    assert tried == [False, True]
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0  # immutable
+    db.close()
+    writer.close()
+
+
+def test_readonly_open_errors_are_archive_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.archive as archive_module
+
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    monkeypatch.setattr(archive_module, "readonly_uri",
+                        lambda target, *, immutable: target.as_uri() + "?mode=bogus")
+    with pytest.raises(ArchiveError) as raised:
+        open_archive(path, readonly=True)
+    assert str(raised.value) == f"{path}: cannot use the archive (no such access mode: bogus)"
+    monkeypatch.setattr(archive_module, "readonly_uri",
+                        lambda target, *, immutable: (tmp_path / "no" / "a.db").as_uri())
+    with pytest.raises(ArchiveError) as raised:
+        open_archive(path, readonly=True)
+    assert str(raised.value) == f"{path}: cannot use the archive (unable to open database file)"
+
+
+def test_readonly_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ArchiveError) as raised:
+        open_archive(path, readonly=True)
+    assert str(raised.value) == f"{path}: not a qarchive archive (file is not a database)"
+
+
+def test_readonly_of_another_programs_database_is_refused_and_closed(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE mine (x)")
+    other.commit()
+    other.close()
+    with pytest.raises(ArchiveError) as raised:
+        open_archive(path, readonly=True)
+    assert str(raised.value) == f"{path}: not a qarchive archive (it holds other tables)"
+
+
+# -- the writer lock ---------------------------------------------------------------------
+
+
+def test_a_second_writer_is_told_who_holds_the_lock(tmp_path: Path) -> None:
+    import fcntl
+
+    from archive.lock import ArchiveBusy, archive_lock, lock_path
+
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    with archive_lock(path, command="crawl"):
+        holder = lock_path(path).read_text(encoding="utf-8")
+        assert re.fullmatch(rf"pid {os.getpid()}, crawl, since "
+                            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n", holder)
+        with pytest.raises(ArchiveBusy) as raised, archive_lock(path, command="reparse"):
+            pass
+        assert str(raised.value) == (
+            f"{path} is being written by another qarchive ({holder.strip()}); "
+            "try again when it has finished, or pass --wait")
+    assert lock_path(path).read_text(encoding="utf-8") == ""
+    # Held by a process that wrote nothing: "unknown process".
+    with open(lock_path(path), "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(ArchiveBusy, match=r"another qarchive \(unknown process\)"), \
+                archive_lock(path, command="crawl"):
+            pass
+
+
+def test_wait_blocks_until_the_holder_lets_go(tmp_path: Path) -> None:
+    import fcntl
+    import time
+
+    from archive.lock import archive_lock, lock_path
+
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    released = threading.Event()
+    handle = open(lock_path(path), "a+", encoding="utf-8")  # noqa: SIM115
+    handle.write("pid 1, crawl, since then\n")
+    handle.flush()
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+    def release() -> None:
+        time.sleep(0.3)
+        released.set()
+        handle.close()
+
+    told: list[str] = []
+    thread = threading.Thread(target=release)
+    thread.start()
+    with archive_lock(path, command="crawl", wait=True, on_wait=told.append):
+        assert released.is_set()
+    thread.join()
+    assert told == ["pid 1, crawl, since then"]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OSError(28, "No space left on device"),
+         "ARCHIVE: disk full (No space left on device); free some space and run again"),
+        (OSError(30, "Read-only file system"),
+         "cannot write ARCHIVE: read-only (Read-only file system: cannot create its lock L)"),
+        (OSError(2, "No such file or directory"),
+         "ARCHIVE: cannot lock it (No such file or directory)"),
+    ],
+)
+def test_a_lock_that_cannot_be_opened_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, message: str,
+) -> None:
+    import archive.lock as lock_module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(lock_module, "open", refuse, raising=False)
+    with pytest.raises(ArchiveError) as raised:
+        lock_module._open_or_explain(tmp_path / "a.db", tmp_path / "L", "a+")
+    assert str(raised.value) == message.replace("ARCHIVE", str(tmp_path / "a.db"))
+
+
+def test_holder_of_an_unreadable_lock_file(tmp_path: Path) -> None:
+    from archive.lock import _holder
+
+    assert _holder(tmp_path) == "unknown process"  # a folder: read_text raises OSError
+    (tmp_path / "l").write_text("  pid 9, crawl  \n", encoding="utf-8")
+    assert _holder(tmp_path / "l") == "pid 9, crawl"
+
+
+# -- search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expression"),
+    [
+        ('a"b', '"a" "b"'),  # an unclosed quote: its plain words
+        ('a AND "b', '"a" "b"'),
+        ('x OR "y', '"x" "y"'),
+        ('NOT z "', '"z"'),
+        ("a , b", '"a" "b"'),  # punctuation alone is skipped, not the end
+        ("TAX*", '"tax"*'),
+        ("*a*", '"a"*'),
+        ("(a) OR b", '( "a" ) OR "b"'),
+        ("((a))", '( ( "a" ) )'),
+    ],
+)
+def test_fts_query(query: str, expression: str) -> None:
+    from archive.search import fts_query
+
+    assert fts_query(query) == expression
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("(a OR)", "OR needs words after it"),
+        ("(a OR b AND)", "AND needs words after it"),
+        ("(OR a)", "OR needs words before it (a OR b)"),
+        ("()", "nothing to search between ( and )"),
+        ("a)", "a ) has no ( before it"),
+        ("(a", "a ( is not closed: add the )"),
+        ("a OR NOT b", "two operators in a row (NOT after another)"),
+    ],
+)
+def test_search_syntax_errors(query: str, message: str) -> None:
+    from archive.search import SearchSyntaxError, fts_query
+
+    with pytest.raises(SearchSyntaxError) as raised:
+        fts_query(query, strict=True)
+    assert str(raised.value) == message
+
+
+def test_search_questions_returns_every_field_and_pages(db: sqlite_utils.Database) -> None:
+    from archive.search import QuestionHit, search_questions
+
+    with db.atomic():
+        for n in range(23):
+            db.store_answer_page(_page(f"q{n:09d}", title=f"模型 {n}", view_count=100 - n,
+                                       related_questions=[], recommended_resources=[],
+                                       answer_text="答案" + "长" * 200,
+                                       asked_at=f"2023-06-{n + 1:02d}T11:03:00+08:00"))
+    results = search_questions(db, "模型")
+    assert (results.query, results.matches, len(results.hits)) == ("模型", 23, 20)
+    assert results.hits[0] == QuestionHit(
+        id="q000000000", title="模型 0", asked_at="2023-06-01T11:03:00+08:00", view_count=100,
+        is_fetched=True, answer_start="答案" + "长" * 158, relevance=100)
+    past = search_questions(db, "模型", offset=40)
+    assert (past.matches, past.hits) == (23, [])
+    assert search_questions(db, "没有", offset=5).matches == 0
+
+
+def test_rebuild_search_index_indexes_questions_and_resources(db: sqlite_utils.Database) -> None:
+    from archive.search import rebuild_search_index
+
+    with db.atomic():
+        db.store_answer_page(_page())
+    db.execute("DELETE FROM questions_fts")
+    db.execute("DELETE FROM resources_fts")
+    rebuild_search_index(db)
+    assert [tuple(r) for r in db.execute(
+        "SELECT q.id, f.title, f.answer FROM questions q JOIN questions_fts f "
+        "ON f.rowid = q.rowid ORDER BY q.id")] == [
+        ("aaaaaaaaaa", "标题 题 one", "答案 案 text"), ("bbbbbbbbbb", "相关 关 two", "")]
+    assert [tuple(r) for r in db.execute(
+        "SELECT r.url, f.title, f.description FROM resources r JOIN resources_fts f "
+        "ON f.rowid = r.rowid ORDER BY r.url")] == [
+        ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
+        ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]

@@ -6,6 +6,8 @@ tests left open, with literal expected values.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
@@ -200,3 +202,246 @@ def test_a_parsed_page_names_its_profile_and_parser_version() -> None:
 )
 def test_resource_kind(url: str, kind: str) -> None:
     assert choose_profile("", name="csdn-answer").resource_kind(url) == kind
+
+
+# -- profile discovery --------------------------------------------------------------
+
+
+def _site_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str],
+                  entry_points: list[tuple[str, str]] = ()) -> None:
+    """A package qa_mut_pkg.sites holding ``modules``, and ``entry_points`` in the group."""
+    import importlib.metadata
+    import sys
+
+    root = tmp_path / "qa_mut_pkg"
+    (root / "sites").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "sites" / "__init__.py").write_text("")
+    (root / "extra.py").write_text(
+        "class _P:\n    name = 'gamma'\nPROFILE = _P()\nNOT_A_PROFILE = object()\n")
+    for name, source in modules.items():
+        (root / "sites" / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [name for name in sys.modules if name.startswith("qa_mut_pkg")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(profile_module, "SITES_PACKAGE", "qa_mut_pkg.sites")
+    points = [importlib.metadata.EntryPoint(name, value, "qarchive.profiles")
+              for name, value in entry_points]
+    monkeypatch.setattr(profile_module, "entry_points",
+                        lambda *, group: points if group == "qarchive.profiles" else [])
+
+
+_PROFILE_MODULE = "class _P:\n    name = {name!r}\nPROFILE = _P()\n"
+
+
+def test_discovery_finds_modules_and_entry_points_and_skips_helpers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _site_package(tmp_path, monkeypatch, {
+        "_helper": "raise ImportError('a helper is never imported')\n",
+        "alpha": _PROFILE_MODULE.format(name="alpha"),
+        "beta": _PROFILE_MODULE.format(name="beta"),
+    }, [("gamma", "qa_mut_pkg.extra:PROFILE"), ("delta", "qa_mut_pkg.sites.beta")])
+    with pytest.raises(RuntimeError) as raised:
+        profile_module._discover()
+    assert str(raised.value) == (
+        "two site profiles are named 'beta': qa_mut_pkg.sites.beta and "
+        "entry point delta = qa_mut_pkg.sites.beta")
+
+
+def test_discovery_returns_the_profiles_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    _site_package(tmp_path, monkeypatch, {
+        "_helper": "raise ImportError('a helper is never imported')\n",
+        "alpha": _PROFILE_MODULE.format(name="alpha"),
+    }, [("gamma", "qa_mut_pkg.extra:PROFILE")])
+    profiles = profile_module._discover()
+    assert list(profiles) == ["alpha", "gamma"]
+    assert profiles["alpha"] is sys.modules["qa_mut_pkg.sites.alpha"].PROFILE
+    assert profiles["gamma"] is sys.modules["qa_mut_pkg.extra"].PROFILE
+
+
+@pytest.mark.parametrize(
+    ("modules", "points", "message"),
+    [
+        ({"alpha": "PROFILE = None\nprofile = 1\n"}, [],
+         "qa_mut_pkg.sites.alpha: not a site profile (a profile module needs a PROFILE)"),
+        ({}, [("broken", "qa_mut_pkg.extra:NOT_A_PROFILE")],
+         "entry point broken = qa_mut_pkg.extra:NOT_A_PROFILE: not a site profile "
+         "(a profile module needs a PROFILE)"),
+        ({}, [("module", "qa_mut_pkg.extra")], None),
+    ],
+)
+def test_a_module_or_entry_point_without_a_profile_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str],
+    points: list[tuple[str, str]], message: str | None,
+) -> None:
+    _site_package(tmp_path, monkeypatch, modules, points)
+    if message is None:  # an entry point naming a module: its PROFILE
+        assert list(profile_module._discover()) == ["gamma"]
+        return
+    with pytest.raises(TypeError) as raised:
+        profile_module._discover()
+    assert str(raised.value) == message
+
+
+def test_profile_names_are_sorted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile_module, "_discovered", {"zeta": object(), "alpha": object()})
+    assert profile_module.profile_names() == ["alpha", "zeta"]
+
+
+# -- text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "squeezed", "lines"),
+    [
+        ("  a \t b\u3000\n\n c  ", "a b c", "a b\nc"),
+        ("\n x   y \n", "x y", "x y"),
+        ("a\x85b\xa0\xa0c", "a b c", "a b c"),
+        ("one", "one", "one"),
+        (" \n \n ", "", ""),
+        ("a" + " " * 9 + "b\n\n\n\nc", "a b c", "a b\nc"),
+    ],
+)
+def test_squeeze_and_squeeze_lines(text: str, squeezed: str, lines: str) -> None:
+    from parsers.text import squeeze, squeeze_lines
+
+    assert squeeze(text) == squeezed == " ".join(text.split())
+    assert squeeze_lines(text) == lines
+
+
+# -- decoding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "text"),
+    [
+        (b"caf\xe9", "latin-1", "café"),  # not UTF-8: the declared Latin-1
+        ("café".encode(), "latin-1", "café"),  # valid UTF-8 with high bytes: UTF-8
+        (b"plain", "latin-1", "plain"),
+        (b"\xef\xbb\xbfcaf\xc3\xa9 \xff", None, "café \ufffd"),
+        (b"\xff\xfea\x00\x00\xd8", None, "a\ufffd"),
+        (b"caf\xe9", " \"'latin-1'\" ", "café"),
+        (b"<meta charset=gbk>\xc4\xe3", "nonsense", "<meta charset=gbk>你"),
+        (b"\xc4\xe3", "utf-8", "\ufffd\ufffd"),
+    ],
+)
+def test_decode_html(body: bytes, charset: str | None, text: str) -> None:
+    assert decode_html(body, charset=charset) == text
+
+
+# -- nesting: what the depth model keeps ---------------------------------------------------
+# Each case after 4,100 <br> (void: no nesting), so that cap_nesting reads the page: the
+# start tags (and their end tags) nesting deeper than max_depth are left out, the text kept.
+
+_PAD = "<br>" * 4_100
+
+
+@pytest.mark.parametrize(
+    ("html", "max_depth", "kept"),
+    [
+        ('<div><div><div><div><div><div>x', 3, '<div><div><div>x'),
+        ('<svg><g><p>a</p>', 2, '<svg><g><p>a</p>'),
+        ('<svg><g><font color=red>a', 2, '<svg><g><font color=red>a'),
+        ('<svg><g><font>a', 2, '<svg><g>a'),
+        ('<svg><g><font face=x>a', 2, '<svg><g><font face=x>a'),
+        ('<svg><g><font size=3>a', 2, '<svg><g><font size=3>a'),
+        ('<svg><g><font class=x>a', 2, '<svg><g>a'),
+        ('<math><mi><mglyph><g>a', 3, '<math><mi><mglyph>a'),
+        ('<math><mi><b><i>a', 3, '<math><mi><b>a'),
+        ("<math><annotation-xml encoding='text/html'><div><div>a", 3,
+         "<math><annotation-xml encoding='text/html'><div>a"),
+        ('<math><annotation-xml encoding="application/xhtml+xml"><div><div>a', 3,
+         '<math><annotation-xml encoding="application/xhtml+xml"><div>a'),
+        ('<math><annotation-xml encoding=TEXT/HTML><div><div>a', 3,
+         '<math><annotation-xml encoding=TEXT/HTML><div>a'),
+        ('<math><annotation-xml encoding=svg><div><div>a', 3,
+         '<math><annotation-xml encoding=svg><div><div>a'),
+        ('<math><annotation-xml><div><div>a', 3, '<math><annotation-xml><div><div>a'),
+        ('<math><annotation-xml><svg><g>a', 3, '<math><annotation-xml><svg>a'),
+        ('<math><annotation-xml encoding><g><g>a', 3, '<math><annotation-xml encoding><g>a'),
+        ("<math><annotation-xml class=x encoding='text/html'><g><g>a", 3,
+         "<math><annotation-xml class=x encoding='text/html'><g>a"),
+        ('<svg><foreignObject><div><div>a', 3, '<svg><foreignObject><div>a'),
+        ('<svg><desc><div><div>a', 3, '<svg><desc><div>a'),
+        ('<svg><title><div><div>a', 3, '<svg><title><div>a'),
+        ('<svg><g><g/><g/><g>a', 2, '<svg><g><g/><g/>a'),
+        ('<math><mtext><div><div>a', 3, '<math><mtext><div>a'),
+        ('<b><i><u><p>a</b>b<div>c', 3, '<b><i><u>a</b>b<div>c'),
+        ('<b><p>a</b>b<b><b><b>c', 3, '<b><p>a</b>b<b>c'),
+        ('<a><div><a>x</a>y', 3, '<a><div><a>x</a>y'),
+        ('<table><tr><td><b><i>x</td><td><u>y', 5, '<table><tr><td><b>x</td><td><u>y'),
+        ('<table><td>a<td>b<tr><td>c', 3, '<table>ab<tr>c'),
+        ('<table><tbody><tr><td><div>a', 4, '<table><tbody><tr><td>a'),
+        ('<table><caption><div>a', 3, '<table><caption><div>a'),
+        ('<table><col><td>a', 3, '<table><col>a'),
+        ('<table><thead><tr><th>a</table><div>b', 3, '<table><thead><tr>a</table><div>b'),
+        ('<ul><li><li><li><div>a', 3, '<ul><li><li><li><div>a'),
+        ('<dl><dd><dt><dd><div>a', 3, '<dl><dd><dt><dd><div>a'),
+        ('<select><option><option><input>x', 2, '<select><option><option><input>x'),
+        ('<select><select>x', 2, '<select><select>x'),
+        ('<form><form><div>a</form><div>b', 2, '<form><form><div>a</form>b'),
+        ('<form><div></form><div><div>a', 3, '<form><div></form><div>a'),
+        ('<h1><h2><h3>a', 2, '<h1><h2><h3>a'),
+        ('<p><div><p><div>a', 3, '<p><div><p><div>a'),
+        ('<button><p><button><p>a', 3, '<button><p><button>a'),
+        ('<nobr><nobr><nobr><div>a', 3, '<nobr><nobr><nobr><div>a'),
+        ('<div><span></div><div><span><div>a', 3, '<div><span></div><div><span><div>a'),
+        ('<marquee><b></marquee><b><b>a', 3, '<marquee><b></marquee><b><b>a'),
+        ('<object><i></object><i><i>a', 3, '<object><i></object><i><i>a'),
+        ('<template><b></template><b><b>a', 3, '<template><b></template><b><b>a'),
+        ('<textarea><div><div></textarea><div><div>a', 2,
+         '<textarea><div><div></textarea><div><div>a'),
+        ('<div><div><textarea>t<div></textarea>a', 2, '<div><div>t&lt;div>a'),
+        ('<div><div><title>t<b></title>a', 2, '<div><div>t&lt;b>a'),
+        ('<div><div><script>if (a<b) x</script>a', 2, '<div><div>a'),
+        ('<div><div><style>p{}</style>a', 2, '<div><div>a'),
+        ('<div><div><plaintext><div>a', 2, '<div><div>&lt;div>a'),
+        ('<div><plaintext><div>a', 2, '<div><plaintext><div>a'),
+        ('<!-- <div><div><div> --><div><div>a', 2, '<!-- <div><div><div> --><div><div>a'),
+        ('<div><![CDATA[<div>]]><div>a', 2, '<div><![CDATA[<div>]]><div>a'),
+        ('<svg><![CDATA[<g><g>]]><g>a', 2, '<svg><![CDATA[<g><g>]]><g>a'),
+        ('<frameset><div>a', 2, '<div>a'),
+        ('<div title=\'<div>\' data-x="<div>"><div>a', 1, '<div title=\'<div>\' data-x="<div>">a'),
+        ('<div><script><!--<script></script>--></script><div><div>a', 2,
+         '<div><script><!--<script></script>--></script><div>a'),
+        ('<div><script><!--</script><div><div>a', 2, '<div><script><!--</script><div>a'),
+        ('<div><div id=x', 1, '<div><div id=x'),
+        ('</div></b></p></li></td><div><div>a', 2, '</div></b></p></li></td><div><div>a'),
+        ('<li><ul><li><div><li>a', 3, '<li><ul><li><li>a'),
+        ('<table><tr><td><table><tr><td>a', 6, '<table><tr><td><table>a'),
+        ('<b><div><b><div><b>a', 3, '<b><div><b>a'),
+        ('<div><svg><math><mi><div>a', 3, '<div><svg><math><div>a'),
+        ('<p><svg><g></p><div>a', 3, '<p><svg><g></p><div>a'),
+        ('<svg><g></svg><div><div>a', 2, '<svg><g></svg><div><div>a'),
+        ('<math><mi><mglyph><malignmark>a', 3, '<math><mi><mglyph>a'),
+        ('<math><annotation-xml><svg><foreignObject><div>a', 4,
+         '<math><annotation-xml><svg><foreignObject>a'),
+        ('<b>1<i>2</b>3</i>4<div><div>a', 3, '<b>1<i>2</b>3</i>4<div><div>a'),
+        ('<a>1<b>2</a>3<div><div>a', 3, '<a>1<b>2</a>3<div><div>a'),
+        ('<s><s><s></s><div><div>a', 3, '<s><s><s></s><div>a'),
+        ('<code><p></code><code><code>a', 3, '<code><p></code><code>a'),
+        ('<div><xmp><div></xmp><div>a', 2, '<div><xmp><div></xmp><div>a'),
+        ('<div><iframe><div></iframe><div>a', 2, '<div><iframe><div></iframe><div>a'),
+        ('<noembed><div></noembed><div><div>a', 2, '<noembed><div></noembed><div><div>a'),
+        ('<select><div><keygen><div>a', 2, '<select><div><keygen><div>a'),
+        ('<select><textarea>x</textarea><div><div>a', 2,
+         '<select><textarea>x</textarea><div><div>a'),
+        ('<div><option><option><div>a', 3, '<div><option><option><div>a'),
+        ('<div/><div/><div>a', 1, '<div/>a'),
+        ('<DIV><Div><dIV>a', 2, '<DIV><Div>a'),
+        ('<tr><td><div><div>a', 2, '<tr><td><div><div>a'),
+        ('<applet><b></applet><b><b>a', 3, '<applet><b></applet><b><b>a'),
+        ('<div><a><table><a><div>a', 4, '<div><a><table><a>a'),
+    ],
+)
+def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
+    from parsers.nesting import cap_nesting
+
+    capped = cap_nesting(_PAD + html, max_depth=max_depth)
+    assert capped[:len(_PAD)] == _PAD
+    assert capped[len(_PAD):] == kept
