@@ -458,7 +458,7 @@ def test_recent_runs_are_newest_first_with_counts_and_seconds(db: sqlite_utils.D
     assert [run.id for run in db.recent_runs(limit=2)] == [3, 2]
     assert runs[2].to_json() == {
         "id": 1, "command": "crawl", "status": "finished", "started_at": T1,
-        "finished_at": T2, "seconds": 86400.0, "counts": runs[2].counts}
+        "finished_at": T2, "seconds": 86400.0, "counts": runs[2].counts, "drift": None}
 
 
 def test_recent_runs_of_an_archive_without_the_table_or_newer_columns(tmp_path: Path) -> None:
