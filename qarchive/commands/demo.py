@@ -38,6 +38,9 @@ __all__ = [
 # The demo's site keeps one address from run to run when it can, so a second
 # `qarchive demo` recrawls the same URLs (304s) instead of a new host's.
 DEMO_SITE_PORT = 8765
+# The demo shows both layouts the CSDN profile reads: the reconstruction and the
+# real pages' markup as far as it is known (REAL-SITE-EVIDENCE.md).
+DEMO_LAYOUTS = {"evidence": 0.5}
 
 
 def demo_settings() -> CrawlSettings:
@@ -92,15 +95,19 @@ def demo_command(db_path: str, pages: int, seed: int, host: str, port: int,
                  no_serve: bool, layouts: dict[str, float] | None) -> None:
     """Crawl the bundled sample site into an archive, then browse it in Datasette.
 
-    Starts the sample site on 127.0.0.1, crawls it with a progress bar, then
-    serves the archive with Datasette and prints its URL until Ctrl-C.
+    Starts the sample site on 127.0.0.1 (half its pages in the reconstructed
+    layout, half in the layout known from the real site, unless --layouts says
+    otherwise), crawls it with a progress bar, then serves the archive with
+    Datasette and prints its URL until Ctrl-C.
 
     \b
     Example:
         qarchive demo
         qarchive demo --pages 1000 --db demo.db --no-serve
-        qarchive demo --layouts evidence=0.5
+        qarchive demo --layouts evidence=1
     """
+    if layouts is None:
+        layouts = DEMO_LAYOUTS
     # Taken before the crawl: a port in use fails now, not after minutes of crawling.
     sock = None if no_serve else listen_or_exit(host, port, what="Datasette")
     try:
