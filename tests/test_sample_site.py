@@ -7,7 +7,6 @@ import gzip
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from crawl_helpers import DEADLINE, wait_until
 from defusedxml import ElementTree
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from tests_support import views_value
 
 from qarchive.commands.sample_site import sample_site_command
 from sample_sites import (
@@ -65,15 +65,6 @@ def _faulted(site: RunningSampleSite) -> set[str]:
 # -- reading a page without the project's parser (so these tests stand on their own) -----
 
 
-def _views_value(text: str) -> tuple[int, bool]:
-    if text == "10万+":
-        return 100_000, True
-    if match := re.fullmatch(r"(\d+(?:\.\d)?)(万|w)", text):
-        return int(Decimal(match.group(1)) * 10_000), True
-    assert re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text), text
-    return int(text.replace(",", "")), False
-
-
 def _read(html: str, url: str) -> dict[str, Any]:
     tree = HTMLParser(html)
     h1 = tree.css_first("h1")
@@ -83,7 +74,7 @@ def _read(html: str, url: str) -> dict[str, Any]:
     moment = datetime.strptime(
         time_text, "%Y-%m-%d %H:%M:%S" if time_text.count(":") == 2 else "%Y-%m-%d %H:%M"
     )
-    view_count, approximate = _views_value(views_text)
+    view_count, approximate = views_value(views_text)
     related = [
         {
             "position": position,

@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode
+from tests_support import views_value
 
 from qarchive.commands.sample_site import sample_site_command
 from sample_sites import (
@@ -78,15 +78,6 @@ def _state(html: str) -> dict[str, Any]:
     state, _ = json.JSONDecoder().raw_decode(scripts[0], match.end())
     assert isinstance(state, dict)
     return state
-
-
-def _views_value(text: str) -> tuple[int, bool]:
-    if text == "10万+":
-        return 100_000, True
-    if match := re.fullmatch(r"(\d+(?:\.\d)?)(万|w)", text):
-        return int(Decimal(match.group(1)) * 10_000), True
-    assert re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text), text
-    return int(text.replace(",", "")), False
 
 
 _TIME = re.compile(
@@ -168,7 +159,7 @@ def _read_evidence(html: str, url: str) -> dict[str, Any]:
     time_text = time_match.group(2)
     moment = datetime.strptime(
         time_text, "%Y-%m-%d %H:%M:%S" if time_text.count(":") == 2 else "%Y-%m-%d %H:%M")
-    view_count, approximate = _views_value(shown)
+    view_count, approximate = views_value(shown)
     head_title = _text(tree.css_first("title"))
     assert head_title.endswith(" - CSDN文库")
     og = tree.css_first('meta[property="og:title"]')

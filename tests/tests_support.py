@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import sqlite_utils
@@ -16,3 +18,14 @@ def snapshot(db: sqlite_utils.Database, tables: tuple[str, ...] = ARCHIVE_TABLES
     return {
         table: sorted(tuple(row.values()) for row in db[table].rows) for table in tables
     }
+
+
+def views_value(text: str) -> tuple[int, bool]:
+    """A view count as the sample site shows it (76, 1,234, 1.2万, 3.4w, 10万+) and whether
+    it is rounded: read without the project's parser, so the site's tests stand alone."""
+    if text == "10万+":
+        return 100_000, True
+    if match := re.fullmatch(r"(\d+(?:\.\d)?)(万|w)", text):
+        return int(Decimal(match.group(1)) * 10_000), True
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text), text
+    return int(text.replace(",", "")), False
