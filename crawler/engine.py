@@ -40,12 +40,13 @@ from archive import (
 from crawler.fetch import Fetcher, FetchResult, make_client
 from crawler.frontier import FrontierQueue, FrontierURL
 from crawler.politeness import Politeness
+from crawler.reasons import error_reason
 from crawler.settings import CrawlSettings
 from crawler.sitemaps import PageEntries, SitemapReport, lastmod_utc, read_sitemaps
 from crawler.status import CrawlStatus, ProgressDisplay
 from crawler.urls import BadURL, Scope, canonicalize, host_of, is_site_root
 from crawler.writer_process import ProcessWriter
-from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer, error_reason
+from crawler.writers import InLoopWriter, StoredBatch, URLResult, Writer
 from parsers import AnswerPage, ParseError, UnknownProfile, choose_profile
 
 __all__ = ["CrawlReport", "crawl", "run_crawl"]

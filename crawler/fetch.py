@@ -34,6 +34,7 @@ from archive.clock import utc_now
 from archive.fetched import FetchedPage
 from crawler.content_type import charset_of, is_html
 from crawler.politeness import Politeness
+from crawler.reasons import error_reason
 from crawler.robots import RobotsCache, RobotsFile, RobotsResponse, robots_url
 from crawler.settings import CrawlSettings
 from crawler.urls import Scope, canonicalize, host_of
@@ -439,7 +440,7 @@ def _error_reason(error: BaseException) -> str:
         return "could not connect in time"
     if isinstance(error, httpx.ReadTimeout):
         return "no data within the read timeout"
-    return f"{type(error).__name__}: {_shorten(str(error), 300, quote=False)}".rstrip(": ")
+    return error_reason(error)
 
 
 def _take_response(result: FetchResult, response: _Response, *, final_url: str,

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive, FetchedPage, RunCounts, utc_now
+from crawler.reasons import error_reason
 from crawler.settings import CrawlSettings
 from parsers import ParseError, canonical_url, choose_profile
 
-__all__ = ["ImportReport", "import_files", "one_line"]
+__all__ = ["ImportReport", "import_files"]
 
 # What a file may weigh: what the crawler would download of a page (max_body_bytes).
 DEFAULT_MAX_BYTES = CrawlSettings().max_body_bytes
@@ -34,13 +35,6 @@ class ImportReport:
     @property
     def stored(self) -> int:
         return sum(self.outcomes.values())
-
-
-def one_line(error: BaseException, *, limit: int = 300) -> str:
-    """``Type: message`` on one line, cut to ``limit`` characters."""
-    text = " ".join(str(error).split())
-    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes | str:
@@ -111,7 +105,7 @@ def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None
     except ParseError as error:
         return error.reason
     except Exception as error:  # a parser bug a hostile file found: this file only
-        return one_line(error)
+        return error_reason(error)
     fetch = FetchedPage(url=page_url, status=None, fetched_at=utc_now(),
                         content_type="text/html", body=body)
     try:
@@ -121,7 +115,7 @@ def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None
     except sqlite3.DatabaseError:
         raise  # the archive, not the file: every later file would fail too
     except Exception as error:
-        return one_line(error)
+        return error_reason(error)
     if outcome:
         report.outcomes[outcome] += 1
     return None

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from crawler.reasons import error_reason
+
 __all__ = ["RobotsCache", "RobotsFile", "RobotsResponse", "decode_robots_txt", "robots_url"]
 
 # RFC 9309 §2.3: robots.txt is UTF-8. A byte-order mark in front of it (Notepad
@@ -141,8 +143,7 @@ class RobotsCache:
                 # Rules we cannot read are not "no rules": ask again on a later run.
                 robots.rules = None
                 robots.unreachable = True
-                detail = " ".join(str(error).split())
-                robots.reason = f"robots.txt unreadable: {type(error).__name__}: {detail}"[:300]
+                robots.reason = f"robots.txt unreadable: {error_reason(error)}"
             else:
                 robots.reason = "robots.txt read"
         else:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from archive import Archive, FetchedPage, FrontierTable, FrontierURL, RunCounts
 from archive.search import PendingIndex
+from crawler.reasons import error_reason
 from parsers import AnswerPage
 
 __all__ = [
@@ -54,12 +55,6 @@ class URLResult:
     discovered: list[FrontierURL] = field(default_factory=list)
     # Set when processing the URL's page raised: due again after this many seconds.
     poisoned_retry_after: float | None = None
-
-
-def error_reason(error: BaseException) -> str:
-    """An exception as a one-line reason users can group by (``frontier.last_error``)."""
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}"[:300] if text else type(error).__name__
 
 
 @dataclass(slots=True)
