@@ -224,6 +224,10 @@ limit :limit offset :offset
 """
 
 
+# How many questions match (:fts): a page past the last has no row to say so.
+QUESTION_COUNT_SQL = f"SELECT count(*) FROM {QUESTION_FTS} WHERE {QUESTION_FTS} MATCH :fts"
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionHit:
     """One question a search found."""
@@ -264,5 +268,5 @@ def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
 
 def _count_matches(db: sqlite_utils.Database, query: str) -> int:
     """How many questions match (a page past the last has no row to say so)."""
-    return int(db.execute(f"SELECT count(*) FROM {QUESTION_FTS} WHERE {QUESTION_FTS} MATCH ?",
-                          [fts_query(query, strict=True)]).fetchone()[0])
+    return int(db.execute(QUESTION_COUNT_SQL,
+                          {"fts": fts_query(query, strict=True)}).fetchone()[0])

@@ -51,37 +51,27 @@ def _faults_help() -> str:
             f"Names: {', '.join(FAULTS)}.")
 
 
-def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
-    from sample_sites import parse_faults
+def _read_by(parser: str, *, keep_none: bool = True) -> Callable[..., Any]:
+    """A click callback: the value as ``sample_sites.<parser>`` reads it (the sample site
+    is imported only when its commands run); its ValueError is click's bad-parameter
+    error. ``keep_none``: an option left out stays None rather than being read."""
 
-    try:
-        return parse_faults(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None and keep_none:
+            return None
+        import sample_sites
 
+        try:
+            return getattr(sample_sites, parser)(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from None
 
-def _layouts(ctx: click.Context, param: click.Parameter,
-             value: str | None) -> dict[str, float] | None:
-    if value is None:
-        return None
-    from sample_sites import parse_mix
-
-    try:
-        return parse_mix(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return callback
 
 
-def _layout_switch(ctx: click.Context, param: click.Parameter,
-                   value: str | None) -> tuple[int, dict[str, float]] | None:
-    if value is None:
-        return None
-    from sample_sites import parse_layout_switch
-
-    try:
-        return parse_layout_switch(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+_faults = _read_by("parse_faults", keep_none=False)  # no option: no fault
+_layouts = _read_by("parse_mix")
+_layout_switch = _read_by("parse_layout_switch")
 
 
 def layouts_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -35,7 +35,13 @@ from datasette.utils.asgi import NotFound
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from archive.search import QUESTION_SEARCH_SQL, SearchSyntaxError, fts_query, segment
+from archive.search import (
+    QUESTION_COUNT_SQL,
+    QUESTION_SEARCH_SQL,
+    SearchSyntaxError,
+    fts_query,
+    segment,
+)
 
 PLUGIN = "qarchive"
 
@@ -163,8 +169,7 @@ async def _search_page(datasette: Any, request: Any) -> Response:
             if context["rows"]:
                 context["matches"] = context["rows"][0]["matches"]
             elif page > 1:  # past the last page: say how many there are
-                counted = await db.execute(
-                    "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?", [fts])
+                counted = await db.execute(QUESTION_COUNT_SQL, {"fts": fts})
                 context["matches"] = counted.first()[0]
     context["pages"] = max(1, -(-context["matches"] // SEARCH_PAGE_SIZE))
     return Response.html(await datasette.render_template(
