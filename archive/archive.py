@@ -73,6 +73,10 @@ GONE_STATUSES = frozenset({404, 410})
 # (compressed, in ``pages``), so nothing is lost: a reparse reads it again.
 ANSWER_TEXT_MAX_CHARS = 200_000
 TITLE_MAX_CHARS = 2_000
+# The most answers and tags a question keeps from one page. Stack Overflow's busiest
+# questions show 30 answers a page and 5 tags; a hostile page could list millions.
+MAX_ANSWERS = 500
+MAX_TAGS = 100
 TRUNCATED_MARK = "\n\n[… truncated by qarchive: {more} more characters in the stored page]"
 # The schema version that added questions.field_sources and crawl_runs.field_health and
 # drift (0010_extraction_health.sql): an archive opened without migrating has none of them.
@@ -240,22 +244,41 @@ def _check_identities(page: AnswerPage) -> None:
     meeting an unfamiliar layout must cost that page, not stop the crawl with a constraint
     error. A related question shown without its link is a real item of the page (the
     record keeps it); it has no question to link to, so ``related_questions`` skips it."""
-    if not page.id or not page.url:
-        raise IncompleteRecord("the page has no id or URL")
+    if not page.id or not page.url or not page.site:
+        raise IncompleteRecord("the page has no site, id or URL")
     for resource in page.recommended_resources:
         if not resource.url:
             raise IncompleteRecord(
                 f"recommended resource {resource.section} {resource.position} has no URL")
 
 
+def _cut(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, saying how many more the stored page holds."""
+    if len(value) > limit:
+        return value[:limit] + TRUNCATED_MARK.format(more=len(value) - limit)
+    return value
+
+
 def bounded_page(page: AnswerPage) -> AnswerPage:
-    """The page with its title and answer cut to what a row keeps (ANSWER_TEXT_MAX_CHARS)."""
+    """The page with its title, question and answers cut to what a row keeps
+    (ANSWER_TEXT_MAX_CHARS), and at most MAX_ANSWERS answers and MAX_TAGS tags."""
     changes: dict[str, Any] = {}
     for name, limit in (("title", TITLE_MAX_CHARS), ("answer_text", ANSWER_TEXT_MAX_CHARS),
-                        ("answer_markdown", ANSWER_TEXT_MAX_CHARS)):
+                        ("answer_markdown", ANSWER_TEXT_MAX_CHARS),
+                        ("question_text", ANSWER_TEXT_MAX_CHARS),
+                        ("question_markdown", ANSWER_TEXT_MAX_CHARS)):
         value = getattr(page, name)
         if value is not None and len(value) > limit:
-            changes[name] = value[:limit] + TRUNCATED_MARK.format(more=len(value) - limit)
+            changes[name] = _cut(value, limit)
+    answers = [
+        dataclasses.replace(answer, text=_cut(answer.text, ANSWER_TEXT_MAX_CHARS),
+                            markdown=_cut(answer.markdown, ANSWER_TEXT_MAX_CHARS))
+        for answer in page.answers[:MAX_ANSWERS]
+    ]
+    if answers != page.answers:
+        changes["answers"] = answers
+    if len(page.tags) > MAX_TAGS:
+        changes["tags"] = page.tags[:MAX_TAGS]
     return dataclasses.replace(page, **changes) if changes else page
 
 
@@ -410,29 +433,32 @@ class Archive(sqlite_utils.Database):
             if page is not None:
                 outcome = self.store_answer_page(page, observed_at=fetch.fetched_at,
                                                  run_id=run_id, pending=pending)
-                self._record_view_count(page.id, page.view_count,
+                self._record_view_count(page.site, page.id, page.view_count,
                                         int(page.view_count_approximate),
                                         observed_at=fetch.fetched_at, run_id=run_id)
-                self._not_gone(page.id)  # it answers again
-            self._write_page_row(fetch, question_id=page.id if page is not None else None,
-                                 parser_version=parser_version, parse_error=parse_error,
-                                 run_id=run_id)
+                self._not_gone(page.site, page.id)  # it answers again
+            self._write_page_row(fetch, question=(page.site, page.id) if page is not None
+                                 else None, parser_version=parser_version,
+                                 parse_error=parse_error, run_id=run_id)
         return outcome
 
-    def _write_page_row(self, fetch: FetchedPage, *, question_id: str | None,
+    def _write_page_row(self, fetch: FetchedPage, *, question: tuple[str, str] | None,
                         parser_version: int | None, parse_error: str | None,
                         run_id: int | None) -> None:
+        """``question``: (site, id) of the question the page showed, None if it showed none."""
         body = fetch.body
+        site, question_id = question if question is not None else (None, None)
         self.execute(
             "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
-            "last_modified, content_type, charset, content_hash, body, body_size, question_id, "
-            "parser_version, parse_error, run_id) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "last_modified, content_type, charset, content_hash, body, body_size, site, "
+            "question_id, parser_version, parse_error, run_id) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
             "final_url = excluded.final_url, redirect_chain = excluded.redirect_chain, "
             "status = excluded.status, fetched_at = excluded.fetched_at, etag = excluded.etag, "
             "last_modified = excluded.last_modified, content_type = excluded.content_type, "
             "charset = excluded.charset, content_hash = excluded.content_hash, "
             "body = excluded.body, body_size = excluded.body_size, "
+            "site = COALESCE(excluded.site, pages.site), "
             "question_id = COALESCE(excluded.question_id, pages.question_id), "
             "parser_version = excluded.parser_version, parse_error = excluded.parse_error, "
             "run_id = excluded.run_id, gone_at = NULL",
@@ -442,7 +468,7 @@ class Archive(sqlite_utils.Database):
                 fetch.content_type, fetch.charset, fetch.content_hash,
                 compress_body(body) if body is not None else None,
                 len(body) if body is not None else None,
-                question_id, parser_version, parse_error, run_id,
+                site, question_id, parser_version, parse_error, run_id,
             ],
         )
 
@@ -455,7 +481,7 @@ class Archive(sqlite_utils.Database):
         no rewrite. False when the URL has no archived page (then it is stored
         like any other response).
         """
-        row = self.execute("SELECT question_id FROM pages WHERE url = ? "
+        row = self.execute("SELECT site, question_id FROM pages WHERE url = ? "
                            "AND question_id IS NOT NULL AND body IS NOT NULL",
                            [fetch.url]).fetchone()
         if row is None:
@@ -463,13 +489,13 @@ class Archive(sqlite_utils.Database):
         self.execute("UPDATE pages SET status = ?, fetched_at = ?, run_id = ?, "
                      "gone_at = COALESCE(gone_at, ?) WHERE url = ?",
                      [fetch.status, fetch.fetched_at, run_id, fetch.fetched_at, fetch.url])
-        self.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
-                     [fetch.fetched_at, row[0]])
+        self.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) "
+                     "WHERE site = ? AND id = ?", [fetch.fetched_at, *row])
         return True
 
-    def _not_gone(self, question_id: str) -> None:
-        self.execute("UPDATE questions SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL",
-                     [question_id])
+    def _not_gone(self, site: str, question_id: str) -> None:
+        self.execute("UPDATE questions SET gone_at = NULL WHERE site = ? AND id = ? "
+                     "AND gone_at IS NOT NULL", [site, question_id])
 
     def record_unchanged_page(
         self,
@@ -496,14 +522,15 @@ class Archive(sqlite_utils.Database):
                 "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL "
                 "WHERE url = ?", [fetched_at, run_id, etag, last_modified, url])
             row = self.execute(
-                "SELECT q.id, q.view_count, q.view_count_approximate FROM pages p "
-                "JOIN questions q ON q.id = p.question_id WHERE p.url = ?", [url]).fetchone()
+                "SELECT q.site, q.id, q.view_count, q.view_count_approximate FROM pages p "
+                "JOIN questions q ON q.site = p.site AND q.id = p.question_id "
+                "WHERE p.url = ?", [url]).fetchone()
             if row is None:
                 return
-            question_id, view_count, approximate = row
-            self._record_view_count(question_id, view_count, approximate,
+            site, question_id, view_count, approximate = row
+            self._record_view_count(site, question_id, view_count, approximate,
                                     observed_at=fetched_at, run_id=run_id)
-            self._not_gone(question_id)
+            self._not_gone(site, question_id)
 
     # --- reparse: stored bodies read again -------------------------------------
 
@@ -533,8 +560,8 @@ class Archive(sqlite_utils.Database):
                          [parser_version, parse_error, url])
             return None
         outcome = self.store_answer_page(page)
-        self.execute("UPDATE pages SET parser_version = ?, parse_error = NULL, question_id = ? "
-                     "WHERE url = ?", [parser_version, page.id, url])
+        self.execute("UPDATE pages SET parser_version = ?, parse_error = NULL, site = ?, "
+                     "question_id = ? WHERE url = ?", [parser_version, page.site, page.id, url])
         return outcome
 
     # --- questions -------------------------------------------------------------
@@ -543,13 +570,13 @@ class Archive(sqlite_utils.Database):
         self, page: AnswerPage, *, observed_at: str | None = None,
         run_id: int | None = None, pending: PendingIndex | None = None,
     ) -> StoreOutcome:
-        """Store one parsed page: its question, related links and resources.
+        """Store one parsed page: its question, answers, tags, links and resources.
 
         Idempotent: storing the same page again changes no row. A newer version
-        replaces the question's related and resource lists; an answer whose text
+        replaces the question's related, tag and resource lists; an answer whose text
         changed keeps its old text in ``answer_versions``. ``observed_at``: when
         the page was fetched (None: a stored body read again, see
-        ``_store_answer_version``). A question first seen as a related question
+        ``_store_answer_versions``). A question first seen as a related question
         keeps its stub row until its own page completes it. Call inside a
         transaction (``record_fetched_page`` does). ``pending``: where a writer
         storing a batch gathers search-index writes (flushed by the writer before it
@@ -563,95 +590,177 @@ class Archive(sqlite_utils.Database):
                                             pending=pending)
             pending.flush(self)
             return stored
-        outcome, first_fetch = self._store_question(page, pending)
-        self._store_answer_version(page, observed_at=observed_at, run_id=run_id,
-                                   first=first_fetch)
+        outcome, first_fetch, rowid, inserted = self._store_question(page)
+        answers_changed = self._store_answers(page, observed_at=observed_at, run_id=run_id,
+                                              first=first_fetch)
         related_changed = self._store_related(page, pending, first_fetch=first_fetch)
+        tags_changed = self._store_tags(page, first_fetch=first_fetch)
         resources_changed = self._store_resources(page, pending, first_fetch=first_fetch)
-        if outcome == "unchanged" and (related_changed or resources_changed):
+        if outcome != "unchanged" or answers_changed:
+            pending.add(QUESTION_FTS, rowid, page.title, self._searchable_text(page),
+                        new=inserted)
+        if outcome == "unchanged" and (answers_changed or related_changed or tags_changed
+                                       or resources_changed):
             outcome = "updated"
         return outcome
 
-    def _store_question(self, page: AnswerPage,
-                        pending: PendingIndex) -> tuple[StoreOutcome, bool]:
-        """Write the question's row if it changed; its outcome, and whether it is a first fetch."""
+    def _store_question(self, page: AnswerPage) -> tuple[StoreOutcome, bool, int, bool]:
+        """Write the question's row if it changed: its outcome, whether it is a first
+        fetch, its rowid (the search index's key) and whether the row is new (a question
+        seen before as a related one has a row, and an entry in the index)."""
         row = _question_row(page)
         existing = self.execute(
-            "SELECT " + ", ".join(row) + " FROM questions WHERE id = ?", [page.id]
+            "SELECT rowid, " + ", ".join(row) + " FROM questions WHERE site = ? AND id = ?",
+            [page.site, page.id]
         ).fetchone()
         # A question never fetched before (absent, or a stub seen as a related question)
-        # has no answer versions, related links or resource links yet: nothing to compare.
-        first_fetch = existing is None or existing[list(row).index("is_fetched")] == 0
+        # has no answers, versions, related links or resource links yet: nothing to compare.
+        first_fetch = existing is None or existing[1 + list(row).index("is_fetched")] == 0
         if first_fetch:
             outcome: StoreOutcome = "new"
         else:
-            outcome = "unchanged" if tuple(existing) == tuple(row.values()) else "updated"
+            outcome = "unchanged" if tuple(existing[1:]) == tuple(row.values()) else "updated"
         # Where the fields came from is kept current, but a change of source alone (a new
         # parser, the site's markup moving a field) changes no question: not "updated".
         sources = _field_sources_json(page) if self._has_health() else None
         if outcome == "unchanged":
             if sources is not None:
-                self.execute("UPDATE questions SET field_sources = ? WHERE id = ? "
-                             "AND field_sources IS NOT ?", [sources, page.id, sources])
-        else:
-            if sources is not None:
-                row = {**row, "field_sources": sources}
-            rowid = self.execute(
-                "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
-                + ", ".join("?" for _ in row) + ") ON CONFLICT (id) DO UPDATE SET "
-                + ", ".join(f"{column} = excluded.{column}" for column in row if column != "id")
-                + " RETURNING rowid",
-                list(row.values()),
-            ).fetchone()[0]
-            pending.add(QUESTION_FTS, rowid, page.title, page.answer_text, new=existing is None)
-        return outcome, first_fetch
+                self.execute("UPDATE questions SET field_sources = ? WHERE site = ? AND id = ? "
+                             "AND field_sources IS NOT ?", [sources, page.site, page.id, sources])
+            return outcome, first_fetch, existing[0], False
+        if sources is not None:
+            row = {**row, "field_sources": sources}
+        rowid = self.execute(
+            "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
+            + ", ".join("?" for _ in row) + ") ON CONFLICT (site, id) DO UPDATE SET "
+            + ", ".join(f"{column} = excluded.{column}" for column in row
+                        if column not in ("site", "id"))
+            + " RETURNING rowid",
+            list(row.values()),
+        ).fetchone()[0]
+        return outcome, first_fetch, rowid, existing is None
+
+    def _searchable_text(self, page: AnswerPage) -> str | None:
+        """What search finds a question by besides its title: its body and every answer
+        stored for it (a page of paged answers adds to those stored from other pages)."""
+        if not page.question_text and len(page.page_answers()) <= 1:
+            return page.answer_text  # CSDN: the one answer
+        answers = [text for (text,) in self.execute(
+            "SELECT text FROM answers WHERE site = ? AND question_id = ? ORDER BY position",
+            [page.site, page.id])]
+        return "\n\n".join(part for part in (page.question_text, *answers) if part)
+
+    def _store_answers(self, page: AnswerPage, *, observed_at: str | None,
+                       run_id: int | None, first: bool) -> bool:
+        """Write the page's answers and their history; True if any changed.
+
+        A page that shows every answer (no paging) also removes the answers it no
+        longer shows; their texts stay in ``answer_versions``, superseded.
+        """
+        changed = False
+        seen = observed_at or utc_now()
+        stored = {} if first else {
+            answer_id: tuple(values) for answer_id, *values in self.execute(
+                "SELECT id, position, text, markdown, votes, accepted, author, created_at "
+                "FROM answers WHERE site = ? AND question_id = ?", [page.site, page.id])}
+        answers = page.page_answers()
+        for answer in answers:
+            answer_id = answer.id or f"p{answer.position}"  # an answer the page gives no id
+            values = (answer.position, answer.text, answer.markdown, answer.votes,
+                      int(answer.accepted), answer.author, answer.created_at)
+            if stored.pop(answer_id, None) == values:
+                continue
+            changed = True
+            self.execute(
+                "INSERT INTO answers (site, question_id, id, position, text, markdown, votes, "
+                "accepted, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (site, question_id, id) DO UPDATE SET position = excluded.position, "
+                "text = excluded.text, markdown = excluded.markdown, votes = excluded.votes, "
+                "accepted = excluded.accepted, author = excluded.author, "
+                "created_at = excluded.created_at",
+                [page.site, page.id, answer_id, *values])
+            self._store_answer_version(page, answer_id, answer.text, answer.markdown,
+                                       observed_at=observed_at, run_id=run_id, first=first)
+        whole = page.answer_count is None or page.answer_count <= len(answers)
+        if whole and stored:
+            changed = True
+            for answer_id in stored:
+                self.execute("DELETE FROM answers WHERE site = ? AND question_id = ? AND id = ?",
+                             [page.site, page.id, answer_id])
+                self.execute("UPDATE answer_versions SET superseded_at = ? WHERE site = ? AND "
+                             "question_id = ? AND answer_id = ? AND superseded_at IS NULL",
+                             [seen, page.site, page.id, answer_id])
+        return changed
 
     def _store_related(self, page: AnswerPage, pending: PendingIndex, *,
                        first_fetch: bool) -> bool:
-        """Replace the question's related links if they changed; True if they did.
+        """Replace the question's related and linked questions if they changed; True if so.
 
         Only items with a question to link to: one shown without its link stays in the
         parsed record (and its position counts), but has no row here.
         """
-        linked = [related for related in page.related_questions if related.id and related.url]
+        linked = [(kind, related) for kind, items in (("related", page.related_questions),
+                                                     ("linked", page.linked_questions))
+                  for related in items if related.id and related.url]
         related_rows = [
-            (page.id, related.id, related.position, related.title, related.answer_text)
-            for related in linked
+            (page.site, page.id, related.id, kind, related.position, related.title,
+             related.answer_text)
+            for kind, related in linked
         ]
         stored_related = [] if first_fetch else [tuple(r) for r in self.execute(
-            "SELECT from_id, to_id, position, title, answer_text FROM related_questions "
-            "WHERE from_id = ? ORDER BY position", [page.id]
+            "SELECT site, from_id, to_id, kind, position, title, answer_text "
+            "FROM related_questions WHERE site = ? AND from_id = ? "
+            "ORDER BY kind DESC, position", [page.site, page.id]
         ).fetchall()]
         if stored_related == related_rows:
             return False
-        for related in linked:
+        for _, related in linked:
             # A stub: the question as the linking page shows it, completed when
             # its own page is stored (ON CONFLICT leaves a fetched row alone).
             stub = self.execute(
-                "INSERT INTO questions (id, url, title, is_fetched) VALUES (?, ?, ?, 0) "
-                "ON CONFLICT (id) DO NOTHING RETURNING rowid",
-                [related.id, related.url, related.title],
+                "INSERT INTO questions (site, id, url, title, is_fetched) VALUES (?, ?, ?, ?, 0) "
+                "ON CONFLICT (site, id) DO NOTHING RETURNING rowid",
+                [page.site, related.id, related.url, related.title],
             ).fetchone()
             if stub is not None:
                 pending.add(QUESTION_FTS, stub[0], related.title, None, new=True)
         if stored_related:
-            self.execute("DELETE FROM related_questions WHERE from_id = ?", [page.id])
+            self.execute("DELETE FROM related_questions WHERE site = ? AND from_id = ?",
+                         [page.site, page.id])
         self.conn.executemany(
-            "INSERT INTO related_questions (from_id, to_id, position, title, answer_text) "
-            "VALUES (?, ?, ?, ?, ?)", related_rows,
+            "INSERT INTO related_questions (site, from_id, to_id, kind, position, title, "
+            "answer_text) VALUES (?, ?, ?, ?, ?, ?, ?)", related_rows,
         )
+        return True
+
+    def _store_tags(self, page: AnswerPage, *, first_fetch: bool) -> bool:
+        """Replace the question's tags if they changed; True if they did."""
+        tags = list(dict.fromkeys(page.tags))  # a tag listed twice is one tag
+        stored = [] if first_fetch else [tag for (tag,) in self.execute(
+            "SELECT tag FROM question_tags WHERE site = ? AND question_id = ? ORDER BY position",
+            [page.site, page.id])]
+        if stored == tags:
+            return False
+        self.conn.executemany("INSERT OR IGNORE INTO tags (site, name) VALUES (?, ?)",
+                              [(page.site, tag) for tag in tags])
+        if stored:
+            self.execute("DELETE FROM question_tags WHERE site = ? AND question_id = ?",
+                         [page.site, page.id])
+        self.conn.executemany(
+            "INSERT INTO question_tags (site, question_id, tag, position) VALUES (?, ?, ?, ?)",
+            [(page.site, page.id, tag, position) for position, tag in enumerate(tags, 1)])
         return True
 
     def _store_resources(self, page: AnswerPage, pending: PendingIndex, *,
                          first_fetch: bool) -> bool:
         """Write the page's resources and its links to them; True if anything changed."""
         resource_links = sorted(
-            (page.id, resource.url, resource.section, resource.position)
+            (page.site, page.id, resource.url, resource.section, resource.position)
             for resource in page.recommended_resources
         )
         stored_links = [] if first_fetch else sorted(tuple(link) for link in self.execute(
-            "SELECT question_id, resource_url, section, position FROM question_resources "
-            "WHERE question_id = ?", [page.id]
+            "SELECT site, question_id, resource_url, section, position FROM question_resources "
+            "WHERE site = ? AND question_id = ?", [page.site, page.id]
         ).fetchall())
         changed = stored_links != resource_links
         for resource in page.recommended_resources:
@@ -674,34 +783,35 @@ class Archive(sqlite_utils.Database):
                             new=False)
         if stored_links != resource_links:
             if stored_links:
-                self.execute("DELETE FROM question_resources WHERE question_id = ?", [page.id])
+                self.execute("DELETE FROM question_resources WHERE site = ? AND question_id = ?",
+                             [page.site, page.id])
             self.conn.executemany(
-                "INSERT INTO question_resources (question_id, resource_url, section, position) "
-                "VALUES (?, ?, ?, ?)", resource_links,
+                "INSERT INTO question_resources (site, question_id, resource_url, section, "
+                "position) VALUES (?, ?, ?, ?, ?)", resource_links,
             )
         return changed
 
     # --- history ---------------------------------------------------------------
 
     def _store_answer_version(
-        self, page: AnswerPage, *, observed_at: str | None, run_id: int | None,
-        first: bool = False,
+        self, page: AnswerPage, answer_id: str, text: str, markdown: str, *,
+        observed_at: str | None, run_id: int | None, first: bool = False,
     ) -> None:
-        """Keep every text the answer had: a changed text supersedes the current version.
+        """Keep every text an answer had: a changed text supersedes the current version.
 
         ``observed_at`` None means the same stored body was read again by a newer
         parser (reparse): that corrects the current version in place rather than
         inventing an edit the site never made.
         """
-        digest = answer_hash(page.title, page.answer_text, page.answer_markdown)
+        digest = answer_hash(page.title, text, markdown)
         # ``first``: the question's first fetch, which has no version yet.
         current = None if first else self.execute(
-            "SELECT id, version, content_hash FROM answer_versions "
-            "WHERE question_id = ? AND superseded_at IS NULL ORDER BY version DESC LIMIT 1",
-            [page.id]).fetchone()
+            "SELECT id, version, content_hash FROM answer_versions WHERE site = ? AND "
+            "question_id = ? AND answer_id = ? AND superseded_at IS NULL "
+            "ORDER BY version DESC LIMIT 1", [page.site, page.id, answer_id]).fetchone()
         if current is not None and current[2] == digest:
             return
-        texts = [digest, page.title, page.answer_text, page.answer_markdown]
+        texts = [digest, page.title, text, markdown]
         if current is not None and observed_at is None:
             self.execute("UPDATE answer_versions SET content_hash = ?, title = ?, "
                          "answer_text = ?, answer_markdown = ? WHERE id = ?",
@@ -711,15 +821,20 @@ class Archive(sqlite_utils.Database):
         if current is not None:
             self.execute("UPDATE answer_versions SET superseded_at = ? WHERE id = ?",
                          [seen, current[0]])
-        version = (current[1] if current is not None else 0) + 1
+        # The next version after any this answer had (one that left the page and came
+        # back has no current version, but its old ones keep their numbers).
+        version = self.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM answer_versions WHERE site = ? AND "
+            "question_id = ? AND answer_id = ?", [page.site, page.id, answer_id]
+        ).fetchone()[0] if not first else 1
         self.execute(
-            "INSERT INTO answer_versions (question_id, version, content_hash, title, "
-            "answer_text, answer_markdown, first_seen_at, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [page.id, version, *texts, seen, run_id])
+            "INSERT INTO answer_versions (site, question_id, answer_id, version, content_hash, "
+            "title, answer_text, answer_markdown, first_seen_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [page.site, page.id, answer_id, version, *texts, seen, run_id])
 
     def _record_view_count(
-        self, question_id: str, view_count: int | None, approximate: int,
+        self, site: str, question_id: str, view_count: int | None, approximate: int,
         *, observed_at: str, run_id: int | None,
     ) -> None:
         if view_count is None:
@@ -727,12 +842,12 @@ class Archive(sqlite_utils.Database):
         # One observation per question per run: a page fetched twice in a run
         # (two URLs for one question) keeps the later reading.
         self.execute(
-            "INSERT INTO view_counts (question_id, observed_at, view_count, "
-            "view_count_approximate, run_id) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (question_id, run_id) DO UPDATE SET "
+            "INSERT INTO view_counts (site, question_id, observed_at, view_count, "
+            "view_count_approximate, run_id) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (site, question_id, run_id) DO UPDATE SET "
             "observed_at = excluded.observed_at, view_count = excluded.view_count, "
             "view_count_approximate = excluded.view_count_approximate",
-            [question_id, observed_at, view_count, approximate, run_id])
+            [site, question_id, observed_at, view_count, approximate, run_id])
 
 
 def _field_sources_json(page: AnswerPage) -> str | None:
@@ -744,6 +859,7 @@ def _field_sources_json(page: AnswerPage) -> str | None:
 
 def _question_row(page: AnswerPage) -> dict[str, Any]:
     return {
+        "site": page.site,
         "id": page.id,
         "url": page.url,
         "title": page.title,
@@ -755,4 +871,13 @@ def _question_row(page: AnswerPage) -> dict[str, Any]:
         "is_fetched": 1,
         "profile": page.profile,
         "parser_version": page.parser_version,
+        "question_text": page.question_text,
+        "question_markdown": page.question_markdown,
+        "question_votes": page.question_votes,
+        "question_author": page.question_author,
+        "tags": json.dumps(list(dict.fromkeys(page.tags)), ensure_ascii=False)
+        if page.tags else None,
+        "status": page.status,
+        "duplicate_of": page.duplicate_of,
+        "answer_count": page.answer_count,
     }

@@ -183,6 +183,22 @@ class PendingIndex:
                 rows.clear()
 
 
+# What search finds a question by besides its title (Archive._searchable_text): a
+# question with a body of its own (Q&A sites), its body and every answer stored for it;
+# a CSDN page, its one answer.
+SEARCHABLE_QUESTIONS_SQL = """
+select q.rowid, q.title,
+  case when q.question_text is null and (select count(*) from answers a
+         where a.site = q.site and a.question_id = q.id) <= 1 then q.answer_text
+  else coalesce(q.question_text || char(10, 10), '') || coalesce((
+    select group_concat(text, char(10, 10)) from (
+      select text from answers a where a.site = q.site and a.question_id = q.id
+      order by position)), '')
+  end
+from questions q
+"""
+
+
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
     """Index every question and resource from scratch (after a VACUUM,
     which may renumber the rowids the index refers to)."""
@@ -191,7 +207,7 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
     db.conn.executemany(
         f"INSERT INTO {QUESTION_FTS} (rowid, title, answer) VALUES (?, ?, ?)",
         ((rowid, segment(title), segment(answer)) for rowid, title, answer in
-         db.execute("SELECT rowid, title, answer_text FROM questions").fetchall()),
+         db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
     )
     db.conn.executemany(
         f"INSERT INTO {RESOURCE_FTS} (rowid, title, description) VALUES (?, ?, ?)",
@@ -213,8 +229,8 @@ with hits as (
   from questions_fts where questions_fts match :fts
 ),
 best as (select min(score) as top, count(*) as matches from hits)
-select q.id, q.title, q.asked_at, q.view_count, q.is_fetched,
-  substr(q.answer_text, 1, 160) as answer_start,
+select q.id, q.site, q.title, q.asked_at, q.view_count, q.is_fetched,
+  substr(coalesce(q.question_text, q.answer_text), 1, 160) as answer_start,
   coalesce(cast(round(100.0 * hits.score / nullif(best.top, 0)) as integer), 100)
     as relevance,
   best.matches
@@ -233,11 +249,13 @@ class QuestionHit:
     """One question a search found."""
 
     id: str
+    site: str
     title: str | None
     asked_at: str | None
     view_count: int | None
     is_fetched: bool
-    answer_start: str | None  # the answer's first 160 characters
+    # The first 160 characters of the question's body, or of its answer (CSDN).
+    answer_start: str | None
     relevance: int  # percent of the best match's score
 
 
@@ -260,8 +278,9 @@ def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
     rows = db.execute(QUESTION_SEARCH_SQL, {
         "fts": fts_query(query, strict=True), "limit": limit, "offset": offset}).fetchall()
     matches = rows[0][-1] if rows else _count_matches(db, query) if offset else 0
-    hits = [QuestionHit(id=row[0], title=row[1], asked_at=row[2], view_count=row[3],
-                        is_fetched=bool(row[4]), answer_start=row[5], relevance=row[6])
+    hits = [QuestionHit(id=row[0], site=row[1], title=row[2], asked_at=row[3],
+                        view_count=row[4], is_fetched=bool(row[5]), answer_start=row[6],
+                        relevance=row[7])
             for row in rows]
     return SearchResults(query=query, matches=matches, hits=hits)
 

@@ -25,12 +25,31 @@ __all__ = ["run"]
 
 # Words of the sample site's vocabulary: common (模型, Python) and rarer ones.
 _SEARCH_TERMS = ["模型", "Python", "数据库", "预训练模型", "MySQL 索引", "pandas", "异常", "BERT"]
+# The synthetic archive's questions are CSDN's (bench/synthetic.py).
+_SITE = "wenku.csdn.net"
+_TAGS = ["python", "pytorch", "mysql", "pandas"]
 _PARAMETER = re.compile(r"(?<!:):([a-zA-Z_][a-zA-Z0-9_]*)")
 
 
 def _question_ids(questions: int, count: int) -> list[str]:
     step = max(1, questions // count)
     return [question_id((index * step * 7) % questions) for index in range(count)]
+
+
+def _question_path(question: str) -> str:
+    """The question page: Datasette's row URL of the (site, id) key."""
+    from datasette.utils import path_from_row_pks
+
+    return "/archive/questions/" + path_from_row_pks({"site": _SITE, "id": question},
+                                                     ["site", "id"], False)
+
+
+def _parameter_value(parameter: str, number: int, ids: list[str], terms: list[str]) -> str:
+    if parameter == "site":
+        return _SITE
+    if parameter == "tag":
+        return _TAGS[number % len(_TAGS)]
+    return ids[number] if "id" in parameter else terms[number]
 
 
 def _urls(metadata: dict[str, Any], *, questions: int, samples: int) -> dict[str, list[str]]:
@@ -46,14 +65,14 @@ def _urls(metadata: dict[str, Any], *, questions: int, samples: int) -> dict[str
         for number in range(samples):
             values = {}
             for parameter in parameters:
-                values[parameter] = ids[number] if "id" in parameter else terms[number]
+                values[parameter] = _parameter_value(parameter, number, ids, terms)
             urls.append(f"/archive/{name}.json?" + urllib.parse.urlencode(values)
                         if values else f"/archive/{name}.json")
         endpoints[f"canned query {name}"] = urls
     endpoints["search (questions table, ?_search=)"] = [
         "/archive/questions?" + urllib.parse.urlencode({"_search": term}) for term in terms]
     endpoints["questions table page (HTML, facets)"] = ["/archive/questions"] * samples
-    endpoints["question page (HTML)"] = [f"/archive/questions/{qid}" for qid in ids]
+    endpoints["question page (HTML)"] = [_question_path(qid) for qid in ids]
     return endpoints
 
 

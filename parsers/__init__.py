@@ -4,7 +4,7 @@ One module per site under ``parsers/sites/``, found by ``choose_profile``.
 """
 
 from parsers.decoding import decode_html
-from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
+from parsers.model import Answer, AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.profile import (
     SiteProfile,
     UnknownProfile,
@@ -15,6 +15,7 @@ from parsers.profile import (
 )
 
 __all__ = [
+    "Answer",
     "AnswerPage",
     "ParseError",
     "RecommendedResource",

@@ -12,6 +12,8 @@ from typing import Any
 
 __all__ = [
     "FIELD_SOURCES",
+    "QUESTION_STATUSES",
+    "Answer",
     "AnswerPage",
     "ParseError",
     "RecommendedResource",
@@ -34,13 +36,33 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RelatedQuestion:
-    position: int
+    position: int  # 1-based within its kind
     # None for a related question the page shows without a link (it is still an item):
     # no page to follow, no id to key it by.
     id: str | None
     url: str | None
     title: str
-    answer_text: str
+    answer_text: str  # the snippet the linking page shows under it ("" when none)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer as the page renders it."""
+
+    position: int  # 1-based, in page order
+    # The site's answer id; for a CSDN page (one answer, no id of its own) the page's id.
+    id: str | None
+    text: str
+    markdown: str
+    votes: int | None = None
+    accepted: bool = False
+    author: str | None = None  # the display name
+    created_at: str | None = None  # ISO 8601 with the offset the page gives
+
+
+# A question's state on its site: "closed" and "duplicate" (closed as a duplicate of
+# ``duplicate_of``) only where the page says so.
+QUESTION_STATUSES = ("open", "closed", "duplicate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +105,47 @@ class AnswerPage:
     # visible label and its value; "heading": an <h1>; "class": today's class
     # names). A field the page lacks has no entry. The drift alarm counts them.
     field_sources: dict[str, str] = field(default_factory=dict)
+    # The site the question belongs to: with ``id``, the question's key (two sites may
+    # use one id). The host for Stack Exchange and forums; "wenku.csdn.net" for CSDN,
+    # whichever host served the page (a mirror, the sample site).
+    site: str = ""
+    # The question's own body (Q&A sites); None where the page has none (CSDN).
+    question_text: str | None = None
+    question_markdown: str | None = None
+    question_votes: int | None = None
+    question_author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    status: str = "open"  # one of QUESTION_STATUSES
+    duplicate_of: str | None = None  # the target question's URL when status is "duplicate"
+    # Every answer the page renders, in page order; ``answer_count`` is the total the
+    # page states (more than ``len(answers)`` when answers are paged), None if unstated.
+    # Empty for a page whose one answer is ``answer_text`` (CSDN): see page_answers().
+    answers: list[Answer] = field(default_factory=list)
+    answer_count: int | None = None
+    # Questions linked with this one other than as "related" (Stack Exchange's "Linked"
+    # sidebar: questions that link here or that this one links to). Stored with the
+    # related ones, each row with its kind.
+    linked_questions: list[RelatedQuestion] = field(default_factory=list)
+
+    def page_answers(self) -> list[Answer]:
+        """Every answer of the page: ``answers``, or for a page whose one answer is given
+        only as ``answer_text`` (CSDN's shape) that answer, keyed by the page's id."""
+        if self.answers or not self.answer_text:
+            return list(self.answers)
+        return [Answer(position=1, id=self.id, text=self.answer_text,
+                       markdown=self.answer_markdown)]
 
     def to_record(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, in expected.json's field order."""
-        return dataclasses.asdict(self)
+        record = dataclasses.asdict(self)
+        record["answers"] = [dataclasses.asdict(answer) for answer in self.page_answers()]
+        return record
 
     def links_to_follow(self) -> list[str]:
-        """Answer pages this page leads a crawler to: related questions, then the sidebar."""
+        """Question pages this page leads a crawler to: related, then linked questions,
+        then the sidebar."""
         seen: dict[str, None] = {}
-        for related in self.related_questions:
+        for related in (*self.related_questions, *self.linked_questions):
             if related.url:  # a question shown without a link leads nowhere
                 seen.setdefault(related.url, None)
         for url in self.sidebar_links:

@@ -55,7 +55,7 @@ def _run(db: sqlite_utils.Database) -> int:
 
 def _page(qid: str = "aaaaaaaaaa", **changes: object) -> AnswerPage:
     page = AnswerPage(
-        url=f"https://wenku.csdn.net/answer/{qid}",
+        site="wenku.csdn.net", url=f"https://wenku.csdn.net/answer/{qid}",
         id=qid,
         title="标题 one",
         asked_at="2023-06-23T11:03:00+08:00",
@@ -355,16 +355,16 @@ def test_a_404_keeps_the_archived_page_and_marks_it_gone(
     assert (row["status"], row["fetched_at"], row["run_id"], row["gone_at"], row["etag"]) == (
         404, T2, run_2, T2, '"v1"')
     assert zlib.decompress(row["body"]) == reference_html
-    assert db["questions"].get(page.id)["gone_at"] == T2
+    assert db["questions"].get(("wenku.csdn.net", page.id))["gone_at"] == T2
     # Still gone a day later: gone_at keeps the first time.
     again = FetchedPage(url=REFERENCE_URL, status=410, fetched_at=T3)
     assert db.record_fetched_page(again, run_id=run_2) == "gone"
     assert db["pages"].get(REFERENCE_URL)["gone_at"] == T2
     assert db["pages"].get(REFERENCE_URL)["status"] == 410
-    assert db["questions"].get(page.id)["gone_at"] == T2
+    assert db["questions"].get(("wenku.csdn.net", page.id))["gone_at"] == T2
     # Back again: no longer gone.
     assert db.record_fetched_page(good, page=page, parser_version=1, run_id=run_2) == "unchanged"
-    assert db["questions"].get(page.id)["gone_at"] is None
+    assert db["questions"].get(("wenku.csdn.net", page.id))["gone_at"] is None
     assert db["pages"].get(REFERENCE_URL)["gone_at"] is None
 
 
@@ -416,7 +416,7 @@ def test_record_unchanged_page_brings_a_gone_page_back(db: sqlite_utils.Database
     db.record_unchanged_page(url, fetched_at=T3, run_id=None)
     row = db["pages"].get(url)
     assert (row["status"], row["gone_at"], row["fetched_at"]) == (200, None, T3)
-    assert db["questions"].get("aaaaaaaaaa")["gone_at"] is None
+    assert db["questions"].get(("wenku.csdn.net", "aaaaaaaaaa"))["gone_at"] is None
 
 
 def test_record_unchanged_page_for_an_unknown_url_writes_nothing(
@@ -1077,7 +1077,8 @@ def test_search_questions_returns_every_field_and_pages(db: sqlite_utils.Databas
     results = search_questions(db, "模型")
     assert (results.query, results.matches, len(results.hits)) == ("模型", 23, 20)
     assert results.hits[0] == QuestionHit(
-        id="q000000000", title="模型 0", asked_at="2023-06-01T11:03:00+08:00", view_count=100,
+        id="q000000000", site="wenku.csdn.net", title="模型 0",
+        asked_at="2023-06-01T11:03:00+08:00", view_count=100,
         is_fetched=True, answer_start="答案" + "长" * 158, relevance=100)
     past = search_questions(db, "模型", offset=40)
     assert (past.matches, past.hits) == (23, [])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import sqlite_utils
+from datasette.utils import path_from_row_pks
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,8 +65,9 @@ def test_demo_serves_the_archive_until_ctrl_c(tmp_path: Path) -> None:
         assert page is not None and page.status_code == 200, demo.poll()
         rows = page.json()
         assert len(rows) >= 40 and all(row["title"] for row in rows)
-        question = httpx.get(f"http://127.0.0.1:{port}/archive/questions/{rows[0]['id']}",
-                             timeout=5)
+        # A question's page: the row of its (site, id), tilde-encoded as Datasette does.
+        key = path_from_row_pks(rows[0], ["site", "id"], False)
+        question = httpx.get(f"http://127.0.0.1:{port}/archive/questions/{key}", timeout=5)
         assert question.status_code == 200 and rows[0]["title"] in question.text
     finally:
         demo.send_signal(signal.SIGINT)

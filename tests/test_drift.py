@@ -138,7 +138,7 @@ def _page(**changes: Any) -> AnswerPage:
         "url": "https://wenku.csdn.net/answer/abcdefghij", "id": "abcdefghij", "title": "问题",
         "asked_at": "2023-07-01T09:00:00+08:00", "view_count": 10, "answer_text": "答案",
         "answer_markdown": "答案"}
-    return AnswerPage(**{**values, **changes})
+    return AnswerPage(site="wenku.csdn.net", **{**values, **changes})
 
 
 def _run(pages: int, **found: int) -> ExtractionHealth:

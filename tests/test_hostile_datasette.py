@@ -11,6 +11,7 @@ import httpx
 import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
+from test_publish import REFERENCE_ID, question_path
 from tests_support import FIXTURES
 
 from archive import open_archive
@@ -69,6 +70,7 @@ async def test_error_pages_print_nothing_but_one_line(
 ) -> None:
     capfd.readouterr()
     for path in ("/archive/no_such_table", "/archive/questions/no-such-id",
+                 question_path("no-such-id"), question_path(REFERENCE_ID, "no.such.site"),
                  "/archive/no_such_table.json", "/nowhere"):
         response = await ds.client.get(path)
         assert response.status_code == 404, path
@@ -83,17 +85,18 @@ async def test_error_pages_print_nothing_but_one_line(
         raise RuntimeError("a bug\non two lines")
 
     monkeypatch.setattr(_plugin(), "_question_context", broken)
-    response = await ds.client.get("/archive/questions/2kxyq3m7vd")
+    response = await ds.client.get(question_path(REFERENCE_ID))
     assert response.status_code == 500
     assert "a bug" in response.text
     out, err = capfd.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        "qarchive: GET /archive/questions/2kxyq3m7vd: RuntimeError: a bug on two lines"], err
+        f"qarchive: GET {question_path(REFERENCE_ID)}: RuntimeError: a bug on two lines"], err
 
 
 @pytest.mark.parametrize("path", ["/archive/questions/-/insert", "/archive/-/create",
-                                  "/archive/questions/2kxyq3m7vd/-/delete"])
+                                  "/archive/questions/2kxyq3m7vd/-/delete",
+                                  f"{question_path(REFERENCE_ID)}/-/delete"])
 async def test_writes_are_a_plain_refusal(ds: Datasette, path: str) -> None:
     response = await ds.client.post(
         path, json={"row": {"id": "x", "title": "injected"}},

@@ -104,7 +104,7 @@ def test_import_skips_a_file_that_crashes_the_parser_and_stores_the_rest(
             in result.output)
     assert "stored 1 page(s)" in result.output
     db = sqlite_utils.Database(db_path)
-    assert db["questions"].get("2kxyq3m7vd")["is_fetched"] == 1
+    assert db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))["is_fetched"] == 1
     assert not list(db.query("SELECT 1 FROM questions WHERE id = 'v1ct1m0000'"))
     db.close()
     [run] = _runs(db_path)
@@ -193,7 +193,7 @@ def test_a_page_at_the_size_limit_costs_bounded_memory_and_archive(tmp_path: Pat
         tracemalloc.stop()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     growth = db_path.stat().st_size - before
-    stored = db["questions"].get("2kxyq3m7vd")
+    stored = db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))
     db.close()
     assert report.stored == 1, report.skipped
     # The whole body is kept (compressed); the text a row keeps and indexes is capped.
@@ -380,7 +380,7 @@ def test_a_full_disk_is_one_line_and_loses_nothing(full_disk: Path, tmp_path: Pa
         assert len(errors) == 1, (attempt, result.output)
         assert errors[0].startswith(f"Error: {db_path}: disk full ("), errors[0]
     db = sqlite_utils.Database(db_path)
-    assert db["questions"].get("2kxyq3m7vd")["is_fetched"] == 1
+    assert db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))["is_fetched"] == 1
     assert db["pages"].get(REFERENCE_URL)["body"]
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()

@@ -26,7 +26,7 @@ def test_import_stores_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
     assert f"skipped {missing}: cannot read" in result.output
     assert "stored 1 page(s)" in result.output
     db = sqlite_utils.Database(db_path)
-    assert db["questions"].get("2kxyq3m7vd")["is_fetched"] == 1
+    assert db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))["is_fetched"] == 1
     assert db["pages"].get(REFERENCE_URL)["question_id"] == "2kxyq3m7vd"
     run = next(db.query("SELECT * FROM crawl_runs"))
     summary = (run["command"], run["new"], run["failed"], run["status"])
@@ -43,7 +43,7 @@ def test_import_with_url_and_reimport_is_idempotent(tmp_path: Path) -> None:
     assert "(1 new)" in first.output
     db = sqlite_utils.Database(db_path)
     before = snapshot(db)
-    assert db["questions"].get("2kxyq3m7vd")["url"] == mirror
+    assert db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))["url"] == mirror
     second = runner.invoke(cli, ["import", str(REFERENCE), "--url", mirror, "--db", str(db_path)])
     assert "(1 unchanged)" in second.output
     assert snapshot(db) == before

@@ -43,12 +43,27 @@ def _page(id_: str, view_count: int | None) -> AnswerPage:
     return AnswerPage(url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=f"问题 {id_}",
                       asked_at="2023-07-01T09:00:00+08:00", view_count=view_count,
                       answer_text="答案", answer_markdown="答案", profile="csdn-answer",
-                      parser_version=1)
+                      parser_version=1, site="wenku.csdn.net")
 
 
 def _fetch(db: sqlite_utils.Database, page: AnswerPage, fetched_at: str, run_id: int) -> None:
     fetch = FetchedPage(url=page.url, status=200, fetched_at=fetched_at, body=b"<html></html>")
     db.record_fetched_page(fetch, page=page, parser_version=1, run_id=run_id)
+
+
+def _fetch_at_version_5(db: sqlite_utils.Database, question_id: str, view_count: int | None,
+                       fetched_at: str, run_id: int) -> None:
+    """What the writer of version 5 stored for a fetched page: its question's row and
+    its view-count observation (today's writer needs today's schema)."""
+    db.execute("INSERT INTO questions (id, url, title, view_count, is_fetched) "
+               "VALUES (?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET view_count = "
+               "excluded.view_count", [question_id, f"https://wenku.csdn.net/answer/"
+                                       f"{question_id}", f"问题 {question_id}", view_count])
+    if view_count is not None:
+        db.execute("INSERT INTO view_counts (question_id, observed_at, view_count, run_id) "
+                   "VALUES (?, ?, ?, ?) ON CONFLICT (question_id, run_id) DO UPDATE SET "
+                   "observed_at = excluded.observed_at, view_count = excluded.view_count",
+                   [question_id, fetched_at, view_count, run_id])
 
 
 def _observe(db: sqlite_utils.Database, question_id: str, observed_at: str, views: int,
@@ -76,16 +91,16 @@ def test_migration_0006_backfills_first_view_count_with_the_first_observation(
         for run_id in (2, 3, 4):
             db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
                        "(?, ?, 'finished', 'crawl')", [run_id, f"2026-11-0{run_id}T00:00:00Z"])
-    # Later runs saw more views, through the archive's own writer.
-    _fetch(db, dataclasses.replace(reference, view_count=90), "2026-11-08T00:00:00+00:00", 2)
-    _fetch(db, _page("late0first", 1500), "2026-11-15T00:00:00+00:00", 3)
+    # Later runs saw more views, stored as the writer of version 5 stored them.
+    _fetch_at_version_5(db, REFERENCE_ID, 90, "2026-11-08T00:00:00+00:00", 2)
+    _fetch_at_version_5(db, "late0first", 1500, "2026-11-15T00:00:00+00:00", 3)
     # Written last, observed first: an older observation imported afterwards.
     _observe(db, "late0first", "2026-11-10T00:00:00+00:00", 1400, 2)
     # Two observations at the same instant: the first row written (lower id) wins.
-    _fetch(db, _page("same0time0", 5), "2026-11-09T00:00:00+00:00", 2)
-    _fetch(db, _page("same0time0", 7), "2026-11-09T00:00:00+00:00", 4)
+    _fetch_at_version_5(db, "same0time0", 5, "2026-11-09T00:00:00+00:00", 2)
+    _fetch_at_version_5(db, "same0time0", 7, "2026-11-09T00:00:00+00:00", 4)
     # Stored, but its page showed no count: never observed.
-    _fetch(db, _page("n0views000", None), "2026-11-09T00:00:00+00:00", 2)
+    _fetch_at_version_5(db, "n0views000", None, "2026-11-09T00:00:00+00:00", 2)
     assert db.execute("SELECT count(*) FROM view_counts").fetchone()[0] == 6
 
     applied = apply_migrations(db)
@@ -114,6 +129,63 @@ def test_migration_0006_backfills_first_view_count_with_the_first_observation(
                    "(5, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
     _fetch(db, dataclasses.replace(reference, view_count=120), "2026-11-20T00:00:00+00:00", 5)
     _fetch(db, _page("n0views000", 3), "2026-11-20T00:00:00+00:00", 5)
-    assert db["questions"].get(REFERENCE_ID)["first_view_count"] == 76
-    assert db["questions"].get("n0views000")["first_view_count"] == 3
+    assert db["questions"].get(("wenku.csdn.net", REFERENCE_ID))["first_view_count"] == 76
+    assert db["questions"].get(("wenku.csdn.net", "n0views000"))["first_view_count"] == 3
+    db.close()
+
+
+SITES_AND_ANSWERS = 11  # 0011_sites_and_answers.py: questions keyed by (site, id), answers
+
+
+def test_migration_0011_keys_a_0_1_0_archive_by_site_and_gives_each_answer_a_row(
+    tmp_path: Path,
+) -> None:
+    """The archive 0.1.0 made (version 1), upgraded: every row kept, every question of
+    CSDN, each fetched question's answer an ``answers`` row with its history, the search
+    index still pointing at the same rows, and today's SQL by id still working."""
+    db = _version_1_archive(tmp_path / "archive.db")
+    apply_migrations(db, target=SITES_AND_ANSWERS - 1)
+    old_columns = {table: list(db[table].columns_dict)
+                   for table in ("questions", "related_questions", "question_resources",
+                                 "pages", "view_counts", "answer_versions")}
+    before = {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+              for table in old_columns}
+    fts_before = db.execute("SELECT rowid, title, answer FROM questions_fts ORDER BY rowid"
+                            ).fetchall()
+    assert apply_migrations(db) == ["0011_sites_and_answers"]
+
+    for table, rows in before.items():
+        # Every old column of every row, the same: only columns were added.
+        after = db.execute(f"SELECT {', '.join(old_columns[table])} FROM {table} "
+                           "ORDER BY rowid").fetchall()
+        assert after == rows, table
+    assert {site for (site,) in db.execute("SELECT site FROM questions")} == {"wenku.csdn.net"}
+    assert db.execute("SELECT DISTINCT kind FROM related_questions").fetchall() == [("related",)]
+    assert db.execute("SELECT count(*) FROM pages WHERE question_id IS NOT NULL "
+                      "AND site IS NOT 'wenku.csdn.net'").fetchone()[0] == 0
+    # The one fetched question's answer, as its row; stubs have none.
+    assert db.execute(
+        "SELECT a.site, a.question_id, a.id, a.position, a.text = q.answer_text, "
+        "a.markdown = q.answer_markdown FROM answers a JOIN questions q "
+        "ON q.site = a.site AND q.id = a.question_id").fetchall() == [
+        ("wenku.csdn.net", REFERENCE_ID, REFERENCE_ID, 1, 1, 1)]
+    assert db.execute("SELECT question_id, answer_id, version FROM answer_versions"
+                      ).fetchall() == [(REFERENCE_ID, REFERENCE_ID, 1)]
+    # Same rowids: the search index finds the same questions without a rebuild.
+    assert db.execute("SELECT rowid, title, answer FROM questions_fts ORDER BY rowid"
+                      ).fetchall() == fts_before
+    assert db.execute("SELECT title FROM questions WHERE id = ?", [REFERENCE_ID]
+                      ).fetchone()[0] == "模型训练和模型预训练的区别"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not [name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'old_%'")]
+    # The writer goes on where 0.1.0 stopped: the same question again is that question.
+    with db.atomic():
+        db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                   "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
+    _fetch(db, _page(REFERENCE_ID, 99), "2026-11-20T00:00:00+00:00", 9)
+    assert db.execute("SELECT count(*), max(view_count) FROM questions WHERE id = ?",
+                      [REFERENCE_ID]).fetchone() == (1, 99)
+    assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
     db.close()

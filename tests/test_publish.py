@@ -14,6 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from datasette.app import Datasette
+from datasette.utils import path_from_row_pks
 from tests_support import FIXTURES
 
 from archive import ExtractionHealth, FetchedPage, RunCounts, open_archive
@@ -25,6 +26,13 @@ from qarchive.commands.serve import serve_command
 
 REFERENCE_ID = "2kxyq3m7vd"
 XSS_ID = "x55a77ack0"
+CSDN = "wenku.csdn.net"
+
+
+def question_path(id_: str, site: str = CSDN) -> str:
+    """The question page of (site, id): Datasette's row URL of the compound key."""
+    return "/archive/questions/" + path_from_row_pks({"site": site, "id": id_},
+                                                     ["site", "id"], False)
 # What hostile pages put in every text field. None of it may run in a browser.
 PAYLOADS = (
     "<script>window.__xss=1;alert(1)</script>",
@@ -47,7 +55,7 @@ def _page(id_: str, title: str, answer: str, **fields: object) -> AnswerPage:
         "answer_markdown": answer, "profile": "csdn-answer", "parser_version": 1,
     }
     values.update(fields)
-    return AnswerPage(**values)  # type: ignore[arg-type]
+    return AnswerPage(site=CSDN, **values)  # type: ignore[arg-type]
 
 
 def build_archive(path: Path) -> Path:
@@ -86,13 +94,20 @@ def archive_path(tmp_path: Path) -> Path:
     return build_archive(tmp_path / "archive.db")
 
 
-@pytest.fixture
-async def ds(archive_path: Path) -> AsyncIterator[Datasette]:
-    datasette = make_datasette(archive_path)
+@contextlib.asynccontextmanager
+async def serving(path: Path) -> AsyncIterator[Datasette]:
+    """qarchive's Datasette over the archive at ``path``, started, closed after."""
+    datasette = make_datasette(path)
     await datasette.invoke_startup()
     yield datasette
     for database in datasette.databases.values():
         database.close()
+
+
+@pytest.fixture
+async def ds(archive_path: Path) -> AsyncIterator[Datasette]:
+    async with serving(archive_path) as datasette:
+        yield datasette
 
 
 async def _get(ds: Datasette, path: str, **kwargs: object) -> httpx.Response:
@@ -117,7 +132,7 @@ async def test_tables_and_descriptions(ds: Datasette, archive_path: Path) -> Non
             "crawl_runs", "pages", "frontier"} <= visible
     assert "questions_fts" not in visible
     html = (await _get(ds, "/archive/questions")).text
-    assert "One row per answer page" in html
+    assert "One row per question page" in html
 
 
 def test_metadata_describes_every_table_and_column(archive_path: Path) -> None:
@@ -136,11 +151,15 @@ def test_metadata_describes_every_table_and_column(archive_path: Path) -> None:
 
 
 async def test_labels_show_titles_for_foreign_keys(ds: Datasette) -> None:
-    rows = (await _get(ds, "/archive/related_questions.json?_labels=on&_shape=array"
-                           f"&from_id={REFERENCE_ID}")).json()
-    assert rows[0]["from_id"] == {"value": REFERENCE_ID, "label": "模型训练和模型预训练的区别"}
+    """A question's key is (site, id), which Datasette's labels do not follow: the plugin
+    shows each question cell of the archive's tables as its title, linked to its page."""
+    html = (await _get(ds, f"/archive/related_questions?from_id={REFERENCE_ID}")).text
+    assert (f'<a href="{question_path(REFERENCE_ID)}">模型训练和模型预训练的区别</a>'
+            f"&nbsp;<em>{REFERENCE_ID}</em>") in html
+    assert f'<a href="{question_path("8d3jq0w5pe")}">大模型和预训练语言模型区别</a>' in html
     html = (await _get(ds, f"/archive/question_resources?question_id={REFERENCE_ID}")).text
     assert "Pytorch加载部分预训练模型的参数实例" in html
+    assert f'<a href="{question_path(REFERENCE_ID)}">模型训练和模型预训练的区别</a>' in html
 
 
 def _query_plan(archive_path: Path, sql: str) -> str:
@@ -255,14 +274,14 @@ async def test_search_resources(ds: Datasette) -> None:
 
 async def test_every_canned_query_runs(ds: Datasette) -> None:
     queries = load_metadata()["databases"]["archive"]["queries"]
-    params = {"q": "模型", "id": REFERENCE_ID}
+    params = {"q": "模型", "id": REFERENCE_ID, "site": CSDN, "tag": "python"}
     for name, query in queries.items():
         used = {key: value for key, value in params.items() if f":{key}" in query["sql"]}
         data = (await _get(ds, f"/archive/{name}.json?_shape=objects&"
                                + str(httpx.QueryParams(used)))).json()
         assert data["ok"], name
     related = (await _get(ds, f"/archive/question_related.json?id={REFERENCE_ID}"
-                              "&_shape=array")).json()
+                              f"&site={CSDN}&_shape=array")).json()
     assert [(r["direction"], r["question_id"]) for r in related] == [
         ("links to", "8d3jq0w5pe"), ("links to", "5tn1yh6c2a"), ("linked from", "b3rtf1netu")]
     assert "frontier" in queries["failures"]["sql"]
@@ -286,25 +305,40 @@ async def test_failures_without_a_frontier(archive_path: Path) -> None:
 
 
 async def test_question_page_reads_like_the_source(ds: Datasette) -> None:
-    html = (await _get(ds, f"/archive/questions/{REFERENCE_ID}")).text
+    html = (await _get(ds, question_path(REFERENCE_ID))).text
     assert "<title>模型训练和模型预训练的区别</title>" in html
     assert ">模型训练和模型预训练的区别</h1>" in html
     assert "2023-06-23 11:03:20" in html and "浏览: 76" in html
     assert "<p>模型预训练和模型训练的区别在于" in html  # the answer, rendered
-    assert '<a href="/archive/questions/8d3jq0w5pe">大模型和预训练语言模型区别</a>' in html
-    assert '<a href="/archive/questions/b3rtf1netu">BERT预训练模型的微调</a>' in html
+    assert f'<a href="{question_path("8d3jq0w5pe")}">大模型和预训练语言模型区别</a>' in html
+    assert f'<a href="{question_path("b3rtf1netu")}">BERT预训练模型的微调</a>' in html
     related, latest = html.index("<h2>相关推荐</h2>"), html.index("<h2>最新推荐</h2>")
     assert related < html.index("Pytorch加载部分预训练模型的参数实例") < latest
     assert latest < html.index("zigbee-cluster-library-specification")
     assert '<span class="qa-type" title="download">zip</span>' in html
 
-    rendered = (await _get(ds, "/archive/questions/b3rtf1netu")).text
+    rendered = (await _get(ds, question_path("b3rtf1netu"))).text
     assert "<strong>BERT</strong>" in rendered
+    # A CSDN page is one answer under the title, as on the site: no answer count, no votes.
+    assert rendered.count('<section class="qa-answer"') == 1
+    assert "qa-answers-heading" not in rendered and "qa-body" not in rendered.split(
+        "</style>")[-1]
+
+
+async def test_an_id_alone_finds_its_question(ds: Datasette) -> None:
+    """The question URL before questions were keyed per site (/archive/questions/<id>)
+    leads to the question's page; an unknown id is a 404."""
+    response = await ds.client.get(f"/archive/questions/{REFERENCE_ID}")
+    assert response.status_code == 302
+    assert response.headers["location"] == question_path(REFERENCE_ID)
+    response = await ds.client.get(f"/archive/questions/{REFERENCE_ID}.json")
+    assert response.headers["location"] == question_path(REFERENCE_ID) + ".json"
+    assert (await ds.client.get("/archive/questions/n0such1d00")).status_code == 404
 
 
 async def test_hostile_text_is_shown_not_run(ds: Datasette) -> None:
     pages = [
-        f"/archive/questions/{XSS_ID}",
+        question_path(XSS_ID),
         "/archive/questions",
         f"/archive/questions?id={XSS_ID}",
         "/archive/resources",
@@ -312,6 +346,9 @@ async def test_hostile_text_is_shown_not_run(ds: Datasette) -> None:
         "/archive/search_questions?q=XSS",
         "/archive/most_viewed_questions",
         "/archive/unfetched_questions",
+        "/archive/answers",
+        "/archive/top_voted_answers",
+        "/archive/unanswered_questions",
     ]
     for path in pages:
         html = (await _get(ds, path)).text
@@ -321,7 +358,7 @@ async def test_hostile_text_is_shown_not_run(ds: Datasette) -> None:
         assert not re.search(r"(href|src)=[\"']?\s*javascript:", html, re.I), path
         assert "window.__xss" not in re.sub(r"&\w+;|&#\d+;", "", "".join(
             re.findall(r"<script[^>]*>(.*?)</script>", html, re.S))), path
-    page = (await _get(ds, f"/archive/questions/{XSS_ID}")).text
+    page = (await _get(ds, question_path(XSS_ID))).text
     assert "&lt;script&gt;window.__xss=1;alert(1)&lt;/script&gt;" in page  # shown as text
     assert '<a href="https://example.com/" rel="noopener noreferrer nofollow ugc">ok</a>' in page
     assert "print(&#39;code block&#39;)" in page or "print('code block')" in page
@@ -462,25 +499,28 @@ CANNED_RESULTS: dict[str, tuple[dict[str, str], tuple[str, ...], list[tuple]]] =
         # 资源四 lost its only recommender in run 2: recommended_by 0, not listed.
         # Ties by title: 三 (U+4E09) sorts before 二 (U+4E8C).
         _r(1, 2), _r(3, 1), _r(2, 1)]),
-    "view_count_growth": ({}, ("question_id", "title", "observations", "first_observed",
+    "view_count_growth": ({}, ("site", "question_id", "title", "observations", "first_observed",
                                "last_observed", "first_views", "latest_views", "growth"), [
-        (FAST, TITLES[FAST], 2, RUN_1 + "01:00+00:00", RUN_2 + "01:00+00:00", 100, 700, 600),
-        (SLOW, TITLES[SLOW], 2, RUN_1 + "02:00+00:00", RUN_2 + "02:00+00:00", 50, 80, 30),
+        (CSDN, FAST, TITLES[FAST], 2, RUN_1 + "01:00+00:00", RUN_2 + "01:00+00:00", 100, 700,
+         600),
+        (CSDN, SLOW, TITLES[SLOW], 2, RUN_1 + "02:00+00:00", RUN_2 + "02:00+00:00", 50, 80, 30),
         # No growth: by views. Gone keeps its last count; unchanged was observed twice.
-        (GONE, TITLES[GONE], 1, RUN_1 + "03:00+00:00", RUN_1 + "03:00+00:00", 20, 20, 0),
-        (LATE, TITLES[LATE], 1, RUN_2 + "05:00+00:00", RUN_2 + "05:00+00:00", 9, 9, 0),
-        (SAME, TITLES[SAME], 2, RUN_1 + "04:00+00:00", RUN_2 + "04:00+00:00", 5, 5, 0),
+        (CSDN, GONE, TITLES[GONE], 1, RUN_1 + "03:00+00:00", RUN_1 + "03:00+00:00", 20, 20, 0),
+        (CSDN, LATE, TITLES[LATE], 1, RUN_2 + "05:00+00:00", RUN_2 + "05:00+00:00", 9, 9, 0),
+        (CSDN, SAME, TITLES[SAME], 2, RUN_1 + "04:00+00:00", RUN_2 + "04:00+00:00", 5, 5, 0),
         # Growth from the first count, not from the lowest.
-        (DROP, TITLES[DROP], 2, RUN_1 + "06:00+00:00", RUN_2 + "07:00+00:00", 300, 290, -10),
+        (CSDN, DROP, TITLES[DROP], 2, RUN_1 + "06:00+00:00", RUN_2 + "07:00+00:00", 300, 290,
+         -10),
     ]),
-    "question_history": ({"id": SLOW}, ("at", "what", "value", "answer_start", "run_id"), [
+    "question_history": ({"site": CSDN, "id": SLOW},
+                         ("at", "what", "value", "answer_start", "run_id"), [
         (RUN_1 + "02:00+00:00", "answer version 1", None, "第一版答案", 1),
         (RUN_1 + "02:00+00:00", "views", 50, None, 1),
         (RUN_2 + "02:00+00:00", "answer version 2", None, "第二版答案", 2),
         (RUN_2 + "02:00+00:00", "views", 80, None, 2),
     ]),
-    "gone_questions": ({}, ("question_id", "title", "gone_at", "view_count", "url"), [
-        (GONE, TITLES[GONE], RUN_2 + "03:00+00:00", 20, _url(GONE))]),
+    "gone_questions": ({}, ("site", "question_id", "title", "gone_at", "view_count", "url"), [
+        (CSDN, GONE, TITLES[GONE], RUN_2 + "03:00+00:00", 20, _url(GONE))]),
     "crawl_run_history": ({}, ("id", "command", "status", "started_at", "finished_at",
                                "fetched", "new", "updated", "unchanged", "gone", "failed",
                                "blocked", "retried", "pages_stored", "drift"), [
@@ -511,22 +551,36 @@ CANNED_RESULTS: dict[str, tuple[dict[str, str], tuple[str, ...], list[tuple]]] =
         (1, RUN_1 + "00:00+00:00", "finished", "recommended_resources", 2, 6, 33.3,
          '{"unknown":2}', None),
     ]),
-    "most_viewed_questions": ({}, ("question_id", "title", "asked_at", "view_count",
+    "most_viewed_questions": ({}, ("site", "question_id", "title", "asked_at", "view_count",
                                    "view_count_approximate"), [
-        (FAST, TITLES[FAST], "2023-05-10T10:00:00+08:00", 700, 0),
-        (DROP, TITLES[DROP], "2023-06-20T10:00:00+08:00", 290, 0),
-        (SLOW, TITLES[SLOW], "2023-05-20T10:00:00+08:00", 80, 0),
-        (GONE, TITLES[GONE], "2023-06-01T10:00:00+08:00", 20, 0),
-        (LATE, TITLES[LATE], "2023-06-15T10:00:00+08:00", 9, 0),
-        (SAME, TITLES[SAME], "2023-06-02T10:00:00+08:00", 5, 0),
+        (CSDN, FAST, TITLES[FAST], "2023-05-10T10:00:00+08:00", 700, 0),
+        (CSDN, DROP, TITLES[DROP], "2023-06-20T10:00:00+08:00", 290, 0),
+        (CSDN, SLOW, TITLES[SLOW], "2023-05-20T10:00:00+08:00", 80, 0),
+        (CSDN, GONE, TITLES[GONE], "2023-06-01T10:00:00+08:00", 20, 0),
+        (CSDN, LATE, TITLES[LATE], "2023-06-15T10:00:00+08:00", 9, 0),
+        (CSDN, SAME, TITLES[SAME], "2023-06-02T10:00:00+08:00", 5, 0),
     ]),
     "questions_per_month": ({}, ("month", "questions", "views"), [
         ("2023-06", 4, 20 + 5 + 9 + 290), ("2023-05", 2, 700 + 80)]),
-    "unfetched_questions": ({}, ("question_id", "title", "linked_from", "url"), [
-        (STUB, "只见过的问题", 1, _url(STUB))]),
-    "question_related": ({"id": SLOW}, ("direction", "position", "question_id", "title",
-                                        "is_fetched"), [
-        ("links to", 1, STUB, "只见过的问题", 0)]),
+    "unfetched_questions": ({}, ("site", "question_id", "title", "linked_from", "url"), [
+        (CSDN, STUB, "只见过的问题", 1, _url(STUB))]),
+    "question_related": ({"site": CSDN, "id": SLOW}, (
+        "direction", "kind", "position", "site", "question_id", "title", "is_fetched"), [
+        ("links to", "related", 1, CSDN, STUB, "只见过的问题", 0)]),
+    # A CSDN archive: answers without votes or an accepted mark, no tags, no duplicates
+    # (tests/test_publish_sites.py has a Q&A site's). Every fetched question is answered.
+    "top_voted_answers": ({}, ("votes", "accepted", "site", "question_id", "title",
+                               "answer_id", "author", "created_at", "answer_start"), []),
+    "unanswered_questions": ({}, ("site", "question_id", "title", "asked_at", "view_count",
+                                  "question_votes", "answer_count", "status", "url"), []),
+    "questions_by_tag": ({"tag": "python"}, (
+        "site", "question_id", "title", "asked_at", "view_count", "question_votes",
+        "answer_count", "status", "tags"), []),
+    "accepted_answer_rate": ({}, ("site", "fetched", "answered", "with_accepted_answer",
+                                  "accepted_percent", "accepted_percent_of_answered"), [
+        (CSDN, 6, 6, 0, 0.0, 0.0)]),
+    "duplicate_questions": ({}, ("site", "question_id", "title", "asked_at", "view_count",
+                                 "target_url", "target_question_id", "target_title"), []),
     "failures": ({}, ("failure", "url", "status", "at", "reason", "run_id"), [
         ("fetch", ERROR_URL, 500, RUN_2 + "06:00+00:00", "HTTP 500", 2),
         ("fetch", _url(GONE), 404, RUN_2 + "03:00+00:00", "HTTP 404", 2),

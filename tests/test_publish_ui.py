@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from datasette.app import Datasette
-from test_publish import REFERENCE_ID, build_archive, build_history_archive
+from test_publish import (
+    CSDN,
+    REFERENCE_ID,
+    build_archive,
+    build_history_archive,
+    question_path,
+)
 
 from archive import open_archive
 from archive.search import search_questions
@@ -37,11 +43,14 @@ async def _html(ds: Datasette, path: str) -> str:
 
 async def test_questions_table_is_most_viewed_first_with_short_cells(ds: Datasette) -> None:
     html = await _html(ds, "/archive/questions")
-    ids = re.findall(r'<td class="col-id[^"]*"[^>]*><a href="/archive/questions/([^"]+)"', html)
+    # The key is (site, id): Datasette's link column leads each row to its question page.
+    links = re.findall(r'<td class="col-Link[^"]*"[^>]*><a href="(/archive/questions/[^"]+)"',
+                       html)
     # build_archive's view counts: 1500, the reference page's 1.2万 rounded, 10, 3, none.
     rows = (await ds.client.get(
         "/archive/questions.json?_shape=array&_sort_desc=view_count&_col=id")).json()
-    assert ids == [row["id"] for row in rows] and ids[0] != rows[-1]["id"]
+    assert links == [question_path(row["id"], row["site"]) for row in rows]
+    assert links[0] != links[-1]
     cells = re.findall(r'<td class="col-answer_markdown[^"]*"[^>]*>(.*?)</td>', html, re.S)
     assert cells, "the table shows answer_markdown"
     for cell in cells:
@@ -50,19 +59,20 @@ async def test_questions_table_is_most_viewed_first_with_short_cells(ds: Dataset
         assert "<p>" not in cell and "<pre>" not in cell
     assert any(cell.rstrip().endswith("…</span>") for cell in cells)
     # The JSON API keeps the whole text.
-    row = (await ds.client.get("/archive/questions/l0ngansw3r.json?_shape=objects")).json()
+    row = (await ds.client.get(question_path("l0ngansw3r") + ".json?_shape=objects")).json()
     assert len(row["rows"][0]["answer_text"]) > 300
 
 
 async def test_question_page_keeps_lists_and_links_its_canned_queries(ds: Datasette) -> None:
-    html = await _html(ds, f"/archive/questions/{REFERENCE_ID}")
-    assert ".qa-answer ul { list-style: disc" in html
-    assert ".qa-answer blockquote" in html
+    html = await _html(ds, question_path(REFERENCE_ID))
+    assert ".qa-answer ul, .qa-body ul { list-style: disc" in html
+    assert ".qa-answer blockquote, .qa-body blockquote" in html
     for query in ("question_history", "question_related"):
-        link = f"/archive/{query}?id={REFERENCE_ID}"
+        link = f"/archive/{query}?site={CSDN}&amp;id={REFERENCE_ID}"
         assert f'href="{link}"' in html
         # The link opens the query with rows, not an empty form.
-        rows = (await ds.client.get(f"/archive/{query}.json?_shape=array&id={REFERENCE_ID}"))
+        rows = (await ds.client.get(
+            f"/archive/{query}.json?_shape=array&site={CSDN}&id={REFERENCE_ID}"))
         assert rows.status_code == 200 and rows.json(), query
 
 
@@ -99,15 +109,20 @@ def test_pages_per_run_colours_failure_red_and_new_not() -> None:
 
 
 def _search_rows(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/archive/questions/([^"]+)">', html)
+    """The ids of the questions a search page lists (all CSDN's here), in order."""
+    prefix = question_path("")
+    return [link.removeprefix(prefix) for link in re.findall(
+        r'<td><a href="(/archive/questions/[^"]+)">', html)]
 
 
 async def test_search_page_ranks_counts_and_links_the_table(ds: Datasette,
                                                             tmp_path: Path) -> None:
     html = await _html(ds, "/archive/-/search?q=模型")
-    expected = [hit.id for hit in search_questions(
-        open_archive(tmp_path / "archive.db", readonly=True), "模型", limit=50).hits]
+    hits = search_questions(open_archive(tmp_path / "archive.db", readonly=True), "模型",
+                            limit=50).hits
+    expected = [hit.id for hit in hits]
     assert _search_rows(html) == expected and len(expected) == 5
+    assert {hit.site for hit in hits} == {CSDN} and f'<td class="qa-site">{CSDN}</td>' in html
     assert "5 matching questions; page 1 of 1." in html
     assert "(not fetched: seen as a related question)" in html
     assert 'href="/archive/questions?_search=%E6%A8%A1%E5%9E%8B"' in html
@@ -131,7 +146,8 @@ async def test_search_pages_through_every_match(tmp_path: Path) -> None:
     with db.atomic():
         for number in range(120):
             db.store_answer_page(AnswerPage(
-                url=f"https://wenku.csdn.net/answer/common{number:04d}", id=f"common{number:04d}",
+                site=CSDN, url=f"https://wenku.csdn.net/answer/common{number:04d}",
+                id=f"common{number:04d}",
                 title=f"问题 {number}", asked_at=None, view_count=number,
                 answer_text="这是一个模型。", answer_markdown="这是一个模型。",
                 profile="csdn-answer", parser_version=1))

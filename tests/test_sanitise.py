@@ -21,6 +21,7 @@ from types import ModuleType
 
 import pytest
 from datasette.app import Datasette
+from test_publish import question_path
 
 from archive import open_archive
 from archive.schema_files import schema_dir
@@ -124,7 +125,8 @@ async def ds(tmp_path: Path) -> AsyncIterator[Datasette]:
     db = open_archive(path)
     with db.atomic():
         db.store_answer_page(AnswerPage(
-            url=f"https://wenku.csdn.net/answer/{HOSTILE_ID}", id=HOSTILE_ID, title="清理测试",
+            site="wenku.csdn.net", url=f"https://wenku.csdn.net/answer/{HOSTILE_ID}",
+            id=HOSTILE_ID, title="清理测试",
             asked_at="2023-07-01T09:00:00+08:00", view_count=1, answer_text="第一段",
             answer_markdown=HOSTILE_MARKDOWN, profile="csdn-answer", parser_version=1))
     db.close()
@@ -136,7 +138,7 @@ async def ds(tmp_path: Path) -> AsyncIterator[Datasette]:
 
 
 async def test_question_page_serves_the_sanitised_answer(ds: Datasette) -> None:
-    response = await ds.client.get(f"/archive/questions/{HOSTILE_ID}")
+    response = await ds.client.get(question_path(HOSTILE_ID))
     assert response.status_code == 200
     html = response.text
     for target in ("ms-msdt:", "search-ms:query=x\"", "data:image"):

@@ -17,7 +17,7 @@ from parsers import AnswerPage, RecommendedResource, RelatedQuestion
 
 def _page(id_: str, title: str, answer: str, **fields: object) -> AnswerPage:
     return AnswerPage(
-        url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=title,
+        site="wenku.csdn.net", url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=title,
         asked_at="2023-07-01T09:00:00+08:00", view_count=10, answer_text=answer,
         answer_markdown=answer, profile="csdn-answer", parser_version=1, **fields,  # type: ignore[arg-type]
     )

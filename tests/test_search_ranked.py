@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive, apply_migrations, open_archive
-from archive.search import SearchSyntaxError, search_questions
+from archive.search import SearchSyntaxError, fts_query, search_questions
 from parsers import AnswerPage, RelatedQuestion
 from qarchive.cli import cli
 
@@ -18,7 +18,7 @@ from qarchive.cli import cli
 def _page(id_: str, title: str, answer: str, views: int | None = 10,
           **fields: object) -> AnswerPage:
     return AnswerPage(
-        url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=title,
+        site="wenku.csdn.net", url=f"https://wenku.csdn.net/answer/{id_}", id=id_, title=title,
         asked_at="2023-07-01T09:00:00+08:00", view_count=views, answer_text=answer,
         answer_markdown=answer, profile="csdn-answer", parser_version=1,
         **fields,  # type: ignore[arg-type]
@@ -136,11 +136,16 @@ def test_migration_9_indexes_run_ends_in_an_older_archive(tmp_path: Path) -> Non
     db = open_archive(tmp_path / "archive.db", migrate=False)
     apply_migrations(db, target=8)
     with db.atomic():
-        db.store_answer_page(_page("model00004", "大模型", "训练一个模型。"))
-        # What version 8's segmentation wrote: bigrams only, no run-end character.
+        # A question as version 8 stored it (today's writer needs today's schema)...
+        db.execute("INSERT INTO questions (id, url, title, answer_text, is_fetched) VALUES "
+                   "('model00004', 'https://wenku.csdn.net/answer/model00004', '大模型', "
+                   "'训练一个模型。', 1)")
+        # ...and what version 8's segmentation wrote: bigrams only, no run-end character.
         db.execute("DELETE FROM questions_fts")
         db.execute("INSERT INTO questions_fts (rowid, title, answer) SELECT rowid, '大模 模型', "
                    "'训练 练一 一个 个模 模型' FROM questions")
-    assert _ids(db, "型") == []
+    # One character finds nothing in that index (read with version 8's own query).
+    assert db.execute("SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?",
+                      [fts_query("型")]).fetchone()[0] == 0
     apply_migrations(db)
     assert _ids(db, "型") == ["model00004"]

@@ -45,7 +45,11 @@ from parsers.state import embedded_state, find_key
 from parsers.text import squeeze
 from parsers.values import CHINA_TIME, parse_timestamp, parse_view_count
 
-__all__ = ["MAX_LINKS", "PROFILE", "CsdnAnswerProfile", "answer_id_from_url"]
+__all__ = ["MAX_LINKS", "PROFILE", "SITE", "CsdnAnswerProfile", "answer_id_from_url"]
+
+# The site every page this profile reads belongs to, whichever host served it (a
+# mirror, the sample site): half of a question's key.
+SITE = "wenku.csdn.net"
 
 # Any plain lowercase token after /answer/ is an answer id: 10 letters/digits
 # (4jwajo20pn), 12 (z3rz3f2macyt) and 32 hex digits are known, and the list is not closed.
@@ -443,7 +447,8 @@ class CsdnAnswerProfile:
     name = "csdn-answer"
     # 2: layered extraction (state, metadata, labels, classes), field_sources, the
     # real page's layout, any lowercase answer id, items as repeated blocks.
-    parser_version = 2
+    # 3: the record names its site and lists its one answer under ``answers``.
+    parser_version = 3
     hosts: tuple[str, ...] = ("wenku.csdn.net",)
     page_path = _ANSWER_PATH
 
@@ -561,6 +566,7 @@ class CsdnAnswerProfile:
             profile=self.name,
             parser_version=self.parser_version,
             field_sources=sources,
+            site=SITE,  # its one answer is answer_text: AnswerPage.page_answers()
         )
 
     # -- the page's parts ---------------------------------------------------

@@ -13,6 +13,7 @@ value stays autoescaped by Jinja.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 import urllib.parse
@@ -26,8 +27,10 @@ from datasette.facets import Facet
 from datasette.plugins import pm
 from datasette.utils import (
     escape_sqlite,
+    path_from_row_pks,
     path_with_added_args,
     path_with_removed_args,
+    tilde_decode,
     tilde_encode,
     urlsafe_components,
 )
@@ -139,7 +142,14 @@ SEARCH_PAGE_SIZE = 50
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Any]]]:
-    return [(r"^/(?P<database>[^/]+)/-/search$", _search_page)]
+    routes: list[tuple[str, Callable[..., Any]]] = [
+        (r"^/(?P<database>[^/]+)/-/search$", _search_page)]
+    config = _config(datasette)
+    if config is not None:
+        # Before Datasette's row view, which reads one key part as a broken compound key.
+        database = re.escape(config.get("database", "archive"))
+        routes.append((_ID_ONLY_ROUTE.format(database=database), _question_by_id))
+    return routes
 
 
 async def _search_page(datasette: Any, request: Any) -> Response:
@@ -165,7 +175,9 @@ async def _search_page(datasette: Any, request: Any) -> Response:
             result = await db.execute(QUESTION_SEARCH_SQL, {
                 "fts": fts, "limit": SEARCH_PAGE_SIZE,
                 "offset": (page - 1) * SEARCH_PAGE_SIZE})
-            context["rows"] = [dict(row) for row in result.rows]
+            context["rows"] = [
+                {**dict(row), "href": question_href(datasette, database, row["site"], row["id"])}
+                for row in result.rows]
             if context["rows"]:
                 context["matches"] = context["rows"][0]["matches"]
             elif page > 1:  # past the last page: say how many there are
@@ -308,12 +320,73 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# Links to questions: a question is keyed by (site, id), its page is Datasette's row
+# URL of that compound key (/archive/questions/wenku~2Ecsdn~2Enet,2kxyq3m7vd).
+
+_QUESTION_PKS = ["site", "id"]
+
+
+def question_href(datasette: Any, database: str, site: str, question_id: str) -> str:
+    """The question page of (``site``, ``question_id``), built by Datasette's own helpers."""
+    path = path_from_row_pks({"site": site, "id": question_id}, _QUESTION_PKS, False)
+    return str(datasette.urls.row(database, "questions", path))
+
+
+# An id alone, the question URL before questions were keyed per site (#17):
+# /archive/questions/2kxyq3m7vd. A compound key has a comma, and a tilde-encoded id none.
+_ID_ONLY_ROUTE = r"^/(?P<database>{database})/questions/(?P<id>[^/.,]+)(?P<format>\.json)?$"
+
+# The sites holding a question with this id: a walk over the distinct sites, one index
+# seek each (the (site, id) key has no index on id alone, and an archive has no
+# statistics for SQLite's own skip-scan).
+_SITES_WITH_ID_SQL = """
+with recursive sites(site) as (
+  select min(site) from questions
+  union all
+  select (select min(site) from questions where site > sites.site) from sites
+  where sites.site is not null
+)
+select q.site from sites join questions q on q.site = sites.site and q.id = :id
+order by q.site limit 2
+"""
+
+
+async def _question_by_id(datasette: Any, request: Any) -> Response:
+    """An id-only question URL: the question's page when one site has that id, the
+    questions with that id when several do, 404 when none."""
+    database = request.url_vars["database"]
+    question_id = tilde_decode(request.url_vars["id"])
+    found = await datasette.get_database(database).execute(
+        _SITES_WITH_ID_SQL, {"id": question_id})
+    sites = [row["site"] for row in found.rows]
+    if not sites:
+        raise NotFound(f"no question {question_id}")
+    if len(sites) > 1:
+        location = str(datasette.urls.table(database, "questions", format=None))
+        return Response.redirect(location + "?" + urllib.parse.urlencode({"id": question_id}))
+    location = question_href(datasette, database, sites[0], question_id)
+    if request.url_vars.get("format"):
+        location += ".json"
+    if request.query_string:
+        location += "?" + request.query_string
+    return Response.redirect(location)
+
+
+# ---------------------------------------------------------------------------
 # Cells
 
 
 # Columns whose cells show a preview in tables and query results.
-_LONG_TEXT_COLUMNS = frozenset({"answer_text", "answer_markdown", "description"})
+_LONG_TEXT_COLUMNS = frozenset({
+    "answer_text", "answer_markdown", "description", "question_text", "question_markdown",
+    "text", "markdown",
+})
 PREVIEW_CHARS = 160
+# Columns of the archive's tables that name a question of the row's ``site``.
+_QUESTION_COLUMNS = frozenset({"question_id", "from_id", "to_id"})
+# Canned queries name a question's id ``question_id`` (its site ``site``); a duplicate's
+# target is ``target_question_id``.
+_QUERY_QUESTION_COLUMNS = frozenset({"question_id", "target_question_id"})
 
 
 def _preview(text: str) -> Markup:
@@ -324,20 +397,48 @@ def _preview(text: str) -> Markup:
         len(flat), flat[:PREVIEW_CHARS])
 
 
+def _column(row: Any, name: str) -> Any:
+    """``row[name]``, or None when the row has no such column."""
+    try:
+        # keys(): ``in`` on a sqlite3.Row looks at its values, not its column names.
+        return row[name] if name in row.keys() else None  # noqa: SIM118
+    except (AttributeError, TypeError):
+        return None
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
-) -> Markup | None:
+) -> Markup | Callable[[], Awaitable[Markup]] | None:
     if _config(datasette, database) is None:
         return None
-    if column in _LONG_TEXT_COLUMNS and isinstance(value, str):
+    if (column in _LONG_TEXT_COLUMNS and isinstance(value, str)
+            and (table is None or column not in ("text", "markdown") or table == "answers")):
         # A table row stays one scannable line or two: the whole answer, rendered,
         # is on the question page (row-archive-questions.html), not in every row.
         return _preview(value)
-    if table is None and column == "question_id" and isinstance(value, str):
-        # Canned queries name a question's id question_id: link it to its page.
-        href = datasette.urls.row(database, "questions", tilde_encode(value))
+    if not isinstance(value, str) or table == "questions":
+        return None
+    site = _column(row, "site")
+    if table is None and column in _QUERY_QUESTION_COLUMNS:
+        # A canned query's question: its page when the query gives its site, else the
+        # id-only URL, which finds the site.
+        href = (question_href(datasette, database, site, value) if isinstance(site, str)
+                else str(datasette.urls.row(database, "questions", tilde_encode(value))))
         return Markup('<a href="{}">{}</a>').format(href, value)
+    if table is not None and column in _QUESTION_COLUMNS and isinstance(site, str):
+        # Datasette labels single-column foreign keys only; a question's is (site, id).
+        # Shown as Datasette shows a labelled key: the title, linked, then the id.
+        async def labelled() -> Markup:
+            found = await datasette.get_database(database).execute(
+                "SELECT title FROM questions WHERE site = ? AND id = ?", [site, value])
+            title = found.rows[0]["title"] if found.rows else None
+            href = question_href(datasette, database, site, value)
+            if not title:
+                return Markup('<a href="{}">{}</a>').format(href, value)
+            return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, value)
+
+        return labelled
     return None
 
 
@@ -356,59 +457,131 @@ def extra_template_vars(
 
     async def question_vars() -> dict[str, Any]:
         components = urlsafe_components(request.url_vars["pks"])
-        if len(components) != 1:
+        if len(components) != 2:
             return {}
-        return await _question_context(datasette, database, components[0])
+        return await _question_context(datasette, database, components[0], components[1])
 
     return question_vars
 
 
-async def _question_context(datasette: Any, database: str, question_id: str) -> dict[str, Any]:
+# What the page says, in the language of the site it shows: CSDN's own labels for its
+# pages (they read like the source), English for the others.
+_LABELS = {
+    "zh": {"asked": "时间", "views": "浏览", "related": "相关问题", "linked": "链接的问题",
+           "linked_from": "Listed as related by"},
+    "en": {"asked": "Asked", "views": "Viewed", "related": "Related questions",
+           "linked": "Linked questions", "linked_from": "Listed as related or linked by"},
+}
+_CHINESE_SITES = frozenset({"wenku.csdn.net"})
+
+# The answers as a reader wants them: the accepted one, then by votes, then page order.
+# "+accepted" (not an index term): ordered by the plain column, SQLite, with no
+# statistics, read every answer of the site through idx_answers_accepted (site,
+# accepted) to skip a sort of a handful of rows (75 ms on 100k answers, not 0.1 ms).
+_ANSWERS_SQL = (
+    "SELECT id, position, markdown, votes, accepted, author, created_at FROM answers "
+    "WHERE site = ? AND question_id = ? "
+    "ORDER BY +accepted DESC, votes DESC NULLS LAST, position, id")
+# A duplicate's target: the archived question whose page is at duplicate_of, or one of
+# the questions its page links to (a target not fetched yet) with that URL.
+_DUPLICATE_TARGET_SQL = """
+select t.site, t.id, t.title from questions t
+where t.site = :site and t.id = coalesce(
+  (select p.question_id from pages p where p.url = :url and p.site = :site),
+  (select r.to_id from related_questions r
+     join questions s on s.site = r.site and s.id = r.to_id
+   where r.site = :site and r.from_id = :id and s.url = :url limit 1))
+"""
+
+
+async def _question_context(datasette: Any, database: str, site: str,
+                            question_id: str) -> dict[str, Any]:
     db = datasette.get_database(database)
+    key = [site, question_id]
     found = await db.execute(
-        "SELECT id, url, title, asked_at, view_count, view_count_approximate, answer_text, "
-        "answer_markdown, is_fetched FROM questions WHERE id = ?", [question_id]
-    )
+        "SELECT site, id, url, title, asked_at, view_count, view_count_approximate, "
+        "answer_text, answer_markdown, is_fetched, question_markdown, question_votes, "
+        "question_author, status, duplicate_of, answer_count "
+        "FROM questions WHERE site = ? AND id = ?", key)
     if not found.rows:
         return {}
     question = dict(found.rows[0])
+    answers = [dict(row) for row in (await db.execute(_ANSWERS_SQL, key)).rows]
+    if not answers and question["is_fetched"] and question["answer_markdown"]:
+        # A question stored before its answers had rows of their own.
+        answers = [{"id": question_id, "position": 1, "markdown": question["answer_markdown"],
+                    "votes": None, "accepted": 0, "author": None, "created_at": None}]
+    for answer in answers:
+        answer["html"] = render_markdown(answer.pop("markdown"))
+        answer["has_meta"] = bool(answer["accepted"] or answer["votes"] is not None
+                                  or answer["author"] or answer["created_at"])
+    tags = await db.execute(
+        "SELECT tag FROM question_tags WHERE site = ? AND question_id = ? ORDER BY position",
+        key)
     related = await db.execute(
-        "SELECT r.position, r.to_id AS id, COALESCE(q.title, r.title) AS title, "
+        "SELECT r.kind, r.position, r.to_id AS id, COALESCE(q.title, r.title) AS title, "
         "r.answer_text, q.is_fetched FROM related_questions r "
-        "LEFT JOIN questions q ON q.id = r.to_id WHERE r.from_id = ? ORDER BY r.position",
-        [question_id],
-    )
+        "LEFT JOIN questions q ON q.site = r.site AND q.id = r.to_id "
+        "WHERE r.site = ? AND r.from_id = ? ORDER BY r.kind DESC, r.position", key)
     linked_from = await db.execute(
-        "SELECT r.from_id AS id, q.title FROM related_questions r "
-        "JOIN questions q ON q.id = r.from_id WHERE r.to_id = ? ORDER BY q.title, r.from_id",
-        [question_id],
-    )
+        "SELECT DISTINCT r.from_id AS id, q.title FROM related_questions r "
+        "JOIN questions q ON q.site = r.site AND q.id = r.from_id "
+        "WHERE r.site = ? AND r.to_id = ? ORDER BY q.title, r.from_id", key)
     resources = await db.execute(
         "SELECT qr.section, qr.position, r.url, r.kind, r.file_type, r.title, r.description "
         "FROM question_resources qr JOIN resources r ON r.url = qr.resource_url "
-        "WHERE qr.question_id = ? ORDER BY qr.section = 'latest', qr.section, qr.position",
-        [question_id],
-    )
+        "WHERE qr.site = ? AND qr.question_id = ? "
+        "ORDER BY qr.section = 'latest', qr.section, qr.position", key)
     sections: dict[str, list[dict[str, Any]]] = {}
     for row in resources.rows:
         sections.setdefault(row["section"], []).append({**dict(row), "href": _web_url(row["url"])})
     question["href"] = _web_url(question["url"])
 
     def question_url(other_id: str) -> str:
-        return str(datasette.urls.row(database, "questions", tilde_encode(other_id)))
+        return question_href(datasette, database, site, other_id)
 
+    duplicate = None
+    if question["status"] == "duplicate" and question["duplicate_of"]:
+        target = await db.execute(_DUPLICATE_TARGET_SQL, {
+            "site": site, "id": question_id, "url": question["duplicate_of"]})
+        duplicate = {
+            "url": question["duplicate_of"],
+            "href": _web_url(question["duplicate_of"]),
+            "archived": [{**dict(row), "href": question_url(row["id"])}
+                         for row in target.rows][:1],
+        }
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for row in related.rows:
+        kinds.setdefault(row["kind"], []).append({**dict(row), "href": question_url(row["id"])})
+    labels = _LABELS["zh" if site in _CHINESE_SITES else "en"]
     return {
         "question": question,
-        "answer_html": render_markdown(question["answer_markdown"] or ""),
-        "related_questions": [
-            {**dict(row), "href": question_url(row["id"])} for row in related.rows
-        ],
+        "labels": labels,
+        "question_html": render_markdown(question["question_markdown"]),
+        "answers": answers,
+        "tags": [row["tag"] for row in tags.rows],
+        "duplicate": duplicate,
+        "related_questions": kinds.get("related", []),
+        "linked_questions": kinds.get("linked", []),
         "linked_from": [{**dict(row), "href": question_url(row["id"])} for row in linked_from.rows],
         "resource_sections": [
             {"key": key, "label": SECTION_LABELS.get(key, key), "items": items}
             for key, items in sections.items()
         ],
+        "question_history_url": _query_url(datasette, database, "question_history",
+                                           site, question_id),
+        "question_related_url": _query_url(datasette, database, "question_related",
+                                           site, question_id),
+        "tag_urls": {
+            row["tag"]: str(datasette.urls.database(database)) + "/questions_by_tag?"
+            + urllib.parse.urlencode({"tag": row["tag"]}) for row in tags.rows},
     }
+
+
+def _query_url(datasette: Any, database: str, query: str, site: str, question_id: str) -> str:
+    """A canned query about one question, its parameters filled in."""
+    return (str(datasette.urls.database(database)) + f"/{query}?"
+            + urllib.parse.urlencode({"site": site, "id": question_id}))
 
 
 SECTION_LABELS = {"related": "相关推荐", "latest": "最新推荐"}
@@ -439,40 +612,40 @@ def month_facet_sql(column: str, table_sql: str, *, limit: int) -> str:
     )
 
 
-class MonthFacet(Facet):
-    """Facet an ISO 8601 text column by its month (``2023-06``), newest first.
+class _SqlFacet(Facet):
+    """A facet whose values and counts one SQL query gives (``_facet_sql``), each value
+    selected by the filter ``<column>__<_lookup>=<value>``."""
 
-    Datasette's date facet applies date(), which turns ``...T03:00:00+08:00``
-    into the previous UTC day; the month as written on the page is its first
-    seven characters. Selecting a month filters with ``column__startswith``.
-    """
-
-    type = "month"
+    _lookup = ""
 
     async def suggest(self) -> list[dict[str, Any]]:
         return []
 
+    async def _facet_sql(self, column: str, limit: int) -> str | None:
+        """The query giving ``value`` and ``count`` rows; None: no values at all."""
+        raise NotImplementedError
+
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
         results: list[dict[str, Any]] = []
         timed_out: list[str] = []
-        args = dict(self.get_querystring_pairs())
+        pairs = self.get_querystring_pairs()
         facet_size = self.get_facet_size()
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
-            sql = month_facet_sql(column, self.sql, limit=facet_size + 1)
             try:
-                rows = await self.ds.execute(
+                sql = await self._facet_sql(column, facet_size + 1)
+                rows = [] if sql is None else (await self.ds.execute(
                     self.database, sql, self.params, truncate=False,
                     custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
+                )).rows
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
-            lookup = f"{column}__startswith"
+            lookup = f"{column}__{self._lookup}"
             values = []
-            for row in rows.rows[:facet_size]:
-                selected = args.get(lookup) == row["value"]
+            for row in rows[:facet_size]:
+                selected = (lookup, row["value"]) in pairs
                 toggle = (
                     path_with_removed_args(self.request, {lookup: row["value"]})
                     if selected
@@ -490,12 +663,72 @@ class MonthFacet(Facet):
                 "type": self.type,
                 "results": values,
                 "hideable": source_and_config["source"] != "metadata",
-                "toggle_url": path_with_removed_args(self.request, {"_facet_month": column}),
-                "truncated": len(rows.rows) > facet_size,
+                "toggle_url": path_with_removed_args(self.request,
+                                                     {f"_facet_{self.type}": column}),
+                "truncated": len(rows) > facet_size,
             })
         return results, timed_out
 
 
+class MonthFacet(_SqlFacet):
+    """Facet an ISO 8601 text column by its month (``2023-06``), newest first.
+
+    Datasette's date facet applies date(), which turns ``...T03:00:00+08:00``
+    into the previous UTC day; the month as written on the page is its first
+    seven characters. Selecting a month filters with ``column__startswith``.
+    """
+
+    type = "month"
+    _lookup = "startswith"
+
+    async def _facet_sql(self, column: str, limit: int) -> str | None:
+        return month_facet_sql(column, self.sql, limit=limit)
+
+
+# ---------------------------------------------------------------------------
+# ?_facet_tag=tags
+
+
+def tag_facet_sql(table_sql: str, *, filtered: bool, limit: int) -> str:
+    """The tags of the questions ``table_sql`` selects, with their counts, most used first.
+
+    Counted from question_tags, not from the questions' JSON ``tags``: Datasette's array
+    facet reads every row's ``tags`` (past its long texts) and de-duplicates whole rows,
+    93 ms on 100k questions with no tag at all. Unfiltered, the count is question_tags'
+    own; filtered, it is over the questions the table shows.
+    """
+    if not filtered:
+        source = "question_tags t"
+    else:
+        source = (f"(SELECT site, id FROM ({table_sql})) q "
+                  "JOIN question_tags t ON t.site = q.site AND t.question_id = q.id")
+    return (f"SELECT t.tag AS value, count(*) AS count FROM {source} "
+            f"GROUP BY t.tag ORDER BY count DESC, value LIMIT {limit:d}")
+
+
+class TagFacet(_SqlFacet):
+    """Facet the questions by tag (``_facet_tag=tags``), most used first.
+
+    Selecting a tag adds Datasette's own ``tags__arraycontains=<tag>``, as its array
+    facet (``_facet_array=tags``, which gives the same counts) does.
+    """
+
+    type = "tag"
+    _lookup = "arraycontains"
+
+    async def _facet_sql(self, column: str, limit: int) -> str | None:
+        if self.table != "questions":
+            return None
+        # No tag anywhere (a CSDN archive): nothing to count, and no need to run the
+        # table's filters (a search) once more to find that out.
+        tagged = await self.ds.execute(
+            self.database, "SELECT EXISTS (SELECT 1 FROM question_tags) AS tagged")
+        if not tagged.first()["tagged"]:
+            return None
+        filtered = bool(self.params) or " where " in f" {self.sql.lower()} "
+        return tag_facet_sql(self.sql, filtered=filtered, limit=limit)
+
+
 @hookimpl
 def register_facet_classes() -> list[type]:
-    return [MonthFacet]
+    return [MonthFacet, TagFacet]
