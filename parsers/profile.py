@@ -24,6 +24,7 @@ __all__ = [
     "UnknownProfile",
     "canonical_url",
     "choose_profile",
+    "has_qa_markup",
     "parse_page",
     "profile_names",
 ]
@@ -36,10 +37,14 @@ class SiteProfile(Protocol):
     # Bumped whenever the parse output changes, so `qarchive reparse` knows
     # which stored pages an older parser read.
     parser_version: int
-    # Hosts this profile is written for; the path shape alone also selects it,
-    # so the sample site on 127.0.0.1 or a mirror gets the same profile.
+    # Hosts this profile is written for ("*.stackexchange.com": any subdomain). Where
+    # ``path_alone`` is true the path shape alone also selects it on other hosts, so the
+    # sample site on 127.0.0.1 or a mirror gets the same profile (CSDN); a site adapter
+    # whose path shape is common to many sites (``/questions/<id>``) claims its hosts only.
+    # A profile without ``path_alone`` is chosen by path alone (as before it existed).
     hosts: tuple[str, ...]
     page_path: re.Pattern[str]
+    path_alone: bool
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
         """Pure: the page's record, or ParseError with a reason."""
@@ -119,11 +124,45 @@ def profile_names() -> list[str]:
     return sorted(_profiles())
 
 
-def choose_profile(url: str, *, name: str | None = None) -> SiteProfile:
-    """The profile for a page: the one named, or else the one its URL selects.
+# The profile chosen for a page no other profile claims whose body carries schema.org
+# Q&A markup (parsers/sites/qapage.py).
+GENERIC_PROFILE = "qapage"
+# schema.org Q&A markup, in microdata (itemtype="https://schema.org/QAPage" or .../Question)
+# or JSON-LD ("@type": "QAPage"): a cheap test of the body before any parse.
+_QA_MARKUP = re.compile(
+    rb"""schema\.org/(?:QAPage|Question)\b|["']@type["']\s*:\s*\[?\s*["'](?:QAPage|Question)["']""")
+_QA_MARKUP_TEXT = re.compile(_QA_MARKUP.pattern.decode("ascii"))
+
+
+def has_qa_markup(body: bytes | str) -> bool:
+    """Whether the page carries schema.org QAPage / Question markup (a cheap byte search:
+    the profile's parse is the real check)."""
+    if isinstance(body, str):
+        return _QA_MARKUP_TEXT.search(body) is not None
+    return _QA_MARKUP.search(body) is not None
+
+
+def _serves(profile: SiteProfile, host: str) -> bool:
+    for known in profile.hosts:
+        if known.startswith("*."):
+            if host.endswith(known[1:]) and len(host) > len(known) - 1:
+                return True
+        elif host == known:
+            return True
+    return False
+
+
+def choose_profile(
+    url: str, *, name: str | None = None, body: bytes | str | None = None
+) -> SiteProfile:
+    """The profile for a page: the one named, or else the one its URL selects, or else
+    the one its body selects.
 
     By URL: the profile whose host and path shape match; on other hosts (the
-    sample site, a mirror) the path shape alone.
+    sample site, a mirror) the path shape alone, for profiles that allow it
+    (``path_alone``). By body, when no profile claims the URL: the generic
+    ``qapage`` profile if the page carries schema.org QAPage markup. Without
+    ``body`` a URL no profile claims raises UnknownProfile.
     """
     profiles = _profiles()
     if name is not None:
@@ -140,18 +179,21 @@ def choose_profile(url: str, *, name: str | None = None) -> SiteProfile:
     path_matches = [profile for profile in profiles.values()
                     if profile.page_path.search(parts.path)]
     for profile in path_matches:
-        if host in profile.hosts:
+        if _serves(profile, host):
             return profile
-    if path_matches:
-        return path_matches[0]
+    for profile in path_matches:
+        if getattr(profile, "path_alone", True):
+            return profile
+    if body is not None and GENERIC_PROFILE in profiles and has_qa_markup(body):
+        return profiles[GENERIC_PROFILE]
     raise UnknownProfile(f"no site profile knows pages like {url}", url=url)
 
 
 def parse_page(
     body: bytes | str, url: str, *, charset: str | None = None, profile: str | None = None
 ) -> AnswerPage:
-    """Parse one page with the profile named, or the one its URL selects."""
-    return choose_profile(url, name=profile or None).parse(body, url, charset=charset)
+    """Parse one page with the profile named, or the one its URL (or else its body) selects."""
+    return choose_profile(url, name=profile or None, body=body).parse(body, url, charset=charset)
 
 
 def canonical_url(body: bytes | str, *, charset: str | None = None) -> str | None:

@@ -132,7 +132,8 @@ def test_canonical_url_uses_the_declared_charset() -> None:
 def test_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(UnknownProfile) as raised:
         choose_profile("", name="nope")
-    assert raised.value.reason == "unknown profile 'nope' (known: csdn-answer)"
+    assert raised.value.reason == ("unknown profile 'nope' "
+                                   "(known: csdn-answer, qapage, stackexchange)")
 
 
 @pytest.mark.parametrize(

@@ -451,6 +451,8 @@ class CsdnAnswerProfile:
     parser_version = 3
     hosts: tuple[str, ...] = ("wenku.csdn.net",)
     page_path = _ANSWER_PATH
+    # /answer/<id> is CSDN's own shape: a mirror or the sample site is chosen by it alone.
+    path_alone = True
 
     def resource_kind(self, url: str) -> str:
         """The URL's first path segment (doc, download, column, answer); a blog post
