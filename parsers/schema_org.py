@@ -354,7 +354,9 @@ def iso_time(value: SchemaValue, *, naive_is_utc: bool = False) -> str | None:
         return None
     if moment.tzinfo is None and naive_is_utc:
         moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+    # Seconds, as every page shows them: Discourse's JSON-LD adds milliseconds
+    # (06:49:00.750Z) to the 06:49:00Z its visible post gives.
+    return moment.isoformat(timespec="seconds")
 
 
 def _text_of(value: SchemaValue) -> str | None:

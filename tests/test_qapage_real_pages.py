@@ -1,13 +1,18 @@
 """Real Q&A pages (tests/fixtures/qapage/, SOURCES.md says where each came from) parse to
 the values read off each page by hand (``NAME.expected.json``).
 
-Every field of every expected.json is checked against ``parse_page``'s record: text
-fields by their ``*_starts_with`` prefix (whitespace squeezed), ``question_text_excludes``
-absent from the question's text, everything else equal.
+Every field of every expected.json is checked against ``parse_page``'s record, one test
+per page and field: text fields by their ``*_starts_with`` prefix (whitespace squeezed),
+``question_text_excludes`` absent from the question's text and Markdown, ``answers``
+answer by answer, everything else equal.
+
+``PENDING`` lists what the profiles cannot read yet, each with the reason; those tests
+are strict xfails, so the adapter that reads them must also strike them off.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -20,51 +25,70 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qapage"
 PAGES = sorted(path.name.removesuffix(".expected.json")
                for path in FIXTURES.glob("*.expected.json"))
 
+_DISCOURSE = ("the generic qapage profile: Discourse's adapter (views from the preloaded "
+              "topic, user names, replies as answers) is still to be written")
+PENDING: dict[tuple[str, str], str] = {
+    ("ionicforum-177814-capacitor-apk-without-android-studio", field): _DISCOURSE
+    for field in ("view_count", "question_author", "answer_count", "answers")
+}
+
 
 def _squeezed(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _record(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+@functools.cache
+def _parsed(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     expected = json.loads((FIXTURES / f"{name}.expected.json").read_text("utf-8"))
     body = (FIXTURES / f"{name}.html").read_bytes()
     return expected, parse_page(body, expected["url"]).to_record()
 
 
-def test_every_page_has_its_expected_values() -> None:
-    assert len(PAGES) >= 3
+def _cases() -> list[Any]:
+    cases = []
+    for name in PAGES:
+        expected = json.loads((FIXTURES / f"{name}.expected.json").read_text("utf-8"))
+        for field in expected:
+            reason = PENDING.get((name, field))
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            cases.append(pytest.param(name, field, marks=marks, id=f"{name}-{field}"))
+    return cases
+
+
+def test_every_page_is_here() -> None:
+    assert len(PAGES) >= 4
     for name in PAGES:
         assert (FIXTURES / f"{name}.html").exists(), name
+        assert f"## {name}.html" in (FIXTURES / "SOURCES.md").read_text("utf-8"), name
+
+
+@pytest.mark.parametrize(("name", "field"), _cases())
+def test_field(name: str, field: str) -> None:
+    expected, record = _parsed(name)
+    value = expected[field]
+    if field == "question_text_starts_with":
+        assert _squeezed(record["question_text"]).startswith(_squeezed(value))
+    elif field == "question_text_excludes":
+        for notice in value:
+            assert _squeezed(notice) not in _squeezed(record["question_text"]), notice
+            assert _squeezed(notice) not in _squeezed(record["question_markdown"]), notice
+    elif field == "answers":
+        answers = record["answers"]
+        assert len(answers) == len(value)
+        for want, got in zip(value, answers, strict=True):
+            for key, wanted in want.items():
+                if key == "text_starts_with":
+                    assert _squeezed(got["text"]).startswith(_squeezed(wanted)), want["id"]
+                else:
+                    assert got[key] == wanted, (want["id"], key)
+    else:
+        assert record[field] == value
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_question_fields(name: str) -> None:
-    expected, record = _record(name)
-    for field, value in expected.items():
-        if field == "answers":
-            continue
-        if field == "question_text_starts_with":
-            assert _squeezed(record["question_text"]).startswith(_squeezed(value)), field
-        elif field == "question_text_excludes":
-            for notice in value:
-                assert _squeezed(notice) not in _squeezed(record["question_text"]), notice
-                assert _squeezed(notice) not in _squeezed(record["question_markdown"]), notice
-        else:
-            assert record[field] == value, field
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_answers(name: str) -> None:
-    expected, record = _record(name)
+def test_the_records_answer_is_the_accepted_else_the_first(name: str) -> None:
+    _, record = _parsed(name)
     answers = record["answers"]
-    assert len(answers) == len(expected["answers"])
-    for want, got in zip(expected["answers"], answers, strict=True):
-        for field, value in want.items():
-            if field == "text_starts_with":
-                assert _squeezed(got["text"]).startswith(_squeezed(value)), (want["id"], field)
-            else:
-                assert got[field] == value, (want["id"], field)
-    # The record's one answer (what storage and search read): the accepted, else the first.
     chosen = next((answer for answer in answers if answer["accepted"]),
                   answers[0] if answers else None)
     assert record["answer_text"] == (chosen["text"] if chosen else "")

@@ -69,8 +69,9 @@ def assert_same_as_extruct(html: str | bytes, url: str = URL) -> SchemaQuestion:
 def test_real_pages_read_as_extruct_reads_them(name: str) -> None:
     body = (FIXTURES / name).read_bytes()
     question = assert_same_as_extruct(body, "https://stackoverflow.com/questions/1")
-    assert question.syntax == "microdata"
-    assert question.name and question.text and question.answers
+    # Stack Exchange writes microdata, Discourse JSON-LD.
+    assert question.syntax == ("json-ld" if name.startswith("ionicforum") else "microdata")
+    assert question.name and question.text
 
 
 def test_real_page_answers_come_in_page_order() -> None:
