@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--only PARTS] [--report-only]``: benchmarks to BENCHMARKS.md.
 
-Parts: parse, datasette, e2e (end to end + storage), memory, politeness, hotspots.
+Parts: parse, datasette, e2e (end to end + storage), memory, politeness, hotspots,
+qapage (real Q&A pages: qarchive's parse vs extruct).
 Each part saves bench/results/<part>.json; the report is built from whatever
 results exist, so one part can be re-run alone.
 """
@@ -14,7 +15,7 @@ import click
 
 from bench.common import REPO, machine_details, save_result
 
-PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots")
+PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots", "qapage")
 
 # Sizes per mode. The full sizes are the issue's; --quick keeps every part
 # under a minute or two so the whole harness can be checked in ~5 minutes.
@@ -26,6 +27,7 @@ SIZES = {
         "memory": {"sizes": [10_000, 100_000]},
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 10.0},
         "hotspots": {"pages": 300, "crawl_pages": 3_000},
+        "qapage": {"rounds": 15, "repeat": 10},
     },
     "quick": {
         "parse": {"pages": 200, "rounds": 3},
@@ -34,6 +36,7 @@ SIZES = {
         "memory": {"sizes": [2_000, 10_000]},
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 5.0},
         "hotspots": {"pages": 200, "crawl_pages": 1_000},
+        "qapage": {"rounds": 5, "repeat": 5},
     },
 }
 
@@ -59,6 +62,10 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
         from bench.politeness import run as run_politeness
 
         return run_politeness(**sizes)  # type: ignore[arg-type]
+    if part == "qapage":
+        from bench.qapage import run as run_qapage
+
+        return run_qapage(**sizes)  # type: ignore[arg-type]
     from bench.hotspots import run as run_hotspots
 
     return run_hotspots(**sizes)  # type: ignore[arg-type]
@@ -77,7 +84,7 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
               type=click.Path(dir_okay=False, path_type=Path))
 def main(quick: bool, only: str, memory_sizes: str | None, site_layouts: str | None,
          report_only: bool, out: Path) -> None:
-    """Benchmark qarchive against Scrapy, parsel and BeautifulSoup; write BENCHMARKS.md.
+    """Benchmark qarchive against Scrapy, parsel, BeautifulSoup and extruct; write BENCHMARKS.md.
 
     \b
     Example:

@@ -227,9 +227,32 @@ def _hotspots(result: dict[str, Any]) -> list[str]:
     return [*lines, _stamp(result), ""]
 
 
+def _qapage(result: dict[str, Any]) -> list[str]:
+    rows = [[row["page"], f"{row['bytes']:,}", _f(row["qarchive_ms"], 2),
+             _f(row["extruct_ms"], 2), f"{row['ratio']:.2f}×"] for row in result["pages"]]
+    ratio, target = result["ratio"], result["target_ratio"]
+    return [
+        "## 7. Real Q&A pages: qarchive's parse vs extruct (issue 17)", "",
+        f"The real pages of `tests/fixtures/qapage/` of 150–900 KB, {result['rounds']} "
+        f"rounds of {result['repeat']} parses per page, the two interleaved page by page; "
+        "medians. qarchive's figure is its **whole** parse (`parse_page`: schema.org, the "
+        "site adapter's visible-page fields, Markdown of every body, links); extruct's is "
+        "`extruct.extract` (JSON-LD and microdata) and the Question found in its output "
+        "(`bench/qapage_extruct.py`), fewer fields than qarchive gives.", "",
+        *_table(["page", "bytes", "qarchive ms", "extruct ms", "extruct ÷ qarchive"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["all pages: extruct ÷ qarchive", f"{ratio:.2f}×", f"≥ {target:.0f}×",
+             _met(result["met"])],
+            ["slowest page", f"{result['min_page_ratio']:.2f}×", f"≥ {target:.0f}×",
+             _met(result["min_page_ratio"] >= target)],
+        ]),
+        _stamp(result), "",
+    ]
+
+
 def write_report(out: Path) -> None:
     found = {part: load_result(part) for part in
-             ("parse", "e2e", "memory", "datasette", "politeness", "hotspots")}
+             ("parse", "e2e", "memory", "datasette", "politeness", "hotspots", "qapage")}
     present = [result for result in found.values() if result is not None]
     lines = [
         "# Benchmarks", "",
@@ -247,7 +270,7 @@ def write_report(out: Path) -> None:
     ]
     builders = (("parse", _parse), ("e2e", _e2e), ("memory", _memory),
                 ("datasette", _datasette), ("e2e", _storage), ("politeness", _politeness),
-                ("hotspots", _hotspots))
+                ("hotspots", _hotspots), ("qapage", _qapage))
     for part, build in builders:
         result = found[part]
         if result is None:

@@ -78,6 +78,17 @@ _SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/", "schema:")
 SchemaValue = Any  # str, int, float, bool, None or SchemaItem (JSON-LD values keep their type)
 
 
+class _TextOf:
+    """A microdata value that is its element's text, read when first asked for: most
+    are never read (a body's Markdown is rendered from its element), and reading the
+    text of every property cost more than the rest of the reader."""
+
+    __slots__ = ("element",)
+
+    def __init__(self, element: LexborNode) -> None:
+        self.element = element
+
+
 @dataclass(slots=True)
 class SchemaItem:
     """One schema.org item: its types (short names: ``Question``) and properties.
@@ -98,11 +109,22 @@ class SchemaItem:
         return kind in self.types
 
     def values(self, name: str) -> list[SchemaValue]:
-        return self.properties.get(name, [])
+        found = self.properties.get(name)
+        if not found:
+            return []
+        for index, value in enumerate(found):
+            if type(value) is _TextOf:
+                found[index] = value.element.text(deep=True)
+        return found
 
     def first(self, name: str) -> SchemaValue:
         found = self.properties.get(name)
-        return found[0] if found else None
+        if not found:
+            return None
+        value = found[0]
+        if type(value) is _TextOf:
+            value = found[0] = value.element.text(deep=True)
+        return value
 
     def element(self, name: str) -> LexborNode | None:
         found = self.elements.get(name)
@@ -206,11 +228,11 @@ def _read_json_ld(tree: LexborHTMLParser, data: SchemaData) -> None:
 # -- microdata ----------------------------------------------------------------------------
 
 
-def _property_value(element: LexborNode, url: str) -> str:
+def _property_value(element: LexborNode, attributes: dict[str, str | None],
+                    url: str) -> str | _TextOf:
     """A microdata property's value (W3C microdata, "values"; schema.org's ``content``
     on any element, as extruct reads it)."""
     tag = element.tag or ""
-    attributes = element.attributes
     if tag == "meta":
         return attributes.get("content") or ""
     attribute = _URL_ATTRIBUTES.get(tag)
@@ -223,7 +245,7 @@ def _property_value(element: LexborNode, url: str) -> str:
     content = attributes.get("content")
     if content:
         return content
-    return element.text(deep=True)
+    return _TextOf(element)
 
 
 def _read_microdata(tree: LexborHTMLParser, url: str, data: SchemaData) -> None:
@@ -267,11 +289,13 @@ def _read_microdata(tree: LexborHTMLParser, url: str, data: SchemaData) -> None:
         if not owner:
             continue
         element_id = element.mem_id
+        attributes = element.attributes
         nested = items.get(element_id)
-        value: SchemaValue = nested if nested is not None else _property_value(element, url)
+        value: SchemaValue = (nested if nested is not None
+                              else _property_value(element, attributes, url))
         if nested is not None:
             owned.add(element_id)
-        for name in (element.attributes.get("itemprop") or "").split():
+        for name in (attributes.get("itemprop") or "").split():
             items[owner].add(name, value, element)
     data.microdata.extend(item for item_id, item in items.items() if item_id not in owned)
 

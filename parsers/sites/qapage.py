@@ -66,7 +66,6 @@ _QUESTION_PATH = re.compile(
     r")/?$"
 )
 _TRAILING_NUMBER = re.compile(r"([0-9]{1,20})/?$")
-_SKIPPED_TAGS = ["script", "style", "noscript", "template"]
 # Elements holding a page's related / linked questions, by class or id.
 _RELATED_BLOCKS = ".related, .related-questions, #related, #related-questions, .related-topics"
 _LINKED_BLOCKS = ".linked, #linked, .linked-questions, #linked-questions"
@@ -129,6 +128,9 @@ class QAPageProfile:
     path_alone = False
     # Whether a time without a zone is UTC on this site (Stack Exchange: yes).
     naive_times_are_utc = False
+    # The elements holding the page's linked and related questions.
+    linked_blocks = _LINKED_BLOCKS
+    related_blocks = _RELATED_BLOCKS
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -176,13 +178,14 @@ class QAPageProfile:
     # -- the parse ------------------------------------------------------------------------
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
-        html = decode_html(body, charset=charset)
+        html = self._page_region(decode_html(body, charset=charset))
         tree = LexborHTMLParser(cap_nesting(html))
         root = tree.body
-        if root is None or not root.text(deep=True).strip():
+        if root is None:
             raise ParseError("empty page", url=url)
+        # The reader also drops <script> and <style>; <noscript> and <template> are left
+        # for render_answer, which skips them (a pass over the tree each costs more).
         question = qa_question(read_schema_org(tree, url))
-        tree.strip_tags(_SKIPPED_TAGS)
         page_url = (self.canonical_page_url(url) if url else None) or url
         question_id = self.question_id(page_url)
         if question_id is None:
@@ -194,6 +197,8 @@ class QAPageProfile:
                     question_id = self.question_id(link)
                     break
         if question is None and not self._is_question_page(root):
+            if not root.text(deep=True).strip():  # only now: the text of a whole page
+                raise ParseError("empty page", url=url)
             raise ParseError("not a question page: no schema.org Question", url=url)
         if question_id is None:
             raise ParseError("not a question page: no question id in the URL", url=url)
@@ -230,8 +235,11 @@ class QAPageProfile:
         tags, tags_source = self._tags(tree, root, container, question)
         if tags_source:
             sources["tags"] = tags_source
-        linked = self._questions_in(root, _LINKED_BLOCKS, page_url, question_id)
-        related = self._questions_in(root, _RELATED_BLOCKS, page_url, question_id)
+        # Each CSS query walks the whole tree: none for words the page does not hold.
+        linked = (self._questions_in(root, self.linked_blocks, page_url, question_id)
+                  if "linked" in html else [])
+        related = (self._questions_in(root, self.related_blocks, page_url, question_id)
+                   if "related" in html else [])
         for name, found in (("linked_questions", linked), ("related_questions", related)):
             if found:
                 sources[name] = "class"
@@ -245,7 +253,8 @@ class QAPageProfile:
             answer_text=chosen.text if chosen else "",
             answer_markdown=chosen.markdown if chosen else "",
             related_questions=related,
-            sidebar_links=self._answer_pages(root, page_url, question_id),
+            sidebar_links=(self._answer_pages(root, page_url, question_id)
+                           if "page=" in html else []),
             profile=self.name,
             parser_version=self.parser_version,
             field_sources=sources,
@@ -263,6 +272,11 @@ class QAPageProfile:
         )
 
     # -- the page's parts: each read from schema.org first, the visible page next ---------
+
+    def _page_region(self, html: str) -> str:
+        """The part of the page the parse reads: all of it (an adapter that knows where
+        its pages keep the question may leave out the rest, which lexbor would build)."""
+        return html
 
     def _is_question_page(self, root: LexborNode) -> bool:
         """Whether a page without schema.org data is still a question page (adapters

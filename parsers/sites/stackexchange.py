@@ -112,6 +112,8 @@ class StackExchangeProfile(QAPageProfile):
     # /questions/<id> is every Q&A site's shape: only SE's own hosts are SE's.
     path_alone = False
     naive_times_are_utc = True
+    linked_blocks = ".linked"
+    related_blocks = ".related"
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -128,6 +130,17 @@ class StackExchangeProfile(QAPageProfile):
         return super().canonical_page_url(url)
 
     # -- the page's parts ---------------------------------------------------------------
+
+    def _page_region(self, html: str) -> str:
+        """The ``<head>`` (canonical link, metadata) and ``#content`` (question, answers,
+        sidebars) up to the footer: the top bar, the site navigation and the footer are
+        half of a page's elements, and building them was a third of the parse."""
+        content = html.find('<div id="content"')
+        head_end = html.find("<body")
+        if content < 0 or head_end < 0 or head_end > content:
+            return html
+        footer = html.find("<footer", content)
+        return html[:head_end] + "<body>" + html[content:footer if footer > 0 else len(html)]
 
     def _is_question_page(self, root: LexborNode) -> bool:
         return root.css_first(_QUESTION) is not None
@@ -234,19 +247,20 @@ class StackExchangeProfile(QAPageProfile):
                question: SchemaQuestion | None) -> tuple[str, int, bool] | None:
         """The exact count in a ``title`` ("Viewed 4,229 times"), else the old layout's
         ``#qinfo`` row, else schema.org's."""
-        for node in root.css(_TITLED)[:_MAX_TITLED]:
-            title = node.attributes.get("title") or ""
-            if len(title) > 80 or not _VIEW_WORDS.search(title):
-                continue
-            count = _exact_count(title)
+        for node in _header_titles(root):
+            count = _view_title(node)
             if count is not None:
                 return "label", count, False
-        for row in root.css("#qinfo tr")[:8]:
+        for row in root.css("#qinfo tr")[:8]:  # the old layout: "viewed | 4,229 times"
             cells = row.css("td")
             if len(cells) >= 2 and _VIEW_WORDS.search(_text(cells[0])):
                 count = _exact_count(_text(cells[1]))
                 if count is not None:
                     return "label", count, False
+        for node in root.css(_TITLED)[:_MAX_TITLED]:
+            count = _view_title(node)
+            if count is not None:
+                return "label", count, False
         return super()._views(root, question)
 
     def _question_votes(self, container: LexborNode | None,
@@ -272,6 +286,26 @@ class StackExchangeProfile(QAPageProfile):
         if tags:
             return tags, "class"
         return super()._tags(tree, root, container, question)
+
+
+def _view_title(node: LexborNode) -> int | None:
+    """The count of a ``title="Viewed 4,229 times"`` (any of SE's languages)."""
+    title = node.attributes.get("title") or ""
+    if len(title) > 80 or not _VIEW_WORDS.search(title):
+        return None
+    return _exact_count(title)
+
+
+def _header_titles(root: LexborNode) -> list[LexborNode]:
+    """The ``title``-bearing elements of the line under the question's title (asked,
+    active, viewed); the old layout shows them in ``#qinfo`` instead."""
+    header = root.css_first("#question-header")
+    line = header.next if header is not None else None
+    while line is not None and line.tag in ("-text", "-comment"):
+        line = line.next
+    if line is None or line.attributes.get("id") == "mainbar":  # the old layout: no such line
+        return []
+    return line.css(_TITLED)[:_MAX_TITLED]
 
 
 def _inside(outer: LexborNode, inner: LexborNode) -> bool:
