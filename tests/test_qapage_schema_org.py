@@ -65,9 +65,17 @@ def assert_same_as_extruct(html: str | bytes, url: str = URL) -> SchemaQuestion:
     return question
 
 
+# Stack Overflow marks up a question without answers with a bare <div itemscope>: no
+# QAPage, no Question for either reader (the SE adapter reads the visible page).
+UNTYPED = {"stackoverflow-59855666-mel-spectrum-no-answers.html"}
+
+
 @pytest.mark.parametrize("name", REAL_PAGES)
 def test_real_pages_read_as_extruct_reads_them(name: str) -> None:
     body = (FIXTURES / name).read_bytes()
+    if name in UNTYPED:
+        assert ours(body) is None and extruct_question(body, URL) is None
+        return
     question = assert_same_as_extruct(body, "https://stackoverflow.com/questions/1")
     # Stack Exchange writes microdata, Discourse JSON-LD.
     assert question.syntax == ("json-ld" if name.startswith("ionicforum") else "microdata")

@@ -267,7 +267,7 @@ class QAPageProfile:
             status=status,
             duplicate_of=duplicate_of,
             answers=answers,
-            answer_count=question.answer_count if question else None,
+            answer_count=self._answer_count(root, question),
             linked_questions=linked,
         )
 
@@ -407,6 +407,9 @@ class QAPageProfile:
         if number and number.group(1) != self.question_id(link):
             return number.group(1)
         return None
+
+    def _answer_count(self, root: LexborNode, question: SchemaQuestion | None) -> int | None:
+        return question.answer_count if question is not None else None
 
     def _asked_at(self, container: LexborNode | None,
                   question: SchemaQuestion | None) -> tuple[str, str] | None:

@@ -224,8 +224,9 @@ class StackExchangeProfile(QAPageProfile):
                 text=text,
                 markdown=markdown,
                 votes=votes if votes is not None else _votes(block),
-                accepted=(marked.accepted if marked is not None else False)
-                or _accepted(block),
+                # The visible mark, not the microdata: SE's markup names the top-scored
+                # answer acceptedAnswer on pages where none is accepted.
+                accepted=_accepted(block),
                 author=(marked.author if marked is not None and marked.author
                         else _signature_author(block, owner=False)),
                 created_at=(_se_time(marked.date_created) if marked is not None else None)
@@ -234,6 +235,19 @@ class StackExchangeProfile(QAPageProfile):
             if len(answers) >= MAX_ANSWERS:
                 break
         return answers
+
+    def _answer_count(self, root: LexborNode, question: SchemaQuestion | None) -> int | None:
+        """schema.org's, else the answers' heading (``data-answercount``: a page with no
+        answer carries no typed Question, only a bare ``<div itemscope>``)."""
+        count = super()._answer_count(root, question)
+        if count is not None:
+            return count
+        heading = root.css_first("[data-answercount]")
+        if heading is not None:
+            count = schema_count(heading.attributes.get("data-answercount"))
+        if count is None:
+            count = schema_count(_text(root.css_first("[itemprop=answerCount]")))
+        return count
 
     def _asked_at(self, container: LexborNode | None,
                   question: SchemaQuestion | None) -> tuple[str, str] | None:
@@ -330,7 +344,7 @@ def _votes(block: LexborNode) -> int | None:
 
 def _accepted(block: LexborNode) -> bool:
     classes = (block.attributes.get("class") or "").split()
-    if "accepted-answer" in classes or block.attributes.get("itemprop") == "acceptedAnswer":
+    if "accepted-answer" in classes:
         return True
     mark = block.css_first(".js-accepted-answer-indicator, .vote-accepted-on")
     return mark is not None and "d-none" not in (mark.attributes.get("class") or "").split()
