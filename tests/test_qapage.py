@@ -115,6 +115,8 @@ def test_qa_markup_is_recognised(body: bytes, found: bool) -> None:
     ("https://h.test/questions/ask", None), ("https://h.test/questions/tagged/c", None),
     ("https://h.test/users/12", None), ("https://h.test/a/12", None), ("not a url", None),
     ("http://[::1/questions/1", None),
+    ("https://h.test/questions/12?" + "&".join(f"k{n}=1" for n in range(100)) + "&page=3",
+     "https://h.test/questions/12"),
 ])
 def test_generic_canonical_question_urls(url: str, canonical: str | None) -> None:
     assert GENERIC.canonical_page_url(url) == canonical

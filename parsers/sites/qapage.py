@@ -94,7 +94,11 @@ def _text(node: LexborNode | None) -> str:
 
 def _page_number(query: str) -> int | None:
     """``page=N`` (N >= 2) of a query: the N-th page of a question's answers."""
-    for key, value in parse_qsl(query, max_num_fields=64):
+    try:
+        fields = parse_qsl(query, max_num_fields=64)
+    except ValueError:  # more fields than any page link has: no page number read
+        return None
+    for key, value in fields:
         if key == "page" and value.isascii() and value.isdigit() \
                 and len(value) <= _MAX_PAGE_DIGITS and int(value) >= 2:
             return int(value)
