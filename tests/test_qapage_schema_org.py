@@ -77,9 +77,11 @@ def test_real_pages_read_as_extruct_reads_them(name: str) -> None:
         assert ours(body) is None and extruct_question(body, URL) is None
         return
     question = assert_same_as_extruct(body, "https://stackoverflow.com/questions/1")
-    # Stack Exchange writes microdata, Discourse JSON-LD.
+    # Stack Exchange writes microdata, Discourse JSON-LD; Zhihu (2015) marks up a Question
+    # with no properties of its own (its answers are items inside it, not its values).
     assert question.syntax == ("json-ld" if name.startswith("ionicforum") else "microdata")
-    assert question.name and question.text
+    if not name.startswith("zhihu"):
+        assert question.name and question.text
 
 
 def test_real_page_answers_come_in_page_order() -> None:

@@ -66,6 +66,8 @@ _QUESTION_PATH = re.compile(
     r")/?$"
 )
 _TRAILING_NUMBER = re.compile(r"([0-9]{1,20})/?$")
+# The site's name after the question in a <title>: " - 知乎", " | Forum".
+_SITE_SUFFIX = re.compile(r"\s+[-|–—]\s+([^-|–—]{1,40})$")
 # Elements holding a page's related / linked questions, by class or id.
 _RELATED_BLOCKS = ".related, .related-questions, #related, #related-questions, .related-topics"
 _LINKED_BLOCKS = ".linked, #linked, .linked-questions, #linked-questions"
@@ -308,6 +310,15 @@ class QAPageProfile:
         content = squeeze(meta.attributes.get("content") or "") if meta is not None else ""
         if content and len(content) <= _MAX_TITLE_CHARS:
             return content, "meta"
+        head = tree.head
+        title_tag = head.css_first("title") if head is not None else None
+        shown = _text(title_tag)
+        if shown and len(shown) <= _MAX_TITLE_CHARS:
+            # "<question> - 知乎": a short last part is the site's name, not the question's.
+            suffix = _SITE_SUFFIX.search(shown)
+            if suffix is not None and suffix.start() > len(suffix.group(1)):
+                shown = shown[:suffix.start()]
+            return shown, "title-tag"
         return "", ""
 
     def _question_container(self, root: LexborNode) -> LexborNode | None:
