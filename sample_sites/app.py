@@ -1,17 +1,17 @@
-"""The sample site as a plain ASGI application.
+"""The sample site as a plain ASGI application, whichever site it serves.
 
-Routes
-------
-``/``                               index with one link to the root answer page
-``/answer/<id>``                    answer pages (10 or 12 chars, or 32 hex); 404/410 once removed
-``/r/1/answer/<id>``, ``/r/2/...``  hops of the ``redirect`` fault
-``/loop/<id>``                      the other half of the ``redirect-loop`` fault
-``/doc/…``, ``/download/…``,        placeholder pages for recommended resources (200)
-``/column/…``
-``/private/…``                      200, but disallowed by robots.txt (a polite crawler never asks)
-``/robots.txt``                     Disallow rules, optional Crawl-delay, Sitemap line
+Routes every site has
+---------------------
+``<page path>``                     the site's pages (``SiteServing.page_pattern``: CSDN
+                                    ``/answer/<id>``, QAPage ``/questions/<id>/<slug>``);
+                                    404/410 once removed
+``/r/1<page path>``, ``/r/2…``      hops of the ``redirect`` fault
+``/loop<page path>``                the other half of the ``redirect-loop`` fault
+``/robots.txt``                     the site's Disallow rules, optional Crawl-delay, Sitemap line
 ``/sitemap.xml``                    sitemap index → ``/sitemaps/sitemap-<n>.xml.gz`` (500 URLs each)
 ``POST /_admin/epoch/<k>``          move the site to epoch k; ``GET /_admin/state`` shows it
+
+Anything else is the site's own (``SiteServing.other``: index, listings, placeholders).
 
 Every 200 page carries a strong ETag and Last-Modified, and conditional requests get
 304 (RFC 9110 §13.1: If-None-Match wins over If-Modified-Since). Bodies are rendered
@@ -35,20 +35,17 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, TextIO
 
 from . import faults as fault_profiles
-from .csdn.content import EPOCH_LENGTH, EPOCH_ZERO_AT, SampleSite
-from .csdn.pages import render_page
-from .csdn.render import (
-    render_gone_page,
-    render_index_page,
-    render_private_page,
-    render_resource_page,
+from .common import (
+    Document,
+    Redirect,
+    ServedSite,
     render_robots_txt,
     render_sitemap,
     render_sitemap_index,
-    render_soft_404_page,
 )
-from .csdn.render_evidence import TRUNCATE_BEFORE
+from .history import EPOCH_ZERO_AT
 from .server import abort_connection, close_connection
+from .sites import serving_for
 
 __all__ = ["SITEMAP_URLS_PER_FILE", "SampleSiteApp"]
 
@@ -59,13 +56,10 @@ Send = Callable[[Message], Awaitable[None]]
 
 SITEMAP_URLS_PER_FILE = 500
 _HTML = "text/html; charset=utf-8"
-_ID = r"[0-9a-z]{10}|[0-9a-z]{12}|[0-9a-f]{32}"
-_ANSWER_PATH = re.compile(rf"/answer/({_ID})")
-_REDIRECT_HOP = re.compile(rf"/r/([12])/answer/({_ID})")
-_LOOP_PATH = re.compile(rf"/loop/({_ID})")
+_REDIRECT_HOP = re.compile(r"/r/([12])(/.+)")
+_LOOP_PATH = re.compile(r"/loop(/.+)")
 _SITEMAP_PATH = re.compile(r"/sitemaps/sitemap-([1-9][0-9]*)\.xml\.gz")
 _EPOCH_PATH = re.compile(r"/_admin/epoch/([0-9]{1,6})")
-_RESOURCE_PATH = re.compile(r"/(doc|download|column)/[^?#]+")
 # One HTML comment's worth of filler for the oversized fault ("--" may not occur in it).
 _PADDING = b"qarchive sample-site padding " * (1024 * 1024 // 29)
 
@@ -90,7 +84,8 @@ class _Entity:
 
 
 class SampleSiteApp:
-    """ASGI application serving ``site`` at one epoch, with some fault profiles switched on.
+    """ASGI application serving ``site`` (the CSDN ``SampleSite`` or a ``QAPageSite``) at
+    one epoch, with some fault profiles switched on.
 
     ``request_log`` is a text file opened for writing; each request appends one JSON
     line when its response ends (fields in the README), flushed at once.
@@ -98,7 +93,7 @@ class SampleSiteApp:
 
     def __init__(
         self,
-        site: SampleSite,
+        site: ServedSite,
         *,
         faults: tuple[str, ...] | list[str] = (),
         epoch: int = 0,
@@ -111,6 +106,7 @@ class SampleSiteApp:
         if epoch < 0:
             raise ValueError("epoch must be 0 or more")
         self.site = site
+        self.serving = serving_for(site)
         self.faults = tuple(faults)
         self.crawl_delay = crawl_delay
         self.request_log = request_log
@@ -227,37 +223,42 @@ class SampleSiteApp:
                         [(b"allow", b"GET, HEAD")])
             return
         query = scope.get("query_string", b"").decode("latin-1")
-        if match := _ANSWER_PATH.fullmatch(path):
-            await self._answer(scope, receive, send, match.group(1), query, seen)
+        serving = self.serving
+        if match := serving.page_pattern.fullmatch(path):
+            await self._page(scope, receive, send, match.group(1), query, seen)
             return
-        if match := _REDIRECT_HOP.fullmatch(path):
-            hop, page_id = match.groups()
+        hop = _REDIRECT_HOP.fullmatch(path)
+        if hop and serving.page_pattern.fullmatch(hop.group(2)):
             seen["fault"] = "redirect"
-            if hop == "1":
-                await _redirect(send, 302, f"/r/2/answer/{page_id}")
+            if hop.group(1) == "1":
+                await _redirect(send, 302, f"/r/2{hop.group(2)}")
             else:
-                await _redirect(send, 307, f"/answer/{page_id}?via=redirect")
+                await _redirect(send, 307, f"{hop.group(2)}?via=redirect")
             return
-        if match := _LOOP_PATH.fullmatch(path):
+        loop = _LOOP_PATH.fullmatch(path)
+        if loop and serving.page_pattern.fullmatch(loop.group(1)):
             seen["fault"] = "redirect-loop"
-            await _redirect(send, 302, f"/answer/{match.group(1)}")
+            await _redirect(send, 302, loop.group(1))
             return
         entity = self._static_entity(path)
-        if entity is None:
-            await _send(send, 404, render_gone_page(404).encode(), _HTML)
-        else:
+        if entity is not None:
             await _send_entity(scope, send, entity)
+            return
+        other = serving.other(path, query, self._epoch)
+        if isinstance(other, Redirect):
+            await _redirect(send, other.status, other.location)
+        elif isinstance(other, Document):
+            await _send_entity(scope, send, _Entity.of(
+                other.body.encode(), other.content_type, other.last_modified))
+        else:
+            await _send(send, 404, serving.gone_page(404).encode(), _HTML)
 
     def _static_entity(self, path: str) -> _Entity | None:
+        """robots.txt and the sitemaps: every site's, built the same way."""
         site, epoch = self.site, self._epoch
-        site_time = EPOCH_ZERO_AT + epoch * EPOCH_LENGTH
-        if path == "/":
-            html = render_index_page(
-                root_url=f"/answer/{site.page_id(0)}", sitemap_url="/sitemap.xml"
-            )
-            return _Entity.of(html.encode(), _HTML, site_time)
         if path == "/robots.txt":
-            text = render_robots_txt(base_url=site.base_url, crawl_delay=self.crawl_delay)
+            text = render_robots_txt(base_url=site.base_url, crawl_delay=self.crawl_delay,
+                                     disallow=self.serving.robots_disallow)
             return _Entity.of(text.encode(), "text/plain; charset=utf-8", EPOCH_ZERO_AT)
         if path == "/sitemap.xml":
             return self._cached(("sitemap-index", 0, epoch), self._sitemap_index)
@@ -266,11 +267,6 @@ class SampleSiteApp:
             if number > self._sitemap_count():
                 return None
             return self._cached(("sitemap", number, epoch), lambda: self._sitemap(number))
-        if match := _RESOURCE_PATH.fullmatch(path):
-            html = render_resource_page(match.group(1), path, url=site.base_url + path)
-            return _Entity.of(html.encode(), _HTML, EPOCH_ZERO_AT - timedelta(days=30))
-        if path.startswith("/private/"):
-            return _Entity.of(render_private_page(path).encode(), _HTML, EPOCH_ZERO_AT)
         return None
 
     def _cached(self, key: tuple[str, int, int], build: Callable[[], _Entity]) -> _Entity:
@@ -286,18 +282,18 @@ class SampleSiteApp:
             await _send(send, 404, b"unknown admin action\n", "text/plain; charset=utf-8")
             return
         state = {
+            "site": self.serving.name,
             "epoch": self._epoch,
             "pages": len(self.site.answer_indexes(self._epoch)),
             "seed": self.site.seed,
             "faults": list(self.faults),
-            **self.site.layout_plan.describe(),
-            "layout_mix": self.site.layout_plan.mix_at(self._epoch),
+            **self.serving.state(self._epoch),
         }
         await _send(send, 200, json.dumps(state).encode(), "application/json")
 
-    # -- answer pages -------------------------------------------------------------------
+    # -- the site's pages ---------------------------------------------------------------
 
-    async def _answer(
+    async def _page(
         self,
         scope: Scope,
         receive: Receive,
@@ -309,34 +305,62 @@ class SampleSiteApp:
         site, epoch = self.site, self._epoch
         index = site.index_of(page_id, epoch=epoch)
         status = 404 if index is None else site.status(index, epoch)
-        if index is None or status != 200:
-            await _send(send, status, render_gone_page(status).encode(), _HTML)
+        part = self.serving.page_part(query)
+        if index is None or status != 200 or part is None:
+            status = 404 if status == 200 else status
+            await _send(send, status, self.serving.gone_page(status).encode(), _HTML)
+            return
+        canonical = self.serving.page_path(index)
+        if scope["path"] != canonical:
+            # The id is right, the rest is not (a question's old or mistyped slug): the
+            # site moves the request to the page's own path, as Stack Exchange does.
+            await _redirect(send, 301, canonical + (f"?{query}" if query else ""))
             return
         # Faults show on the bare URL only: the redirect fault ends at ?via=redirect,
         # which must then serve the page.
         fault = self._faulted.get(index) if not query else None
         if fault is None:
-            await _send_entity(scope, send, self._page_entity(index, "utf-8"))
+            entity = self._page_entity(index, "utf-8", part)
+            if entity is None:
+                await _send(send, 404, self.serving.gone_page(404).encode(), _HTML)
+            else:
+                await _send_entity(scope, send, entity)
             return
         seen["fault"] = fault
         await self._fault(fault, scope, receive, send, index)
 
-    def _page_entity(self, index: int, variant: str) -> _Entity:
-        epoch = self._epoch
-        return self._cached((f"page:{variant}", index, epoch),
-                            lambda: self._render_page(index, variant))
+    def _page_entity(self, index: int, variant: str, part: int = 1) -> _Entity | None:
+        """The page (its ``part``: answers' ``?page=N``) in ``variant``: utf-8, gbk or
+        wrong-charset; None if the page has no such part."""
+        key = (f"page:{variant}:{part}", index, self._epoch)
+        entity = self._entities.get(key)
+        if entity is None:
+            entity = self._render_page(index, variant, part)
+            if entity is not None:
+                self._entities[key] = entity
+        return entity
 
-    def _render_page(self, index: int, variant: str) -> _Entity:
-        content = self.site.content(index, self._epoch)
+    def _whole_page(self, index: int, variant: str = "utf-8") -> _Entity:
+        """The page as its bare URL serves it (the one faults hit): part 1 always exists."""
+        entity = self._page_entity(index, variant)
+        assert entity is not None
+        return entity
+
+    def _render_page(self, index: int, variant: str, part: int) -> _Entity | None:
+        epoch = self._epoch
+        modified = self.site.last_modified(index, epoch)
+        charset = "gbk" if variant == "gbk" else "utf-8"
+        html = self.serving.render_page(index, epoch, part=part, charset=charset)
+        if html is None:
+            return None
         if variant == "gbk":
             # Characters GBK lacks become character references, which decode to the
             # same text: the record a parser extracts does not change.
-            body = render_page(content, charset="gbk").encode("gbk", "xmlcharrefreplace")
-            return _Entity.of(body, "text/html; charset=gbk", content.last_modified)
-        body = render_page(content).encode()
+            body = html.encode("gbk", "xmlcharrefreplace")
+            return _Entity.of(body, "text/html; charset=gbk", modified)
         if variant == "wrong-charset":
-            return _Entity.of(body, "text/html; charset=iso-8859-1", content.last_modified)
-        return _Entity.of(body, _HTML, content.last_modified)
+            return _Entity.of(html.encode(), "text/html; charset=iso-8859-1", modified)
+        return _Entity.of(html.encode(), _HTML, modified)
 
     async def _fault(
         self, fault: str, scope: Scope, receive: Receive, send: Send, index: int
@@ -351,7 +375,7 @@ class SampleSiteApp:
         elif fault == "slow":
             await asyncio.sleep(fault_profiles.SLOW_DELAY)
         elif fault == "trickle":
-            await self._trickle(scope, receive, send, self._page_entity(index, "utf-8"))
+            await self._trickle(scope, receive, send, self._whole_page(index))
             return
         elif fault == "reset":
             if abort_connection(scope):
@@ -361,47 +385,46 @@ class SampleSiteApp:
             await self._hang_up(scope, receive, send, b"", 1)
             return
         elif fault == "truncated":
-            body = self._page_entity(index, "utf-8").body
+            body = self._whole_page(index).body
             await self._hang_up(scope, receive, send, body[: len(body) // 2], len(body))
             return
         elif fault == "truncated-html":
-            body = self._page_entity(index, "utf-8").body
-            marker = TRUNCATE_BEFORE.get(self.site.layout(index, self._epoch),
-                                         b'<div class="answer-wrap"')
+            body = self._whole_page(index).body
+            marker = self.serving.truncate_before(index, self._epoch)
             cut = body.index(marker) + 12
             entity = _Entity.of(body[:cut], _HTML, self.site.last_modified(index, self._epoch))
             await _send_entity(scope, send, entity)
             return
         elif fault == "redirect":
-            first_hop = f"{self.site.base_url}/r/1/answer/{self.site.page_id(index)}"
+            first_hop = f"{self.site.base_url}/r/1{self.serving.page_path(index)}"
             await _redirect(send, 301, first_hop)
             return
         elif fault == "redirect-loop":
-            await _redirect(send, 302, f"/loop/{self.site.page_id(index)}")
+            await _redirect(send, 302, f"/loop{self.serving.page_path(index)}")
             return
         elif fault == "oversized":
-            await self._oversized(send, self._page_entity(index, "utf-8"))
+            await self._oversized(send, self._whole_page(index))
             return
         elif fault == "gzip-bomb":
             bomb = await asyncio.to_thread(fault_profiles.gzip_bomb)
             await _send(send, 200, bomb, _HTML, [(b"content-encoding", b"gzip")])
             return
         elif fault in ("gbk", "wrong-charset"):
-            await _send_entity(scope, send, self._page_entity(index, fault))
+            await _send_entity(scope, send, self._whole_page(index, fault))
             return
         elif fault == "soft-404":
             entity = self._cached(("soft-404", 0, 0), lambda: _Entity.of(
-                render_soft_404_page().encode(), _HTML, EPOCH_ZERO_AT))
+                self.serving.soft_404_page().encode(), _HTML, EPOCH_ZERO_AT))
             await _send_entity(scope, send, entity)
             return
         elif fault == "non-html":
             await _send_entity(scope, send, self._non_html(index))
             return
-        await _send_entity(scope, send, self._page_entity(index, "utf-8"))
+        await _send_entity(scope, send, self._whole_page(index))
 
     async def _refuse(self, fault: str, send: Send) -> None:
         if fault == "503":
-            await _send(send, 503, render_gone_page(503).encode(), _HTML)
+            await _send(send, 503, self.serving.gone_page(503).encode(), _HTML)
             return
         # RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date.
         if fault == "429-date":
@@ -409,7 +432,7 @@ class SampleSiteApp:
             retry_after = format_datetime(moment, usegmt=True)
         else:
             retry_after = str(fault_profiles.RETRY_AFTER_SECONDS)
-        await _send(send, 429, "请求过于频繁,请稍后再试\n".encode(), "text/plain; charset=utf-8",
+        await _send(send, 429, self.serving.too_many_requests.encode(), "text/plain; charset=utf-8",
                     [(b"retry-after", retry_after.encode())])
 
     async def _trickle(self, scope: Scope, receive: Receive, send: Send, entity: _Entity) -> None:

@@ -10,12 +10,13 @@ shuffled with ``random.Random(f"{seed}:faults")`` and dealt out in ``FAULTS`` or
 and which pages a fault hits does not depend on which other faults are enabled.
 On a tiny site the last faults in the list may get no page at all.
 
-Faults apply to ``GET``/``HEAD`` of the bare answer URL ``/answer/<id>`` (no query
-string); counters for the "first K requests" faults restart when the epoch changes.
+Faults apply to ``GET``/``HEAD`` of a page's bare URL (CSDN ``/answer/<id>``, QAPage
+``/questions/<id>/<slug>``: the *page path* below) with no query string; counters
+for the "first K requests" faults restart when the epoch changes.
 Ask :func:`affected_urls` (or ``RunningSampleSite.affected_urls``) for the exact URLs.
 
 ==================  ========================================================================
-fault               what the answer URL does
+fault               what the page URL does
 ==================  ========================================================================
 ``429``             first 2 requests: 429 with ``Retry-After: 1`` (seconds); then the page
 ``429-date``        first 2 requests: 429 with ``Retry-After`` as an HTTP-date 2 s ahead
@@ -26,9 +27,9 @@ fault               what the answer URL does
 ``reset``           the connection is reset (RST) before any response is sent
 ``truncated``       Content-Length promises more than is sent; the connection then closes
 ``truncated-html``  a complete 200 response whose HTML stops before the answer (no ``<h1>``)
-``redirect``        301 → ``/r/1/answer/<id>``, 302 → ``/r/2/answer/<id>``, 307 →
-                    ``/answer/<id>?via=redirect``, which serves the page (3 hops)
-``redirect-loop``   302 → ``/loop/<id>`` → 302 → ``/answer/<id>`` → ... forever
+``redirect``        301 → ``/r/1<page path>``, 302 → ``/r/2<page path>``, 307 →
+                    ``<page path>?via=redirect``, which serves the page (3 hops)
+``redirect-loop``   302 → ``/loop<page path>`` → 302 → ``<page path>`` → ... forever
 ``oversized``       a 200 page of about 20 MB (the answer page plus an HTML comment)
 ``gzip-bomb``       ``Content-Encoding: gzip``, ~1 MB on the wire, inflates to 1 GiB of zeros
 ``gbk``             the page encoded in GBK; header and ``<meta charset>`` both say gbk
@@ -46,7 +47,9 @@ import struct
 import threading
 import zlib
 
-from .csdn.content import DEFAULT_BASE_URL, DEFAULT_PAGES, SampleSite
+from .common import ServedSite
+from .csdn.content import DEFAULT_BASE_URL
+from .sites import build_site
 
 __all__ = [
     "FAULTS",
@@ -111,7 +114,7 @@ def parse_faults(spec: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def fault_assignments(site: SampleSite) -> dict[int, str]:
+def fault_assignments(site: ServedSite) -> dict[int, str]:
     """Page index → the fault it would show if that fault were enabled."""
     eligible = [
         index
@@ -130,18 +133,19 @@ def fault_assignments(site: SampleSite) -> dict[int, str]:
 def affected_urls(
     fault: str,
     *,
-    pages: int = DEFAULT_PAGES,
+    pages: int | None = None,
     seed: int = 0,
     base_url: str = DEFAULT_BASE_URL,
+    site: str = "csdn",
 ) -> list[str]:
-    """The answer URLs ``fault`` hits on the site with these pages, seed and base URL."""
+    """The page URLs ``fault`` hits on ``site`` (csdn or qapage) with these pages (None:
+    the site's default), seed and base URL."""
     if fault not in FAULTS:
         raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
-    site = SampleSite(pages=pages, seed=seed, base_url=base_url)
-    return _affected(site, fault)
+    return _affected(build_site(site, pages=pages, seed=seed, base_url=base_url), fault)
 
 
-def _affected(site: SampleSite, fault: str) -> list[str]:
+def _affected(site: ServedSite, fault: str) -> list[str]:
     return sorted(
         (site.url_of(index) for index, name in fault_assignments(site).items() if name == fault),
     )

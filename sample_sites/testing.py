@@ -24,9 +24,11 @@ from typing import Any, TextIO
 import uvicorn
 
 from .app import SampleSiteApp
-from .csdn.content import DEFAULT_PAGES, SampleSite
+from .csdn.content import SampleSite
 from .faults import fault_assignments
+from .qapage.content import QAPageSite
 from .server import base_url_for, bind_socket, uvicorn_config
+from .sites import DEFAULT_SITE, build_site, site_name
 
 __all__ = ["RunningSampleSite", "SampleSiteFactory", "running_sample_site"]
 
@@ -35,7 +37,13 @@ _SHUTDOWN_TIMEOUT = 15.0
 
 
 class RunningSampleSite:
-    """A sample site being served: where it is, and what it should say."""
+    """A sample site being served: where it is, and what it should say.
+
+    The same questions for either site (``site_name`` says which): ``root_url``,
+    ``answer_urls()`` (every archived page that answers 200), ``expected_record(url)``,
+    ``affected_urls(fault)``, ``set_epoch(k)``, ``site.changes(k)``. The QAPage site adds
+    ``expected_question(url)`` and ``answer_page_urls(url)``; the CSDN site ``layout(url)``.
+    """
 
     def __init__(
         self,
@@ -49,9 +57,12 @@ class RunningSampleSite:
         self.app = app
         self.request_log = request_log
         self._loop = loop
+        self.site_name = site_name(app.site)
         # The server thread owns app.site; this twin answers questions from the caller's thread.
-        self.site = SampleSite(pages=app.site.pages, seed=app.site.seed, base_url=base_url,
-                               layouts=app.site.layouts, layout_switch=app.site.layout_switch)
+        self.site: Any = build_site(
+            self.site_name, pages=app.site.pages, seed=app.site.seed, base_url=base_url,
+            layouts=getattr(app.site, "layouts", None),
+            layout_switch=getattr(app.site, "layout_switch", None))
 
     @property
     def pages(self) -> int:
@@ -76,6 +87,8 @@ class RunningSampleSite:
     def layout(self, page: int | str, *, epoch: int | None = None) -> str:
         """The layout ``page`` (index, id or URL) is served in at ``epoch`` (default: now)."""
         epoch = self.epoch if epoch is None else epoch
+        if not isinstance(self.site, SampleSite):
+            raise ValueError("layouts are the csdn site's; the qapage site has one layout")
         index = self.site.index_of(page, epoch=epoch)
         if index is None:
             raise KeyError(f"no answer page {page!r} at epoch {epoch}")
@@ -94,12 +107,30 @@ class RunningSampleSite:
         asyncio.run_coroutine_threadsafe(move(), self._loop).result(timeout=5)
 
     def answer_urls(self, *, epoch: int | None = None) -> list[str]:
-        """Every answer URL that answers 200 at ``epoch`` (default: the current one)."""
-        return self.site.answer_urls(self.epoch if epoch is None else epoch)
+        """Every page URL that answers 200 at ``epoch`` (default: the current one): CSDN
+        answer pages, QAPage questions (their first page; see ``answer_page_urls``)."""
+        return list(self.site.answer_urls(self.epoch if epoch is None else epoch))
 
     def expected_record(self, page: int | str, *, epoch: int | None = None) -> dict[str, Any]:
-        """What a correct parser extracts from ``page`` (index, id or URL); see SampleSite."""
-        return self.site.expected_record(page, epoch=self.epoch if epoch is None else epoch)
+        """What a correct parser extracts from ``page`` (index, id or URL; on the QAPage
+        site ``?page=N`` picks the answers page); see each site's ``expected_record``."""
+        result: dict[str, Any] = self.site.expected_record(
+            page, epoch=self.epoch if epoch is None else epoch)
+        return result
+
+    def expected_question(self, page: int | str, *, epoch: int | None = None) -> dict[str, Any]:
+        """QAPage: the whole question, every answer over all its pages."""
+        return self._qapage().expected_question(
+            page, epoch=self.epoch if epoch is None else epoch)
+
+    def answer_page_urls(self, page: int | str, *, epoch: int | None = None) -> list[str]:
+        """QAPage: every URL a question's answers are on (the page, ``?page=2``, ...)."""
+        return self._qapage().page_urls(page, epoch=self.epoch if epoch is None else epoch)
+
+    def _qapage(self) -> QAPageSite:
+        if not isinstance(self.site, QAPageSite):
+            raise ValueError("only the qapage site pages its answers")
+        return self.site
 
     def affected_urls(self, fault: str) -> list[str]:
         """The answer URLs ``fault`` hits on this site (whether or not it is enabled)."""
@@ -120,7 +151,8 @@ class RunningSampleSite:
 @contextlib.contextmanager
 def running_sample_site(
     *,
-    pages: int = DEFAULT_PAGES,
+    site: str = DEFAULT_SITE,
+    pages: int | None = None,
     seed: int = 0,
     faults: Sequence[str] = (),
     epoch: int = 0,
@@ -133,6 +165,8 @@ def running_sample_site(
 ) -> Iterator[RunningSampleSite]:
     """Serve a sample site on ``host:port`` (0: a free port) for the duration of the block.
 
+    ``site`` is ``csdn`` (the default) or ``qapage``; ``pages`` None is the site's default
+    size (1,000 CSDN answer pages, 300 QAPage questions).
     ``layouts`` is the share of pages per layout, e.g. ``{"evidence": 0.5}`` (the rest
     stay ``reconstruction``, the default for every page); ``layout_switch=(epoch, mix)``
     serves ``mix`` instead from ``epoch`` on. See ``sample_sites/csdn/layouts.py``.
@@ -142,11 +176,11 @@ def running_sample_site(
     log_file: TextIO | None = None
     try:
         base_url = base_url_for(host, sock.getsockname()[1])
-        site = SampleSite(pages=pages, seed=seed, base_url=base_url, layouts=layouts,
-                          layout_switch=layout_switch)
+        model = build_site(site, pages=pages, seed=seed, base_url=base_url, layouts=layouts,
+                           layout_switch=layout_switch)
         if log_path is not None:
             log_file = log_path.open("a", encoding="utf-8")
-        app = SampleSiteApp(site, faults=tuple(faults), epoch=epoch, crawl_delay=crawl_delay,
+        app = SampleSiteApp(model, faults=tuple(faults), epoch=epoch, crawl_delay=crawl_delay,
                             request_log=log_file)
         with _serving(app, sock) as loop:
             yield RunningSampleSite(base_url=base_url, app=app, loop=loop, request_log=log_path)

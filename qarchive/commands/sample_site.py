@@ -15,7 +15,12 @@ import click
 
 from qarchive.options import Seconds
 
-__all__ = ["layout_switch_option", "layouts_option", "sample_site_command"]
+__all__ = ["SITES", "layout_switch_option", "layouts_option", "sample_site_command",
+           "site_option"]
+
+# The sites sample_sites can serve (sample_sites.SITES, which a test compares with this):
+# named here so that the command line's help loads no sample site.
+SITES = ("csdn", "qapage")
 
 
 class _LazyHelpOption(click.Option):
@@ -34,14 +39,11 @@ class _LazyHelpOption(click.Option):
         pass  # click.Option.__init__ sets it; the text comes from lazy_help
 
 
-def _default_pages() -> int:
-    from sample_sites import DEFAULT_PAGES
-
-    return DEFAULT_PAGES
-
-
 def _pages_help() -> str:
-    return f"Answer pages at epoch 0, default {_default_pages()}."
+    from sample_sites import DEFAULT_PAGES_BY_SITE
+
+    return (f"Pages at epoch 0, default {DEFAULT_PAGES_BY_SITE['csdn']} answer pages "
+            f"(csdn) or {DEFAULT_PAGES_BY_SITE['qapage']} questions (qapage).")
 
 
 def _faults_help() -> str:
@@ -84,6 +86,15 @@ def layouts_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., An
              "knows: no views, no question time).")
 
 
+def site_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--site NAME``: which site to serve; shared with `qarchive demo`."""
+    return click.option(
+        "--site", "site_name", type=click.Choice(SITES), default="csdn", show_default=False,
+        help="Which site: csdn (wenku.csdn.net answer pages, the default) or qapage (a "
+             "Stack Exchange-style Q&A site with schema.org QAPage markup: several answers, "
+             "votes, tags, closed and duplicate questions, paged answers).")
+
+
 def layout_switch_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--layout-switch", callback=_layout_switch, metavar="EPOCH:MIX",
@@ -95,14 +106,15 @@ def layout_switch_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]
               help="Address to listen on, default 127.0.0.1.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765,
               help="Port to listen on (0: any free port), default 8765.")
-@click.option("--pages", type=click.IntRange(min=1), default=_default_pages,
+@site_option()
+@click.option("--pages", type=click.IntRange(min=1), default=None,
               cls=_LazyHelpOption, lazy_help=_pages_help)
 @click.option("--seed", type=int, default=0, help="Seed the whole site is drawn from, default 0.")
 @click.option("--faults", callback=_faults, metavar="NAME,...",
               cls=_LazyHelpOption, lazy_help=_faults_help)
 @click.option("--epoch", type=click.IntRange(min=0), default=0,
-              help="How far the site has moved on (views, edits, removed and new pages), "
-                   "default 0.")
+              help="How far the site has moved on (views, edits, votes, new answers, removed "
+                   "and new pages), default 0.")
 @click.option("--crawl-delay", type=Seconds(), default=None,
               help="Seconds to put in robots.txt as Crawl-delay, default none (no line).")
 @click.option("--request-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -110,9 +122,10 @@ def layout_switch_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]
 @layouts_option("the")
 @layout_switch_option()
 def sample_site_command(
+    site_name: str,
     host: str,
     port: int,
-    pages: int,
+    pages: int | None,
     seed: int,
     faults: tuple[str, ...],
     epoch: int,
@@ -121,21 +134,28 @@ def sample_site_command(
     layouts: dict[str, float] | None,
     layout_switch: tuple[int, dict[str, float]] | None,
 ) -> None:
-    """Serve a deterministic copy of the answer site on 127.0.0.1 to crawl and test against.
+    """Serve a deterministic Q&A site on 127.0.0.1 to crawl and test against.
 
-    Pages, links, robots.txt and sitemaps are the same for the same --pages and --seed;
-    move the running site to another epoch with `curl -X POST <url>/_admin/epoch/2`.
+    Pages, links, robots.txt and sitemaps are the same for the same --site, --pages and
+    --seed; move the running site to another epoch with
+    `curl -X POST <url>/_admin/epoch/2`. --layouts and --layout-switch are the csdn
+    site's.
 
     \b
     Example:
         qarchive sample-site --pages 300 --seed 1
+        qarchive sample-site --site qapage --pages 200
         qarchive sample-site --faults 429,slow --request-log requests.jsonl
         qarchive sample-site --layouts evidence=0.5 --layout-switch 2:redesign=1
     """
     import uvicorn
 
-    from sample_sites import SampleSite, SampleSiteApp
+    from sample_sites import SampleSiteApp, build_site
     from sample_sites.server import base_url_for, bind_socket, uvicorn_config
+
+    if site_name != "csdn" and (layouts or layout_switch):
+        raise click.UsageError("--layouts and --layout-switch are the csdn site's; "
+                               f"the {site_name} site has one layout")
 
     try:
         sock = bind_socket(host, port)
@@ -154,14 +174,19 @@ def sample_site_command(
                     f"cannot write the request log {request_log}: {error.strerror}"
                 ) from None
         base_url = base_url_for(host, sock.getsockname()[1])
-        site = SampleSite(pages=pages, seed=seed, base_url=base_url, layouts=layouts,
-                          layout_switch=layout_switch)
+        site = build_site(site_name, pages=pages, seed=seed, base_url=base_url,
+                          layouts=layouts, layout_switch=layout_switch)
         app = SampleSiteApp(site, faults=faults, epoch=epoch, crawl_delay=crawl_delay,
                             request_log=log)
+        count = len(site.answer_indexes(epoch))
+        if site_name == "csdn":
+            what = f"{count} answer pages"
+            shown = f", layouts: {_describe_layouts(app.serving.state(epoch)['layout_mix'])}"
+        else:
+            what, shown = f"{count} questions ({site_name})", ""
         click.echo(
-            f"Serving {len(site.answer_indexes(epoch))} answer pages at {base_url}/ "
-            f"(seed {seed}, epoch {epoch}, faults: {', '.join(faults) or 'none'}, "
-            f"layouts: {_describe_layouts(site.layout_plan.mix_at(epoch))}); "
+            f"Serving {what} at {base_url}/ "
+            f"(seed {seed}, epoch {epoch}, faults: {', '.join(faults) or 'none'}{shown}); "
             f"start crawling at {site.root_url} . Ctrl+C stops."
         )
         try:

@@ -32,9 +32,10 @@ from datetime import datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
-from . import _texts as texts
+from .. import _texts as texts
+from .._words import Words, clip, join_sentences, link_form
+from ..history import EPOCH_LENGTH, EPOCH_ZERO_AT, EpochChanges, SiteHistory
 from .layouts import DEFAULT_LAYOUT, LayoutPlan
 
 __all__ = [
@@ -58,17 +59,7 @@ __all__ = [
 DEFAULT_PAGES = 1000
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 SITE_TZ = timezone(timedelta(hours=8))  # the site shows China time, like wenku.csdn.net
-# The site's clock: epoch K "happens" at EPOCH_ZERO_AT + K * EPOCH_LENGTH. Last-Modified
-# and sitemap lastmod come from it, so they are deterministic too.
-EPOCH_ZERO_AT = datetime(2024, 1, 1, 9, 0, tzinfo=SITE_TZ)
-EPOCH_LENGTH = timedelta(days=7)
 _FIRST_QUESTION_AT = datetime(2022, 1, 1, 0, 0, tzinfo=SITE_TZ)
-
-EDIT_RATE = 0.05  # share of pages edited at each epoch >= 1
-VIEW_GROWTH_RATE = 0.30  # share of pages whose view count grows at each epoch >= 1
-REMOVAL_RATE = 0.06  # share of leaves removed, at epoch 1, 2 or 3
-NEW_PAGES_DIVISOR = 50  # pages // 50 new pages per epoch (at least one)
-
 _ALNUM = string.ascii_lowercase + string.digits
 _ICON_URL = "https://csdnimg.cn/release/download/static_files/pc/images/minetype/{}.png"
 
@@ -197,18 +188,6 @@ class AnswerPageContent:
 
 
 @dataclass(frozen=True, slots=True)
-class EpochChanges:
-    """What changed between ``epoch - 1`` and ``epoch``, as answer-page URLs."""
-
-    epoch: int
-    created: tuple[str, ...]
-    removed: tuple[str, ...]
-    edited: tuple[str, ...]
-    views_changed: tuple[str, ...]
-    relaid: tuple[str, ...] = ()  # pages served in another layout than at epoch - 1
-
-
-@dataclass(frozen=True, slots=True)
 class _ResourceSpec:
     section: str
     kind: str
@@ -264,7 +243,7 @@ def views_display(views: int, style: str) -> tuple[str, int, bool]:
     return str(views), views, False
 
 
-class SampleSite:
+class SampleSite(SiteHistory):
     """The sample site's content model: which answer pages exist at an epoch, and what they say.
 
     >>> site = SampleSite(pages=200, seed=1, base_url="http://127.0.0.1:8765")
@@ -280,39 +259,19 @@ class SampleSite:
         layouts: Mapping[str, float] | None = None,
         layout_switch: tuple[int, Mapping[str, float]] | None = None,
     ) -> None:
-        if pages < 1:
-            raise ValueError(f"pages must be at least 1, got {pages}")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must look like http://host:port, got {base_url!r}")
-        self.pages = pages
-        self.seed = seed
-        self.base_url = base_url.rstrip("/")
+        super().__init__(pages=pages, seed=seed, base_url=base_url)
         # Which layout each page is served in at each epoch; default: reconstruction only.
         self.layouts = dict(layouts) if layouts else None
         self.layout_switch = (
             (layout_switch[0], dict(layout_switch[1])) if layout_switch is not None else None
         )
         self.layout_plan = LayoutPlan.of(layouts, layout_switch, seed=seed)
-        self._scheme = parts.scheme
-        self._netloc = parts.netloc
-        self.internal_pages = max(1, pages // 2)
-        self.new_pages_per_epoch = max(1, pages // NEW_PAGES_DIVISOR)
         self._ids: list[str] = []
         self._index_by_id: dict[str, int] = {}
         self._bases: dict[int, _BasePage] = {}
         self._contents: dict[tuple[int, int], AnswerPageContent] = {}
 
     # -- identity -----------------------------------------------------------------------
-
-    @property
-    def root_url(self) -> str:
-        """Page 0: every answer page is reachable from it through related questions."""
-        return self.url_of(0)
-
-    def page_count(self, epoch: int = 0) -> int:
-        """Answer pages ever created up to ``epoch`` (removed ones included)."""
-        return self.pages + epoch * self.new_pages_per_epoch
 
     def page_id(self, index: int) -> str:
         while len(self._ids) <= index:
@@ -359,59 +318,10 @@ class SampleSite:
         self._ids.append(page_id)
         self._index_by_id[page_id] = index
 
-    # -- history ------------------------------------------------------------------------
-
-    def is_internal(self, index: int) -> bool:
-        """Internal pages have heap children; they are never removed and never faulted."""
-        return index < self.internal_pages and index < self.pages
-
-    def created_epoch(self, index: int) -> int:
-        if index < self.pages:
-            return 0
-        return (index - self.pages) // self.new_pages_per_epoch + 1
-
-    def removed_at(self, index: int) -> int | None:
-        """The epoch at which a page disappears, or None if it never does."""
-        if index == 0 or index >= self.pages or self.is_internal(index):
-            return None
-        rng = random.Random(f"{self.seed}:{index}:removal")
-        if rng.random() < REMOVAL_RATE:
-            return 1 + rng.randrange(3)
-        return None
-
-    def status(self, index: int, epoch: int = 0) -> int:
-        """HTTP status of the page's URL at ``epoch``: 200, 404 (not yet or removed) or 410."""
-        if index >= self.page_count(epoch):
-            return 404
-        removed = self.removed_at(index)
-        if removed is not None and removed <= epoch:
-            gone = random.Random(f"{self.seed}:{index}:gone").random() < 0.5
-            return 410 if gone else 404
-        return 200
-
-    def answer_indexes(self, epoch: int = 0) -> list[int]:
-        """Indexes of the answer pages that exist (answer 200) at ``epoch``."""
-        return [i for i in range(self.page_count(epoch)) if self.status(i, epoch) == 200]
-
-    def answer_urls(self, epoch: int = 0) -> list[str]:
-        return [self.url_of(i) for i in self.answer_indexes(epoch)]
-
-    def version(self, index: int, epoch: int) -> int:
-        """How many times the page was edited up to ``epoch``."""
-        first = self.created_epoch(index) + 1
-        return sum(1 for e in range(first, epoch + 1) if self._edited_at(index, e))
-
-    def _edited_at(self, index: int, epoch: int) -> bool:
-        return random.Random(f"{self.seed}:{index}:edit:{epoch}").random() < EDIT_RATE
+    # -- history (which pages exist when: SiteHistory) -------------------------------------
 
     def views(self, index: int, epoch: int) -> int:
-        base = self._base(index)
-        views = base.base_views
-        for e in range(self.created_epoch(index) + 1, epoch + 1):
-            rng = random.Random(f"{self.seed}:{index}:views:{e}")
-            if rng.random() < VIEW_GROWTH_RATE:
-                views += rng.randint(1, max(5, base.base_views // 10))
-        return views
+        return self.grown_views(index, self._base(index).base_views, epoch)
 
     def related_targets(self, index: int, epoch: int) -> list[int]:
         """The pages ``index`` lists as related questions at ``epoch``, in page order."""
@@ -595,7 +505,7 @@ class SampleSite:
         return record
 
     def _related_link(self, index: int, target: int) -> RelatedLink:
-        form = _link_form(random.Random(f"{self.seed}:{index}:href:{target}"))
+        form = link_form(random.Random(f"{self.seed}:{index}:href:{target}"))
         path = f"/answer/{self.page_id(target)}"
         base = self._base(target)
         return RelatedLink(
@@ -611,7 +521,7 @@ class SampleSite:
         if spec.target >= 0:
             target = self._base(spec.target)
             title = target.title
-            description = _clip(target.answer.summary, 90)
+            description = clip(target.answer.summary, 90)
         return Resource(
             section=spec.section,
             href=self._href(spec.path, spec.form),
@@ -627,13 +537,6 @@ class SampleSite:
         return PageLink(href=self._href(spec.path, spec.form), url=self.base_url + spec.path,
                         title=title)
 
-    def _href(self, path: str, form: str) -> str:
-        if form == "absolute":
-            return f"{self._scheme}://{self._netloc}{path}"
-        if form == "protocol-relative":
-            return f"//{self._netloc}{path}"
-        return path
-
     def _edited_answer(self, index: int, answer: Answer, version: int) -> Answer:
         if version == 0:
             return answer
@@ -641,7 +544,7 @@ class SampleSite:
         html_blocks, markdown_blocks = list(answer.html_blocks), list(answer.markdown_blocks)
         for v in range(1, version + 1):
             rng = random.Random(f"{self.seed}:{index}:edit-text:{v}")
-            words = _Words(rng)
+            words = Words(rng)
             sentence = f"补充说明(第{v}次修改):{words.fill(rng.choice(texts.SENTENCES_ZH))}"
             html.append(f"<p>{escape(sentence, quote=False)}</p>")
             html_blocks.append(html[-1])
@@ -665,10 +568,10 @@ class SampleSite:
         state_spaced = rng.random() < 0.5
         state_ascii = rng.random() < 0.3
         state_trailer = rng.random() < 0.6
-        words = _Words(rng)
+        words = Words(rng)
         unlinked = tuple(
             (rng.random(), words.fill(rng.choice(texts.TITLE_TEMPLATES_ZH)),
-             _clip(_join_sentences([words.sentence(rng) for _ in range(2)]), 160))
+             clip(join_sentences([words.sentence(rng) for _ in range(2)]), 160))
             for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))
         )
         start = EPOCH_ZERO_AT - timedelta(days=rng.randrange(30, 400))
@@ -690,7 +593,7 @@ class SampleSite:
     def _draw_base(self, index: int) -> _BasePage:
         # The order of draws below is part of the site's identity: append, never reorder.
         rng = random.Random(f"{self.seed}:{index}")
-        words = _Words(rng)
+        words = Words(rng)
         if rng.random() < 0.2:
             title = words.fill(rng.choice(texts.TITLE_TEMPLATES_EN))
         else:
@@ -751,7 +654,7 @@ class SampleSite:
             first_modified=first_modified,
         )
 
-    def _draw_answer(self, rng: random.Random, words: _Words) -> Answer:
+    def _draw_answer(self, rng: random.Random, words: Words) -> Answer:
         # Each block is written twice, as HTML and as Markdown, from the same draws:
         # the order of rng calls is the site's identity, Markdown adds none.
         blocks: list[str] = []
@@ -760,9 +663,9 @@ class SampleSite:
         code_blocks: list[CodeBlock] = []
         first = [words.sentence(rng) for _ in range(rng.randint(2, 4))]
         phrases.append(first[0])
-        blocks.append(f"<p>{_join_sentences([escape(s, quote=False) for s in first])}</p>")
-        markdown.append(_join_sentences(first))
-        summary = _clip(_join_sentences(first), 160)
+        blocks.append(f"<p>{join_sentences([escape(s, quote=False) for s in first])}</p>")
+        markdown.append(join_sentences(first))
+        summary = clip(join_sentences(first), 160)
         kinds = ("p", "p", "code", "code", "ul", "ol", "table", "img", "h3", "blockquote")
         for _ in range(rng.randint(1, 9)):
             kind = rng.choice(kinds)
@@ -822,7 +725,7 @@ class SampleSite:
         return Answer("\n".join(blocks), tuple(phrases), tuple(code_blocks), summary,
                       tuple(blocks), tuple(markdown))
 
-    def _draw_paragraph(self, rng: random.Random, words: _Words) -> tuple[str, str]:
+    def _draw_paragraph(self, rng: random.Random, words: Words) -> tuple[str, str]:
         """One paragraph as (HTML, Markdown)."""
         sentences = [words.sentence(rng) for _ in range(rng.randint(1, 3))]
         parts = [escape(sentence, quote=False) for sentence in sentences]
@@ -845,10 +748,10 @@ class SampleSite:
         elif inline < 0.8:
             parts.insert(0, "<strong>注意</strong>:")
             md.insert(0, "**注意**:")
-        return f"<p>{_join_sentences(parts)}</p>", _join_sentences(md)
+        return f"<p>{join_sentences(parts)}</p>", join_sentences(md)
 
     def _draw_resources(
-        self, rng: random.Random, words: _Words, index: int
+        self, rng: random.Random, words: Words, index: int
     ) -> tuple[_ResourceSpec, ...]:
         specs: list[_ResourceSpec] = []
         related_count = 0 if rng.random() < 0.05 else rng.randint(3, 6)
@@ -859,11 +762,11 @@ class SampleSite:
         return tuple(specs)
 
     def _draw_resource(
-        self, rng: random.Random, words: _Words, section: str, index: int
+        self, rng: random.Random, words: Words, section: str, index: int
     ) -> _ResourceSpec:
         kind = rng.choices(("doc", "download", "column", "answer"), weights=(40, 30, 15, 15))[0]
         icon = rng.choice(texts.ICONS_BY_KIND[kind])
-        form = _link_form(rng)
+        form = link_form(rng)
         target = -1
         if kind == "doc":
             if rng.random() < 0.6:
@@ -890,7 +793,7 @@ class SampleSite:
                 f"**2.1.1 {words.a}的基本用法** {words.sentence(rng)}"
             )
         elif style < 0.6:
-            description = _clip(" ".join(words.sentence(rng) for _ in range(4)), 100)
+            description = clip(" ".join(words.sentence(rng) for _ in range(4)), 100)
         else:
             description = " ".join(words.sentence(rng) for _ in range(rng.randint(1, 2)))
         if kind == "answer":
@@ -907,7 +810,7 @@ class SampleSite:
         specs = []
         for _ in range(rng.randint(2, 4)):
             target = self._other_internal(rng, index)
-            specs.append(_SidebarSpec(f"/answer/{self.page_id(target)}", _link_form(rng), "",
+            specs.append(_SidebarSpec(f"/answer/{self.page_id(target)}", link_form(rng), "",
                                       target))
         # Links a polite crawler must not follow: robots.txt disallows both.
         if rng.random() < 0.15:
@@ -918,46 +821,3 @@ class SampleSite:
             specs.append(_SidebarSpec(f"/answer/{self.page_id(target)}?print=1", "relative",
                                       "打印版", -1))
         return tuple(specs)
-
-
-class _Words:
-    """The handful of topic words one page is about, drawn once so its text hangs together."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.a, self.b = rng.sample(texts.TOPICS_ZH, 2)
-        self.a_en, self.b_en = rng.sample(texts.TOPICS_EN, 2)
-        self.task = rng.choice(texts.TASKS_ZH)
-        self.task_en = rng.choice(texts.TASKS_EN)
-        self.err = rng.choice(texts.ERRORS)
-
-    def fill(self, template: str) -> str:
-        return template.format(
-            a=self.a, b=self.b, a_en=self.a_en, b_en=self.b_en,
-            task=self.task, task_en=self.task_en, err=self.err,
-        )
-
-    def sentence(self, rng: random.Random) -> str:
-        pool = texts.SENTENCES_EN if rng.random() < 0.2 else texts.SENTENCES_ZH
-        return self.fill(rng.choice(pool))
-
-
-def _link_form(rng: random.Random) -> str:
-    draw = rng.random()
-    if draw < 0.5:
-        return "relative"
-    if draw < 0.7:
-        return "protocol-relative"
-    return "absolute"
-
-
-def _join_sentences(sentences: list[str]) -> str:
-    # Chinese sentences run on without spaces; English ones are separated by one.
-    joined = sentences[0] if sentences else ""
-    for sentence in sentences[1:]:
-        english = joined[-1:].isascii() or sentence[:1].isascii()
-        joined += (" " if english else "") + sentence
-    return joined
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit].rstrip() + "..."

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
 from html import escape
 
 from .content import AnswerPageContent, Resource
@@ -22,9 +21,6 @@ __all__ = [
     "render_index_page",
     "render_private_page",
     "render_resource_page",
-    "render_robots_txt",
-    "render_sitemap",
-    "render_sitemap_index",
     "render_soft_404_page",
 ]
 
@@ -217,49 +213,3 @@ def render_soft_404_page() -> str:
 def render_gone_page(status: int) -> str:
     message = "该问答已被删除" if status == 410 else "页面不存在"
     return _simple_page(message, f'<div class="error-page"><h2>{message}</h2></div>')
-
-
-def render_robots_txt(*, base_url: str, crawl_delay: float | None) -> str:
-    """robots.txt with Google semantics: a path rule, a wildcard+anchor rule, a Sitemap line."""
-    delay = ""
-    if crawl_delay is not None:
-        delay = f"Crawl-delay: {crawl_delay:g}\n"
-    return (
-        "# qarchive sample site\n"
-        "User-agent: *\n"
-        "Disallow: /private/\n"
-        "Disallow: /*?print=1$\n"
-        "Disallow: /_admin/\n"
-        f"{delay}"
-        "\n"
-        "User-agent: GreedyBot\n"
-        "Disallow: /\n"
-        "\n"
-        f"Sitemap: {base_url}/sitemap.xml\n"
-    )
-
-
-def _w3c(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-def _sitemap_xml(root: str, item: str, entries: Iterable[tuple[str, datetime]]) -> str:
-    items = "".join(
-        f"<{item}><loc>{escape(loc)}</loc><lastmod>{_w3c(lastmod)}</lastmod></{item}>\n"
-        for loc, lastmod in entries
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{items}</{root}>\n"
-    )
-
-
-def render_sitemap_index(entries: Iterable[tuple[str, datetime]]) -> str:
-    """sitemaps.org index: ``entries`` are (sitemap URL, lastmod)."""
-    return _sitemap_xml("sitemapindex", "sitemap", entries)
-
-
-def render_sitemap(entries: Iterable[tuple[str, datetime]]) -> str:
-    """sitemaps.org urlset: ``entries`` are (page URL, lastmod)."""
-    return _sitemap_xml("urlset", "url", entries)

@@ -1,0 +1,1 @@
+"""A Stack Exchange-style Q&A site with schema.org ``QAPage`` markup (profile ``qapage``)."""
