@@ -55,7 +55,10 @@ class EpochChanges:
 class SiteHistory:
     """Which pages of a site exist at each epoch; subclasses say what the pages are.
 
-    A subclass provides ``url_of(index)``.
+    A subclass provides ``url_of(index)``, the extra related links a page draws
+    (``_cross_links``), when a page first existed (``_first_modified``) and everything
+    epoch-dependent its HTML shows (``_signature``); ``_extra_changes`` names the
+    site's own kinds of change for ``changes()``.
     """
 
     def __init__(self, *, pages: int, seed: int, base_url: str) -> None:
@@ -137,6 +140,78 @@ class SiteHistory:
             if rng.random() < VIEW_GROWTH_RATE:
                 views += rng.randint(1, max(5, base_views // 10))
         return views
+
+    def related_targets(self, index: int, epoch: int) -> list[int]:
+        """The pages ``index`` lists as related at ``epoch``, in page order: its heap
+        children while they exist, the pages created later that hang off it (round
+        robin over the internal pages), then its own cross links."""
+        targets: list[int] = []
+        if self.is_internal(index):
+            targets += [
+                child for child in (2 * index + 1, 2 * index + 2)
+                if child < self.pages and self.status(child, epoch) == 200
+            ]
+            new_total = epoch * self.new_pages_per_epoch
+            targets += [self.pages + t for t in range(index, new_total, self.internal_pages)]
+        for target in self._cross_links(index):
+            if target not in targets:
+                targets.append(target)
+        return targets
+
+    def last_modified(self, index: int, epoch: int) -> datetime:
+        """When the page's HTML last changed: its creation, or the last epoch that changed it."""
+        last = self._first_modified(index)
+        previous = self._signature(index, self.created_epoch(index))
+        for e in range(self.created_epoch(index) + 1, epoch + 1):
+            current = self._signature(index, e)
+            if current != previous:
+                last = EPOCH_ZERO_AT + e * EPOCH_LENGTH
+            previous = current
+        return last
+
+    def changes(self, epoch: int) -> EpochChanges:
+        """Which page URLs epoch ``epoch`` created, removed, edited or re-counted, and the
+        site's own kinds of change (``_extra_changes``)."""
+        if epoch < 1:
+            raise ValueError("changes() describes epochs 1 and later")
+        created, removed, edited, views_changed = [], [], [], []
+        extra: dict[str, list[str]] = {}
+        for index in range(self.page_count(epoch)):
+            url = self.url_of(index)
+            before, after = self.status(index, epoch - 1), self.status(index, epoch)
+            if index >= self.page_count(epoch - 1):
+                created.append(url)
+            elif before == 200 and after != 200:
+                removed.append(url)
+            elif after == 200:
+                if self.version(index, epoch) != self.version(index, epoch - 1):
+                    edited.append(url)
+                if self.views(index, epoch) != self.views(index, epoch - 1):
+                    views_changed.append(url)
+                for kind, changed in self._extra_changes(index, epoch).items():
+                    extra.setdefault(kind, [])
+                    if changed:
+                        extra[kind].append(url)
+        return EpochChanges(epoch, tuple(created), tuple(removed), tuple(edited),
+                            tuple(views_changed),
+                            **{kind: tuple(urls) for kind, urls in extra.items()})
+
+    def views(self, index: int, epoch: int) -> int:
+        raise NotImplementedError
+
+    def _cross_links(self, index: int) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _first_modified(self, index: int) -> datetime:
+        raise NotImplementedError
+
+    def _signature(self, index: int, epoch: int) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def _extra_changes(self, index: int, epoch: int) -> dict[str, bool]:
+        """The site's own kinds of change (``EpochChanges`` fields) between ``epoch - 1``
+        and ``epoch`` on a page that exists at both."""
+        return {}
 
     def _href(self, path: str, form: str) -> str:
         """``path`` written as a link of ``form`` (relative, protocol-relative, absolute)."""

@@ -140,6 +140,10 @@ class RunningSampleSite:
             if name == fault
         )
 
+    def faulted_urls(self) -> set[str]:
+        """Every page URL some fault hits on this site (whether or not it is enabled)."""
+        return {self.site.url_of(index) for index in fault_assignments(self.site)}
+
     def request_log_entries(self) -> list[dict[str, Any]]:
         """The request log so far, one dict per request, oldest first."""
         if self.request_log is None:

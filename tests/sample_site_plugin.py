@@ -8,6 +8,12 @@ otherwise with a marker, e.g.::
     @pytest.mark.sample_site(pages=50, seed=3, faults=["429"], epoch=1)
     def test_something(sample_site): ...
 
+    @pytest.mark.sample_site(site="qapage")     # the Stack Exchange-style QAPage site
+    def test_questions(sample_site): ...
+
+``client``: one ``httpx.Client`` per test module, with a test user agent, to talk to
+the sites with.
+
 ``sample_site_factory``: start as many sites as a test needs, each with its own
 options (those of ``sample_sites.running_sample_site``); all stop at teardown::
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from sample_sites import RunningSampleSite, SampleSiteFactory
@@ -31,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sample_site(**options): options for the sample_site fixture "
-        "(pages, seed, faults, epoch, crawl_delay, request_log)",
+        "(site, pages, seed, faults, epoch, crawl_delay, request_log, layouts, layout_switch)",
     )
 
 
@@ -51,3 +58,9 @@ def sample_site(
     marker = request.node.get_closest_marker("sample_site")
     options = dict(marker.kwargs) if marker else {}
     return sample_site_factory(**options)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=5, headers={"user-agent": "qarchive-tests/1"}) as c:
+        yield c

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlite_utils
 from datasette.utils import path_from_row_pks
 
@@ -75,3 +76,21 @@ def test_demo_serves_the_archive_until_ctrl_c(tmp_path: Path) -> None:
     assert demo.returncode == 0, stderr
     assert f"Datasette: http://127.0.0.1:{port}/archive" in stderr
     assert "Traceback" not in stderr, stderr  # Ctrl-C is the normal way to stop serving
+
+
+def test_demo_crawls_the_qapage_site(tmp_path: Path) -> None:
+    from parsers import choose_profile
+    from parsers.profile import UnknownProfile
+
+    try:
+        choose_profile("http://127.0.0.1:8765/questions/10000040/a-question")
+    except UnknownProfile:
+        pytest.skip("no profile reads the QAPage sample site yet (issue #17)")
+    db_path = tmp_path / "qapage.db"
+    demo = _demo("--site", "qapage", "--db", str(db_path), "--pages", "40", "--no-serve")
+    _, stderr = demo.communicate(timeout=120)
+    assert demo.returncode == 0, stderr
+    assert "(40 questions, qapage)" in stderr and "0 parse errors" in stderr, stderr
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("SELECT count(*) FROM questions WHERE is_fetched = 1").fetchone()[0] == 40
+    db.close()

@@ -52,16 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSampleSite
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5, headers={"user-agent": "qarchive-tests/1"}) as c:
-        yield c
-
-
-def _faulted(site: RunningSampleSite) -> set[str]:
-    return {url for fault in FAULTS for url in site.affected_urls(fault)}
-
-
 # -- reading a page without the project's parser (so these tests stand on their own) -----
 
 
@@ -116,7 +106,7 @@ def _read(html: str, url: str) -> dict[str, Any]:
 def test_every_page_shows_what_the_truth_says(
     site: RunningSampleSite, client: httpx.Client
 ) -> None:
-    faulted = _faulted(site)
+    faulted = site.faulted_urls()
     checked = 0
     for url in site.answer_urls():
         if url in faulted:
@@ -139,7 +129,7 @@ def test_pages_parse_with_the_project_parser(
     site: RunningSampleSite, client: httpx.Client
 ) -> None:
     from parsers import ParseError, parse_page  # not importable: a failure, never a skip
-    faulted = _faulted(site)
+    faulted = site.faulted_urls()
     exact = ("url", "id", "title", "asked_at", "view_count", "view_count_approximate",
              "related_questions", "recommended_resources")
     for url in site.answer_urls():

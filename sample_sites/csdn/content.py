@@ -323,34 +323,14 @@ class SampleSite(SiteHistory):
     def views(self, index: int, epoch: int) -> int:
         return self.grown_views(index, self._base(index).base_views, epoch)
 
-    def related_targets(self, index: int, epoch: int) -> list[int]:
-        """The pages ``index`` lists as related questions at ``epoch``, in page order."""
-        targets: list[int] = []
-        if self.is_internal(index):
-            targets += [
-                child for child in (2 * index + 1, 2 * index + 2)
-                if child < self.pages and self.status(child, epoch) == 200
-            ]
-            new_total = epoch * self.new_pages_per_epoch
-            targets += [
-                self.pages + t for t in range(index, new_total, self.internal_pages)
-            ]
-        for target in self._base(index).cross_links:
-            if target not in targets:
-                targets.append(target)
-        return targets
+    def _cross_links(self, index: int) -> tuple[int, ...]:
+        return self._base(index).cross_links
 
-    def last_modified(self, index: int, epoch: int) -> datetime:
-        """When the page's HTML last changed: its creation, or the last epoch that changed it."""
-        base = self._base(index)
-        last = base.first_modified
-        previous = self._signature(index, self.created_epoch(index))
-        for e in range(self.created_epoch(index) + 1, epoch + 1):
-            current = self._signature(index, e)
-            if current != previous:
-                last = EPOCH_ZERO_AT + e * EPOCH_LENGTH
-            previous = current
-        return last
+    def _first_modified(self, index: int) -> datetime:
+        return self._base(index).first_modified
+
+    def _extra_changes(self, index: int, epoch: int) -> dict[str, bool]:
+        return {"relaid": self.layout(index, epoch) != self.layout(index, epoch - 1)}
 
     def _signature(self, index: int, epoch: int) -> tuple[object, ...]:
         # Everything epoch-dependent that the rendered page shows.
@@ -362,30 +342,6 @@ class SampleSite(SiteHistory):
         if not self.layout_plan.is_default:
             signature += (self.layout(index, epoch),)
         return signature
-
-    def changes(self, epoch: int) -> EpochChanges:
-        """Which answer URLs epoch ``epoch`` created, removed, edited or re-counted."""
-        if epoch < 1:
-            raise ValueError("changes() describes epochs 1 and later")
-        created, removed, edited, views_changed, relaid = [], [], [], [], []
-        for index in range(self.page_count(epoch)):
-            url = self.url_of(index)
-            before, after = self.status(index, epoch - 1), self.status(index, epoch)
-            if index >= self.page_count(epoch - 1):
-                created.append(url)
-            elif before == 200 and after != 200:
-                removed.append(url)
-            elif after == 200:
-                if self.version(index, epoch) != self.version(index, epoch - 1):
-                    edited.append(url)
-                if self.views(index, epoch) != self.views(index, epoch - 1):
-                    views_changed.append(url)
-                if self.layout(index, epoch) != self.layout(index, epoch - 1):
-                    relaid.append(url)
-        return EpochChanges(
-            epoch, tuple(created), tuple(removed), tuple(edited), tuple(views_changed),
-            tuple(relaid),
-        )
 
     # -- content ------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ from urllib.parse import quote, urlsplit
 
 from .. import _texts as shared_texts
 from .._words import Words, join_sentences, link_form
-from ..history import EPOCH_LENGTH, EPOCH_ZERO_AT, EpochChanges, SiteHistory
+from ..history import EPOCH_LENGTH, EPOCH_ZERO_AT, SiteHistory
 from . import _texts as texts
 
 __all__ = [
@@ -282,21 +282,6 @@ class QAPageSite(SiteHistory):
     def views(self, index: int, epoch: int) -> int:
         return self.grown_views(index, self._base(index).base_views, epoch)
 
-    def related_targets(self, index: int, epoch: int) -> list[int]:
-        """The questions ``index`` lists as Related at ``epoch``, in page order."""
-        targets: list[int] = []
-        if self.is_internal(index):
-            targets += [
-                child for child in (2 * index + 1, 2 * index + 2)
-                if child < self.pages and self.status(child, epoch) == 200
-            ]
-            new_total = epoch * self.new_pages_per_epoch
-            targets += [self.pages + t for t in range(index, new_total, self.internal_pages)]
-        for target in self._base(index).cross_related:
-            if target not in targets:
-                targets.append(target)
-        return targets
-
     def linked_targets(self, index: int) -> list[int]:
         """The questions ``index`` lists as Linked: its heap parent, its duplicate target,
         perhaps another internal question. Internal pages only, so never removed."""
@@ -337,16 +322,19 @@ class QAPageSite(SiteHistory):
                 moves.append((target, rng.choice((-1, 1, 1, 2, 3))))
         return moves
 
-    def last_modified(self, index: int, epoch: int) -> datetime:
-        """When the question's HTML last changed: its creation, or the last epoch that did."""
-        last = self._base(index).first_modified
-        previous = self._signature(index, self.created_epoch(index))
-        for e in range(self.created_epoch(index) + 1, epoch + 1):
-            current = self._signature(index, e)
-            if current != previous:
-                last = EPOCH_ZERO_AT + e * EPOCH_LENGTH
-            previous = current
-        return last
+    def _cross_links(self, index: int) -> tuple[int, ...]:
+        return self._base(index).cross_related
+
+    def _first_modified(self, index: int) -> datetime:
+        return self._base(index).first_modified
+
+    def _extra_changes(self, index: int, epoch: int) -> dict[str, bool]:
+        """``answered``: a new answer; ``voted``: the question's or an answer's votes moved."""
+        return {
+            "answered": self.answers_added(index, epoch) != self.answers_added(index, epoch - 1),
+            "voted": len(self._vote_changes(index, epoch)) != len(
+                self._vote_changes(index, epoch - 1)),
+        }
 
     def _signature(self, index: int, epoch: int) -> tuple[object, ...]:
         # Everything epoch-dependent the rendered page shows (the exact views are in a
@@ -356,32 +344,6 @@ class QAPageSite(SiteHistory):
             len(self._new_answer_epochs(index, epoch)), len(self._vote_changes(index, epoch)),
             tuple(self.related_targets(index, epoch)),
         )
-
-    def changes(self, epoch: int) -> EpochChanges:
-        """Which question URLs epoch ``epoch`` created, removed, edited, re-counted or
-        answered again (``answered``), and whose votes moved (``voted``)."""
-        if epoch < 1:
-            raise ValueError("changes() describes epochs 1 and later")
-        created, removed, edited, views_changed, answered, voted = [], [], [], [], [], []
-        for index in range(self.page_count(epoch)):
-            url = self.url_of(index)
-            before, after = self.status(index, epoch - 1), self.status(index, epoch)
-            if index >= self.page_count(epoch - 1):
-                created.append(url)
-            elif before == 200 and after != 200:
-                removed.append(url)
-            elif after == 200:
-                if self.version(index, epoch) != self.version(index, epoch - 1):
-                    edited.append(url)
-                if self.views(index, epoch) != self.views(index, epoch - 1):
-                    views_changed.append(url)
-                if self.answers_added(index, epoch) != self.answers_added(index, epoch - 1):
-                    answered.append(url)
-                if len(self._vote_changes(index, epoch)) != len(
-                        self._vote_changes(index, epoch - 1)):
-                    voted.append(url)
-        return EpochChanges(epoch, tuple(created), tuple(removed), tuple(edited),
-                            tuple(views_changed), answered=tuple(answered), voted=tuple(voted))
 
     # -- content ------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@
 ``/tags``                           every tag and its question count
 ``/q/<id>``                         301 to the question
 ``/a/<answer id>``                  301 to ``/questions/<id>/<slug>[?page=N]#<answer id>``
-``/users/<id>/<name>``              200, but robots.txt disallows ``/users/``
+``/users/<id>/<name>``              200, but robots.txt disallows ``/users/`` (and
+                                    ``/search``, ``/questions/ask``, ``?answertab=`` sorts)
 ==================================  =====================================================
 """
 
@@ -46,7 +47,7 @@ class QAPageServing:
 
     name = "qapage"
     page_pattern = re.compile(r"/questions/(\d+)/[^/]+")
-    robots_disallow = ("/users/", "/search", "/*?answertab=", "/_admin/")
+    robots_disallow = ("/users/", "/search", "/questions/ask", "/*?answertab=", "/_admin/")
     too_many_requests = "Too many requests. Please slow down and try again later.\n"
 
     def __init__(self, site: QAPageSite) -> None:
