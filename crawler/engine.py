@@ -311,7 +311,8 @@ class _Crawl:
         assert page is not None and page.body is not None
         final_url = page.final_url or page.url
         try:
-            profile = choose_profile(final_url, name=self.profile_name)
+            # The URL chooses, or for a site known by its markup alone the body does.
+            profile = choose_profile(final_url, name=self.profile_name, body=page.body)
             result.parser_version = profile.parser_version
             result.page = profile.parse(page.body, final_url, charset=page.charset)
         except ParseError as error:

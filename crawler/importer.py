@@ -100,7 +100,7 @@ def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None
         page_url = url or canonical_url(body)
         if not page_url:
             return "no --url given and the page has no canonical link"
-        chosen = choose_profile(page_url, name=profile or None)
+        chosen = choose_profile(page_url, name=profile or None, body=body)
         page = chosen.parse(body, page_url)
     except ParseError as error:
         return error.reason

@@ -37,12 +37,17 @@ class ReparseReport:
                 f"{counts['unchanged']} unchanged, {counts['failed']} parse errors)")
 
 
-def _needs_reparse(url: str, version: int | None, *, profile: str | None,
-                   all_pages: bool) -> SiteProfile | None:
+def _needs_reparse(db: Archive, url: str, page_url: str, version: int | None, *,
+                   profile: str | None, all_pages: bool) -> SiteProfile | None:
     try:
-        chosen = choose_profile(url, name=profile)
+        chosen = choose_profile(page_url, name=profile)
     except UnknownProfile:
-        return None  # a resource or another site's page: nothing parses it
+        # A page of a site known by its markup alone (schema.org QAPage): its body says.
+        body, _ = db.stored_body(url)
+        try:
+            chosen = choose_profile(page_url, name=profile, body=body)
+        except UnknownProfile:
+            return None  # a resource or another site's page: nothing parses it
     if all_pages or version is None or version < chosen.parser_version:
         return chosen
     return None
@@ -66,7 +71,8 @@ def reparse_pages(
     for url, page_url, version, content_type in db.parsable_pages():
         if not is_html(content_type):
             continue
-        chosen = _needs_reparse(page_url, version, profile=forced, all_pages=all_pages)
+        chosen = _needs_reparse(db, url, page_url, version, profile=forced,
+                                all_pages=all_pages)
         if chosen is not None:
             todo.append((url, page_url, chosen))
     status = "finished"

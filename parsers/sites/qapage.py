@@ -71,8 +71,20 @@ _SITE_SUFFIX = re.compile(r"\s+[-|–—]\s+([^-|–—]{1,40})$")
 # Elements holding a page's related / linked questions, by class or id.
 _RELATED_BLOCKS = ".related, .related-questions, #related, #related-questions, .related-topics"
 _LINKED_BLOCKS = ".linked, #linked, .linked-questions, #linked-questions"
+# Words of a view count's label, in Stack Exchange's languages (en, pt, es, ru, ja),
+# which other Q&A engines copy: "Viewed 4,229 times" in a title behind a rounded "4k".
+VIEW_WORDS = re.compile(r"(?i)view|visto|vista|visualiza|просмотр|閲覧")
+_ASCII_DIGITS = re.compile(r"[0-9]")
+_MAX_COUNT_DIGITS = 15
+# Elements with a title attribute, and the most of them read for a view count.
+TITLED = "[title]"
+MAX_TITLED = 400
+
 # A status notice by the question (Stack Exchange's new layout and others).
 _NOTICES = ".s-notice, aside, [role=status], .question-status, .post-notice"
+# The same, looked for in the whole page when the question's element is unknown (its
+# schema.org data is JSON-LD): no bare <aside>, which sidebars of question titles use.
+_PAGE_NOTICES = ".s-notice, [role=status], .question-status, .post-notice"
 # Words a notice uses to say the question is a duplicate, or closed (Stack Exchange's
 # languages: en, pt, es, ru, ja).
 _DUPLICATE_WORDS = ("duplicate", "already has an answer", "already has answers",
@@ -342,7 +354,9 @@ class QAPageProfile:
                  body_node: LexborNode | None) -> list[LexborNode]:
         """The status notices shown with the question (closed, duplicate)."""
         scope = container or body_node
-        return scope.css(_NOTICES)[:16] if scope is not None else []
+        if scope is None:
+            return root.css(_PAGE_NOTICES)[:16]
+        return scope.css(_NOTICES)[:16]
 
     def _status(self, root: LexborNode, container: LexborNode | None,
                 body_node: LexborNode | None, url: str) -> tuple[str, str | None]:
@@ -436,8 +450,13 @@ class QAPageProfile:
 
     def _views(self, root: LexborNode,
                question: SchemaQuestion | None) -> tuple[str, int, bool] | None:
+        """schema.org's count, else an exact count in a ``title`` ("Viewed 4,229 times")."""
         if question is not None and question.view_count is not None:
             return "meta", question.view_count, False
+        for node in root.css(TITLED)[:MAX_TITLED]:
+            count = view_title(node)
+            if count is not None:
+                return "label", count, False
         return None
 
     def _question_votes(self, container: LexborNode | None,
@@ -527,3 +546,20 @@ def unique_texts(values: Iterable[str]) -> list[str]:
 
 # What profile discovery (parsers/profile.py) looks for in each module of parsers/sites/.
 PROFILE = QAPageProfile()
+
+
+def exact_count(text: str) -> int | None:
+    """The count a label writes with any digit grouping ("4,229", "1.630", "1 630"):
+    its ASCII digits. None when there are none, or too many to be a count."""
+    digits = "".join(_ASCII_DIGITS.findall(text))
+    if not digits or len(digits) > _MAX_COUNT_DIGITS:
+        return None
+    return int(digits)
+
+
+def view_title(node: LexborNode) -> int | None:
+    """The count of a ``title="Viewed 4,229 times"`` (any of VIEW_WORDS' languages)."""
+    title = node.attributes.get("title") or ""
+    if len(title) > 80 or not VIEW_WORDS.search(title):
+        return None
+    return exact_count(title)

@@ -45,7 +45,16 @@ from parsers.schema_org import (
     iso_time,
     schema_count,
 )
-from parsers.sites.qapage import MAX_TAGS, QAPageProfile, unique_texts
+from parsers.sites.qapage import (
+    MAX_TAGS,
+    MAX_TITLED,
+    TITLED,
+    VIEW_WORDS,
+    QAPageProfile,
+    exact_count,
+    unique_texts,
+    view_title,
+)
 from parsers.text import squeeze
 
 __all__ = ["PROFILE", "StackExchangeProfile"]
@@ -74,12 +83,6 @@ _VOTES = ".js-vote-count, .vote-count-post, [itemprop=upvoteCount]"
 _SE_NOTICES = (".s-notice, aside, [role=status], .question-status, .post-notice, "
                ".question-originals-of-duplicate, .js-post-notice")
 _OLD_DUPLICATE = "Possible Duplicate"
-# Words of a view count's label, in SE's languages (en, pt, es, ru, ja).
-_VIEW_WORDS = re.compile(r"(?i)view|visto|vista|visualiza|просмотр|閲覧")
-_ASCII_DIGITS = re.compile(r"[0-9]")
-_MAX_COUNT_DIGITS = 15
-_TITLED = "[title]"
-_MAX_TITLED = 400
 # "[duplicate]" / "[closed]" ending an old layout's title, in SE's languages.
 _TITLE_STATUS = re.compile(
     r"\s*\[(?P<word>duplicate|closed|duplicada|duplicado|fechada|cerrada|дубликат|закрыт"
@@ -88,15 +91,6 @@ _TITLE_STATUS = re.compile(
 
 def _text(node: LexborNode | None) -> str:
     return squeeze(node.text(deep=True)) if node is not None else ""
-
-
-def _exact_count(text: str) -> int | None:
-    """The count a label writes with any digit grouping ("4,229", "1.630", "1 630"):
-    its ASCII digits. None when there are none, or too many to be a count."""
-    digits = "".join(_ASCII_DIGITS.findall(text))
-    if not digits or len(digits) > _MAX_COUNT_DIGITS:
-        return None
-    return int(digits)
 
 
 def _se_time(value: str | None) -> str | None:
@@ -262,17 +256,17 @@ class StackExchangeProfile(QAPageProfile):
         """The exact count in a ``title`` ("Viewed 4,229 times"), else the old layout's
         ``#qinfo`` row, else schema.org's."""
         for node in _header_titles(root):
-            count = _view_title(node)
+            count = view_title(node)
             if count is not None:
                 return "label", count, False
         for row in root.css("#qinfo tr")[:8]:  # the old layout: "viewed | 4,229 times"
             cells = row.css("td")
-            if len(cells) >= 2 and _VIEW_WORDS.search(_text(cells[0])):
-                count = _exact_count(_text(cells[1]))
+            if len(cells) >= 2 and VIEW_WORDS.search(_text(cells[0])):
+                count = exact_count(_text(cells[1]))
                 if count is not None:
                     return "label", count, False
-        for node in root.css(_TITLED)[:_MAX_TITLED]:
-            count = _view_title(node)
+        for node in root.css(TITLED)[:MAX_TITLED]:
+            count = view_title(node)
             if count is not None:
                 return "label", count, False
         return super()._views(root, question)
@@ -302,14 +296,6 @@ class StackExchangeProfile(QAPageProfile):
         return super()._tags(tree, root, container, question)
 
 
-def _view_title(node: LexborNode) -> int | None:
-    """The count of a ``title="Viewed 4,229 times"`` (any of SE's languages)."""
-    title = node.attributes.get("title") or ""
-    if len(title) > 80 or not _VIEW_WORDS.search(title):
-        return None
-    return _exact_count(title)
-
-
 def _header_titles(root: LexborNode) -> list[LexborNode]:
     """The ``title``-bearing elements of the line under the question's title (asked,
     active, viewed); the old layout shows them in ``#qinfo`` instead."""
@@ -319,7 +305,7 @@ def _header_titles(root: LexborNode) -> list[LexborNode]:
         line = line.next
     if line is None or line.attributes.get("id") == "mainbar":  # the old layout: no such line
         return []
-    return line.css(_TITLED)[:_MAX_TITLED]
+    return line.css(TITLED)[:MAX_TITLED]
 
 
 def _inside(outer: LexborNode, inner: LexborNode) -> bool:

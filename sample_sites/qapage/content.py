@@ -221,8 +221,9 @@ class QAPageSite(SiteHistory):
 
     @property
     def site_key(self) -> str:
-        """The ``site`` a record names: the host and port that serve it."""
-        return self._netloc
+        """The ``site`` a record names: the host that serves it, without its port (a
+        question stays the same question when the site is served on another port)."""
+        return urlsplit(self.base_url).hostname or ""
 
     def page_id(self, index: int) -> str:
         offset = random.Random(f"{self.seed}:q:{index}:id").randrange(100)
