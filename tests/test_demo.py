@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 import sqlite_utils
 from datasette.utils import path_from_row_pks
 
@@ -79,13 +78,6 @@ def test_demo_serves_the_archive_until_ctrl_c(tmp_path: Path) -> None:
 
 
 def test_demo_crawls_the_qapage_site(tmp_path: Path) -> None:
-    from parsers import choose_profile
-    from parsers.profile import UnknownProfile
-
-    try:
-        choose_profile("http://127.0.0.1:8765/questions/10000040/a-question")
-    except UnknownProfile:
-        pytest.skip("no profile reads the QAPage sample site yet (issue #17)")
     db_path = tmp_path / "qapage.db"
     demo = _demo("--site", "qapage", "--db", str(db_path), "--pages", "40", "--no-serve")
     _, stderr = demo.communicate(timeout=120)
