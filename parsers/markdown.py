@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborNode
 
+from parsers.css import css_first
 from parsers.links import resolve_link
 from parsers.text import squeeze_lines
 
@@ -58,19 +60,35 @@ def _safe_url(href: str | None, base_url: str) -> str | None:
     return url if url and url.lower().startswith(_SAFE_SCHEMES) else None
 
 
+class _Walk(NamedTuple):
+    """What every step of one rendering shares."""
+
+    base_url: str
+    # False: the text alone. A caller that throws the Markdown away (the page's state
+    # holds the answer's Markdown) saves escaping, wrapping and tidying it: a third
+    # of the walk.
+    markdown: bool
+
+    def inline(self) -> _Inline:
+        return _Inline(markdown=self.markdown)
+
+
 class _Inline:
-    """Accumulates one run of inline content as Markdown and as plain text."""
+    """Accumulates one run of inline content as plain text and, unless the walk renders
+    text alone (``markdown`` None), as Markdown."""
 
     __slots__ = ("markdown", "text")
 
-    def __init__(self, text: list[str] | None = None) -> None:
-        self.markdown: list[str] = []
+    def __init__(self, text: list[str] | None = None, *, markdown: bool = True) -> None:
+        self.markdown: list[str] | None = [] if markdown else None
         self.text: list[str] = [] if text is None else text
 
     def flush(self) -> tuple[str, str]:
-        markdown = _tidy("".join(self.markdown))
+        markdown = ""
+        if self.markdown is not None:
+            markdown = _tidy("".join(self.markdown))
+            self.markdown.clear()
         text = _tidy("".join(self.text))
-        self.markdown.clear()
         self.text.clear()
         return markdown, text
 
@@ -106,60 +124,68 @@ def _flat_text(node: LexborNode) -> str:
 def _flat_inline(node: LexborNode, out: _Inline) -> None:
     text = _flat_text(node)
     out.text.append(text)
-    out.markdown.append(_escape(text))
+    if out.markdown is not None:
+        out.markdown.append(_escape(text))
 
 
-def _inline(node: LexborNode, out: _Inline, base_url: str, depth: int) -> None:
+def _inline(node: LexborNode, out: _Inline, walk: _Walk, depth: int) -> None:
     tag = node.tag
+    out_markdown = out.markdown
     if tag == "-text":
         raw = node.text(deep=False)
         out.text.append(raw)
-        out.markdown.append(_escape(raw))
+        if out_markdown is not None:
+            out_markdown.append(_escape(raw))
         return
     if tag in _SKIPPED:
         return
     if tag == "br":
         out.text.append("\n")
-        out.markdown.append("\n")
+        if out_markdown is not None:
+            out_markdown.append("\n")
         return
     if tag == "img":
-        src = _safe_url(node.attributes.get("src"), base_url)
-        alt = node.attributes.get("alt") or ""
-        if src:
-            out.markdown.append(f"![{_escape(alt)}]({src})")
+        if out_markdown is not None:  # an image has no text
+            src = _safe_url(node.attributes.get("src"), walk.base_url)
+            alt = node.attributes.get("alt") or ""
+            if src:
+                out_markdown.append(f"![{_escape(alt)}]({src})")
         return
     if tag == "code":
         code = node.text(deep=True)
-        fence = "``" if "`" in code else "`"
-        out.markdown.append(f"{fence}{code}{fence}")
+        if out_markdown is not None:
+            fence = "``" if "`" in code else "`"
+            out_markdown.append(f"{fence}{code}{fence}")
         out.text.append(code)
         return
     if depth > MAX_DEPTH:
         _flat_inline(node, out)
         return
-    if tag not in _WRAPPERS:  # <span> and the like add nothing: write straight into out
+    if tag not in _WRAPPERS or out_markdown is None:
+        # <span> and the like add nothing, nor does any wrapper to the text alone:
+        # write straight into out.
         for child in node.iter(include_text=True):
-            _inline(child, out, base_url, depth + 1)
+            _inline(child, out, walk, depth + 1)
         return
     inner = _Inline(out.text)  # the text goes straight to out; only Markdown is wrapped
     for child in node.iter(include_text=True):
-        _inline(child, inner, base_url, depth + 1)
-    markdown = "".join(inner.markdown)
+        _inline(child, inner, walk, depth + 1)
+    markdown = "".join(inner.markdown or ())
     if not markdown.strip():
-        out.markdown.append(markdown)
+        out_markdown.append(markdown)
     elif tag == "a":
-        href = _safe_url(node.attributes.get("href"), base_url)
-        out.markdown.append(f"[{markdown.strip()}]({href})" if href else markdown)
+        href = _safe_url(node.attributes.get("href"), walk.base_url)
+        out_markdown.append(f"[{markdown.strip()}]({href})" if href else markdown)
     elif tag in ("strong", "b"):
-        out.markdown.append(f"**{markdown.strip()}**")
+        out_markdown.append(f"**{markdown.strip()}**")
     elif tag in ("em", "i"):
-        out.markdown.append(f"*{markdown.strip()}*")
+        out_markdown.append(f"*{markdown.strip()}*")
     else:  # del, s, strike
-        out.markdown.append(f"~~{markdown.strip()}~~")
+        out_markdown.append(f"~~{markdown.strip()}~~")
 
 
 def _code_block(node: LexborNode) -> tuple[str, str]:
-    code_node = node.css_first("code")
+    code_node = css_first(node, "code")
     class_names = [node.attributes.get("class")]
     if code_node is not None:
         class_names.append(code_node.attributes.get("class"))
@@ -182,7 +208,7 @@ def _list_start(node: LexborNode) -> int:
     return 1
 
 
-def _list(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
+def _list(node: LexborNode, walk: _Walk, depth: int) -> tuple[str, str]:
     ordered = node.tag == "ol"
     start = _list_start(node) if ordered else 1
     md_lines: list[str] = []
@@ -193,22 +219,23 @@ def _list(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
             continue
         marker = f"{number}. " if ordered else "- "
         number += 1
-        inline = _Inline()
+        inline = walk.inline()
         nested: list[tuple[str, str]] = []
         for child in item.iter(include_text=True):
             if child.tag in ("ul", "ol") and depth < MAX_DEPTH:
-                nested.append(_list(child, base_url, depth + 1))
+                nested.append(_list(child, walk, depth + 1))
             elif child.tag == "pre":
                 nested.append(_code_block(child))
             else:
-                _inline(child, inline, base_url, depth + 2)
+                _inline(child, inline, walk, depth + 2)
         markdown, text = inline.flush()
-        indent = " " * len(marker)
-        md_lines.append(marker + markdown.replace("\n", "\n" + indent))
         text_lines.append(text)
-        for nested_md, nested_text in nested:
-            md_lines.append("\n".join(indent + line for line in nested_md.split("\n")))
-            text_lines.append(nested_text)
+        text_lines.extend(nested_text for _, nested_text in nested)
+        if walk.markdown:
+            indent = " " * len(marker)
+            md_lines.append(marker + markdown.replace("\n", "\n" + indent))
+            md_lines.extend("\n".join(indent + line for line in nested_md.split("\n"))
+                            for nested_md, _ in nested)
     return "\n".join(md_lines), "\n".join(line for line in text_lines if line)
 
 
@@ -224,34 +251,36 @@ def _rows(table: LexborNode) -> list[LexborNode]:
     return rows
 
 
-def _table(node: LexborNode, base_url: str, depth: int) -> tuple[str, str]:
+def _table(node: LexborNode, walk: _Walk, depth: int) -> tuple[str, str]:
     rows: list[list[tuple[str, str]]] = []
     for row in _rows(node):
         cells = []
         for cell in row.iter():
             if cell.tag in ("td", "th"):
-                inline = _Inline()
+                inline = walk.inline()
                 for child in cell.iter(include_text=True):
-                    _inline(child, inline, base_url, depth + 3)
+                    _inline(child, inline, walk, depth + 3)
                 markdown, text = inline.flush()
                 cells.append((markdown.replace("\n", " ").replace("|", "\\|"), text))
         if cells:
             rows.append(cells)
     if not rows:
         return "", ""
+    text_lines = ["\t".join(text for _, text in row) for row in rows]
+    if not walk.markdown:
+        return "", "\n".join(text_lines)
     width = max(len(row) for row in rows)
     md_rows = [[md for md, _ in row] + [""] * (width - len(row)) for row in rows]
     md_lines = ["| " + " | ".join(md_rows[0]) + " |", "|" + " --- |" * width]
     md_lines += ["| " + " | ".join(row) + " |" for row in md_rows[1:]]
-    text_lines = ["\t".join(text for _, text in row) for row in rows]
     return "\n".join(md_lines), "\n".join(text_lines)
 
 
 def _blocks(
-    node: LexborNode, base_url: str, emit: Callable[[str, str], None], depth: int = 0
+    node: LexborNode, walk: _Walk, emit: Callable[[str, str], None], depth: int = 0
 ) -> None:
     """Emit (markdown, text) for each block under ``node``; inline runs become paragraphs."""
-    inline = _Inline()
+    inline = walk.inline()
 
     def flush() -> None:
         markdown, text = inline.flush()
@@ -263,7 +292,7 @@ def _blocks(
         if tag in _SKIPPED:
             continue
         if tag not in _BLOCKS:
-            _inline(child, inline, base_url, depth + 1)
+            _inline(child, inline, walk, depth + 1)
             continue
         flush()
         if depth >= MAX_DEPTH:  # too deep to walk: the block's text as one paragraph
@@ -271,29 +300,29 @@ def _blocks(
             if text:
                 emit(_escape(text), text)
         elif tag in _CONTAINERS:
-            _blocks(child, base_url, emit, depth + 1)
+            _blocks(child, walk, emit, depth + 1)
         elif tag == "p":
-            _blocks_of_paragraph(child, base_url, emit, depth + 1)
+            _blocks_of_paragraph(child, walk, emit, depth + 1)
         elif tag in _HEADINGS:
-            heading = _Inline()
+            heading = walk.inline()
             for part in child.iter(include_text=True):
-                _inline(part, heading, base_url, depth + 2)
+                _inline(part, heading, walk, depth + 2)
             markdown, text = heading.flush()
             if text:
                 emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " "), text)
         elif tag == "pre":
             emit(*_code_block(child))
         elif tag in ("ul", "ol"):
-            emit(*_list(child, base_url, depth + 1))
+            emit(*_list(child, walk, depth + 1))
         elif tag == "table":
-            emit(*_table(child, base_url, depth + 1))
+            emit(*_table(child, walk, depth + 1))
         elif tag == "blockquote":
             quoted: list[tuple[str, str]] = []
 
             def keep(markdown: str, text: str, quoted: list[tuple[str, str]] = quoted) -> None:
                 quoted.append((markdown, text))
 
-            _blocks(child, base_url, keep, depth + 1)
+            _blocks(child, walk, keep, depth + 1)
             markdown = "\n>\n".join(
                 "\n".join("> " + line for line in md.split("\n")) for md, _ in quoted
             )
@@ -304,18 +333,22 @@ def _blocks(
 
 
 def _blocks_of_paragraph(
-    node: LexborNode, base_url: str, emit: Callable[[str, str], None], depth: int
+    node: LexborNode, walk: _Walk, emit: Callable[[str, str], None], depth: int
 ) -> None:
-    inline = _Inline()
+    inline = walk.inline()
     for child in node.iter(include_text=True):
-        _inline(child, inline, base_url, depth + 1)
+        _inline(child, inline, walk, depth + 1)
     markdown, text = inline.flush()
     if text or markdown:
         emit(markdown, text)
 
 
-def render_answer(node: LexborNode, base_url: str) -> tuple[str, str]:
-    """``(answer_text, answer_markdown)``: paragraphs joined by a blank line in both."""
+def render_answer(node: LexborNode, base_url: str, *, markdown: bool = True) -> tuple[str, str]:
+    """``(answer_text, answer_markdown)``: paragraphs joined by a blank line in both.
+
+    ``markdown=False``: the text alone (the Markdown comes back empty), for a caller
+    that has the answer's Markdown from elsewhere.
+    """
     markdown_blocks: list[str] = []
     text_blocks: list[str] = []
 
@@ -325,5 +358,5 @@ def render_answer(node: LexborNode, base_url: str) -> tuple[str, str]:
         if text:
             text_blocks.append(text)
 
-    _blocks(node, base_url, emit)
+    _blocks(node, _Walk(base_url, markdown), emit)
     return "\n\n".join(text_blocks), "\n\n".join(markdown_blocks)

@@ -51,7 +51,7 @@ def markdown_answer(markdown: str, base_url: str) -> tuple[str, str] | None:
     body = LexborHTMLParser(cap_nesting(f"<html><body>{html}</body></html>")).body
     if body is None:
         return None
-    text, _ = render_answer(body, base_url)
+    text, _ = render_answer(body, base_url, markdown=False)
     markdown = markdown.strip()
     return (text, markdown) if text or markdown else None
 

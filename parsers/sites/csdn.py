@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from parsers.css import css, css_first, css_matches
 from parsers.decoding import decode_html
 from parsers.links import resolve_link, url_path
 from parsers.markdown import render_answer
@@ -198,7 +199,7 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
 
 
 def _answer_links(root: LexborNode, base_url: str) -> Iterator[tuple[LexborNode, str]]:
-    for anchor in root.css("a[href]"):
+    for anchor in css(root, "a[href]"):
         url = resolve_link(base_url, anchor.attributes.get("href"))
         if url and answer_id_from_url(url):
             yield anchor, url
@@ -213,7 +214,7 @@ def _links_inside(block: LexborNode) -> dict[int, int]:
     """
     counts: dict[int, int] = {}
     block_id = block.mem_id
-    for anchor in block.css("a[href]"):
+    for anchor in css(block, "a[href]"):
         node = anchor.parent
         while node is not None and node.mem_id != block_id:
             held = counts.get(node.mem_id, 0)
@@ -295,10 +296,10 @@ def _clean_title(value: Any) -> str:
 
 
 def _json_ld(tree: LexborHTMLParser, html: str) -> list[dict[str, Any]]:
-    if "application/ld+json" not in html:
+    if "application/ld+json" not in html or tree.root is None:
         return []
     found: list[dict[str, Any]] = []
-    for script in tree.css('script[type="application/ld+json"]')[:8]:
+    for script in css(tree.root, 'script[type="application/ld+json"]')[:8]:
         text = script.text(deep=True)
         if len(text) > _JSON_LD_MAX_CHARS:
             continue
@@ -372,8 +373,8 @@ def _structured(tree: LexborHTMLParser, html: str) -> _Structured:
         shown = _SITE_SUFFIX.sub("", _clean_title(title_tag.text(deep=True)))
         if shown:
             titles.append(("title-tag", shown))
-    if canonical is None:
-        link = tree.css_first('link[rel="canonical"]')
+    if canonical is None and tree.root is not None:
+        link = css_first(tree.root, 'link[rel="canonical"]')
         canonical = (link.attributes.get("href") or None) if link is not None else None
     return _Structured(titles, times, views, markdown, canonical, isinstance(info, dict))
 
@@ -484,7 +485,7 @@ class CsdnAnswerProfile:
             raise ParseError("empty page", url=url)
         structured = _structured(tree, html)
         tree.strip_tags(_SKIPPED_TAGS)
-        for chrome in root.css(_CHROME):
+        for chrome in css(root, _CHROME):
             chrome.decompose()
         url = url or structured.canonical or ""
         answer_id = answer_id_from_url(url)
@@ -529,10 +530,9 @@ class CsdnAnswerProfile:
         answer_source = "label"
         if answer_node is None:
             container = (title_node.parent if title_node is not None else None) or root
-            answer_node = container.css_first(_ANSWER_CLASSES) or root.css_first(_ANSWER_CLASSES)
+            answer_node = css_first(container, _ANSWER_CLASSES) or css_first(root, _ANSWER_CLASSES)
             answer_source = "class"
-        visible = _render_shown_answer(answer_node, url) if answer_node is not None else None
-        answer = _complete_answer(visible, answer_source, structured.markdown, url)
+        answer = _complete_answer(answer_node, answer_source, structured.markdown, url)
         if answer is None:
             raise ParseError("no answer text (truncated page?)", url=url)
         answer_text, answer_markdown, text_source, markdown_source = answer
@@ -542,7 +542,7 @@ class CsdnAnswerProfile:
         labels = _find_labels(root)
         # A section's block never takes in the question, its answer or another section.
         fences = [node for node in (title_node, answer_node) if node is not None]
-        recommend_box = root.css_first(_RECOMMEND_BOXES)
+        recommend_box = css_first(root, _RECOMMEND_BOXES)
         related, related_source = self._related_questions(
             root, url, labels.get(_RELATED_LABEL),
             [*fences, *([recommend_box] if recommend_box is not None else [])])
@@ -590,7 +590,7 @@ class CsdnAnswerProfile:
         the structured sources; a visible one agreeing with a structured one first."""
         fallback: tuple[LexborNode, tuple[str, str]] | None = None
         for selector, source, must_agree in _TITLE_PLACES:
-            for node in root.css(selector)[:8]:
+            for node in css(root, selector)[:8]:
                 text = _text(node)
                 if not text or len(text) > 500 or text in _LABELS:
                     continue
@@ -663,7 +663,7 @@ class CsdnAnswerProfile:
                 views.append(("label", *count))
         # Today's class names: the real page's div.data line under the title.
         for node in meta_nodes if not (times and views) else ():
-            boxes = [node] if node.css_matches(".data") else node.css(".data")
+            boxes = [node] if css_matches(node, ".data") else css(node, ".data")
             for box in boxes:
                 box_text = _spaced_text(box)
                 if not times and (bare := _BARE_TIME.search(box_text)):
@@ -671,7 +671,7 @@ class CsdnAnswerProfile:
                     if asked_at is not None:
                         times.append(("class", asked_at, bare.group(0).count(":") == 2))
                 if not views:
-                    for counter in box.css("[class*=view], [class*=read], [class*=browse]"):
+                    for counter in css(box, "[class*=view], [class*=read], [class*=browse]"):
                         count_match = _BARE_COUNT.search(_spaced_text(counter))
                         count = parse_view_count(count_match["value"]) if count_match else None
                         if count is not None:
@@ -691,7 +691,7 @@ class CsdnAnswerProfile:
             )
             source = "label"
         else:
-            block = root.css_first(".related-questions")
+            block = css_first(root, ".related-questions")
             source = "class"
         if block is None:
             return [], None
@@ -857,7 +857,7 @@ class CsdnAnswerProfile:
             tab_bar = _common_ancestor([tab for _, tab in found])
             panels = _panels_after(tab_bar)
         else:
-            box = root.css_first(_RECOMMEND_BOXES)
+            box = css_first(root, _RECOMMEND_BOXES)
             if box is None:
                 return [], None
             panels = _element_children(box)
@@ -886,7 +886,7 @@ class CsdnAnswerProfile:
     def _sidebar_links(
         root: LexborNode, url: str, label: LexborNode | None
     ) -> tuple[list[str], str | None]:
-        box = label.parent if label is not None else root.css_first(".hot-box")
+        box = label.parent if label is not None else css_first(root, ".hot-box")
         if box is None:
             return [], None
         links: dict[str, None] = {}
@@ -924,17 +924,17 @@ def _has_content(node: LexborNode) -> bool:
     text = node.text(deep=True).strip()
     if text:
         return not _is_control(text)
-    return node.css_first("img, pre, table") is not None
+    return css_first(node, "img, pre, table") is not None
 
 
 def _prefer_known_box(node: LexborNode) -> LexborNode:
     """The block found by position, unless a later sibling is today's answer box and
     this one is not (a notice between the title and the answer)."""
-    if node.css_matches(_ANSWER_CLASSES) or node.css_first(_ANSWER_CLASSES) is not None:
+    if css_matches(node, _ANSWER_CLASSES) or css_first(node, _ANSWER_CLASSES) is not None:
         return node
     sibling = node.next
     while sibling is not None:
-        if _is_element(sibling) and sibling.css_matches(_ANSWER_CLASSES):
+        if _is_element(sibling) and css_matches(sibling, _ANSWER_CLASSES):
             return sibling
         sibling = sibling.next
     return node
@@ -973,17 +973,19 @@ def _is_label_line(node: LexborNode, limit: int | None = _META_MAX_CHARS) -> boo
     """A line of labels and figures only: no paragraph, list, heading, image or link."""
     if node.tag in ("body", "html") or (limit is not None and len(node.text(deep=True)) > limit):
         return False
-    return node.css_first("p, pre, ul, ol, table, img, blockquote, a, h1, h2, h3, h4, h5, h6, "
+    return css_first(node, "p, pre, ul, ol, table, img, blockquote, a, h1, h2, h3, h4, h5, h6, "
                           "[class*=title]") is None
 
 
-def _render_shown_answer(node: LexborNode, url: str) -> tuple[str, str]:
-    """The visible answer's text and Markdown, without its fold/unfold buttons."""
-    text, markdown = render_answer(node, url)
+def _render_shown_answer(node: LexborNode, url: str, *, markdown: bool) -> tuple[str, str]:
+    """The visible answer's text and Markdown (empty without ``markdown``), without its
+    fold/unfold buttons, which are removed from the tree."""
+    rendered = render_answer(node, url, markdown=markdown)
+    text = rendered[0]
     if any(hint in text for hint in _CONTROL_HINTS) and _shows_control(text) and _drop_controls(
             node):
-        text, markdown = render_answer(node, url)
-    return text, markdown
+        rendered = render_answer(node, url, markdown=markdown)
+    return rendered
 
 
 def _shows_control(text: str) -> bool:
@@ -1030,28 +1032,37 @@ def _in_code(node: LexborNode, stop: int) -> bool:
 
 
 def _complete_answer(
-    shown: tuple[str, str] | None, shown_source: str, markdown: str | None, url: str
+    shown: LexborNode | None, shown_source: str, markdown: str | None, url: str
 ) -> tuple[str, str, str, str] | None:
     """``(answer_text, answer_markdown, text source, markdown source)``: the most complete
-    of the visible copy and the state's Markdown, the text the same from either."""
-    shown_text, shown_markdown = shown if shown is not None else ("", "")
-    has_shown = bool(shown_text or shown_markdown)
+    of the visible copy (``shown``) and the state's Markdown, the text the same from either.
+
+    With the state's Markdown, the visible copy is first rendered as text alone: its
+    Markdown is rendered only if that copy is kept, which it seldom is.
+    """
     if markdown is None or not markdown.strip():
-        if not has_shown:
+        if shown is None:
+            return None
+        shown_text, shown_markdown = _render_shown_answer(shown, url, markdown=True)
+        if not (shown_text or shown_markdown):
             return None
         return shown_text, shown_markdown, shown_source, shown_source
-    if has_shown and _covers(shown_text, markdown):
+    shown_text = _render_shown_answer(shown, url, markdown=False)[0] if shown is not None else ""
+    if shown_text and _covers(shown_text, markdown):
         # The visible copy is whole: its text is what the Markdown renders to.
         return shown_text, markdown.strip(), "state", "state"
     rendered = markdown_answer(markdown, url)
-    if rendered is None:
-        if not has_shown:
-            return None
-        return shown_text, shown_markdown, shown_source, shown_source
-    text, source_markdown = rendered
-    if has_shown and len(visible_signature(shown_text)) > len(visible_signature(text)):
-        return shown_text, shown_markdown, shown_source, shown_source
-    return text, source_markdown, "state", "state"
+    if rendered is not None and len(visible_signature(shown_text)) <= len(
+            visible_signature(rendered[0])):
+        return rendered[0], rendered[1], "state", "state"
+    # The visible copy is the fuller one (or the Markdown renders to nothing): kept whole,
+    # its Markdown from the tree its fold/unfold buttons are already gone from.
+    if shown is None:
+        return None
+    shown_markdown = render_answer(shown, url)[1]
+    if not (shown_text or shown_markdown):
+        return None
+    return shown_text, shown_markdown, shown_source, shown_source
 
 
 def _covers(shown_text: str, markdown: str) -> bool:
@@ -1098,7 +1109,7 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
             if text:
                 if len(text) <= 24 and _is_control(text):
                     continue
-            elif tag != "img" and child.css_first("a[href], img") is None:
+            elif tag != "img" and css_first(child, "a[href], img") is None:
                 continue
             children.append(child)
         if not children:
@@ -1110,7 +1121,7 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
         if repeated:
             # The group holding links, else the first: its members start the items.
             members = repeated[0] if len(repeated) == 1 else max(repeated, key=lambda group: (
-                sum(1 for member in group if member.tag == "a" or member.css_first("a[href]")),
+                sum(1 for member in group if member.tag == "a" or css_first(member, "a[href]")),
                 -children.index(group[0])))
             starts = {member.mem_id for member in members}
             items: list[list[LexborNode]] = []
@@ -1147,7 +1158,7 @@ def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNo
 def _answer_links_of(item: list[LexborNode], url: str) -> Iterator[tuple[LexborNode, str]]:
     for node in item:
         anchors = ([node] if node.tag == "a" and node.attributes.get("href") else []) \
-            + node.css("a[href]")
+            + css(node, "a[href]")
         for anchor in anchors:
             link = resolve_link(url, anchor.attributes.get("href"))
             if link and answer_id_from_url(link):
@@ -1163,7 +1174,7 @@ def _data_url(item: list[LexborNode], url: str) -> str | None:
 def _title_part(item: list[LexborNode]) -> LexborNode | None:
     """A linkless item's title: its heading or title-classed element (``div.question-tit``),
     else the first of a flat item's parts, else its first run of text."""
-    found = item[0].css_first("h2, h3, h4, h5, h6, [class*=tit]")
+    found = css_first(item[0], "h2, h3, h4, h5, h6, [class*=tit]")
     if found is not None and found.mem_id != item[0].mem_id:
         return found
     if len(item) > 1:
@@ -1209,7 +1220,7 @@ def _text_holders(item: list[LexborNode]) -> list[LexborNode]:
 
 def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
     """A panel's items: its ``[data-url]`` boxes, else its repeated blocks, else its links."""
-    boxes = [node for node in panel.css("[data-url]")
+    boxes = [node for node in css(panel, "[data-url]")
              if not (skip is not None and _contains(node, skip))]
     if boxes:
         outermost: list[list[LexborNode]] = []
@@ -1221,12 +1232,12 @@ def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[Lexbor
     repeated = _repeated_items(panel, skip)
     if repeated is not None:
         return repeated
-    return [[anchor] for anchor in panel.css("a[href]")
+    return [[anchor] for anchor in css(panel, "a[href]")
             if not (skip is not None and _contains(skip, anchor))]
 
 
 def _holds_web_link(node: LexborNode) -> bool:
-    return node.css_first("a[href], [data-url]") is not None
+    return css_first(node, "a[href], [data-url]") is not None
 
 
 _ALL_LABELS = (_RELATED_LABEL, *_SECTION_LABELS, _SIDEBAR_LABEL)
