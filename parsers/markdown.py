@@ -34,8 +34,10 @@ _CONTAINERS = {
 _BLOCKS = {"p", "pre", "ul", "ol", "table", "blockquote", "hr", *_HEADINGS, *_CONTAINERS}
 _SKIPPED = {"script", "style", "noscript", "template", "button", "svg", "iframe", "input",
             "select", "textarea", "-comment"}
-# Characters Markdown would read as syntax, backslash-escaped (str.translate: one C pass).
+# Characters Markdown would read as syntax, backslash-escaped (str.translate: one C pass,
+# but one dict look-up per character of a non-ASCII string: looked for first, by a regex).
 _MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<"})
+_MD_SYNTAX = re.compile(r"[\\`*_\[\]<]")
 _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
 _WRAPPERS = {"a", "strong", "b", "em", "i", "del", "s", "strike"}
@@ -51,7 +53,7 @@ _BIG_TEXT = 4_096
 
 
 def _escape(text: str) -> str:
-    return text.translate(_MD_ESCAPES)
+    return text.translate(_MD_ESCAPES) if _MD_SYNTAX.search(text) else text
 
 
 def _safe_url(href: str | None, base_url: str) -> str | None:
@@ -84,12 +86,15 @@ class _Inline:
         self.text: list[str] = [] if text is None else text
 
     def flush(self) -> tuple[str, str]:
+        raw_text = "".join(self.text)
+        text = _tidy(raw_text)
+        self.text.clear()
         markdown = ""
         if self.markdown is not None:
-            markdown = _tidy("".join(self.markdown))
+            raw_markdown = "".join(self.markdown)
+            # A run with nothing to escape or mark up is its text: tidied once.
+            markdown = text if raw_markdown == raw_text else _tidy(raw_markdown)
             self.markdown.clear()
-        text = _tidy("".join(self.text))
-        self.text.clear()
         return markdown, text
 
 

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from parsers.markdown import render_answer
 from parsers.nesting import cap_nesting
+from parsers.text import delete_chars
 
 __all__ = ["MAX_MARKDOWN_CHARS", "markdown_answer", "visible_signature"]
 
@@ -27,7 +28,7 @@ MAX_MARKDOWN_CHARS = 1_000_000
 
 # What Markdown syntax and layout add around the words a reader sees: dropped
 # from both copies before they are compared (``visible_signature``).
-_SYNTAX = str.maketrans("", "", " \t\r\n\u3000\xa0*_`#>|-~\\")
+_SYNTAX = " \t\r\n\u3000\xa0*_`#>|-~\\"
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
@@ -66,4 +67,4 @@ def visible_signature(text: str, *, markdown: bool = False) -> str:
         if "<" in text:
             text = _TAG.sub("", text)
         text = _ORDERED.sub("", text)
-    return text.translate(_SYNTAX)
+    return delete_chars(text, _SYNTAX)

@@ -9,7 +9,7 @@ the text at most, linear in its length.
 
 from __future__ import annotations
 
-__all__ = ["squeeze", "squeeze_lines"]
+__all__ = ["delete_chars", "squeeze", "squeeze_lines"]
 
 # Every character str.isspace() accepts (what str.split() splits on), but " " and "\n".
 _OTHER_SPACES = (
@@ -18,11 +18,15 @@ _OTHER_SPACES = (
 )
 
 
-def _to_spaces(text: str, chars: str) -> str:
+def _replace_each(text: str, chars: str, by: str) -> str:
     for char in chars:
         if char in text:
-            text = text.replace(char, " ")
+            text = text.replace(char, by)
     return text
+
+
+def _to_spaces(text: str, chars: str) -> str:
+    return _replace_each(text, chars, " ")
 
 
 def _collapse(text: str, run: str, single: str) -> str:
@@ -30,6 +34,15 @@ def _collapse(text: str, run: str, single: str) -> str:
     while run in text:
         text = text.replace(run, single)
     return text
+
+
+def delete_chars(text: str, chars: str) -> str:
+    """``text`` without any of ``chars``: one ``str.replace`` per character it holds.
+
+    ``str.translate`` with a deleting table looks every character of a non-ASCII
+    string up in a dict: five times slower on an answer in Chinese.
+    """
+    return _replace_each(text, chars, "")
 
 
 def squeeze(text: str) -> str:

@@ -43,7 +43,7 @@ from parsers.markdown_source import markdown_answer, visible_signature
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.nesting import cap_nesting
 from parsers.state import embedded_state, find_key
-from parsers.text import squeeze
+from parsers.text import delete_chars, squeeze
 from parsers.values import CHINA_TIME, parse_timestamp, parse_view_count
 
 __all__ = ["MAX_LINKS", "PROFILE", "SITE", "CsdnAnswerProfile", "answer_id_from_url"]
@@ -95,7 +95,7 @@ _CONTROLS = frozenset((
 ))
 # Spoken as a quick test of a rendered answer before the tree is searched.
 _CONTROL_HINTS = ("展开", "收起", "阅读全文", "查看全部", "显示全部", "...", "…")
-_CONTROL_NOISE = str.maketrans("", "", " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|")
+_CONTROL_NOISE = " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|"
 # Today's class names of the answer's box (the real page's and the readers' fallbacks;
 # the reference reconstruction's), used when the answer is not found by its position.
 _ANSWER_CLASSES = ("div.cont.first-show, #copyRef, .content-view, .markdown_views, "
@@ -161,6 +161,17 @@ def _spaced_text(node: LexborNode) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def _shows_text(root: LexborNode) -> bool:
+    """Any text but whitespace: the first such text node ends the walk (the body's whole
+    text, built to be stripped, cost more than the rest of the check)."""
+    for node in root.traverse(include_text=True):
+        if node.is_text_node:
+            text = node.text_content
+            if text and not text.isspace():
+                return True
+    return False
+
+
 def _is_element(node: LexborNode) -> bool:
     return node.tag not in ("-text", "-comment")
 
@@ -170,7 +181,7 @@ def _element_children(node: LexborNode) -> list[LexborNode]:
 
 
 def _is_control(text: str) -> bool:
-    return len(text) <= 24 and text.translate(_CONTROL_NOISE) in _CONTROLS
+    return len(text) <= 24 and delete_chars(text, _CONTROL_NOISE) in _CONTROLS
 
 
 def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
@@ -460,8 +471,8 @@ class CsdnAnswerProfile:
         (``blog.csdn.net/<user>/article/details/<n>``) is a "blog", not its author."""
         if url.lower().startswith(("https://blog.", "http://blog.")):
             return "blog"
-        segments = [part for part in url_path(url).split("/") if part]
-        return segments[0].lower() if segments else "unknown"
+        first_segment = url_path(url).lstrip("/").partition("/")[0]
+        return first_segment.lower() if first_segment else "unknown"
 
     def canonical_page_url(self, url: str) -> str | None:
         """``scheme://host/answer/<id>``: no query, fragment or trailing slash (a path
@@ -481,7 +492,7 @@ class CsdnAnswerProfile:
         html = decode_html(body, charset=charset)
         tree = LexborHTMLParser(cap_nesting(html))
         root = tree.body
-        if root is None or not root.text(deep=True).strip():
+        if root is None or not _shows_text(root):
             raise ParseError("empty page", url=url)
         structured = _structured(tree, html)
         tree.strip_tags(_SKIPPED_TAGS)
@@ -991,7 +1002,7 @@ def _render_shown_answer(node: LexborNode, url: str, *, markdown: bool) -> tuple
 def _shows_control(text: str) -> bool:
     """A line of the rendered answer is, or ends with, a fold/unfold button."""
     for line in text.split("\n"):
-        line = line.strip().translate(_CONTROL_NOISE)
+        line = delete_chars(line.strip(), _CONTROL_NOISE)
         if line and any(line.endswith(control) for control in _CONTROLS):
             return True
     return False
