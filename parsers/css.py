@@ -20,27 +20,26 @@ from selectolax.lexbor import LexborCSSSelector, LexborNode
 
 __all__ = ["css", "css_first", "css_matches"]
 
-_per_thread = threading.local()
+class _PerThread(threading.local):
+    def __init__(self) -> None:  # run in each thread on its first query
+        self.engine = LexborCSSSelector()
 
 
-def _engine() -> LexborCSSSelector:
-    engine: LexborCSSSelector | None = getattr(_per_thread, "engine", None)
-    if engine is None:
-        engine = _per_thread.engine = LexborCSSSelector()
-    return engine
+_per_thread = _PerThread()
 
 
 def css(node: LexborNode, query: str) -> list[LexborNode]:
     """The elements under ``node`` (itself included) matching ``query``, in document order."""
-    return _engine().find(query, node)
+    return _per_thread.engine.find(query, node)
 
 
 def css_first(node: LexborNode, query: str) -> LexborNode | None:
     """The first element under ``node`` (itself included) matching ``query``, or None."""
-    found: list[LexborNode] = _engine().find_first(query, node)  # type: ignore[attr-defined]
+    found: list[LexborNode] = _per_thread.engine.find_first(  # type: ignore[attr-defined]
+        query, node)
     return found[0] if found else None
 
 
 def css_matches(node: LexborNode, query: str) -> bool:
     """Does any element under ``node`` (itself included) match ``query``?"""
-    return bool(_engine().any_matches(query, node))
+    return bool(_per_thread.engine.any_matches(query, node))

@@ -19,6 +19,7 @@ _COUNT = re.compile(
 _MAX_DIGITS = 18
 _UNITS = {"": 1, "k": 1_000, "K": 1_000, "千": 1_000, "万": 10_000, "w": 10_000, "W": 10_000,
           "亿": 100_000_000}
+_DATE_SEPARATOR = re.compile(r"[-/.]")
 _TIMESTAMP = re.compile(
     r"(?P<date>[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})[ T]+"
     r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?"
@@ -50,7 +51,7 @@ def parse_timestamp(text: str) -> str | None:
     match = _TIMESTAMP.search(text)
     if not match:
         return None
-    year, month, day = (int(part) for part in re.split(r"[-/.]", match["date"]))
+    year, month, day = (int(part) for part in _DATE_SEPARATOR.split(match["date"]))
     try:
         moment = datetime(
             year, month, day, int(match["h"]), int(match["m"]), int(match["s"] or 0),

@@ -93,6 +93,7 @@ _CONTROLS = frozenset((
     "展开全文", "收起全文", "展开阅读全文", "阅读全文", "展开", "收起", "查看全部", "显示全部",
     "查看更多", "更多", "加载更多", "...", "…", "……", "......",
 ))
+_CONTROL_ENDINGS = tuple(_CONTROLS)  # for str.endswith: one call for all
 # Spoken as a quick test of a rendered answer before the tree is searched.
 _CONTROL_HINTS = ("展开", "收起", "阅读全文", "查看全部", "显示全部", "...", "…")
 _CONTROL_NOISE = " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|"
@@ -801,8 +802,7 @@ class CsdnAnswerProfile:
         runs: dict[int, list[Any]] = {}  # element -> [texts, in the link]
         for top in item:
             for node in top.traverse(include_text=True):
-                tag = node.tag
-                if tag == "-text":
+                if node.is_text_node:
                     text = node.text_content
                     if not text or text.isspace():
                         continue
@@ -816,7 +816,9 @@ class CsdnAnswerProfile:
                     if run is None:
                         run = runs[holder_id] = [[], holder_id in in_anchor]
                     run[0].append(text)
-                elif tag == "a" and not anchored:
+                    continue
+                tag = node.tag
+                if tag == "a" and not anchored:
                     href = (node.attributes.get("href") or "").strip()
                     if not href or href.startswith(("#", "javascript:")):
                         continue
@@ -1003,7 +1005,7 @@ def _shows_control(text: str) -> bool:
     """A line of the rendered answer is, or ends with, a fold/unfold button."""
     for line in text.split("\n"):
         line = delete_chars(line.strip(), _CONTROL_NOISE)
-        if line and any(line.endswith(control) for control in _CONTROLS):
+        if line and line.endswith(_CONTROL_ENDINGS):
             return True
     return False
 
