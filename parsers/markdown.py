@@ -72,7 +72,7 @@ class _Walk(NamedTuple):
     markdown: bool
 
     def inline(self) -> _Inline:
-        return _Inline(markdown=self.markdown)
+        return _Inline(None, self.markdown)
 
 
 class _Inline:
@@ -81,7 +81,7 @@ class _Inline:
 
     __slots__ = ("markdown", "text")
 
-    def __init__(self, text: list[str] | None = None, *, markdown: bool = True) -> None:
+    def __init__(self, text: list[str] | None = None, markdown: bool = True) -> None:
         self.markdown: list[str] | None = [] if markdown else None
         self.text: list[str] = [] if text is None else text
 

@@ -470,7 +470,7 @@ class CsdnAnswerProfile:
     def resource_kind(self, url: str) -> str:
         """The URL's first path segment (doc, download, column, answer); a blog post
         (``blog.csdn.net/<user>/article/details/<n>``) is a "blog", not its author."""
-        if url.lower().startswith(("https://blog.", "http://blog.")):
+        if url[:13].lower().startswith(("https://blog.", "http://blog.")):
             return "blog"
         first_segment = url_path(url).lstrip("/").partition("/")[0]
         return first_segment.lower() if first_segment else "unknown"
@@ -833,7 +833,7 @@ class CsdnAnswerProfile:
                         node.attributes.get("alt") == "recommend-type"
                         and icon.attributes.get("alt") != "recommend-type")):
                     icon = node
-        if not link or not link.lower().startswith(("http://", "https://")):
+        if not link or not link[:8].lower().startswith(("http://", "https://")):
             return None
         parts: list[tuple[str, bool]] = []
         latest = False
@@ -848,9 +848,13 @@ class CsdnAnswerProfile:
             return None
         if section is None:
             section = "latest" if latest else "related"
-        title_at = next((at for at, (_, inside) in enumerate(parts) if inside), 0)
+        title_at = 0  # the first run in the link, else the first
+        for at, (_, inside) in enumerate(parts):
+            if inside:
+                title_at = at
+                break
         title = parts[title_at][0]
-        description = " ".join(text for at, (text, _) in enumerate(parts) if at != title_at)
+        description = " ".join([text for at, (text, _) in enumerate(parts) if at != title_at])
         return section, link, title, description, _file_type(icon), self.resource_kind(link)
 
     @staticmethod
@@ -1061,12 +1065,12 @@ def _complete_answer(
             return None
         return shown_text, shown_markdown, shown_source, shown_source
     shown_text = _render_shown_answer(shown, url, markdown=False)[0] if shown is not None else ""
-    if shown_text and _covers(shown_text, markdown):
+    shown_signature = visible_signature(shown_text)
+    if shown_signature and _covers(shown_signature, markdown):
         # The visible copy is whole: its text is what the Markdown renders to.
         return shown_text, markdown.strip(), "state", "state"
     rendered = markdown_answer(markdown, url)
-    if rendered is not None and len(visible_signature(shown_text)) <= len(
-            visible_signature(rendered[0])):
+    if rendered is not None and len(shown_signature) <= len(visible_signature(rendered[0])):
         return rendered[0], rendered[1], "state", "state"
     # The visible copy is the fuller one (or the Markdown renders to nothing): kept whole,
     # its Markdown from the tree its fold/unfold buttons are already gone from.
@@ -1078,10 +1082,10 @@ def _complete_answer(
     return shown_text, shown_markdown, shown_source, shown_source
 
 
-def _covers(shown_text: str, markdown: str) -> bool:
-    """Does the visible text hold all the Markdown says (checked cheaply: same ending,
-    about as long)? False sends the Markdown through the renderer to compare."""
-    shown = visible_signature(shown_text)
+def _covers(shown: str, markdown: str) -> bool:
+    """Does the visible text (its ``visible_signature``, ``shown``) hold all the Markdown
+    says (checked cheaply: same ending, about as long)? False sends the Markdown through
+    the renderer to compare."""
     source = visible_signature(markdown, markdown=True)
     if not shown or len(shown) < 0.8 * len(source):
         return False
