@@ -946,8 +946,9 @@ def _has_content(node: LexborNode) -> bool:
 
 def _prefer_known_box(node: LexborNode) -> LexborNode:
     """The block found by position, unless a later sibling is today's answer box and
-    this one is not (a notice between the title and the answer)."""
-    if css_matches(node, _ANSWER_CLASSES) or css_first(node, _ANSWER_CLASSES) is not None:
+    this one is not (a notice between the title and the answer). ``css_matches`` looks at
+    the block and everything inside it."""
+    if css_matches(node, _ANSWER_CLASSES):
         return node
     sibling = node.next
     while sibling is not None:
