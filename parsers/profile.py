@@ -8,6 +8,7 @@ Discovery runs on first use.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -45,6 +46,12 @@ class SiteProfile(Protocol):
     hosts: tuple[str, ...]
     page_path: re.Pattern[str]
     path_alone: bool
+    # Optional: a cheap byte pattern of the software's own markup (Discourse's
+    # ``<meta name="generator" content="Discourse ...">``) that claims a page on any host
+    # no profile claims by URL: forum software runs on many hosts nobody can list. Read
+    # with ``getattr`` (absent or None: the profile is chosen by URL only); searched
+    # before the generic profile's QAPage markup test, never by the parse itself.
+    # body_signature: re.Pattern[bytes] | None
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
         """Pure: the page's record, or ParseError with a reason."""
@@ -142,6 +149,26 @@ def has_qa_markup(body: bytes | str) -> bool:
     return _QA_MARKUP.search(body) is not None
 
 
+# A body signature is the software's markup in a page's head: looked for in this many
+# characters (bytes) from the start, so a page no profile claims costs one bounded scan.
+_SIGNATURE_WINDOW = 262_144
+
+
+@functools.cache
+def _text_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
+    """A byte signature as the same pattern over text (an ASCII pattern matches alike)."""
+    return re.compile(pattern.pattern.decode("ascii"), pattern.flags & ~re.ASCII)
+
+
+def _signature_matches(profile: SiteProfile, body: bytes | str) -> bool:
+    signature: re.Pattern[bytes] | None = getattr(profile, "body_signature", None)
+    if signature is None:
+        return False
+    if isinstance(body, str):
+        return _text_pattern(signature).search(body, 0, _SIGNATURE_WINDOW) is not None
+    return signature.search(body, 0, _SIGNATURE_WINDOW) is not None
+
+
 def _serves(profile: SiteProfile, host: str) -> bool:
     for known in profile.hosts:
         if known.startswith("*."):
@@ -160,9 +187,10 @@ def choose_profile(
 
     By URL: the profile whose host and path shape match; on other hosts (the
     sample site, a mirror) the path shape alone, for profiles that allow it
-    (``path_alone``). By body, when no profile claims the URL: the generic
-    ``qapage`` profile if the page carries schema.org QAPage markup. Without
-    ``body`` a URL no profile claims raises UnknownProfile.
+    (``path_alone``). By body, when no profile claims the URL: the first profile
+    (by name) whose ``body_signature`` the page carries (forum software on any
+    host), else the generic ``qapage`` profile if the page carries schema.org
+    QAPage markup. Without ``body`` a URL no profile claims raises UnknownProfile.
     """
     profiles = _profiles()
     if name is not None:
@@ -184,7 +212,12 @@ def choose_profile(
     for profile in path_matches:
         if getattr(profile, "path_alone", True):
             return profile
-    if body is not None and GENERIC_PROFILE in profiles and has_qa_markup(body):
+    if body is None:
+        raise UnknownProfile(f"no site profile knows pages like {url}", url=url)
+    for profile_name in sorted(profiles):
+        if _signature_matches(profiles[profile_name], body):
+            return profiles[profile_name]
+    if GENERIC_PROFILE in profiles and has_qa_markup(body):
         return profiles[GENERIC_PROFILE]
     raise UnknownProfile(f"no site profile knows pages like {url}", url=url)
 

@@ -49,6 +49,7 @@ __all__ = [
     "SchemaQuestion",
     "iso_time",
     "qa_question",
+    "qa_questions",
     "read_schema_org",
     "schema_count",
 ]
@@ -475,12 +476,20 @@ def _questions_in(items: list[SchemaItem], data: SchemaData) -> list[SchemaItem]
     return found
 
 
-def qa_question(data: SchemaData) -> SchemaQuestion | None:
-    """The page's question: the one with the most answers, microdata on a tie (its
-    elements give the bodies' Markdown)."""
+def qa_questions(data: SchemaData) -> list[SchemaQuestion]:
+    """Every top-level Question of the page (a QAPage's ``mainEntity`` or a Question
+    item), microdata first, each in page order: a site adapter that knows which one is
+    the page's own chooses among them."""
     candidates = [_question(item, data, "microdata")
                   for item in _questions_in(data.microdata, data)]
     candidates += [_question(item, data, "json-ld") for item in _questions_in(data.json_ld, data)]
+    return candidates
+
+
+def qa_question(data: SchemaData) -> SchemaQuestion | None:
+    """The page's question: the one with the most answers, microdata on a tie (its
+    elements give the bodies' Markdown)."""
+    candidates = qa_questions(data)
     if not candidates:
         return None
     return max(candidates, key=lambda question: (len(question.answers), question.text is not None,

@@ -81,7 +81,8 @@ def fresh_discovery(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[EntryPoint
 def test_entry_points_add_profiles(fresh_discovery: list[EntryPoint]) -> None:
     fresh_discovery.append(EntryPoint(name="example", value=f"{__name__}:EXAMPLE_PROFILE",
                                       group="qarchive.profiles"))
-    assert profile_names() == ["csdn-answer", "example-test", "qapage", "stackexchange"]
+    assert profile_names() == ["csdn-answer", "discourse", "example-test", "qapage",
+                               "stackexchange", "zhihu"]
     assert choose_profile("https://qa.example.org/q/12").name == "example-test"
     assert choose_profile("https://wenku.csdn.net/answer/2kxyq3m7vd") is CSDN
 

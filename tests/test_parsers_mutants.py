@@ -133,7 +133,8 @@ def test_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(UnknownProfile) as raised:
         choose_profile("", name="nope")
     assert raised.value.reason == ("unknown profile 'nope' "
-                                   "(known: csdn-answer, qapage, stackexchange)")
+                                   "(known: csdn-answer, discourse, qapage, stackexchange, "
+                                   "zhihu)")
 
 
 @pytest.mark.parametrize(

@@ -25,18 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qapage"
 PAGES = sorted(path.name.removesuffix(".expected.json")
                for path in FIXTURES.glob("*.expected.json"))
 
-_DISCOURSE = ("the generic qapage profile: Discourse's adapter (views from the preloaded "
-              "topic, user names, replies as answers) is still to be written")
-_ZHIHU = ("the generic qapage profile: Zhihu's adapter (被浏览 views, topics as tags, the "
-          "body, answers from .zm-item-answer with data-atoken ids and data-created times) "
-          "is still to be written")
-PENDING: dict[tuple[str, str], str] = {
-    **{("ionicforum-177814-capacitor-apk-without-android-studio", field): _DISCOURSE
-       for field in ("view_count", "question_author", "answer_count", "answers")},
-    **{("zhihu-24825703-say-thanks-intimate", field): _ZHIHU
-       for field in ("view_count", "tags", "question_text_starts_with", "answer_count",
-                     "answers")},
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _squeezed(text: str | None) -> str:

@@ -2,7 +2,8 @@
 
 Chosen for a page no site profile claims whose body carries the markup
 (``parsers.choose_profile(url, body=...)``), and the base of the site adapters
-(``stackexchange.py``), which override the parts their pages show better.
+(``stackexchange.py``, ``discourse.py``, ``zhihu.py``), which override the parts their pages
+show better.
 
 Each field is read from the page's schema.org data first (``parsers/schema_org.py``:
 JSON-LD or microdata: the ``Question``'s ``name``, ``text``, ``dateCreated``,
@@ -34,6 +35,7 @@ from parsers.model import Answer, AnswerPage, ParseError, RelatedQuestion
 from parsers.nesting import cap_nesting
 from parsers.schema_org import (
     SchemaAnswer,
+    SchemaData,
     SchemaQuestion,
     iso_time,
     qa_question,
@@ -149,6 +151,8 @@ class QAPageProfile:
     # The elements holding the page's linked and related questions.
     linked_blocks = _LINKED_BLOCKS
     related_blocks = _RELATED_BLOCKS
+    # The element holding the question's title when schema.org names none.
+    heading = "h1"
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -196,16 +200,17 @@ class QAPageProfile:
     # -- the parse ------------------------------------------------------------------------
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
-        html = self._page_region(decode_html(body, charset=charset))
+        page = decode_html(body, charset=charset)
+        html = self._page_region(page)
         tree = LexborHTMLParser(cap_nesting(html))
         root = tree.body
         if root is None:
             raise ParseError("empty page", url=url)
-        # The reader also drops <script> and <style>; <noscript> and <template> are left
-        # for render_answer, which skips them (a pass over the tree each costs more).
-        question = qa_question(read_schema_org(tree, url))
         page_url = (self.canonical_page_url(url) if url else None) or url
         question_id = self.question_id(page_url)
+        # The reader also drops <script> and <style>; <noscript> and <template> are left
+        # for render_answer, which skips them (a pass over the tree each costs more).
+        question = self._question(read_schema_org(tree, url), root, page, question_id)
         if question_id is None:
             # An answer permalink not redirected, a saved file: the page names its question.
             for named in (self._canonical_link(tree), question.url if question else None):
@@ -229,7 +234,8 @@ class QAPageProfile:
 
         container = self._question_container(root)
         body_node = self._question_body(root, container, question)
-        status, duplicate_of = self._status(root, container, body_node, page_url)
+        status, duplicate_of = self._status(root, container, body_node, page_url,
+                                            question=question)
         if status != "open":
             sources["status"] = "label"
         question_text, question_markdown = self._question_content(body_node, question, page_url)
@@ -296,6 +302,14 @@ class QAPageProfile:
         its pages keep the question may leave out the rest, which lexbor would build)."""
         return html
 
+    def _question(self, data: SchemaData, root: LexborNode, page: str,
+                  question_id: str | None) -> SchemaQuestion | None:
+        """The page's question from its schema.org data (``page``: the whole decoded
+        page, for an adapter whose site keeps data outside the region it builds; the
+        question's id when the URL gives it): by default the Question with the most
+        answers."""
+        return qa_question(data)
+
     def _is_question_page(self, root: LexborNode) -> bool:
         """Whether a page without schema.org data is still a question page (adapters
         that read the visible page say so)."""
@@ -314,7 +328,7 @@ class QAPageProfile:
             if len(name) <= _MAX_TITLE_CHARS:
                 return name, "meta"
         root = tree.body
-        heading = root.css_first("h1") if root is not None else None
+        heading = root.css_first(self.heading) if root is not None else None
         text = _text(heading)
         if text and len(text) <= _MAX_TITLE_CHARS:
             return text, "heading"
@@ -359,9 +373,11 @@ class QAPageProfile:
         return scope.css(_NOTICES)[:16]
 
     def _status(self, root: LexborNode, container: LexborNode | None,
-                body_node: LexborNode | None, url: str) -> tuple[str, str | None]:
+                body_node: LexborNode | None, url: str, *,
+                question: SchemaQuestion | None = None) -> tuple[str, str | None]:
         """``(status, duplicate target)`` from the notices, which are then removed: they
-        sit inside the body's markup and are no part of the question's text."""
+        sit inside the body's markup and are no part of the question's text
+        (``question``: for an adapter whose site states the status in its data)."""
         status, target = "open", None
         for notice in self._notices(root, container, body_node):
             found = self._notice_status(notice, url)

@@ -179,8 +179,9 @@ class StackExchangeProfile(QAPageProfile):
                            for other in notices)]
 
     def _status(self, root: LexborNode, container: LexborNode | None,
-                body_node: LexborNode | None, url: str) -> tuple[str, str | None]:
-        status, target = super()._status(root, container, body_node, url)
+                body_node: LexborNode | None, url: str, *,
+                question: SchemaQuestion | None = None) -> tuple[str, str | None]:
+        status, target = super()._status(root, container, body_node, url, question=question)
         if status == "open":
             heading = root.css_first("#question-header h1, h1[itemprop=name]")
             mark = _TITLE_STATUS.search(_text(heading))
