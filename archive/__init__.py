@@ -16,9 +16,10 @@ from archive.archive import (
     answer_hash,
     open_archive,
 )
+from archive.bodies import BodyUnreadable, CompressionPolicy
 from archive.clock import utc_now
 from archive.errors import ArchiveError
-from archive.fetched import FetchedPage, compress_body, decompress_body
+from archive.fetched import FetchedPage
 from archive.frontier import RESUMABLE_STATES, FrontierTable, FrontierURL, refresh_cutoff
 from archive.health import Drift, ExtractionHealth, describe_drift, find_drift
 from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
@@ -30,6 +31,8 @@ __all__ = [
     "RESUMABLE_STATES",
     "Archive",
     "ArchiveError",
+    "BodyUnreadable",
+    "CompressionPolicy",
     "Drift",
     "ExtractionHealth",
     "FetchedPage",
@@ -42,8 +45,6 @@ __all__ = [
     "StoredCopy",
     "answer_hash",
     "apply_migrations",
-    "compress_body",
-    "decompress_body",
     "describe_drift",
     "find_drift",
     "format_runs",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from archive.bodies import BodyStore, body_site
 from archive.clock import utc_now
 from archive.errors import (
     ArchiveError,
@@ -30,7 +32,7 @@ from archive.errors import (
     is_read_only,
     read_only_message,
 )
-from archive.fetched import FetchedPage, compress_body, decompress_body
+from archive.fetched import FetchedPage
 from archive.frontier import FrontierTable
 from archive.health import (
     DRIFT_HISTORY_RUNS,
@@ -310,6 +312,11 @@ class Archive(sqlite_utils.Database):
     def frontier_table(self, *, run_id: int | None) -> FrontierTable:
         return FrontierTable(self, run_id=run_id)
 
+    @functools.cached_property
+    def bodies(self) -> BodyStore:
+        """The raw pages' compression: codecs, the sites' dictionaries (archive/bodies.py)."""
+        return BodyStore(self)
+
     def _has_health(self) -> bool:
         """Whether the archive has the columns of extraction health (field_sources,
         field_health, drift): always, but in an archive opened without migrating."""
@@ -448,11 +455,16 @@ class Archive(sqlite_utils.Database):
         """``question``: (site, id) of the question the page showed, None if it showed none."""
         body = fetch.body
         site, question_id = question if question is not None else (None, None)
+        blob, codec, dictionary_id = (
+            self.bodies.compress(body, body_site(fetch.url, site)) if body is not None
+            else (None, "zlib", None))
+        codec_columns = ", body_codec, dictionary_id" if self.bodies.has_codecs else ""
         self.execute(
             "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
             "last_modified, content_type, charset, content_hash, body, body_size, site, "
-            "question_id, parser_version, parse_error, run_id) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "question_id, parser_version, parse_error, run_id" + codec_columns + ") VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            + (", ?, ?" if codec_columns else "") + ") ON CONFLICT (url) DO UPDATE SET "
             "final_url = excluded.final_url, redirect_chain = excluded.redirect_chain, "
             "status = excluded.status, fetched_at = excluded.fetched_at, etag = excluded.etag, "
             "last_modified = excluded.last_modified, content_type = excluded.content_type, "
@@ -461,14 +473,16 @@ class Archive(sqlite_utils.Database):
             "site = COALESCE(excluded.site, pages.site), "
             "question_id = COALESCE(excluded.question_id, pages.question_id), "
             "parser_version = excluded.parser_version, parse_error = excluded.parse_error, "
-            "run_id = excluded.run_id, gone_at = NULL",
+            "run_id = excluded.run_id, gone_at = NULL"
+            + (", body_codec = excluded.body_codec, dictionary_id = excluded.dictionary_id"
+               if codec_columns else ""),
             [
                 fetch.url, fetch.final_url or fetch.url, json.dumps(fetch.redirect_chain),
                 fetch.status, fetch.fetched_at, fetch.etag, fetch.last_modified,
-                fetch.content_type, fetch.charset, fetch.content_hash,
-                compress_body(body) if body is not None else None,
+                fetch.content_type, fetch.charset, fetch.content_hash, blob,
                 len(body) if body is not None else None,
                 site, question_id, parser_version, parse_error, run_id,
+                *((codec, dictionary_id) if codec_columns else ()),
             ],
         )
 
@@ -547,10 +561,15 @@ class Archive(sqlite_utils.Database):
         ]
 
     def stored_body(self, url: str) -> tuple[bytes, str | None]:
-        """The URL's stored body, decompressed, and its charset."""
-        body, charset = self.execute(
-            "SELECT body, charset FROM pages WHERE url = ?", [url]).fetchone()
-        return decompress_body(body), charset
+        """The URL's stored body, decompressed, and its charset.
+
+        Raises archive.bodies.BodyUnreadable (a one-line reason) for a corrupt body or
+        one whose dictionary is missing.
+        """
+        codec = "body_codec, dictionary_id" if self.bodies.has_codecs else "'zlib', NULL"
+        body, charset, body_codec, dictionary_id = self.execute(
+            f"SELECT body, charset, {codec} FROM pages WHERE url = ?", [url]).fetchone()
+        return self.bodies.decompress(body, body_codec, dictionary_id), charset
 
     def record_reparse(self, url: str, *, parser_version: int, page: AnswerPage | None,
                        parse_error: str | None = None) -> StoreOutcome | None:

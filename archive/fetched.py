@@ -1,12 +1,12 @@
-"""A fetch as the archive keeps it: ``FetchedPage`` becomes a ``pages`` row, its body compressed."""
+"""A fetch as the archive keeps it: ``FetchedPage`` becomes a ``pages`` row, its body
+compressed (archive/bodies.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from dataclasses import dataclass, field
 
-__all__ = ["FetchedPage", "compress_body", "decompress_body"]
+__all__ = ["FetchedPage"]
 
 
 @dataclass(slots=True)
@@ -28,11 +28,3 @@ class FetchedPage:
     def content_hash(self) -> str | None:
         return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
 
-
-def compress_body(body: bytes) -> bytes:
-    # Level 3: within 4% of level 6 on answer pages, for 25% less CPU per page.
-    return zlib.compress(body, 3)
-
-
-def decompress_body(blob: bytes) -> bytes:
-    return zlib.decompress(blob)

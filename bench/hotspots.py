@@ -99,7 +99,7 @@ def _py_spy_crawl(pages: int) -> list[dict[str, Any]] | None:
 _AREAS = (
     ("parsers/", "parse (selectolax + Markdown)"),
     ("archive/search.py", "search index (segmenting, FTS5)"),
-    ("compress_body", "zlib body compression"),
+    ("archive/bodies.py", "body compression (zstd)"),
     ("archive/archive.py", "archive writes (SQLite)"),
     ("crawler/frontier.py", "frontier writes (SQLite)"),
     ("sqlite_utils/", "SQLite (sqlite-utils execute)"),

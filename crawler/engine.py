@@ -30,6 +30,7 @@ import httpx
 
 from archive import (
     Archive,
+    CompressionPolicy,
     ExtractionHealth,
     FrontierTable,
     RunCounts,
@@ -374,11 +375,13 @@ class _Crawl:
         path = (self.archive.file if self.settings.writer_process and os.name == "posix"
                 else None)
         wait = self.settings.poisoned_retry_after
+        compression = CompressionPolicy.with_min_pages(self.settings.dictionary_min_pages)
         if path is None:
+            self.archive.bodies.policy = compression
             return InLoopWriter(self.archive, run_id=self.run_id, poisoned_retry_after=wait,
                                 on_stored=self._stored)
         return ProcessWriter(path, run_id=self.run_id, poisoned_retry_after=wait,
-                             on_stored=self._stored)
+                             on_stored=self._stored, compression=compression)
 
     def _stored(self, batch: StoredBatch) -> None:
         self.counts.update(batch.outcomes)

@@ -165,6 +165,12 @@ class CrawlSettings:
     # (BENCHMARKS.md). False stores in the crawl's event loop, as does an
     # archive that is not a file (in-memory).
     writer_process: bool = True
+    # A site's raw pages get a zstd dictionary trained from its own pages once it has
+    # this many (archive/bodies.py): 200 pages train one within 2% of 500 pages' (16x
+    # against zlib's 3x), in 0.13 s, between two batches. Until then bodies are plain
+    # zstd (3x); the writer moves the pages it learnt from to the new dictionary, and
+    # `qarchive compact` the rest. Also how often (in pages) a site is checked for drift.
+    dictionary_min_pages: int = 200
 
     # Filled from the command line only (not settable in qarchive.toml).
     sitemaps: tuple[str, ...] = field(default=(), metadata={"toml": False})
@@ -240,7 +246,8 @@ def user_agent_problem(value: Any) -> str | None:
 
 def _check(settings: CrawlSettings) -> None:
     positive = ("concurrency", "per_host", "max_attempts", "max_redirects", "max_body_bytes",
-                "writer_batch_size", "sitemap_max_files", "sitemap_max_depth")
+                "writer_batch_size", "sitemap_max_files", "sitemap_max_depth",
+                "dictionary_min_pages")
     for name in positive:
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -44,7 +44,15 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, FrontierURL, RunCounts, open_archive
-from crawler.writers import StoredBatch, URLResult, counts_with, discovered_in, store_batch
+from archive.bodies import CompressionPolicy, DictionaryUpkeep
+from crawler.writers import (
+    StoredBatch,
+    URLResult,
+    counts_with,
+    discovered_in,
+    store_batch,
+    train_dictionaries,
+)
 
 __all__ = ["ProcessWriter", "WriterFailed"]
 
@@ -69,7 +77,8 @@ class ProcessWriter:
     """
 
     def __init__(self, path: str, *, run_id: int, poisoned_retry_after: float,
-                 on_stored: Callable[[StoredBatch], None]) -> None:
+                 on_stored: Callable[[StoredBatch], None],
+                 compression: CompressionPolicy | None = None) -> None:
         self._on_stored = on_stored
         # The URLs each batch sent discovered, in order: the process says only
         # what a batch's pages came to.
@@ -111,7 +120,8 @@ class ProcessWriter:
         self._loop.add_reader(self._from_writer, self._on_readable)
         # Sent ahead of the first batch; a failure shows at the first batch's send.
         self._sender.submit(self._send_conn.send_bytes,
-                            pickle.dumps((path, run_id, poisoned_retry_after)))
+                            pickle.dumps((path, run_id, poisoned_retry_after,
+                                          compression or CompressionPolicy())))
 
     async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
         """Send a batch (and the crawl's counts so far); waits while two are unstored."""
@@ -208,13 +218,15 @@ def _serve() -> None:
     outgoing = Connection(int(sys.argv[2]), readable=False)
     parent = os.getppid()
     try:
-        path, run_id, poisoned_retry_after = _receive(incoming)
+        path, run_id, poisoned_retry_after, compression = _receive(incoming)
     except (EOFError, OSError):
         return  # the crawl ended before its first batch
     db: Archive | None = None
     try:
         db = open_archive(path, create=False, migrate=False)
         table = db.frontier_table(run_id=run_id)
+        db.bodies.policy = compression
+        upkeep = DictionaryUpkeep(db.bodies)
         totals: Counter[str] = Counter()
         while True:
             try:
@@ -235,6 +247,8 @@ def _serve() -> None:
                 db.write_run_counts(run_id, counts_with(counts, totals + outcomes))
             totals += outcomes
             outgoing.send(("stored", outcomes))
+            # Between batches, the crawl already told: it fetches on while this trains.
+            train_dictionaries(upkeep, batch)
         db.close()
         db = None
         outgoing.send(("closed", None))

@@ -16,6 +16,7 @@ picks one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from archive import Archive, FetchedPage, FrontierTable, FrontierURL, RunCounts
+from archive.bodies import DictionaryUpkeep, body_site
 from archive.search import PendingIndex
 from crawler.reasons import error_reason
 from parsers import AnswerPage
@@ -32,10 +34,14 @@ __all__ = [
     "StoredBatch",
     "URLResult",
     "Writer",
+    "body_sites",
     "counts_with",
     "discovered_in",
     "store_batch",
+    "train_dictionaries",
 ]
+
+log = logging.getLogger("crawler.writers")
 
 
 @dataclass(slots=True)
@@ -75,6 +81,30 @@ def counts_with(counts: RunCounts, outcomes: Counter[str]) -> RunCounts:
     total = counts.copy()
     total.update(outcomes)
     return total
+
+
+def body_sites(batch: list[URLResult]) -> list[str]:
+    """The site of each body a batch stored (archive.bodies.body_site): where it counts
+    towards its site's compression dictionary."""
+    return [body_site(result.fetch.url, result.page.site if result.page is not None else None)
+            for result in batch
+            if result.fetch is not None and result.fetch.body is not None
+            and not result.not_modified]
+
+
+def train_dictionaries(upkeep: DictionaryUpkeep, batch: list[URLResult]) -> None:
+    """After a batch is committed: train the compression dictionaries its sites now need
+    (archive/bodies.py), a few hundred ms a few times a crawl, in transactions of their own.
+
+    A dictionary that cannot be made costs nothing but the space it would have saved:
+    the crawl goes on (a database error is the archive's, as in store_batch).
+    """
+    try:
+        upkeep.after_batch(body_sites(batch))
+    except sqlite3.Error:
+        raise
+    except Exception as error:  # never fail a crawl for a compression dictionary
+        log.warning("no compression dictionary trained: %s", error_reason(error))
 
 
 def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], *,
@@ -163,6 +193,7 @@ class InLoopWriter:
         self._run_id = run_id
         self._poisoned_retry_after = poisoned_retry_after
         self._on_stored = on_stored
+        self._upkeep = DictionaryUpkeep(archive.bodies)
         # Never completes: an error storing a batch is raised by store() itself.
         self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -174,6 +205,7 @@ class InLoopWriter:
                                    poisoned_retry_after=self._poisoned_retry_after)
             self._archive.write_run_counts(self._run_id, counts_with(counts, outcomes))
         self._on_stored(StoredBatch(outcomes, discovered_in(batch)))
+        train_dictionaries(self._upkeep, batch)
 
     async def close(self) -> None:
         return None

@@ -16,7 +16,6 @@ from archive import (
     ArchiveError,
     FetchedPage,
     apply_migrations,
-    decompress_body,
     migrations,
     open_archive,
     schema_version,
@@ -201,7 +200,8 @@ def test_record_fetched_page_keeps_the_raw_body_compressed(
                         etag='"v1"', content_type="text/html", body=reference_html)
     assert db.record_fetched_page(fetch, page=reference_page, parser_version=1) == "new"
     row = db["pages"].get(REFERENCE_URL)
-    assert decompress_body(row["body"]) == reference_html
+    assert row["body_codec"] == "zstd" and row["dictionary_id"] is None  # no dictionary yet
+    assert db.bodies.decompress(row["body"], "zstd", None) == reference_html
     assert len(row["body"]) < len(reference_html) / 2
     assert row["body_size"] == len(reference_html)
     assert row["content_hash"] == fetch.content_hash and len(row["content_hash"]) == 64

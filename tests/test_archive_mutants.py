@@ -13,19 +13,19 @@ import os
 import re
 import sqlite3
 import threading
-import zlib
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+import zstandard
 from tests_support import REFERENCE_URL
 
 from archive import (
     ArchiveError,
+    CompressionPolicy,
     FetchedPage,
     answer_hash,
     apply_migrations,
-    compress_body,
     open_archive,
     utc_now,
 )
@@ -97,10 +97,15 @@ def test_answer_hash_joins_the_three_parts_with_nul() -> None:
     assert answer_hash("题", "a", "") == hashlib.sha256("题\x00a\x00".encode()).hexdigest()
 
 
-def test_compress_body_uses_level_3(reference_html: bytes) -> None:
-    assert compress_body(reference_html) == zlib.compress(reference_html, 3)
-    # Level 3 is zlib's "fast" class: FLEVEL 1 in the header (default level 6 is 0x9c).
-    assert compress_body(b"x")[:2] == b"\x78\x5e"
+def test_a_body_before_its_site_has_a_dictionary_is_zstd_at_the_policy_level(
+    tmp_path: Path, reference_html: bytes,
+) -> None:
+    db = open_archive(tmp_path / "archive.db")
+    blob, codec, dictionary_id = db.bodies.compress(reference_html, "wenku.csdn.net")
+    db.close()
+    assert (codec, dictionary_id) == ("zstd", None)
+    assert CompressionPolicy().level == 6
+    assert blob == zstandard.ZstdCompressor(level=6).compress(reference_html)
 
 
 def test_statements_split_and_drop_a_trailing_comment() -> None:
@@ -354,7 +359,7 @@ def test_a_404_keeps_the_archived_page_and_marks_it_gone(
     row = db["pages"].get(REFERENCE_URL)
     assert (row["status"], row["fetched_at"], row["run_id"], row["gone_at"], row["etag"]) == (
         404, T2, run_2, T2, '"v1"')
-    assert zlib.decompress(row["body"]) == reference_html
+    assert zstandard.ZstdDecompressor().decompress(row["body"]) == reference_html
     assert db["questions"].get(("wenku.csdn.net", page.id))["gone_at"] == T2
     # Still gone a day later: gone_at keeps the first time.
     again = FetchedPage(url=REFERENCE_URL, status=410, fetched_at=T3)
