@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -157,6 +157,8 @@ class BodyStore:
         self._plain_compressor: zstandard.ZstdCompressor | None = None
         self._plain_decompressor = zstandard.ZstdDecompressor()
         self._has_codecs: bool | None = None
+        # site -> (its current dictionary, (raw, compressed) sizes of the newest bodies).
+        self._recent: dict[str, tuple[int, deque[tuple[int, int]]]] = {}
 
     # --- reading and writing bodies ----------------------------------------------
 
@@ -176,12 +178,23 @@ class BodyStore:
         if dictionary_id is not None:
             try:
                 compressor, _ = self._dictionary(dictionary_id)
-                return compressor.compress(body), ZSTD, dictionary_id
+                blob = compressor.compress(body)
+                self._remember(site, dictionary_id, len(body), len(blob))
+                return blob, ZSTD, dictionary_id
             except BodyUnreadable as error:  # a damaged dictionary row: store without it
                 log.warning("%s; storing without it", error)
         if self._plain_compressor is None:
             self._plain_compressor = zstandard.ZstdCompressor(level=self.policy.level)
         return self._plain_compressor.compress(body), ZSTD, None
+
+    def _remember(self, site: str, dictionary_id: int, raw: int, compressed: int) -> None:
+        """The sizes of the site's newest bodies compressed with its current dictionary:
+        what drift() measures a crawl's newest pages by."""
+        recent = self._recent.get(site)
+        if recent is None or recent[0] != dictionary_id:
+            recent = self._recent[site] = (
+                dictionary_id, deque(maxlen=self.policy.drift_sample_pages))
+        recent[1].append((raw, compressed))
 
     def decompress(self, blob: bytes, codec: str | None, dictionary_id: int | None) -> bytes:
         """The body ``blob`` holds; BodyUnreadable (one line) when it cannot be read."""
@@ -298,7 +311,7 @@ class BodyStore:
         rows = self._db.execute(
             "SELECT rowid, body, body_codec, dictionary_id FROM pages WHERE site = ? "
             "AND body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299) "
-            "ORDER BY rowid DESC LIMIT ?", [site, self.policy.sample_pages]).fetchall()
+            "ORDER BY fetched_at DESC LIMIT ?", [site, self.policy.sample_pages]).fetchall()
         samples = []
         for rowid, blob, codec, dictionary_id in rows:
             try:
@@ -339,12 +352,21 @@ class BodyStore:
         if current is None or not current[1]:
             return None
         dictionary_id, baseline = int(current[0]), float(current[1])
-        # length(body): SQLite reads a blob's size from the row header, not the blob.
-        pages, raw, compressed = self._db.execute(
-            "SELECT count(*), sum(body_size), sum(length(body)) FROM (SELECT body_size, body "
-            "FROM pages WHERE dictionary_id = ? AND (status IS NULL OR status BETWEEN 200 "
-            "AND 299) ORDER BY rowid DESC LIMIT ?)",
-            [dictionary_id, self.policy.drift_sample_pages]).fetchone()
+        recent = self._recent.get(site)
+        if recent is not None and recent[0] == dictionary_id \
+                and len(recent[1]) >= self.policy.drift_sample_pages:
+            # The bodies this process compressed last: the crawl's writer, no query.
+            pages = len(recent[1])
+            raw = sum(size for size, _ in recent[1])
+            compressed = sum(size for _, size in recent[1])
+        else:
+            # Newest by fetched_at, not rowid: a page fetched again is updated in place.
+            # length(body): SQLite reads a blob's size from the row header, not the blob.
+            pages, raw, compressed = self._db.execute(
+                "SELECT count(*), sum(body_size), sum(length(body)) FROM (SELECT body_size, "
+                "body FROM pages WHERE dictionary_id = ? AND (status IS NULL OR status "
+                "BETWEEN 200 AND 299) ORDER BY fetched_at DESC LIMIT ?)",
+                [dictionary_id, self.policy.drift_sample_pages]).fetchone()
         if pages < self.policy.drift_sample_pages or not compressed:
             return None
         ratio = raw / compressed

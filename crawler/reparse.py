@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archive import Archive, RunCounts
+from archive import Archive, BodyUnreadable, RunCounts
 from crawler.content_type import is_html
 from crawler.status import CrawlStatus
 from parsers import ParseError, SiteProfile, UnknownProfile, choose_profile
@@ -43,7 +43,10 @@ def _needs_reparse(db: Archive, url: str, page_url: str, version: int | None, *,
         chosen = choose_profile(page_url, name=profile)
     except UnknownProfile:
         # A page of a site known by its markup alone (schema.org QAPage): its body says.
-        body, _ = db.stored_body(url)
+        try:
+            body, _ = db.stored_body(url)
+        except BodyUnreadable:
+            return None  # no parser can tell: it is not a page of a known site
         try:
             chosen = choose_profile(page_url, name=profile, body=body)
         except UnknownProfile:
@@ -97,14 +100,16 @@ def reparse_pages(
 def _reparse_one(
     db: Archive, url: str, page_url: str, profile: SiteProfile, report: ReparseReport,
 ) -> None:
-    body, charset = db.stored_body(url)
     report.considered += 1
     try:
+        body, charset = db.stored_body(url)
         page = profile.parse(body, page_url, charset=charset)
-    except ParseError as error:
+    except (ParseError, BodyUnreadable) as error:
+        # A corrupt stored body, or one whose dictionary is missing, costs that page.
         report.counts.add("failed")
+        reason = error.reason if isinstance(error, ParseError) else f"stored body: {error}"
         db.record_reparse(url, parser_version=profile.parser_version, page=None,
-                          parse_error=error.reason)
+                          parse_error=reason)
         return
     outcome = db.record_reparse(url, parser_version=profile.parser_version, page=page)
     assert outcome is not None

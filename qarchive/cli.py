@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from qarchive import __version__
+from qarchive.commands.compact import compact_command
 from qarchive.commands.crawl import crawl_command
 from qarchive.commands.demo import demo_command
 from qarchive.commands.import_pages import import_command
@@ -35,8 +36,8 @@ def cli() -> None:
     """
 
 
-for _command in (crawl_command, demo_command, import_command, parse_command, reparse_command,
-                 runs_command, sample_site_command, search_command, serve_command,
+for _command in (compact_command, crawl_command, demo_command, import_command, parse_command,
+                 reparse_command, runs_command, sample_site_command, search_command, serve_command,
                  watch_command):
     cli.add_command(_command)
 
