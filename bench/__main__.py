@@ -1,7 +1,8 @@
 """``python -m bench [--quick] [--only PARTS] [--report-only]``: benchmarks to BENCHMARKS.md.
 
 Parts: parse, datasette, e2e (end to end + storage), memory, politeness, hotspots,
-qapage (real Q&A pages: qarchive's parse vs extruct).
+qapage (real Q&A pages: qarchive's parse vs extruct), storage (the raw-page store:
+zlib vs zstd vs zstd with a dictionary, the archive before and after compact).
 Each part saves bench/results/<part>.json; the report is built from whatever
 results exist, so one part can be re-run alone.
 """
@@ -15,7 +16,8 @@ import click
 
 from bench.common import REPO, machine_details, save_result
 
-PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots", "qapage")
+PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots", "qapage",
+         "storage")
 
 # Sizes per mode. The full sizes are the issue's; --quick keeps every part
 # under a minute or two so the whole harness can be checked in ~5 minutes.
@@ -28,6 +30,7 @@ SIZES = {
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 10.0},
         "hotspots": {"pages": 300, "crawl_pages": 3_000},
         "qapage": {"rounds": 15, "repeat": 10},
+        "storage": {"pages": 3_000},
     },
     "quick": {
         "parse": {"pages": 200, "rounds": 3},
@@ -37,6 +40,7 @@ SIZES = {
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 5.0},
         "hotspots": {"pages": 200, "crawl_pages": 1_000},
         "qapage": {"rounds": 5, "repeat": 5},
+        "storage": {"pages": 1_000},
     },
 }
 
@@ -62,6 +66,10 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
         from bench.politeness import run as run_politeness
 
         return run_politeness(**sizes)  # type: ignore[arg-type]
+    if part == "storage":
+        from bench.storage import run as run_storage
+
+        return run_storage(**sizes)  # type: ignore[arg-type]
     if part == "qapage":
         from bench.qapage import run as run_qapage
 
