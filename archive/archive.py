@@ -32,7 +32,7 @@ from archive.errors import (
     is_read_only,
     read_only_message,
 )
-from archive.fetched import FetchedPage
+from archive.fetched import FetchedPage, StoredResponse
 from archive.frontier import FrontierTable
 from archive.health import (
     DRIFT_HISTORY_RUNS,
@@ -79,6 +79,11 @@ TITLE_MAX_CHARS = 2_000
 # questions show 30 answers a page and 5 tags; a hostile page could list millions.
 MAX_ANSWERS = 500
 MAX_TAGS = 100
+# An UPDATE that moves a page's fetched_at and run_id to a later visit keeps when its
+# body was captured: a page stored before version 12 has no captured_at, and its last
+# fetch (the old fetched_at, which an UPDATE's right-hand sides read) is the best known.
+_KEEP_CAPTURE = ("captured_at = COALESCE(captured_at, fetched_at), "
+                 "captured_run_id = COALESCE(captured_run_id, run_id)")
 TRUNCATED_MARK = "\n\n[… truncated by qarchive: {more} more characters in the stored page]"
 # The schema version that added questions.field_sources and crawl_runs.field_health and
 # drift (0010_extraction_health.sql): an archive opened without migrating has none of them.
@@ -462,8 +467,9 @@ class Archive(sqlite_utils.Database):
         self.execute(
             "INSERT INTO pages (url, final_url, redirect_chain, status, fetched_at, etag, "
             "last_modified, content_type, charset, content_hash, body, body_size, site, "
-            "question_id, parser_version, parse_error, run_id" + codec_columns + ") VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            "question_id, parser_version, parse_error, run_id, http_version, reason, "
+            "response_headers, captured_at, captured_run_id, revisit_status" + codec_columns
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL"
             + (", ?, ?" if codec_columns else "") + ") ON CONFLICT (url) DO UPDATE SET "
             "final_url = excluded.final_url, redirect_chain = excluded.redirect_chain, "
             "status = excluded.status, fetched_at = excluded.fetched_at, etag = excluded.etag, "
@@ -473,7 +479,10 @@ class Archive(sqlite_utils.Database):
             "site = COALESCE(excluded.site, pages.site), "
             "question_id = COALESCE(excluded.question_id, pages.question_id), "
             "parser_version = excluded.parser_version, parse_error = excluded.parse_error, "
-            "run_id = excluded.run_id, gone_at = NULL"
+            "run_id = excluded.run_id, gone_at = NULL, http_version = excluded.http_version, "
+            "reason = excluded.reason, response_headers = excluded.response_headers, "
+            "captured_at = excluded.captured_at, captured_run_id = excluded.captured_run_id, "
+            "revisit_status = NULL"
             + (", body_codec = excluded.body_codec, dictionary_id = excluded.dictionary_id"
                if codec_columns else ""),
             [
@@ -482,6 +491,10 @@ class Archive(sqlite_utils.Database):
                 fetch.content_type, fetch.charset, fetch.content_hash, blob,
                 len(body) if body is not None else None,
                 site, question_id, parser_version, parse_error, run_id,
+                fetch.http_version, fetch.reason,
+                json.dumps(fetch.headers, ensure_ascii=False) if fetch.headers is not None
+                else None,
+                fetch.fetched_at, run_id,
                 *((codec, dictionary_id) if codec_columns else ()),
             ],
         )
@@ -501,7 +514,8 @@ class Archive(sqlite_utils.Database):
         if row is None:
             return False
         self.execute("UPDATE pages SET status = ?, fetched_at = ?, run_id = ?, "
-                     "gone_at = COALESCE(gone_at, ?) WHERE url = ?",
+                     "gone_at = COALESCE(gone_at, ?), revisit_status = NULL, "
+                     + _KEEP_CAPTURE + " WHERE url = ?",
                      [fetch.status, fetch.fetched_at, run_id, fetch.fetched_at, fetch.url])
         self.execute("UPDATE questions SET gone_at = COALESCE(gone_at, ?) "
                      "WHERE site = ? AND id = ?", [fetch.fetched_at, *row])
@@ -519,6 +533,7 @@ class Archive(sqlite_utils.Database):
         run_id: int | None,
         etag: str | None = None,
         last_modified: str | None = None,
+        status: int | None = None,
     ) -> None:
         """A page that did not change (304, or the stored body again): mark it seen, nothing more.
 
@@ -526,15 +541,18 @@ class Archive(sqlite_utils.Database):
         validators move on, and its question gets a view-count observation with
         the stored count — the page (so the count) is as it was, and growth charts
         then have a point for every run. A page that was gone and is back with
-        the same body is no longer gone.
+        the same body is no longer gone. ``status`` (304, or 200 for the same bytes)
+        becomes ``revisit_status``: the WARC export's revisit record says which it was;
+        when and in which run the body was captured stay as they were.
         """
         with self.atomic():
             # RFC 9110 §15.4.5: a 304 carries the validators a 200 would have.
             self.execute(
                 "UPDATE pages SET fetched_at = ?, run_id = ?, etag = COALESCE(?, etag), "
                 "last_modified = COALESCE(?, last_modified), "
-                "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL "
-                "WHERE url = ?", [fetched_at, run_id, etag, last_modified, url])
+                "status = CASE WHEN gone_at IS NULL THEN status ELSE 200 END, gone_at = NULL, "
+                "revisit_status = ?, " + _KEEP_CAPTURE + " WHERE url = ?",
+                [fetched_at, run_id, etag, last_modified, status, url])
             row = self.execute(
                 "SELECT q.site, q.id, q.view_count, q.view_count_approximate FROM pages p "
                 "JOIN questions q ON q.site = p.site AND q.id = p.question_id "
@@ -545,6 +563,48 @@ class Archive(sqlite_utils.Database):
             self._record_view_count(site, question_id, view_count, approximate,
                                     observed_at=fetched_at, run_id=run_id)
             self._not_gone(site, question_id)
+
+    # --- WARC export: stored responses, a chunk at a time ------------------------
+
+    def has_run(self, run_id: int) -> bool:
+        return self.execute("SELECT 1 FROM crawl_runs WHERE id = ?", [run_id]).fetchone() \
+            is not None
+
+    def count_stored_responses(self, *, since_run: int | None = None) -> int:
+        """How many pages ``stored_responses`` yields (a progress bar's total)."""
+        return int(self.execute(
+            "SELECT count(*) FROM pages WHERE body IS NOT NULL AND (? IS NULL OR run_id >= ?)",
+            [since_run, since_run]).fetchone()[0])
+
+    def stored_responses(self, *, since_run: int | None = None,
+                         chunk: int = 200) -> Iterator[StoredResponse]:
+        """Every page with a body, in storing order, ``chunk`` rows read at a time (never
+        the whole archive in memory). ``since_run``: only pages a run >= it captured or
+        visited (a page's ``run_id`` is its last visit, never before its capture)."""
+        codec = "body_codec, dictionary_id" if self.bodies.has_codecs else "'zlib', NULL"
+        last = 0
+        while True:
+            rows = self.execute(
+                "SELECT rowid, url, final_url, status, fetched_at, run_id, "
+                "COALESCE(captured_at, fetched_at), COALESCE(captured_run_id, run_id), "
+                "revisit_status, gone_at IS NOT NULL, http_version, reason, response_headers, "
+                "content_type, etag, last_modified, body, " + codec + " FROM pages "
+                "WHERE rowid > ? AND body IS NOT NULL AND (? IS NULL OR run_id >= ?) "
+                "ORDER BY rowid LIMIT ?", [last, since_run, since_run, chunk]).fetchall()
+            for row in rows:
+                headers = json.loads(row[12]) if row[12] else None
+                yield StoredResponse(
+                    url=row[1], final_url=row[2] or row[1], status=row[3], fetched_at=row[4],
+                    run_id=row[5], captured_at=row[6], captured_run_id=row[7],
+                    revisit_status=row[8], gone=bool(row[9]), http_version=row[10],
+                    reason=row[11],
+                    headers=[(str(name), str(value)) for name, value in headers]
+                    if headers is not None else None,
+                    content_type=row[13], etag=row[14], last_modified=row[15],
+                    body=self.bodies.decompress(row[16], row[17], row[18]))
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
 
     # --- reparse: stored bodies read again -------------------------------------
 

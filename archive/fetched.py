@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-__all__ = ["FetchedPage"]
+__all__ = ["FetchedPage", "StoredResponse"]
 
 
 @dataclass(slots=True)
@@ -23,8 +23,40 @@ class FetchedPage:
     content_type: str | None = None
     charset: str | None = None
     body: bytes | None = None
+    # The response's status line and headers as the site sent them (names as sent, in
+    # order, capped by the fetcher); None where there was no HTTP (an imported file) or
+    # they were not kept. ``export-warc`` writes them back (archive/warc.py).
+    http_version: str | None = None
+    reason: str | None = None
+    headers: list[tuple[str, str]] | None = None
 
     @property
     def content_hash(self) -> str | None:
         return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
 
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """A ``pages`` row with a body, as the WARC export reads it (``Archive.stored_responses``).
+
+    ``captured_at``/``captured_run_id``: when the stored body was fetched;
+    ``fetched_at``/``run_id``: the URL's last visit; ``revisit_status``: that visit's
+    status when it found the body unchanged (304, or 200 for the same bytes), else None.
+    """
+
+    url: str
+    final_url: str
+    status: int | None
+    fetched_at: str
+    run_id: int | None
+    captured_at: str
+    captured_run_id: int | None
+    revisit_status: int | None
+    gone: bool
+    http_version: str | None
+    reason: str | None
+    headers: list[tuple[str, str]] | None
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    body: bytes

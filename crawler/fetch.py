@@ -162,6 +162,8 @@ class _Response:
     url: str
     status: int
     headers: httpx.Headers
+    http_version: str | None = None
+    reason: str | None = None
     body: bytes | None = None
     too_large: bool = False
     body_skipped: bool = False
@@ -247,7 +249,8 @@ class Fetcher:
                 # as "unchanged", it would mark a page done that was never stored.
                 result.reason = "304 Not Modified to a request without validators"
                 return result
-            _take_response(result, response, final_url=current, chain=chain, limit=limit)
+            _take_response(result, response, final_url=current, chain=chain, limit=limit,
+                           settings=self.settings)
             return result
 
     async def _stopped_by_robots(self, url: str, chain: list[str], result: FetchResult) -> bool:
@@ -357,7 +360,9 @@ class Fetcher:
                 async with asyncio.timeout(self.settings.request_deadline), \
                         self.client.stream("GET", url, headers=headers) as stream:
                     response = _Response(url=url, status=stream.status_code,
-                                         headers=stream.headers)
+                                         headers=stream.headers,
+                                         http_version=stream.http_version,
+                                         reason=stream.reason_phrase or None)
                     self.politeness.answered(host)
                     if response.status in _THROTTLE_STATUSES:
                         retry_after = parse_retry_after(stream.headers.get("retry-after"))
@@ -443,8 +448,32 @@ def _error_reason(error: BaseException) -> str:
     return error_reason(error)
 
 
+def kept_headers(headers: httpx.Headers, *, max_count: int, max_bytes: int
+                 ) -> list[tuple[str, str]]:
+    """The response's headers as the site sent them (names as sent, in order), for the
+    page's row and its WARC export: at most ``max_count`` of them and ``max_bytes`` of
+    names and values, then one ``X-Qarchive-Truncated`` header saying what was dropped."""
+    kept: list[tuple[str, str]] = []
+    size = 0
+    raw = headers.raw
+    for index, (name_bytes, value_bytes) in enumerate(raw):
+        # RFC 9110 §5.5: field values are octets; latin-1 keeps every byte as it came.
+        name, value = name_bytes.decode("latin-1"), value_bytes.decode("latin-1")
+        if name.lower() == _LOCATION:  # set aside from httpx (_set_location_aside)
+            name = "Location"
+        size += len(name) + len(value)
+        if len(kept) == max_count or size > max_bytes:
+            dropped = len(raw) - index
+            kept.append(("X-Qarchive-Truncated",
+                         f"{dropped} more header(s) not kept (qarchive keeps "
+                         f"{max_count} headers, {max_bytes} bytes)"))
+            break
+        kept.append((name, value))
+    return kept
+
+
 def _take_response(result: FetchResult, response: _Response, *, final_url: str,
-                   chain: list[str], limit: int) -> None:
+                   chain: list[str], limit: int, settings: CrawlSettings) -> None:
     """The final response (not a redirect) becomes ``result``'s page, or why it is skipped."""
     if response.too_large:
         result.outcome = "skipped"
@@ -464,6 +493,10 @@ def _take_response(result: FetchResult, response: _Response, *, final_url: str,
         content_type=content_type,
         charset=charset_of(content_type),
         body=response.body,
+        http_version=response.http_version,
+        reason=response.reason,
+        headers=kept_headers(response.headers, max_count=settings.max_stored_headers,
+                             max_bytes=settings.max_stored_header_bytes),
     )
 
 

@@ -1,4 +1,5 @@
-"""`qarchive import`: store saved HTML files through the crawler's own storing path.
+"""`qarchive import`: store saved HTML files, and WARC files, through the crawler's own
+storing path (a WARC's records: crawler/warc_import.py).
 
 Each file is on its own: one that cannot be read, is too large, does not parse or
 crashes the parser or the store is skipped with a one-line reason, and the others
@@ -18,9 +19,10 @@ from pathlib import Path
 from archive import Archive, FetchedPage, RunCounts, utc_now
 from crawler.reasons import error_reason
 from crawler.settings import CrawlSettings
+from crawler.warc_import import WarcCounts, import_warc, is_warc, warc_files
 from parsers import ParseError, canonical_url, choose_profile
 
-__all__ = ["ImportReport", "import_files"]
+__all__ = ["ImportReport", "import_files", "import_size"]
 
 # What a file may weigh: what the crawler would download of a page (max_body_bytes).
 DEFAULT_MAX_BYTES = CrawlSettings().max_body_bytes
@@ -31,6 +33,7 @@ class ImportReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     status: str = "finished"
+    warc: WarcCounts = field(default_factory=WarcCounts)  # the WARC files' records
 
     @property
     def stored(self) -> int:
@@ -58,20 +61,45 @@ def import_files(
     profile: str | None = None,
     on_skip: Callable[[str, str], None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Parse and store each file; a bad file is reported and skipped, the rest stored.
+
+    A WARC file (``.warc``, ``.warc.gz``) stores the pages among its records; a folder,
+    the WARC files in it. ``on_progress(bytes)``: how much of the files (``import_size``)
+    has been read.
 
     Raises sqlite3.DatabaseError when the archive cannot be written (the run row is
     marked failed when it still can be) and KeyboardInterrupt (marked interrupted).
     """
     report = ImportReport()
     run_id = db.start_run(command="import", options={"url": url, "profile": profile})
+    done = 0  # bytes of the files read so far (the progress bar's)
+
+    def at(position: int) -> None:
+        if on_progress is not None:
+            on_progress(done + position)
+
     try:
-        for path in paths:
-            reason = _import_one(db, path, url=url, profile=profile, run_id=run_id,
-                                 max_bytes=max_bytes, report=report)
-            if reason is not None:
-                _skip(report, on_skip, str(path), reason)
+        for path in _expanded(paths, report=report, on_skip=on_skip):
+            if is_warc(path):
+                try:
+                    import_warc(db, path, run_id=run_id, outcomes=report.outcomes,
+                                counts=report.warc, profile=profile, max_bytes=max_bytes,
+                                on_bad=lambda where, why: _skip(report, on_skip, where, why),
+                                on_position=at)
+                except sqlite3.DatabaseError:
+                    raise
+                except OSError as error:
+                    _skip(report, on_skip, str(path),
+                          f"cannot read: {error.strerror or error}")
+            else:
+                reason = _import_one(db, path, url=url, profile=profile, run_id=run_id,
+                                     max_bytes=max_bytes, report=report)
+                if reason is not None:
+                    _skip(report, on_skip, str(path), reason)
+            done += _size(path)
+            at(0)
     except KeyboardInterrupt:
         report.status = "interrupted"
         raise
@@ -88,6 +116,32 @@ def import_files(
                 raise
             # The archive is what failed (disk full): the original error says so.
     return report
+
+
+def _expanded(paths: Iterable[Path], *, report: ImportReport,
+              on_skip: Callable[[str, str], None] | None) -> Iterable[Path]:
+    """The files to import: each path, or the WARC files in a folder."""
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        found = warc_files(path)
+        if not found:
+            _skip(report, on_skip, str(path), "no .warc or .warc.gz files in this folder")
+        yield from found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def import_size(paths: Iterable[Path]) -> int:
+    """The bytes ``import_files`` will read: the files, and the WARC files of folders."""
+    return sum(_size(file) for path in paths
+               for file in (warc_files(path) if path.is_dir() else [path]))
 
 
 def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None,

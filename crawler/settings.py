@@ -136,6 +136,13 @@ class CrawlSettings:
     # Redirects followed for one URL (browsers allow ~20; a Q&A page needs
     # one or two, more is a misconfigured site).
     max_redirects: int = 5
+    # Response headers kept with each page (for its WARC export): at most this many...
+    # A real response has 10-30 headers; a hostile one could send thousands.
+    max_stored_headers: int = 100
+    # ...and at most this many bytes of them, names and values together (servers cap a
+    # request's headers near 8 KiB; Set-Cookie and CSP lines make 16 KiB a roomy reply).
+    # Past either cap the rest is dropped and one "X-Qarchive-Truncated" header says so.
+    max_stored_header_bytes: int = 16 * 1024
     # Attempts per URL per run, the first included; then it is marked failed
     # and tried again on a later run.
     max_attempts: int = 3
@@ -246,6 +253,7 @@ def user_agent_problem(value: Any) -> str | None:
 
 def _check(settings: CrawlSettings) -> None:
     positive = ("concurrency", "per_host", "max_attempts", "max_redirects", "max_body_bytes",
+                "max_stored_headers", "max_stored_header_bytes",
                 "writer_batch_size", "sitemap_max_files", "sitemap_max_depth",
                 "dictionary_min_pages")
     for name in positive:

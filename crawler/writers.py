@@ -148,7 +148,8 @@ def _store_result(archive: Archive, table: FrontierTable, result: URLResult, *, 
     outcome: str | None = None
     if result.not_modified and fetch is not None:
         archive.record_unchanged_page(url, fetched_at=fetch.fetched_at, run_id=run_id,
-                                      etag=fetch.etag, last_modified=fetch.last_modified)
+                                      etag=fetch.etag, last_modified=fetch.last_modified,
+                                      status=fetch.status)
         outcome = "unchanged"
     elif fetch is not None:
         outcome = archive.record_fetched_page(

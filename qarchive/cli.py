@@ -12,6 +12,7 @@ from qarchive import __version__
 from qarchive.commands.compact import compact_command
 from qarchive.commands.crawl import crawl_command
 from qarchive.commands.demo import demo_command
+from qarchive.commands.export_warc import export_warc_command
 from qarchive.commands.import_pages import import_command
 from qarchive.commands.parse import parse_command
 from qarchive.commands.reparse import reparse_command
@@ -36,9 +37,9 @@ def cli() -> None:
     """
 
 
-for _command in (compact_command, crawl_command, demo_command, import_command, parse_command,
-                 reparse_command, runs_command, sample_site_command, search_command, serve_command,
-                 watch_command):
+for _command in (compact_command, crawl_command, demo_command, export_warc_command,
+                 import_command, parse_command, reparse_command, runs_command,
+                 sample_site_command, search_command, serve_command, watch_command):
     cli.add_command(_command)
 
 

@@ -1,15 +1,18 @@
-"""What a person watching a crawl sees: a live bar on a terminal, log lines otherwise."""
+"""What a person watching a crawl (or an export, an import) sees: a live bar on a terminal,
+log lines otherwise."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from crawler.status import CrawlStatus, LogProgress, ProgressDisplay
 
-__all__ = ["RichProgress", "log_to_stderr", "make_progress"]
+__all__ = ["RichProgress", "TaskProgress", "log_to_stderr", "make_progress"]
 
 
 class RichProgress:
@@ -87,3 +90,47 @@ def log_to_stderr(progress: ProgressDisplay) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+class TaskProgress:
+    """Progress of one long task of known size (an export's pages, an import's bytes): a
+    rich bar on a terminal, else a line on stderr every ``interval`` seconds."""
+
+    def __init__(self, label: str, *, total: int | None, unit: str = "",
+                 is_terminal: bool | None = None, interval: float = 10.0) -> None:
+        self.label, self.total, self.unit = label, total, unit
+        self.done = 0
+        self._interval = interval
+        self._last_line = time.monotonic()
+        self._bar: Any = None
+        if sys.stderr.isatty() if is_terminal is None else is_terminal:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            count = DownloadColumn() if unit == "bytes" else MofNCompleteColumn()
+            self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), count,
+                                 TimeElapsedColumn(), TimeRemainingColumn(),
+                                 console=Console(stderr=True))
+            self._task = self._bar.add_task(label, total=total)
+            self._bar.start()
+
+    def advance(self, amount: int = 1) -> None:
+        self.done += amount
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done)
+        elif time.monotonic() - self._last_line >= self._interval:
+            self._last_line = time.monotonic()
+            of = f" of {self.total:,}" if self.total is not None else ""
+            print(f"{self.label}: {self.done:,}{of} {self.unit}".rstrip(), file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -32,8 +32,8 @@ def test_one_module_per_command() -> None:
     from qarchive.cli import cli
 
     modules = {path.stem for path in (ROOT / "qarchive" / "commands").glob("*.py")} - {"__init__"}
-    assert modules == {"compact", "crawl", "demo", "import_pages", "parse", "reparse", "runs",
-                       "sample_site", "search", "serve", "watch"}
+    assert modules == {"compact", "crawl", "demo", "export_warc", "import_pages", "parse",
+                       "reparse", "runs", "sample_site", "search", "serve", "watch"}
     assert len(cli.commands) == len(modules)
     for command in cli.commands.values():
         assert command.callback is not None
