@@ -4,9 +4,10 @@ compressed (archive/bodies.py)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["FetchedPage", "StoredResponse"]
+__all__ = ["FetchedPage", "StoredResponse", "bounded_headers"]
 
 
 @dataclass(slots=True)
@@ -60,3 +61,21 @@ class StoredResponse:
     etag: str | None
     last_modified: str | None
     body: bytes
+
+
+def bounded_headers(headers: Sequence[tuple[str, str]], *, max_count: int, max_bytes: int
+                    ) -> list[tuple[str, str]]:
+    """Response headers as a page keeps them: the first ``max_count`` of them, and no more
+    than ``max_bytes`` of names and values, then one ``X-Qarchive-Truncated`` header
+    saying what was dropped (a hostile response can send thousands)."""
+    kept: list[tuple[str, str]] = []
+    size = 0
+    for index, (name, value) in enumerate(headers):
+        size += len(name) + len(value)
+        if len(kept) == max_count or size > max_bytes:
+            kept.append(("X-Qarchive-Truncated",
+                         f"{len(headers) - index} more header(s) not kept (qarchive keeps "
+                         f"{max_count} headers, {max_bytes} bytes)"))
+            break
+        kept.append((name, value))
+    return kept

@@ -31,7 +31,7 @@ from tenacity import (
 )
 
 from archive.clock import utc_now
-from archive.fetched import FetchedPage
+from archive.fetched import FetchedPage, bounded_headers
 from crawler.content_type import charset_of, is_html
 from crawler.politeness import Politeness
 from crawler.reasons import error_reason
@@ -451,25 +451,13 @@ def _error_reason(error: BaseException) -> str:
 def kept_headers(headers: httpx.Headers, *, max_count: int, max_bytes: int
                  ) -> list[tuple[str, str]]:
     """The response's headers as the site sent them (names as sent, in order), for the
-    page's row and its WARC export: at most ``max_count`` of them and ``max_bytes`` of
-    names and values, then one ``X-Qarchive-Truncated`` header saying what was dropped."""
-    kept: list[tuple[str, str]] = []
-    size = 0
-    raw = headers.raw
-    for index, (name_bytes, value_bytes) in enumerate(raw):
-        # RFC 9110 §5.5: field values are octets; latin-1 keeps every byte as it came.
-        name, value = name_bytes.decode("latin-1"), value_bytes.decode("latin-1")
-        if name.lower() == _LOCATION:  # set aside from httpx (_set_location_aside)
-            name = "Location"
-        size += len(name) + len(value)
-        if len(kept) == max_count or size > max_bytes:
-            dropped = len(raw) - index
-            kept.append(("X-Qarchive-Truncated",
-                         f"{dropped} more header(s) not kept (qarchive keeps "
-                         f"{max_count} headers, {max_bytes} bytes)"))
-            break
-        kept.append((name, value))
-    return kept
+    page's row and its WARC export, bounded (``archive.fetched.bounded_headers``)."""
+    # RFC 9110 §5.5: field values are octets; latin-1 keeps every byte as it came.
+    decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw]
+    # Location was set aside from httpx (_set_location_aside): its own name again.
+    decoded = [("Location" if name.lower() == _LOCATION else name, value)
+               for name, value in decoded]
+    return bounded_headers(decoded, max_count=max_count, max_bytes=max_bytes)
 
 
 def _take_response(result: FetchResult, response: _Response, *, final_url: str,

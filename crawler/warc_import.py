@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive import Archive, FetchedPage
+from archive.fetched import bounded_headers
 from archive.search import PendingIndex
 from crawler.content_type import charset_of, is_html
 from crawler.reasons import error_reason
+from crawler.settings import CrawlSettings
 from parsers import ParseError, choose_profile
 
 __all__ = ["WarcCounts", "import_warc", "is_warc", "warc_files"]
@@ -48,8 +50,8 @@ _GZIP_MEMBER = b"\x1f\x8b\x08"
 _WARC_START = b"WARC/1."
 _SCAN_CHUNK = 1 << 20
 # Header counts and sizes kept, as the crawler keeps them (crawler/settings.py).
-_MAX_HEADERS = 100
-_MAX_HEADER_BYTES = 16 * 1024
+_MAX_HEADERS = CrawlSettings().max_stored_headers
+_MAX_HEADER_BYTES = CrawlSettings().max_stored_header_bytes
 
 
 def is_warc(path: Path) -> bool:
@@ -315,21 +317,8 @@ def _capture(record: Any, *, max_bytes: int, counts: WarcCounts) -> _Capture | s
         content_type=content_type,
         http_version=http.protocol if http is not None else None,
         reason=http.statusline.partition(" ")[2] or None if http is not None else None,
-        headers=_bounded(http.headers) if http is not None else None)
-
-
-def _bounded(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    kept: list[tuple[str, str]] = []
-    size = 0
-    for index, (name, value) in enumerate(headers):
-        size += len(name) + len(value)
-        if len(kept) == _MAX_HEADERS or size > _MAX_HEADER_BYTES:
-            kept.append(("X-Qarchive-Truncated", f"{len(headers) - index} more header(s) "
-                         f"not kept (qarchive keeps {_MAX_HEADERS} headers, "
-                         f"{_MAX_HEADER_BYTES} bytes)"))
-            break
-        kept.append((name, value))
-    return kept
+        headers=bounded_headers(http.headers, max_count=_MAX_HEADERS,
+                                max_bytes=_MAX_HEADER_BYTES) if http is not None else None)
 
 
 def _not_a_page(record: Any, counts: WarcCounts) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import json
 import shutil
 import socket
@@ -27,10 +28,9 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlite_utils
 from click.testing import CliRunner
 from crawl_helpers import DEADLINE, fresh_archive, run, wait_until
-from tests_support import FIXTURES
+from tests_support import FIXTURES, REFERENCE_URL
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import migrations, open_archive
@@ -465,7 +465,21 @@ def test_hostile_header_counts_are_capped(tmp_path: Path) -> None:
     big = httpx.Headers([("x-big", "v" * 20_000), ("x-small", "v")])
     kept = kept_headers(big, max_count=100, max_bytes=16 * 1024)
     assert kept == [("X-Qarchive-Truncated", kept[0][1])] and "2 more" in kept[0][1]
-    # Stored as the JSON the export reads back.
-    db = open_archive(tmp_path / "a.db")
-    db.close()
-    assert sqlite_utils.Database(tmp_path / "a.db")["pages"].columns_dict["response_headers"]
+    # A WARC record with 5,000 headers imports with the same cap.
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    body = (FIXTURES / "answer-2kxyq3m7vd.html").read_bytes()
+    warc = tmp_path / "hostile.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        headers = [("Content-Type", "text/html; charset=utf-8"),
+                   *((f"X-{number}", "v") for number in range(5_000))]
+        writer.write_record(writer.create_warc_record(
+            REFERENCE_URL, "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")))
+    result = _import(tmp_path / "a.db", warc)
+    assert result.exit_code == 0 and "stored 1 page(s)" in result.output, result.output
+    (stored,) = _rows(tmp_path / "a.db", "SELECT response_headers FROM pages")[0]
+    kept = json.loads(stored)
+    assert len(kept) == 101 and kept[-1][0] == "X-Qarchive-Truncated"
