@@ -2,7 +2,8 @@
 
 Parts: parse, datasette, e2e (end to end + storage), memory, politeness, hotspots,
 qapage (real Q&A pages: qarchive's parse vs extruct), storage (the raw-page store:
-zlib vs zstd vs zstd with a dictionary, the archive before and after compact).
+zlib vs zstd vs zstd with a dictionary, the archive before and after compact), warc (WARC
+import vs parsing alone).
 Each part saves bench/results/<part>.json; the report is built from whatever
 results exist, so one part can be re-run alone.
 """
@@ -17,7 +18,7 @@ import click
 from bench.common import REPO, machine_details, save_result
 
 PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots", "qapage",
-         "storage")
+         "storage", "warc")
 
 # Sizes per mode. The full sizes are the issue's; --quick keeps every part
 # under a minute or two so the whole harness can be checked in ~5 minutes.
@@ -31,6 +32,7 @@ SIZES = {
         "hotspots": {"pages": 300, "crawl_pages": 3_000},
         "qapage": {"rounds": 15, "repeat": 10},
         "storage": {"pages": 3_000},
+        "warc": {"pages": 3_000, "rounds": 5},
     },
     "quick": {
         "parse": {"pages": 200, "rounds": 3},
@@ -41,6 +43,7 @@ SIZES = {
         "hotspots": {"pages": 200, "crawl_pages": 1_000},
         "qapage": {"rounds": 5, "repeat": 5},
         "storage": {"pages": 1_000},
+        "warc": {"pages": 1_000, "rounds": 3},
     },
 }
 
@@ -74,6 +77,10 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
         from bench.qapage import run as run_qapage
 
         return run_qapage(**sizes)  # type: ignore[arg-type]
+    if part == "warc":
+        from bench.warc import run as run_warc
+
+        return run_warc(**sizes)  # type: ignore[arg-type]
     from bench.hotspots import run as run_hotspots
 
     return run_hotspots(**sizes)  # type: ignore[arg-type]

@@ -270,10 +270,33 @@ def _qapage(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _warc(result: dict[str, Any]) -> list[str]:
+    rates, ms = result["pages_per_second_per_core"], result["ms_per_page"]
+    target = result["target_pages_per_second"]
+    rows = [[name, _f(rates[name], 0) if name in rates else "", _f(value, 3)]
+            for name, value in ms.items()]
+    return [
+        "## 8. WARC import vs parsing alone (issue 15)", "",
+        f"A WARC of {result['pages']:,} sample-site pages ({result['warc_bytes']:,} bytes), "
+        "crawled by qarchive and written by `export-warc`, imported with `qarchive import`'s "
+        "code into a fresh archive file (reading with warcio, digests checked; parsing; "
+        "storing 200 pages a transaction), next to parsing the same pages alone and reading "
+        "alone, interleaved, in one process: CPU seconds, so pages/s **per core**; medians "
+        "of the rounds.", "",
+        *_table(["step", "pages/s per core", "ms per page"], rows),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["import, storing included", f"{rates['import']:,.0f} pages/s",
+             f"≥ {target:,} pages/s", _met(rates["import"] >= target)],
+            ["import ÷ parsing alone", f"{result['import_vs_parse']:.2f}×", "", ""],
+        ]),
+        _stamp(result), "",
+    ]
+
+
 def write_report(out: Path) -> None:
     found = {part: load_result(part) for part in
              ("parse", "e2e", "memory", "datasette", "politeness", "hotspots", "qapage",
-              "storage")}
+              "storage", "warc")}
     present = [result for result in found.values() if result is not None]
     lines = [
         "# Benchmarks", "",
@@ -291,7 +314,7 @@ def write_report(out: Path) -> None:
     ]
     builders = (("parse", _parse), ("e2e", _e2e), ("memory", _memory),
                 ("datasette", _datasette), ("storage", _raw_pages), ("politeness", _politeness),
-                ("hotspots", _hotspots), ("qapage", _qapage))
+                ("hotspots", _hotspots), ("qapage", _qapage), ("warc", _warc))
     for part, build in builders:
         result = found[part]
         if result is None:
