@@ -688,17 +688,25 @@ class Archive(sqlite_utils.Database):
         fetch, its rowid (the search index's key) and whether the row is new (a question
         seen before as a related one has a row, and an entry in the index)."""
         row = _question_row(page)
+        updated = list(row)  # the columns an existing row takes from this page
+        if page.answers_page > 1:
+            # A later page of paged answers (?page=N) says everything of the question but
+            # its URL and chosen answer, which are its first page's: it leaves them
+            # alone, and gives a row it creates its own URL (until the first page comes).
+            del row["answer_text"], row["answer_markdown"]
+            updated = [column for column in row if column != "url"]
         existing = self.execute(
-            "SELECT rowid, " + ", ".join(row) + " FROM questions WHERE site = ? AND id = ?",
+            "SELECT rowid, " + ", ".join(updated) + " FROM questions WHERE site = ? AND id = ?",
             [page.site, page.id]
         ).fetchone()
         # A question never fetched before (absent, or a stub seen as a related question)
         # has no answers, versions, related links or resource links yet: nothing to compare.
-        first_fetch = existing is None or existing[1 + list(row).index("is_fetched")] == 0
+        first_fetch = existing is None or existing[1 + updated.index("is_fetched")] == 0
         if first_fetch:
             outcome: StoreOutcome = "new"
         else:
-            outcome = "unchanged" if tuple(existing[1:]) == tuple(row.values()) else "updated"
+            outcome = "unchanged" if tuple(existing[1:]) == tuple(
+                row[column] for column in updated) else "updated"
         # Where the fields came from is kept current, but a change of source alone (a new
         # parser, the site's markup moving a field) changes no question: not "updated".
         sources = _field_sources_json(page) if self._has_health() else None
@@ -709,10 +717,11 @@ class Archive(sqlite_utils.Database):
             return outcome, first_fetch, existing[0], False
         if sources is not None:
             row = {**row, "field_sources": sources}
+            updated.append("field_sources")
         rowid = self.execute(
             "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
             + ", ".join("?" for _ in row) + ") ON CONFLICT (site, id) DO UPDATE SET "
-            + ", ".join(f"{column} = excluded.{column}" for column in row
+            + ", ".join(f"{column} = excluded.{column}" for column in updated
                         if column not in ("site", "id"))
             + " RETURNING rowid",
             list(row.values()),
@@ -744,8 +753,10 @@ class Archive(sqlite_utils.Database):
                 "FROM answers WHERE site = ? AND question_id = ?", [page.site, page.id])}
         answers = page.page_answers()
         for answer in answers:
-            answer_id = answer.id or f"p{answer.position}"  # an answer the page gives no id
-            values = (answer.position, answer.text, answer.markdown, answer.votes,
+            # Numbered across the question's pages of answers.
+            position = page.answers_before + answer.position
+            answer_id = answer.id or f"p{position}"  # an answer the page gives no id
+            values = (position, answer.text, answer.markdown, answer.votes,
                       int(answer.accepted), answer.author, answer.created_at)
             if stored.pop(answer_id, None) == values:
                 continue

@@ -126,6 +126,13 @@ class AnswerPage:
     # sidebar: questions that link here or that this one links to). Stored with the
     # related ones, each row with its kind.
     linked_questions: list[RelatedQuestion] = field(default_factory=list)
+    # Paged answers (``?page=N``): which page of the question's answers this is (1: the
+    # question's own page, which alone says its URL and chosen answer), and how many
+    # answers the earlier pages hold when ``answers`` are numbered on this page from 1
+    # (0 when the page gives question-wide positions): the archive stores
+    # ``answers_before + position``.
+    answers_page: int = 1
+    answers_before: int = 0
 
     def page_answers(self) -> list[Answer]:
         """Every answer of the page: ``answers``, or for a page whose one answer is given

@@ -114,6 +114,31 @@ def test_a_page_of_paged_answers_adds_to_the_answers_and_removes_none(
     assert [row[0] for row in _answers(db)] == ["901", "902", "904", "905"]
 
 
+@pytest.mark.parametrize("first_page_first", [True, False])
+def test_later_pages_of_answers_number_on_and_leave_the_question_its_first_page(
+        db: sqlite_utils.Database, first_page_first: bool) -> None:
+    """A ?page=N page numbers its answers from 1 and says how many come before: the
+    archive numbers them across the pages; the question's URL and chosen answer stay
+    its first page's, whichever page is stored first."""
+    first = _question(answer_count=4, answer_text="Use Files.readString zebrafish")
+    page_2 = _question(url=f"https://{SO}/questions/3402735/read-a-file?page=2",
+                       answer_count=4, answers_page=2, answers_before=2,
+                       answer_text="Page two's answer",
+                       answers=[_answer(1, "904", "Page two's answer", 1),
+                                _answer(2, "905", "And another", 0)])
+    with db.atomic():
+        for page in (first, page_2) if first_page_first else (page_2, first):
+            db.store_answer_page(page, observed_at=T1)
+    assert [row[:2] for row in _answers(db)] == [("901", 1), ("902", 2), ("904", 3),
+                                                 ("905", 4)]
+    assert db.execute("SELECT url, answer_text FROM questions WHERE id = '3402735'"
+                      ).fetchall() == [
+        (first.url, "Use Files.readString zebrafish")]
+    with db.atomic():  # each page again, as it was: nothing to store
+        assert db.store_answer_page(page_2, observed_at=T2) == "unchanged"
+        assert db.store_answer_page(first, observed_at=T2) == "unchanged"
+
+
 def test_two_sites_may_use_one_id(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.store_answer_page(_question(), observed_at=T1)

@@ -183,8 +183,17 @@ def test_paged_answers_keep_the_positions_the_page_gives() -> None:
     assert numbered.url == url
     assert [a.position for a in numbered.answers] == [31, 32]
     assert numbered.sidebar_links == ["https://h.test/questions/7/x?page=3"]
+    assert (numbered.answers_page, numbered.answers_before) == (2, 0)  # already question-wide
     local = parse_page(qa_page(answers=answer(1) + answer(2)), url)
     assert [a.position for a in local.answers] == [1, 2]
+    # The last page (no link to a next one) holds the last of the 9 answers.
+    assert (local.answers_page, local.answers_before) == (2, 7)
+    # A page with a next page follows pages as full as itself.
+    middle = parse_page(qa_page(answers=answer(1) + answer(2), extra=extra), url)
+    assert (middle.answers_page, middle.answers_before) == (2, 2)
+    first = parse_page(qa_page(answers=answer(1) + answer(2), extra=extra),
+                       "https://h.test/questions/7/x")
+    assert (first.answers_page, first.answers_before) == (1, 0)
 
 
 def test_json_ld_bodies_render_as_markdown() -> None:

@@ -17,7 +17,9 @@ Question URLs (``canonical_page_url``): ``/questions/<id>[/<slug>]`` (Stack Exch
 Apache Answer), ``/q/<id>``, ``/t/<slug>/<id>`` (Discourse), ``/d/<id>[-<slug>]``
 (Flarum), ``/question/<id>`` (Zhihu); query and fragment dropped but ``page=N``
 (N >= 2), the answers' N-th page. A paged page's answers keep the positions the page
-gives (schema.org ``position``), else they are numbered on the page from 1.
+gives (schema.org ``position``), else they are numbered on the page from 1, and
+``answers_before`` says how many answers the earlier pages hold (the archive numbers a
+question's answers across its pages).
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def _render_html(html: str, url: str) -> tuple[str, str]:
 
 class QAPageProfile:
     name = "qapage"
-    parser_version = 1
+    parser_version = 2
     # No host of its own: chosen by a page's markup (parsers.choose_profile(body=...)).
     hosts: tuple[str, ...] = ()
     page_path = _QUESTION_PATH
@@ -267,6 +269,9 @@ class QAPageProfile:
         for name, found in (("linked_questions", linked), ("related_questions", related)):
             if found:
                 sources[name] = "class"
+        answer_pages = self._answer_pages(root, page_url, question_id) if "page=" in html else []
+        answers_page = _page_number(urlsplit(page_url).query) or 1
+        answer_count = self._answer_count(root, question)
         return AnswerPage(
             url=page_url,
             id=question_id,
@@ -277,8 +282,7 @@ class QAPageProfile:
             answer_text=chosen.text if chosen else "",
             answer_markdown=chosen.markdown if chosen else "",
             related_questions=related,
-            sidebar_links=(self._answer_pages(root, page_url, question_id)
-                           if "page=" in html else []),
+            sidebar_links=answer_pages,
             profile=self.name,
             parser_version=self.parser_version,
             field_sources=sources,
@@ -291,8 +295,11 @@ class QAPageProfile:
             status=status,
             duplicate_of=duplicate_of,
             answers=answers,
-            answer_count=self._answer_count(root, question),
+            answer_count=answer_count,
             linked_questions=linked,
+            answers_page=answers_page,
+            answers_before=_answers_before(answers, answers_page, answer_count,
+                                           other_pages=answer_pages),
         )
 
     # -- the page's parts: each read from schema.org first, the visible page next ---------
@@ -547,6 +554,22 @@ class QAPageProfile:
                 if len(pages) >= MAX_LINKS:
                     break
         return list(pages)
+
+
+def _answers_before(answers: list[Answer], answers_page: int, answer_count: int | None, *,
+                    other_pages: list[str]) -> int:
+    """How many of the question's answers its earlier pages show, when this page numbers
+    its own answers from 1 (the page gave no positions): page N with a next page
+    (``other_pages`` links it) follows N - 1 pages as full as itself; the last page
+    holds the last of ``answer_count``."""
+    if answers_page == 1 or [answer.position for answer in answers] != list(
+            range(1, len(answers) + 1)):
+        return 0  # the first page, or positions the page gives (already question-wide)
+    has_next = any(_page_number(urlsplit(link).query) == answers_page + 1
+                   for link in other_pages)
+    if not has_next and answer_count is not None and answer_count >= len(answers):
+        return answer_count - len(answers)
+    return (answers_page - 1) * len(answers)
 
 
 def unique_texts(values: Iterable[str]) -> list[str]:

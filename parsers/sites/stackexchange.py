@@ -100,7 +100,7 @@ def _se_time(value: str | None) -> str | None:
 
 class StackExchangeProfile(QAPageProfile):
     name = "stackexchange"
-    parser_version = 1
+    parser_version = 2
     hosts: tuple[str, ...] = _HOSTS
     page_path = _PAGE_PATH
     # /questions/<id> is every Q&A site's shape: only SE's own hosts are SE's.
