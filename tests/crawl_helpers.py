@@ -1,4 +1,5 @@
-"""Helpers for the crawler tests: quick settings, running a crawl, reading the request log."""
+"""Helpers for the crawler tests: quick settings, running a crawl, reading the request log,
+and what each sample site's pages mean to the archive (``site_access``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from archive import open_archive
 from crawler.engine import CrawlReport, crawl
 from crawler.settings import CrawlSettings
 from crawler.urls import canonicalize
+from sample_sites.sites import serving_for
+from sample_sites.testing import RunningSampleSite
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -128,3 +131,140 @@ def stored_page_count(db_path: Path) -> int:
             return int(conn.execute("SELECT count(*) FROM pages").fetchone()[0])
     except sqlite3.Error:
         return 0  # no archive, or no schema yet
+
+
+# The sample sites the crawl tests run on: a test whose meaning carries over takes
+# ``site_name`` from ``@pytest.mark.parametrize("site_name", SITES)``.
+SITES = ("csdn", "qapage")
+
+
+class SiteAccess:
+    """What a sample site's pages are to the archive, the same questions for either site.
+
+    CSDN: one page per question, its one answer keyed by the question's id. QAPage: a
+    question's answers over its pages (``?page=N``), each answer keyed by its own id.
+    """
+
+    # Substrings of paths robots.txt disallows, or the crawl must never follow.
+    never_requested: tuple[str, ...] = ()
+    # Whether the site's pages link to pages robots.txt disallows, which a crawl counts
+    # as blocked (the QAPage site's disallowed pages are no question pages to follow).
+    links_disallowed = False
+    # How the archive's parse_failures word a page with no question on it (a truncated
+    # page, a soft 404).
+    not_a_page: str = ""
+
+    def __init__(self, site: RunningSampleSite) -> None:
+        self.site = site
+
+    def question_id(self, url: str) -> str:
+        """The id the archive keys the question of ``url`` by (a page removed since, too)."""
+        model = self.site.site
+        # Any page of the epochs the tests move a site to (3 at most), removed ones too.
+        index = model.index_of(url, epoch=max(self.site.epoch, 3))
+        assert index is not None, url
+        return str(model.page_id(index))
+
+    def question_pages(self, url: str, *, epoch: int | None = None) -> list[str]:
+        """Every URL the question of ``url`` is shown at, at ``epoch`` (default: now)."""
+        raise NotImplementedError
+
+    def page_urls(self, *, epoch: int | None = None) -> list[str]:
+        """Every page a crawl of the whole site at ``epoch`` fetches and stores."""
+        return [page for url in self.site.answer_urls(epoch=epoch)
+                for page in self.question_pages(url, epoch=epoch)]
+
+    def edited_answers(self, url: str, *, epoch: int) -> dict[str, str]:
+        """The answers of ``url`` edited at ``epoch``: answer id -> a sentence only the
+        edited text holds."""
+        raise NotImplementedError
+
+    def unchanged_pages(self, epoch: int) -> set[str]:
+        """The pages of ``epoch - 1`` whose HTML ``epoch`` leaves byte for byte as it was:
+        those a conditional request gets 304 for (the site's ETag is the body's hash).
+        QAPage: a later page of answers can stay the same while the first one changes."""
+        model = self.site.site  # the caller's twin: the server thread owns the app's
+        serving = serving_for(model)
+        unchanged = set()
+        for index in model.answer_indexes(epoch - 1):
+            if model.status(index, epoch) != 200:
+                continue
+            pages = self.question_pages(model.url_of(index), epoch=epoch - 1)
+            for part, url in enumerate(pages, start=1):
+                before, after = (serving.render_page(index, e, part=part, charset="utf-8")
+                                 for e in (epoch - 1, epoch))
+                if before == after:
+                    unchanged.add(url)
+        return unchanged
+
+
+class _CsdnAccess(SiteAccess):
+    never_requested = ("/private/", "?print=1")
+    links_disallowed = True
+    not_a_page = "not an answer page"
+
+    def question_pages(self, url: str, *, epoch: int | None = None) -> list[str]:
+        return [url]
+
+    def edited_answers(self, url: str, *, epoch: int) -> dict[str, str]:
+        phrases = self.site.expected_record(url, epoch=epoch)["answer_phrases"]
+        return {self.question_id(url): phrases[-1]}
+
+
+class _QAPageAccess(SiteAccess):
+    never_requested = ("/users/", "/search", "/questions/ask", "answertab=")
+    # Its host is no known site's: a page is the generic profile's by its QAPage
+    # markup, so a page without it is no profile's.
+    not_a_page = "no site profile knows pages like"
+
+    def question_pages(self, url: str, *, epoch: int | None = None) -> list[str]:
+        return self.site.answer_page_urls(url, epoch=epoch)
+
+    def edited_answers(self, url: str, *, epoch: int) -> dict[str, str]:
+        before = {answer["id"]: answer["text"] for answer in
+                  self.site.expected_question(url, epoch=epoch - 1)["answers"]}
+        return {answer["id"]: answer["phrases"][-1]
+                for answer in self.site.expected_question(url, epoch=epoch)["answers"]
+                if answer["id"] in before and before[answer["id"]] != answer["text"]}
+
+
+def site_access(site: RunningSampleSite) -> SiteAccess:
+    accesses: dict[str, type[SiteAccess]] = {"csdn": _CsdnAccess, "qapage": _QAPageAccess}
+    return accesses[site.site_name](site)
+
+
+# -- a QAPage question as the archive stores it, and as the site says it is ----------------
+
+def question_as_stored(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
+    """The question's row, tags and answers (in their stored order) from the archive."""
+    row = db.execute(
+        "SELECT site, url, title, status, duplicate_of, view_count, question_votes, "
+        "answer_count FROM questions WHERE id = ?", [question_id]).fetchone()
+    assert row is not None, question_id
+    keys = ("site", "url", "title", "status", "duplicate_of", "view_count", "question_votes",
+            "answer_count")
+    tags = [tag for (tag,) in db.execute(
+        "SELECT tag FROM question_tags WHERE question_id = ? ORDER BY position", [question_id])]
+    answers = [
+        {"position": position, "id": id_, "votes": votes, "accepted": bool(accepted),
+         "author": author, "created_at": created_at}
+        for position, id_, votes, accepted, author, created_at in db.execute(
+            "SELECT position, id, votes, accepted, author, created_at FROM answers "
+            "WHERE question_id = ? ORDER BY position", [question_id])
+    ]
+    return {**dict(zip(keys, row, strict=True)), "tags": tags, "answers": answers}
+
+
+def question_as_expected(site: RunningSampleSite, url: str, *,
+                         epoch: int | None = None) -> dict[str, Any]:
+    """``question_as_stored``'s shape of ``expected_question(url)``: answers numbered
+    1, 2, ... across the question's pages of answers, as the archive numbers them."""
+    expected = site.expected_question(url, epoch=epoch)
+    return {
+        **{key: expected[key] for key in ("site", "url", "title", "status", "duplicate_of",
+                                          "view_count", "question_votes", "answer_count",
+                                          "tags")},
+        "answers": [{key: answer[key] for key in ("position", "id", "votes", "accepted",
+                                                  "author", "created_at")}
+                    for answer in expected["answers"]],
+    }

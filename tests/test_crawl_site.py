@@ -1,18 +1,34 @@
-"""Crawling the bundled sample site over real HTTP: completeness, politeness, every fault."""
+"""Crawling the bundled sample sites over real HTTP: completeness, politeness, every fault.
+
+The tests whose meaning carries over run on both sites (``SITES``): CSDN's answer pages
+and the QAPage site's questions, with their answers over ``?page=N`` pages.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from crawl_helpers import fast_settings, fetched_urls, fresh_archive, run, run_in_child
+import sqlite_utils
+from crawl_helpers import (
+    SITES,
+    fast_settings,
+    fetched_urls,
+    fresh_archive,
+    question_as_expected,
+    question_as_stored,
+    run,
+    run_in_child,
+    site_access,
+)
 
-from crawler.engine import crawl
+from crawler.engine import CrawlReport, crawl
 from crawler.urls import canonicalize
 from sample_sites.faults import FAULTS
 from sample_sites.testing import RunningSampleSite, running_sample_site
@@ -23,44 +39,90 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+# The sites' sizes for the crawls below: the QAPage site's pages are larger, and each
+# tenth question has more pages of answers.
+SITE_PAGES = {"csdn": 200, "qapage": 80}
+
+
 def _assert_polite(site: RunningSampleSite) -> None:
     entries = site.request_log_entries()
     assert entries, "the site saw no requests"
     assert entries[0]["path"] == "/robots.txt", "robots.txt must be the first request"
     assert sum(entry["path"] == "/robots.txt" for entry in entries) == 1
     for entry in entries:
-        assert not entry["path"].startswith("/private/"), entry
-        assert not entry["path"].endswith("?print=1"), entry
+        for disallowed in site_access(site).never_requested:
+            assert disallowed not in entry["path"], entry
         assert entry["user_agent"].startswith("qarchive/")
 
 
-def test_crawl_of_the_default_site_finds_every_page(tmp_path: Path) -> None:
-    with running_sample_site(request_log=tmp_path / "requests.jsonl") as site:
-        db = fresh_archive(tmp_path / "archive.db")
-        report = run(db, [site.root_url])
-        assert report.status == "finished" and report.did_work
-        assert fetched_urls(db) == set(site.answer_urls())
-        assert report.counts["fetched"] == len(site.answer_urls()) == site.pages
-        assert report.counts["blocked"] > 0  # /private/ and ?print=1 links were seen
-        assert report.counts["failed"] == 0
-        _assert_polite(site)
-        # Every stored page was requested once.
-        answers = [entry["path"] for entry in site.request_log_entries()
-                   if entry["path"].startswith("/answer/")]
-        assert len(answers) == len(set(answers))
-        blocked = db.execute(
-            "SELECT count(*) FROM frontier WHERE state = 'blocked'").fetchone()[0]
-        assert blocked == report.counts["blocked"]
-        run_row = db.execute("SELECT status, command, fetched, new, blocked, options "
-                             "FROM crawl_runs WHERE id = ?", [report.run_id]).fetchone()
-        assert run_row[:5] == ("finished", "crawl", site.pages, site.pages, blocked)
-        assert json.loads(run_row[5])["delay"] == 0.0
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        # The same command again has nothing left to do and asks for nothing.
-        before = len(site.request_log_entries())
-        again = run(db, [site.root_url])
-        assert again.counts["fetched"] == 0 and again.did_work
-        assert site.request_log_entries()[before:] == []
+@dataclass
+class FullCrawl:
+    site: RunningSampleSite
+    db: sqlite_utils.Database
+    report: CrawlReport
+
+
+@pytest.fixture(scope="module", params=SITES)
+def full_crawl(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullCrawl]:
+    """One crawl of the whole site, from its root, shared by the tests that read it."""
+    tmp = tmp_path_factory.mktemp(f"full-{request.param}")
+    with running_sample_site(site=request.param, pages=SITE_PAGES[request.param],
+                             request_log=tmp / "requests.jsonl") as site:
+        db = fresh_archive(tmp / "archive.db")
+        yield FullCrawl(site, db, run(db, [site.root_url]))
+        db.close()
+
+
+def test_crawl_of_the_site_finds_every_page(full_crawl: FullCrawl) -> None:
+    site, db, report = full_crawl.site, full_crawl.db, full_crawl.report
+    pages = site_access(site).page_urls()
+    assert report.status == "finished" and report.did_work
+    assert fetched_urls(db) == set(site.answer_urls())
+    assert len(site.answer_urls()) == site.pages
+    assert report.counts["fetched"] == len(pages)
+    # CSDN: its /private/ and ?print=1 links were seen.
+    assert (report.counts["blocked"] > 0) == site_access(site).links_disallowed
+    assert report.counts["failed"] == 0
+    _assert_polite(site)
+    # Every page was stored, and requested once.
+    stored = {row[0] for row in db.execute("SELECT url FROM pages WHERE status = 200")}
+    assert stored == set(pages)
+    requested = [entry["path"] for entry in site.request_log_entries()
+                 if site.url(entry["path"]) in stored]
+    assert len(requested) == len(set(requested)) == len(pages)
+    blocked = db.execute(
+        "SELECT count(*) FROM frontier WHERE state = 'blocked'").fetchone()[0]
+    assert blocked == report.counts["blocked"]
+    run_row = db.execute("SELECT status, command, fetched, new, blocked, options "
+                         "FROM crawl_runs WHERE id = ?", [report.run_id]).fetchone()
+    # New: a question's first page; its later pages of answers update it.
+    assert run_row[:5] == ("finished", "crawl", len(pages), site.pages, blocked)
+    assert json.loads(run_row[5])["delay"] == 0.0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The same command again has nothing left to do and asks for nothing.
+    before = len(site.request_log_entries())
+    again = run(db, [site.root_url])
+    assert again.counts["fetched"] == 0 and again.did_work
+    assert site.request_log_entries()[before:] == []
+
+
+@pytest.mark.parametrize("full_crawl", ["qapage"], indirect=True)
+def test_crawl_of_the_qapage_site_stores_every_question_as_the_site_shows_it(
+        full_crawl: FullCrawl) -> None:
+    """Title, status and duplicate target, views, votes, tags, and every answer over
+    the question's ?page=N pages, numbered across them, with its votes, accepted mark,
+    author and date."""
+    site, db = full_crawl.site, full_crawl.db
+    access = site_access(site)
+    shown = [question_as_expected(site, url) for url in site.answer_urls()]
+    for url, expected in zip(site.answer_urls(), shown, strict=True):
+        assert question_as_stored(db, access.question_id(url)) == expected, url
+    # The site's kinds of question were all there to be stored.
+    assert {question["status"] for question in shown} == {"open", "closed", "duplicate"}
+    assert any(len(question["answers"]) > 10 for question in shown)  # paged answers
+    assert any(not question["answers"] for question in shown)
+    assert any(answer["accepted"] for question in shown for answer in question["answers"])
 
 
 def test_site_root_seed_reads_the_sitemaps(tmp_path: Path) -> None:
@@ -118,8 +180,10 @@ def _assert_spaced(entries: list[dict], delay: float) -> None:
     assert not lags, (lags, times)
 
 
-def test_delay_spaces_request_starts(tmp_path: Path) -> None:
-    with running_sample_site(pages=30, request_log=tmp_path / "requests.jsonl") as site:
+@pytest.mark.parametrize("site_name", SITES)
+def test_delay_spaces_request_starts(tmp_path: Path, site_name: str) -> None:
+    with running_sample_site(site=site_name, pages=30,
+                             request_log=tmp_path / "requests.jsonl") as site:
         run_in_child(tmp_path / "archive.db", [site.root_url], delay=0.15, per_host=2,
                      max_pages=6)
         entries = site.request_log_entries()
@@ -131,8 +195,9 @@ def test_delay_spaces_request_starts(tmp_path: Path) -> None:
         _assert_spaced(entries[1:], 0.15)
 
 
-def test_crawl_delay_from_robots_txt_is_honoured(tmp_path: Path) -> None:
-    with running_sample_site(pages=30, crawl_delay=0.3,
+@pytest.mark.parametrize("site_name", SITES)
+def test_crawl_delay_from_robots_txt_is_honoured(tmp_path: Path, site_name: str) -> None:
+    with running_sample_site(site=site_name, pages=30, crawl_delay=0.3,
                              request_log=tmp_path / "requests.jsonl") as site:
         run_in_child(tmp_path / "archive.db", [site.root_url], delay=0.0, per_host=4,
                      max_pages=4)
@@ -142,11 +207,17 @@ def test_crawl_delay_from_robots_txt_is_honoured(tmp_path: Path) -> None:
         _assert_spaced(entries[1:], 0.3)  # from the seed page, the others found on it
 
 
-@pytest.fixture(scope="module")
-def faulty_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+# Enough leaves for every fault to have its own pages (at least one each).
+FAULTY_SITE_PAGES = {"csdn": 300, "qapage": 100}
+
+
+@pytest.fixture(scope="module", params=SITES)
+def faulty_crawl(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """One crawl of a site with every fault switched on; tests check each fault's outcome."""
-    tmp = tmp_path_factory.mktemp("faults")
-    with running_sample_site(pages=300, faults=FAULTS, request_log=tmp / "requests.jsonl") as site:
+    tmp = tmp_path_factory.mktemp(f"faults-{request.param}")
+    with running_sample_site(site=request.param, pages=FAULTY_SITE_PAGES[request.param],
+                             faults=FAULTS, request_log=tmp / "requests.jsonl") as site:
         # In a child process: Retry-After waits are checked on the server's clock.
         run_in_child(tmp / "archive.db", [site.root_url], max_attempts=3)
         db = fresh_archive(tmp / "archive.db")
@@ -240,7 +311,8 @@ def test_fault_ends_as_a_parse_failure(faulty_crawl: tuple, fault: str) -> None:
         assert _frontier(db, url)[0] == "done"
         reason = db.execute("SELECT parse_error FROM parse_failures WHERE url = ?",
                             [url]).fetchone()
-        assert reason is not None and reason[0].startswith("not an answer page")
+        assert reason is not None and reason[0].startswith(site_access(site).not_a_page), \
+            reason
 
 
 def test_failed_urls_are_retried_by_the_next_run(faulty_crawl: tuple) -> None:
