@@ -180,8 +180,10 @@ class _Crawl:
         self.statuses: Counter[int] = Counter()
         self.results: asyncio.Queue[URLResult | object] = asyncio.Queue()
         self.in_flight = 0
-        # URL -> when its fetch started: the progress display names the slow ones.
-        self.started_at: dict[str, float] = {}
+        # Each URL in flight, by its worker's dispatch: (URL, when its fetch started); the
+        # progress display names the slow ones. Keyed by dispatch, not URL: the bookkeeping
+        # of one URL's fetch never touches another's, whatever the queue hands out.
+        self.started_at: dict[int, tuple[str, float]] = {}
         self.dispatched = 0
         self.no_more = False  # stop taking URLs, let those in flight finish
         self.stop_reason: str | None = None
@@ -219,14 +221,15 @@ class _Crawl:
                 self.stop("max pages")
                 return
             self.dispatched += 1
+            dispatch = self.dispatched
             self.in_flight += 1
-            self.started_at[entry.url] = time.monotonic()
+            self.started_at[dispatch] = (entry.url, time.monotonic())
             try:
                 result = await self._process_or_fail(entry)
                 self.results.put_nowait(result)
             finally:
                 self.in_flight -= 1
-                del self.started_at[entry.url]
+                del self.started_at[dispatch]
                 self.changed.set()
 
     def stop(self, reason: str) -> None:
@@ -487,7 +490,7 @@ class _Crawl:
 
     def status(self) -> CrawlStatus:
         now = time.monotonic()
-        slowest = min(self.started_at.items(), key=lambda item: item[1], default=None)
+        slowest = min(self.started_at.values(), key=lambda item: item[1], default=None)
         return CrawlStatus(
             elapsed=now - self.started, counts=self.counts.copy(),
             statuses=dict(self.statuses), queued=len(self.frontier), in_flight=self.in_flight,
