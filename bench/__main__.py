@@ -3,7 +3,8 @@
 Parts: parse, datasette, e2e (end to end + storage), memory, politeness, hotspots,
 qapage (real Q&A pages: qarchive's parse vs extruct), storage (the raw-page store:
 zlib vs zstd vs zstd with a dictionary, the archive before and after compact), warc (WARC
-import vs parsing alone).
+import vs parsing alone), size (the archive
+against the HTML it archived, issue 15).
 Each part saves bench/results/<part>.json; the report is built from whatever
 results exist, so one part can be re-run alone.
 """
@@ -18,7 +19,7 @@ import click
 from bench.common import REPO, machine_details, save_result
 
 PARTS = ("parse", "datasette", "e2e", "memory", "politeness", "hotspots", "qapage",
-         "storage", "warc")
+         "storage", "warc", "size")
 
 # Sizes per mode. The full sizes are the issue's; --quick keeps every part
 # under a minute or two so the whole harness can be checked in ~5 minutes.
@@ -33,6 +34,7 @@ SIZES = {
         "qapage": {"rounds": 15, "repeat": 10},
         "storage": {"pages": 3_000},
         "warc": {"pages": 3_000, "rounds": 5},
+        "size": {"pages": 3_000},
     },
     "quick": {
         "parse": {"pages": 200, "rounds": 3},
@@ -44,6 +46,7 @@ SIZES = {
         "qapage": {"rounds": 5, "repeat": 5},
         "storage": {"pages": 1_000},
         "warc": {"pages": 1_000, "rounds": 3},
+        "size": {"pages": 1_000},
     },
 }
 
@@ -81,6 +84,10 @@ def _run_part(part: str, sizes: dict[str, object]) -> dict[str, object]:
         from bench.warc import run as run_warc
 
         return run_warc(**sizes)  # type: ignore[arg-type]
+    if part == "size":
+        from bench.archive_size import run as run_size
+
+        return run_size(**sizes)  # type: ignore[arg-type]
     from bench.hotspots import run as run_hotspots
 
     return run_hotspots(**sizes)  # type: ignore[arg-type]

@@ -203,6 +203,54 @@ def _raw_pages(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _mb(value: float) -> str:
+    return f"{value / 1e6:,.1f}"
+
+
+def _size(result: dict[str, Any]) -> list[str]:
+    """Issue 15's size target; ``before``: the same script run at an older commit."""
+    before = load_result("size-before")
+    runs = [("before", before), ("after", result)] if before else [("now", result)]
+    target = 0.8
+
+    def summary(label: str, run: dict[str, Any]) -> list[str]:
+        projected = run["projected_zstd"]
+        return [
+            f"{label} (commit {run.get('commit') or '?'}, schema {run['schema_version']})",
+            f"{run['pages']:,}", _mb(run["html_bytes"]), _mb(run["db_bytes"]),
+            _mb(run["wal_bytes"]), f"{run['archive_vs_html']:.2f}×",
+            f"{projected['archive_vs_html']:.2f}×",
+        ]
+
+    names = sorted({name for _, run in runs for name in run["bytes_by_object"]},
+                   key=lambda name: -max(run["bytes_by_object"].get(name, 0) for _, run in runs))
+    objects = [[f"`{name}`", *(_mb(run["bytes_by_object"].get(name, 0)) for _, run in runs)]
+               for name in names]
+    after = runs[-1][1]
+    return [
+        "## 8. Archive size against the HTML it archived (issue 15)", "",
+        f"`qarchive crawl` of a {after['site_pages']:,}-page sample site, whole; the archive as "
+        "the crawl left it (database file + WAL) against the HTML it archived "
+        "(`pages.body_size`). The projection replaces each raw page by incompressible bytes "
+        f"of {after['projected_zstd']['ratio']}× its HTML (the zstd-dictionary target, a "
+        "separate branch of issue 15) in a VACUUMed copy: the rest of the archive as "
+        "crawled. MB are 10⁶ bytes.", "",
+        *_table(["archive", "pages", "HTML MB", "db MB", "WAL MB", "÷ HTML (raw pages zlib)",
+                 f"÷ HTML (raw pages at {after['projected_zstd']['ratio']}×)"],
+                [summary(label, run) for label, run in runs]),
+        *_table(["comparison", "measured", "target", "result"], [
+            ["archive ÷ HTML, raw pages as stored", f"{after['archive_vs_html']:.2f}×",
+             f"≤ {target}×", _met(after["archive_vs_html"] <= target)],
+            [f"archive ÷ HTML, raw pages at {after['projected_zstd']['ratio']}×",
+             f"{after['projected_zstd']['archive_vs_html']:.2f}×", f"≤ {target}×",
+             _met(after["projected_zstd"]["archive_vs_html"] <= target)],
+        ]),
+        "Every table and index (SQLite `dbstat`, MB):", "",
+        *_table(["table or index", *(label for label, _ in runs)], objects),
+        _stamp(result), "",
+    ]
+
+
 def _politeness(result: dict[str, Any]) -> list[str]:
     rows = [[host["host"], str(host["requests"]), _f(host["min_gap_s"], 3),
              _f(host["median_gap_s"], 3), _f(host["rate_per_s"], 2)]
@@ -296,7 +344,7 @@ def _warc(result: dict[str, Any]) -> list[str]:
 def write_report(out: Path) -> None:
     found = {part: load_result(part) for part in
              ("parse", "e2e", "memory", "datasette", "politeness", "hotspots", "qapage",
-              "storage", "warc")}
+              "storage", "warc", "size")}
     present = [result for result in found.values() if result is not None]
     lines = [
         "# Benchmarks", "",
@@ -314,7 +362,7 @@ def write_report(out: Path) -> None:
     ]
     builders = (("parse", _parse), ("e2e", _e2e), ("memory", _memory),
                 ("datasette", _datasette), ("storage", _raw_pages), ("politeness", _politeness),
-                ("hotspots", _hotspots), ("qapage", _qapage), ("warc", _warc))
+                ("hotspots", _hotspots), ("qapage", _qapage), ("warc", _warc), ("size", _size))
     for part, build in builders:
         result = found[part]
         if result is None:
