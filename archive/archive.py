@@ -42,7 +42,7 @@ from archive.health import (
 )
 from archive.migrator import APPLICATION_ID, apply_migrations, migrations, schema_version
 from archive.runs import RunCounts, RunSummary, run_seconds
-from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex
+from archive.search import QUESTION_FTS, RESOURCE_FTS, PendingIndex, searchable_text
 from parsers import AnswerPage
 
 __all__ = [
@@ -669,31 +669,34 @@ class Archive(sqlite_utils.Database):
                                             pending=pending)
             pending.flush(self)
             return stored
-        outcome, first_fetch, rowid, inserted = self._store_question(page)
-        answers_changed = self._store_answers(page, observed_at=observed_at, run_id=run_id,
-                                              first=first_fetch)
+        outcome, first_fetch, rowid, indexed = self._store_question(page)
+        answers_changed, old_answers = self._store_answers(
+            page, observed_at=observed_at, run_id=run_id, first=first_fetch)
         related_changed = self._store_related(page, pending, first_fetch=first_fetch)
         tags_changed = self._store_tags(page, first_fetch=first_fetch)
         resources_changed = self._store_resources(page, pending, first_fetch=first_fetch)
         if outcome != "unchanged" or answers_changed:
-            pending.add(QUESTION_FTS, rowid, page.title, self._searchable_text(page),
-                        new=inserted)
+            # What the index holds for the row: its title and text before this page.
+            old = (indexed[0], searchable_text(indexed[1], old_answers)) if indexed else None
+            pending.add(QUESTION_FTS, rowid, page.title, self._searchable_text(page), old=old)
         if outcome == "unchanged" and (answers_changed or related_changed or tags_changed
                                        or resources_changed):
             outcome = "updated"
         return outcome
 
-    def _store_question(self, page: AnswerPage) -> tuple[StoreOutcome, bool, int, bool]:
+    def _store_question(
+        self, page: AnswerPage,
+    ) -> tuple[StoreOutcome, bool, int, tuple[str | None, str | None] | None]:
         """Write the question's row if it changed: its outcome, whether it is a first
-        fetch, its rowid (the search index's key) and whether the row is new (a question
-        seen before as a related one has a row, and an entry in the index)."""
+        fetch, its rowid (the search index's key) and the row's title and question_text
+        before (None for a new row; a question seen before as a related one has a row,
+        and an entry in the index)."""
         row = _question_row(page)
         updated = list(row)  # the columns an existing row takes from this page
         if page.answers_page > 1:
             # A later page of paged answers (?page=N) says everything of the question but
-            # its URL and chosen answer, which are its first page's: it leaves them
-            # alone, and gives a row it creates its own URL (until the first page comes).
-            del row["answer_text"], row["answer_markdown"]
+            # its URL, which is its first page's: it leaves it alone, and gives a row it
+            # creates its own URL (until the first page comes).
             updated = [column for column in row if column != "url"]
         existing = self.execute(
             "SELECT rowid, " + ", ".join(updated) + " FROM questions WHERE site = ? AND id = ?",
@@ -714,7 +717,7 @@ class Archive(sqlite_utils.Database):
             if sources is not None:
                 self.execute("UPDATE questions SET field_sources = ? WHERE site = ? AND id = ? "
                              "AND field_sources IS NOT ?", [sources, page.site, page.id, sources])
-            return outcome, first_fetch, existing[0], False
+            return outcome, first_fetch, existing[0], _indexed_columns(row, existing)
         if sources is not None:
             row = {**row, "field_sources": sources}
             updated.append("field_sources")
@@ -726,21 +729,25 @@ class Archive(sqlite_utils.Database):
             + " RETURNING rowid",
             list(row.values()),
         ).fetchone()[0]
-        return outcome, first_fetch, rowid, existing is None
+        return outcome, first_fetch, rowid, (
+            _indexed_columns(row, existing) if existing is not None else None)
 
-    def _searchable_text(self, page: AnswerPage) -> str | None:
-        """What search finds a question by besides its title: its body and every answer
-        stored for it (a page of paged answers adds to those stored from other pages)."""
-        if not page.question_text and len(page.page_answers()) <= 1:
-            return page.answer_text  # CSDN: the one answer
-        answers = [text for (text,) in self.execute(
-            "SELECT text FROM answers WHERE site = ? AND question_id = ? ORDER BY position",
-            [page.site, page.id])]
-        return "\n\n".join(part for part in (page.question_text, *answers) if part)
+    def _searchable_text(self, page: AnswerPage) -> str:
+        """What search finds a question by besides its title (``searchable_text``): its
+        body and every answer stored for it (a page of paged answers adds to those
+        stored from other pages)."""
+        if page.question_text is None and not page.answers:
+            # CSDN's shape: the one answer (or none), which is all its answers rows hold.
+            return searchable_text(None, [answer.text for answer in page.page_answers()])
+        return searchable_text(page.question_text, [text for (text,) in self.execute(
+            "SELECT text FROM answers WHERE site = ? AND question_id = ? ORDER BY position, id",
+            [page.site, page.id])])
 
     def _store_answers(self, page: AnswerPage, *, observed_at: str | None,
-                       run_id: int | None, first: bool) -> bool:
-        """Write the page's answers and their history; True if any changed.
+                       run_id: int | None, first: bool) -> tuple[bool, list[str | None]]:
+        """Write the page's answers and their history: whether any changed, and the
+        texts the question's answers had before, in page order (what the search index
+        holds).
 
         A page that shows every answer (no paging) also removes the answers it no
         longer shows; their texts stay in ``answer_versions``, superseded.
@@ -751,6 +758,8 @@ class Archive(sqlite_utils.Database):
             answer_id: tuple(values) for answer_id, *values in self.execute(
                 "SELECT id, position, text, markdown, votes, accepted, author, created_at "
                 "FROM answers WHERE site = ? AND question_id = ?", [page.site, page.id])}
+        old_texts = [values[1] for _, values in sorted(
+            stored.items(), key=lambda item: (item[1][0], item[0]))]
         answers = page.page_answers()
         for answer in answers:
             # Numbered across the question's pages of answers.
@@ -758,7 +767,8 @@ class Archive(sqlite_utils.Database):
             answer_id = answer.id or f"p{position}"  # an answer the page gives no id
             values = (position, answer.text, answer.markdown, answer.votes,
                       int(answer.accepted), answer.author, answer.created_at)
-            if stored.pop(answer_id, None) == values:
+            before = stored.pop(answer_id, None)
+            if before == values:
                 continue
             changed = True
             self.execute(
@@ -769,18 +779,23 @@ class Archive(sqlite_utils.Database):
                 "accepted = excluded.accepted, author = excluded.author, "
                 "created_at = excluded.created_at",
                 [page.site, page.id, answer_id, *values])
-            self._store_answer_version(page, answer_id, answer.text, answer.markdown,
-                                       observed_at=observed_at, run_id=run_id, first=first)
+            self._store_answer_version(
+                page, answer_id, answer.text, answer.markdown,
+                before=(before[1], before[2]) if before is not None else (None, None),
+                observed_at=observed_at, run_id=run_id, first=first)
         whole = page.answer_count is None or page.answer_count <= len(answers)
         if whole and stored:
             changed = True
-            for answer_id in stored:
+            for answer_id, values in stored.items():
+                # Its current version takes its text before the row goes.
+                self.execute("UPDATE answer_versions SET superseded_at = ?, "
+                             "answer_text = coalesce(answer_text, ?), "
+                             "answer_markdown = coalesce(answer_markdown, ?) WHERE site = ? AND "
+                             "question_id = ? AND answer_id = ? AND superseded_at IS NULL",
+                             [seen, values[1], values[2], page.site, page.id, answer_id])
                 self.execute("DELETE FROM answers WHERE site = ? AND question_id = ? AND id = ?",
                              [page.site, page.id, answer_id])
-                self.execute("UPDATE answer_versions SET superseded_at = ? WHERE site = ? AND "
-                             "question_id = ? AND answer_id = ? AND superseded_at IS NULL",
-                             [seen, page.site, page.id, answer_id])
-        return changed
+        return changed, old_texts
 
     def _store_related(self, page: AnswerPage, pending: PendingIndex, *,
                        first_fetch: bool) -> bool:
@@ -813,7 +828,7 @@ class Archive(sqlite_utils.Database):
                 [page.site, related.id, related.url, related.title],
             ).fetchone()
             if stub is not None:
-                pending.add(QUESTION_FTS, stub[0], related.title, None, new=True)
+                pending.add(QUESTION_FTS, stub[0], related.title, None, old=None)
         if stored_related:
             self.execute("DELETE FROM related_questions WHERE site = ? AND from_id = ?",
                          [page.site, page.id])
@@ -853,24 +868,29 @@ class Archive(sqlite_utils.Database):
             "WHERE site = ? AND question_id = ?", [page.site, page.id]
         ).fetchall())
         changed = stored_links != resource_links
+        # The resources as stored, read at once: only a new or changed one is written (an
+        # unchanged page writes nothing), and a changed one's old title and description
+        # are what the search index must delete.
+        stored = self._stored_resources([resource.url for resource in
+                                         page.recommended_resources])
         for resource in page.recommended_resources:
-            # Writes (and returns a row) only when the resource is new or a value
-            # differs, so an unchanged page writes nothing.
-            written = self.execute(
-                "INSERT INTO resources (url, kind, file_type, title, description) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, "
-                "file_type = excluded.file_type, title = excluded.title, "
-                "description = excluded.description WHERE (kind, file_type, title, description) "
-                "IS NOT (excluded.kind, excluded.file_type, excluded.title, excluded.description) "
-                "RETURNING rowid",
-                [resource.url, resource.kind, resource.file_type, resource.title,
-                 resource.description],
-            ).fetchone()
-            if written is not None:
-                changed = True
-                # RETURNING cannot tell an insert from an update: replace any old entry.
-                pending.add(RESOURCE_FTS, written[0], resource.title, resource.description,
-                            new=False)
+            values = (resource.kind, resource.file_type, resource.title, resource.description)
+            before = stored.get(resource.url)
+            if before is not None and before[1:] == values:
+                continue
+            changed = True
+            if before is None:
+                rowid = self.execute(
+                    "INSERT INTO resources (url, kind, file_type, title, description) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING rowid", [resource.url, *values]
+                ).fetchone()[0]
+            else:
+                rowid = before[0]
+                self.execute("UPDATE resources SET kind = ?, file_type = ?, title = ?, "
+                             "description = ? WHERE rowid = ?", [*values, rowid])
+            stored[resource.url] = (rowid, *values)  # a page may list a resource twice
+            pending.add(RESOURCE_FTS, rowid, resource.title, resource.description,
+                        old=(before[3], before[4]) if before is not None else None)
         if stored_links != resource_links:
             if stored_links:
                 self.execute("DELETE FROM question_resources WHERE site = ? AND question_id = ?",
@@ -881,16 +901,31 @@ class Archive(sqlite_utils.Database):
             )
         return changed
 
+    def _stored_resources(self, urls: list[str]) -> dict[str, tuple[Any, ...]]:
+        """url -> (rowid, kind, file_type, title, description) of those stored."""
+        found: dict[str, tuple[Any, ...]] = {}
+        unique = list(dict.fromkeys(urls))
+        for start in range(0, len(unique), 500):  # within SQLite's parameter limit
+            chunk = unique[start:start + 500]
+            for url, *values in self.execute(
+                    "SELECT url, rowid, kind, file_type, title, description FROM resources "
+                    "WHERE url IN (" + ", ".join("?" * len(chunk)) + ")", chunk):
+                found[url] = tuple(values)
+        return found
+
     # --- history ---------------------------------------------------------------
 
     def _store_answer_version(
         self, page: AnswerPage, answer_id: str, text: str, markdown: str, *,
-        observed_at: str | None, run_id: int | None, first: bool = False,
+        before: tuple[str | None, str | None], observed_at: str | None, run_id: int | None,
+        first: bool = False,
     ) -> None:
         """Keep every text an answer had: a changed text supersedes the current version.
 
-        ``observed_at`` None means the same stored body was read again by a newer
-        parser (reparse): that corrects the current version in place rather than
+        The current version's text is the answers row's (its own columns are NULL, see
+        migration 0014); superseded, it takes ``before``, the answer's text and Markdown
+        until now. ``observed_at`` None means the same stored body was read again by a
+        newer parser (reparse): that corrects the current version in place rather than
         inventing an edit the site never made.
         """
         digest = answer_hash(page.title, text, markdown)
@@ -901,16 +936,19 @@ class Archive(sqlite_utils.Database):
             "ORDER BY version DESC LIMIT 1", [page.site, page.id, answer_id]).fetchone()
         if current is not None and current[2] == digest:
             return
-        texts = [digest, page.title, text, markdown]
         if current is not None and observed_at is None:
             self.execute("UPDATE answer_versions SET content_hash = ?, title = ?, "
-                         "answer_text = ?, answer_markdown = ? WHERE id = ?",
-                         [*texts, current[0]])
+                         "answer_text = NULL, answer_markdown = NULL WHERE id = ?",
+                         [digest, page.title, current[0]])
             return
         seen = observed_at or utc_now()
         if current is not None:
-            self.execute("UPDATE answer_versions SET superseded_at = ? WHERE id = ?",
-                         [seen, current[0]])
+            # A version that kept a text of its own (one migration 0014 found differing
+            # from its answers row) keeps it.
+            self.execute("UPDATE answer_versions SET superseded_at = ?, "
+                         "answer_text = coalesce(answer_text, ?), "
+                         "answer_markdown = coalesce(answer_markdown, ?) WHERE id = ?",
+                         [seen, *before, current[0]])
         # The next version after any this answer had (one that left the page and came
         # back has no current version, but its old ones keep their numbers).
         version = self.execute(
@@ -919,9 +957,8 @@ class Archive(sqlite_utils.Database):
         ).fetchone()[0] if not first else 1
         self.execute(
             "INSERT INTO answer_versions (site, question_id, answer_id, version, content_hash, "
-            "title, answer_text, answer_markdown, first_seen_at, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [page.site, page.id, answer_id, version, *texts, seen, run_id])
+            "title, first_seen_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [page.site, page.id, answer_id, version, digest, page.title, seen, run_id])
 
     def _record_view_count(
         self, site: str, question_id: str, view_count: int | None, approximate: int,
@@ -947,6 +984,13 @@ def _field_sources_json(page: AnswerPage) -> str | None:
     return json.dumps(found, ensure_ascii=False, sort_keys=True) if found else None
 
 
+def _indexed_columns(row: dict[str, Any], existing: Any) -> tuple[str | None, str | None]:
+    """The title and question_text of a stored row (``existing``: rowid, then ``row``'s
+    columns): what the search index holds with its answers."""
+    names = list(row)
+    return existing[1 + names.index("title")], existing[1 + names.index("question_text")]
+
+
 def _question_row(page: AnswerPage) -> dict[str, Any]:
     return {
         "site": page.site,
@@ -956,8 +1000,6 @@ def _question_row(page: AnswerPage) -> dict[str, Any]:
         "asked_at": page.asked_at,
         "view_count": page.view_count,
         "view_count_approximate": int(page.view_count_approximate),
-        "answer_text": page.answer_text,
-        "answer_markdown": page.answer_markdown,
         "is_fetched": 1,
         "profile": page.profile,
         "parser_version": page.parser_version,

@@ -38,6 +38,7 @@ __all__ = [
     "fts_query",
     "rebuild_search_index",
     "search_questions",
+    "searchable_text",
     "segment",
 ]
 
@@ -135,66 +136,87 @@ def _plain_words(query: str) -> str:
 _FTS_COLUMNS = {QUESTION_FTS: "title, answer", RESOURCE_FTS: "title, description"}
 
 
+def searchable_text(question_text: str | None, answer_texts: list[str | None]) -> str:
+    """What search finds a question by besides its title: its body, then each answer in
+    page order (``answers`` by position, then id), a blank line between; the parts that
+    are NULL left out. The same as SEARCHABLE_QUESTIONS_SQL, to the character: the index
+    keeps no copy, so deleting an entry means recomputing what was indexed."""
+    parts = [question_text] if question_text is not None else []
+    return "\n\n".join([*parts, *(text for text in answer_texts if text is not None)])
+
+
+# The index entry of a row, by rowid: what it holds (segmented), or None when the row is
+# not indexed yet.
+IndexedValues = tuple[str, str] | None
+
+
 class PendingIndex:
     """Search-index writes gathered while pages are stored, written together by ``flush``.
 
     Interleaving FTS5 writes with the row writes cost ~4x: an FTS5 delete reads
     the index, which flushes FTS5's pending terms page by page. Gathered, the
     deletes and inserts each run as one ``executemany``.
+
+    The index is contentless (migration 0014): an entry is deleted with FTS5's
+    ``'delete'`` command and the values it was indexed with, which the caller
+    passes as ``old`` (read from the rows before it changed them). A row stored twice
+    in one batch is deleted with its values from before the batch (the first ``add``)
+    and indexed with its last.
     """
 
-    __slots__ = ("_deletes", "_inserts")
+    __slots__ = ("_adds",)
 
     def __init__(self) -> None:
-        self._deletes: dict[str, list[tuple[int]]] = {QUESTION_FTS: [], RESOURCE_FTS: []}
-        self._inserts: dict[str, list[tuple[int, str, str]]] = {
+        # Per FTS table, in order: (rowid, old segmented values or None, new segmented values).
+        self._adds: dict[str, list[tuple[int, IndexedValues, tuple[str, str]]]] = {
             QUESTION_FTS: [], RESOURCE_FTS: []}
 
     def add(self, fts_table: str, rowid: int, first: str | None, second: str | None,
-            *, new: bool) -> None:
-        if not new:  # a row indexed before: drop its old entry first
-            self._deletes[fts_table].append((rowid,))
-        self._inserts[fts_table].append((rowid, segment(first), segment(second)))
-
-    def _lists(self) -> list[list[Any]]:
-        return [*self._deletes.values(), *self._inserts.values()]
+            *, old: tuple[str | None, str | None] | None) -> None:
+        """Index ``rowid`` with (first, second); ``old``: the values it was indexed with,
+        None for a row not indexed yet (a new row)."""
+        indexed = (segment(old[0]), segment(old[1])) if old is not None else None
+        self._adds[fts_table].append((rowid, indexed, (segment(first), segment(second))))
 
     def mark(self) -> tuple[int, ...]:
         """Where the gathered writes stand: :meth:`rollback` drops what came after."""
-        return tuple(len(rows) for rows in self._lists())
+        return tuple(len(rows) for rows in self._adds.values())
 
     def rollback(self, mark: tuple[int, ...]) -> None:
         """Drop the writes gathered since ``mark`` (a page whose rows were rolled back)."""
-        for rows, length in zip(self._lists(), mark, strict=True):
+        for rows, length in zip(self._adds.values(), mark, strict=True):
             del rows[length:]
 
     def flush(self, db: sqlite_utils.Database) -> None:
-        for fts_table, rowids in self._deletes.items():
-            if rowids:
-                db.conn.executemany(f"DELETE FROM {fts_table} WHERE rowid = ?", rowids)
-                rowids.clear()
-        for fts_table, rows in self._inserts.items():
-            if rows:
-                # A rowid written twice in one batch keeps its last text.
-                latest = list({row[0]: row for row in rows}.values())
+        for fts_table, adds in self._adds.items():
+            if not adds:
+                continue
+            before: dict[int, IndexedValues] = {}
+            latest: dict[int, tuple[str, str]] = {}
+            for rowid, indexed, values in adds:
+                before.setdefault(rowid, indexed)  # as the index holds it: the first add's
+                latest[rowid] = values
+            deletes = [(rowid, *indexed) for rowid, indexed in before.items()
+                       if indexed is not None]
+            if deletes:
                 db.conn.executemany(
-                    f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) "
-                    "VALUES (?, ?, ?)", latest)
-                rows.clear()
+                    f"INSERT INTO {fts_table} ({fts_table}, rowid, {_FTS_COLUMNS[fts_table]}) "
+                    "VALUES ('delete', ?, ?, ?)", deletes)
+            db.conn.executemany(
+                f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) VALUES (?, ?, ?)",
+                [(rowid, *values) for rowid, values in latest.items()])
+            adds.clear()
 
 
-# What search finds a question by besides its title (Archive._searchable_text): a
-# question with a body of its own (Q&A sites), its body and every answer stored for it;
-# a CSDN page, its one answer.
+# What search finds a question by besides its title: ``searchable_text`` in SQL.
 SEARCHABLE_QUESTIONS_SQL = """
-select q.rowid, q.title,
-  case when q.question_text is null and (select count(*) from answers a
-         where a.site = q.site and a.question_id = q.id) <= 1 then q.answer_text
-  else coalesce(q.question_text || char(10, 10), '') || coalesce((
-    select group_concat(text, char(10, 10)) from (
-      select text from answers a where a.site = q.site and a.question_id = q.id
-      order by position)), '')
-  end
+select q.rowid, q.title, (
+  select group_concat(part, char(10, 10)) from (
+    select 0 as position, '' as id, q.question_text as part where q.question_text is not null
+    union all
+    select position, id, text from answers a
+    where a.site = q.site and a.question_id = q.id and a.text is not null
+    order by position, id))
 from questions q
 """
 
@@ -202,8 +224,8 @@ from questions q
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
     """Index every question and resource from scratch (after a VACUUM,
     which may renumber the rowids the index refers to)."""
-    db.execute(f"DELETE FROM {QUESTION_FTS}")
-    db.execute(f"DELETE FROM {RESOURCE_FTS}")
+    db.execute(f"INSERT INTO {QUESTION_FTS} ({QUESTION_FTS}) VALUES ('delete-all')")
+    db.execute(f"INSERT INTO {RESOURCE_FTS} ({RESOURCE_FTS}) VALUES ('delete-all')")
     db.conn.executemany(
         f"INSERT INTO {QUESTION_FTS} (rowid, title, answer) VALUES (?, ?, ?)",
         ((rowid, segment(title), segment(answer)) for rowid, title, answer in
@@ -230,7 +252,9 @@ with hits as (
 ),
 best as (select min(score) as top, count(*) as matches from hits)
 select q.id, q.site, q.title, q.asked_at, q.view_count, q.is_fetched,
-  substr(coalesce(q.question_text, q.answer_text), 1, 160) as answer_start,
+  substr(coalesce(q.question_text, (select a.text from answers a
+    where a.site = q.site and a.question_id = q.id
+    order by a.accepted desc, a.position limit 1)), 1, 160) as answer_start,
   coalesce(cast(round(100.0 * hits.score / nullif(best.top, 0)) as integer), 100)
     as relevance,
   best.matches

@@ -75,15 +75,22 @@ def test_new_archive_has_the_public_tables_and_foreign_keys(db: sqlite_utils.Dat
         ("answer_versions", ("site", "question_id"), "questions", ("site", "id")),
         ("view_counts", ("site", "question_id"), "questions", ("site", "id")),
     } <= foreign_keys
-    # Every foreign key's columns lead some index, so joins never scan.
+    # Every foreign key's columns lead some index, so joins never scan; but those no
+    # shipped query joins on, whose parent rows qarchive never deletes or rekeys (a run,
+    # a question): their indexes went in 0014 (schema/README.md, "Indexes").
+    unjoined = {("frontier", ("last_run",)), ("frontier", ("first_seen_run",)),
+                ("view_counts", ("run_id",)), ("answer_versions", ("run_id",)),
+                ("pages", ("site", "question_id"))}
     for table_name, columns, _, _ in foreign_keys:
+        if (table_name, columns) in unjoined:
+            continue
         table = db[table_name]
         leading = {tuple(index.columns[:len(columns)]) for index in table.indexes}
         leading.add(tuple(table.pks[:len(columns)]))
         assert columns in leading, (table_name, columns)
     assert db["questions"].pks == ["site", "id"]
     question_indexes = {tuple(index.columns) for index in db["questions"].indexes}
-    assert ("asked_at",) in question_indexes and ("view_count",) in question_indexes
+    assert ("view_count",) in question_indexes
     assert "CREATE TABLE questions" in db.schema
 
 
@@ -92,7 +99,8 @@ def test_storing_the_reference_page_writes_normalised_rows(
 ) -> None:
     with db.atomic():
         assert db.store_answer_page(reference_page) == "new"
-    question = db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))
+    question = next(db.query("SELECT * FROM questions_with_answer WHERE site = ? AND id = ?",
+                             ["wenku.csdn.net", "2kxyq3m7vd"]))
     for name in ("url", "title", "asked_at", "view_count", "answer_text"):
         assert question[name] == expected_record[name]
     assert question["is_fetched"] == 1
@@ -188,8 +196,8 @@ def test_a_stub_is_completed_by_its_own_page_and_never_downgraded(
     # Storing a page that links back does not turn the fetched question into a stub.
     with db.atomic():
         db.store_answer_page(reference_page)
-    assert (db["questions"].get(("wenku.csdn.net", "2kxyq3m7vd"))["answer_text"]
-            == reference_page.answer_text)
+    assert (db.execute("SELECT answer_text FROM questions_with_answer WHERE id = ?",
+                       ["2kxyq3m7vd"]).fetchone()[0] == reference_page.answer_text)
     assert db["questions"].get(("wenku.csdn.net", "8d3jq0w5pe"))["is_fetched"] == 1
 
 
@@ -227,7 +235,8 @@ def test_a_version_1_archive_upgrades_in_place_with_no_data_lost(tmp_path: Path)
     db = open_archive(path)
     assert schema_version(db) == migrations()[-1][0]
     for name, rows in before.items():
-        after = list(db[name].rows)
+        # The answer questions held (0014): read through the view, as public SQL does.
+        after = list(db["questions_with_answer" if name == "questions" else name].rows)
         assert len(after) == len(rows), name
         for old_row, new_row in zip(rows, after, strict=True):
             # New columns may be added; every old value is still there.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 import zstandard
-from tests_support import REFERENCE_URL
+from tests_support import REFERENCE_URL, fts_indexed
 
 from archive import (
     ArchiveError,
@@ -81,7 +81,7 @@ def _page(qid: str = "aaaaaaaaaa", **changes: object) -> AnswerPage:
 def _versions(db: sqlite_utils.Database, qid: str) -> list[tuple]:
     return [tuple(row) for row in db.execute(
         "SELECT id, version, content_hash, title, answer_text, answer_markdown, first_seen_at, "
-        "superseded_at, run_id FROM answer_versions WHERE question_id = ? ORDER BY version",
+        "superseded_at, run_id FROM answer_history WHERE question_id = ? ORDER BY version",
         [qid]).fetchall()]
 
 
@@ -275,8 +275,7 @@ def test_only_a_resource_text_changed_is_an_update_and_reindexed(
     with db.atomic():
         assert db.store_answer_page(retitled) == "updated"
     rowid = db.execute("SELECT rowid FROM resources WHERE url = ?", [second.url]).fetchone()[0]
-    assert db.execute("SELECT title, description FROM resources_fts WHERE rowid = ?",
-                      [rowid]).fetchall() == [("资源 源 two", "新的 的 description")]
+    assert fts_indexed(db, "resources_fts")[rowid] == ("资源 源 two", "新的 的 description")
     with db.atomic():
         assert db.store_answer_page(retitled) == "unchanged"
 
@@ -284,10 +283,10 @@ def test_only_a_resource_text_changed_is_an_update_and_reindexed(
 def test_resources_are_indexed_by_title_and_description(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.store_answer_page(_page())
-    rows = db.execute(
-        "SELECT r.url, f.title, f.description FROM resources r "
-        "JOIN resources_fts f ON f.rowid = r.rowid ORDER BY r.url").fetchall()
-    assert [tuple(r) for r in rows] == [
+    indexed = fts_indexed(db, "resources_fts")
+    rows = [(url, *indexed[rowid]) for url, rowid in db.execute(
+        "SELECT url, rowid FROM resources ORDER BY url")]
+    assert rows == [
         ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
         ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
 
@@ -1095,15 +1094,15 @@ def test_rebuild_search_index_indexes_questions_and_resources(db: sqlite_utils.D
 
     with db.atomic():
         db.store_answer_page(_page())
-    db.execute("DELETE FROM questions_fts")
-    db.execute("DELETE FROM resources_fts")
+    db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('delete-all')")
+    db.execute("INSERT INTO resources_fts (resources_fts) VALUES ('delete-all')")
+    assert fts_indexed(db, "questions_fts") == {}
     rebuild_search_index(db)
-    assert [tuple(r) for r in db.execute(
-        "SELECT q.id, f.title, f.answer FROM questions q JOIN questions_fts f "
-        "ON f.rowid = q.rowid ORDER BY q.id")] == [
+    questions, resources = fts_indexed(db, "questions_fts"), fts_indexed(db, "resources_fts")
+    assert [(id_, *questions[rowid]) for id_, rowid in db.execute(
+        "SELECT id, rowid FROM questions ORDER BY id")] == [
         ("aaaaaaaaaa", "标题 题 one", "答案 案 text"), ("bbbbbbbbbb", "相关 关 two", "")]
-    assert [tuple(r) for r in db.execute(
-        "SELECT r.url, f.title, f.description FROM resources r JOIN resources_fts f "
-        "ON f.rowid = r.rowid ORDER BY r.url")] == [
+    assert [(url, *resources[rowid]) for url, rowid in db.execute(
+        "SELECT url, rowid FROM resources ORDER BY url")] == [
         ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
         ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]

@@ -92,7 +92,7 @@ def test_answers_keep_their_history_and_a_page_that_shows_all_removes_the_rest(
         assert db.store_answer_page(edited, observed_at=T2) == "updated"
     assert [row[0] for row in _answers(db)] == ["903", "901"]
     versions = db.execute(
-        "SELECT answer_id, version, answer_text, superseded_at FROM answer_versions "
+        "SELECT answer_id, version, answer_text, superseded_at FROM answer_history "
         "ORDER BY answer_id, version").fetchall()
     assert versions == [
         ("901", 1, "Use Files.readString zebrafish", T2),
@@ -131,8 +131,8 @@ def test_later_pages_of_answers_number_on_and_leave_the_question_its_first_page(
             db.store_answer_page(page, observed_at=T1)
     assert [row[:2] for row in _answers(db)] == [("901", 1), ("902", 2), ("904", 3),
                                                  ("905", 4)]
-    assert db.execute("SELECT url, answer_text FROM questions WHERE id = '3402735'"
-                      ).fetchall() == [
+    assert db.execute("SELECT url, answer_text FROM questions_with_answer "
+                      "WHERE id = '3402735'").fetchall() == [
         (first.url, "Use Files.readString zebrafish")]
     with db.atomic():  # each page again, as it was: nothing to store
         assert db.store_answer_page(page_2, observed_at=T2) == "unchanged"

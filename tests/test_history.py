@@ -55,8 +55,9 @@ class Recrawl:
     answers_before: dict[tuple[str, str], tuple[Any, ...]]
 
 
-# Every question row, keyed by its id (one site per archive here).
-QUESTION_ROWS = "SELECT id, * FROM questions"
+# Every question row, keyed by its id (one site per archive here), through the view: the
+# answer each question showed is part of what must not change.
+QUESTION_ROWS = "SELECT id, * FROM questions_with_answer"
 ANSWER_ROWS = "SELECT question_id, id, * FROM answers"
 
 
@@ -204,13 +205,18 @@ def test_an_edited_answer_keeps_its_old_text(recrawl: Recrawl) -> None:
     for (question_id, answer_id), phrase in edited.items():
         versions = db.execute(
             "SELECT version, answer_text, answer_markdown, superseded_at, run_id "
-            "FROM answer_versions WHERE question_id = ? AND answer_id = ? ORDER BY version",
+            "FROM answer_history WHERE question_id = ? AND answer_id = ? ORDER BY version",
             [question_id, answer_id]).fetchall()
         old_text = recrawl.answers_before[(question_id, answer_id)][text_column]
         current = db.execute("SELECT text FROM answers WHERE question_id = ? AND id = ?",
                              [question_id, answer_id]).fetchone()[0]
         assert [row[0] for row in versions] == [1, 2]
         assert versions[0][1] == old_text != current == versions[1][1]
+        # Stored once: the old text in its version, the current one in answers only.
+        stored = db.execute("SELECT answer_text, answer_markdown FROM answer_versions "
+                            "WHERE question_id = ? AND answer_id = ? ORDER BY version",
+                            [question_id, answer_id]).fetchall()
+        assert stored[0][0] == old_text and stored[1] == (None, None)
         assert versions[0][3] is not None and versions[1][3] is None
         assert (versions[0][4], versions[1][4]) == (recrawl.first.run_id,
                                                     recrawl.second.run_id)
@@ -343,11 +349,12 @@ def test_migration_backfills_history_from_an_older_archive(tmp_path: Path) -> No
     conn.close()
     db = open_archive(path)
     fetched = db.execute(
-        "SELECT id, title, answer_text, view_count FROM questions WHERE is_fetched = 1"
+        "SELECT id, title, answer_text, view_count FROM questions_with_answer "
+        "WHERE is_fetched = 1"
     ).fetchall()
     assert fetched
     versions = {row[0]: row[1:] for row in db.execute(
-        "SELECT question_id, version, title, answer_text, superseded_at FROM answer_versions")}
+        "SELECT question_id, version, title, answer_text, superseded_at FROM answer_history")}
     assert versions == {id_: (1, title, text, None) for id_, title, text, _ in fetched}
     counts = {row[0]: row[1] for row in db.execute(
         "SELECT question_id, view_count FROM view_counts")}

@@ -191,3 +191,60 @@ def test_migration_0011_keys_a_0_1_0_archive_by_site_and_gives_each_answer_a_row
                       [REFERENCE_ID]).fetchone() == (1, 99)
     assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
     db.close()
+
+
+TEXT_ONCE = 14  # 0014_text_once.py: every text stored once, contentless search
+
+
+def test_migration_0014_keeps_every_text_of_a_0_1_0_archive_readable_once(
+        tmp_path: Path) -> None:
+    db = _version_1_archive(tmp_path / "old.db")
+    texts = {row[0]: row[1:] for row in db.execute(
+        "SELECT id, answer_text, answer_markdown FROM questions WHERE is_fetched = 1")}
+    assert texts
+    # What a search found in 0.1.0 (its index as 0.1.0 wrote it, searched by rowid).
+    apply_migrations(db, target=TEXT_ONCE - 1)
+    words = ["模型", "预训练", "数据集", "区别", "python"]
+    from archive.search import fts_query
+    found_before = {word: {row[0] for row in db.execute(
+        "SELECT q.id FROM questions_fts f JOIN questions q ON q.rowid = f.rowid "
+        "WHERE questions_fts MATCH ?", [fts_query(word)])} for word in words}
+    apply_migrations(db)
+    assert schema_version(db) == migrations()[-1][0]
+    # Public SQL through the view reads every text as the questions table held it.
+    assert {row[0]: row[1:] for row in db.execute(
+        "SELECT id, answer_text, answer_markdown FROM questions_with_answer "
+        "WHERE is_fetched = 1")} == texts
+    assert not {"answer_text", "answer_markdown"} & set(db["questions"].columns_dict)
+    # The current version keeps no copy; answer_history gives it back.
+    assert db.execute("SELECT count(*) FROM answer_versions WHERE answer_text IS NOT NULL "
+                      "OR answer_markdown IS NOT NULL").fetchone()[0] == 0
+    assert {row[0]: row[1:] for row in db.execute(
+        "SELECT question_id, answer_text, answer_markdown FROM answer_history")} == texts
+    # The index is contentless and finds what it found.
+    for table in ("questions_fts", "resources_fts"):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+        assert "content = ''" in sql, sql
+    assert {word: {row[0] for row in db.execute(
+        "SELECT q.id FROM questions_fts f JOIN questions q ON q.rowid = f.rowid "
+        "WHERE questions_fts MATCH ?", [fts_query(word)])} for word in words} == found_before
+    assert any(found_before.values())
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+
+
+def test_migration_0014_keeps_an_answer_text_no_answer_row_holds(tmp_path: Path) -> None:
+    """A question's answer_text that its answers row does not hold (no archive qarchive
+    wrote has one) becomes a superseded version rather than going with the column."""
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=TEXT_ONCE - 1)
+    db.execute("UPDATE questions SET answer_text = 'only here', answer_markdown = 'only *here*' "
+               "WHERE id = ?", [REFERENCE_ID])
+    apply_migrations(db)
+    kept = db.execute("SELECT answer_id, version, answer_text, answer_markdown, superseded_at "
+                      "FROM answer_history WHERE question_id = ? AND answer_text = 'only here'",
+                      [REFERENCE_ID]).fetchall()
+    assert [(row[0], row[1], row[3]) for row in kept] == [(REFERENCE_ID, 2, "only *here*")]
+    assert kept[0][4] is not None
+    db.close()

@@ -158,3 +158,68 @@ def test_migration_indexes_an_older_archive(tmp_path: Path) -> None:
     assert _search(db, "questions", "池化") == ["k1"]
     assert _search(db, "questions", "神经网络") == ["k1"]
     assert _search(db, "resources", "pytorch") == ["https://wenku.csdn.net/doc/r1"]
+
+
+def _index_entries(db: sqlite_utils.Database, table: str) -> list[tuple]:
+    """The (term, rowid, column, offset) entries an FTS5 index holds (fts5vocab reads the
+    index itself: a contentless table has nothing else to read)."""
+    db.execute(f"CREATE VIRTUAL TABLE temp.entries USING fts5vocab(main, {table}, 'instance')")
+    try:
+        return db.execute("SELECT term, doc, col, offset FROM temp.entries "
+                          "ORDER BY doc, col, offset, term").fetchall()
+    finally:
+        db.execute("DROP TABLE temp.entries")
+
+
+def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
+        archive: sqlite_utils.Database) -> None:
+    """The writer deletes an entry with the values it indexed, recomputed from the rows:
+    after new pages, edits, stubs completed, a page stored twice in one batch and one
+    rolled back, the index holds exactly what a rebuild from the rows holds."""
+    from archive.search import PendingIndex, rebuild_search_index
+
+    base = AnswerPage(url="https://wenku.csdn.net/answer/a1", id="a1", title="模型训练",
+                      asked_at=None, view_count=1, answer_text="第一版 答案 BERT",
+                      answer_markdown="第一版 答案 BERT", profile="csdn-answer",
+                      parser_version=1, site="wenku.csdn.net",
+                      related_questions=[RelatedQuestion(position=1, id="b2", title="预训练",
+                                                         url="https://wenku.csdn.net/answer/b2",
+                                                         answer_text="")],
+                      recommended_resources=[RecommendedResource(
+                          section="related", position=1, url="https://wenku.csdn.net/doc/r1",
+                          title="资源 一", description="描述 一", kind="doc", file_type="pdf")])
+    stub_completed = replace(base, id="b2", url="https://wenku.csdn.net/answer/b2",
+                                         title="预训练 完整", answer_text="第二个 问题 的 答案",
+                                         answer_markdown="第二个", related_questions=[])
+    edited = replace(base, title="模型训练 改", answer_text="第二版 答案 GPT",
+                                 answer_markdown="第二版",
+                                 recommended_resources=[replace(
+                                     base.recommended_resources[0], title="资源 改",
+                                     description="新的 描述")])
+    with archive.atomic():
+        archive.store_answer_page(base, observed_at="2024-01-01T00:00:00+00:00")
+    pending = PendingIndex()
+    with archive.atomic():
+        archive.store_answer_page(stub_completed, observed_at="2024-01-02T00:00:00+00:00",
+                                  pending=pending)
+        archive.store_answer_page(edited, observed_at="2024-01-02T00:00:00+00:00",
+                                  pending=pending)
+        mark = pending.mark()
+        try:
+            with archive.atomic():
+                archive.store_answer_page(replace(edited, answer_text="回滚"),
+                                          observed_at="2024-01-02T00:00:01+00:00",
+                                          pending=pending)
+                raise RuntimeError("the page fails after its rows")
+        except RuntimeError:
+            pending.rollback(mark)
+        archive.store_answer_page(replace(edited, answer_text="第三版 答案"),
+                                  observed_at="2024-01-02T00:00:02+00:00", pending=pending)
+        pending.flush(archive)
+    live = {table: _index_entries(archive, table) for table in ("questions_fts", "resources_fts")}
+    with archive.atomic():
+        rebuild_search_index(archive)
+    assert {table: _index_entries(archive, table)
+            for table in ("questions_fts", "resources_fts")} == live
+    assert {term for term, *_ in live["questions_fts"]} >= {"第三", "完整"}
+    assert not {"第一", "gpt", "回滚"} & {term for term, *_ in live["questions_fts"]}

@@ -29,3 +29,21 @@ def views_value(text: str) -> tuple[int, bool]:
         return int(Decimal(match.group(1)) * 10_000), True
     assert re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text), text
     return int(text.replace(",", "")), False
+
+
+def fts_indexed(db: sqlite_utils.Database, table: str) -> dict[int, tuple[str, ...]]:
+    """What a search index holds, by rowid: each column's tokens in order, as ``segment``
+    wrote them. Read from the index itself (fts5vocab): the tables are contentless."""
+    columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+    db.execute(f"CREATE VIRTUAL TABLE temp.{table}_instances USING fts5vocab(main, {table}, "
+               "'instance')")
+    try:
+        tokens: dict[int, dict[str, list[str]]] = {}
+        for term, rowid, column, _ in db.execute(
+                f"SELECT term, doc, col, offset FROM temp.{table}_instances "
+                "ORDER BY doc, col, offset"):
+            tokens.setdefault(rowid, {}).setdefault(column, []).append(term)
+    finally:
+        db.execute(f"DROP TABLE temp.{table}_instances")
+    return {rowid: tuple(" ".join(found.get(column, [])) for column in columns)
+            for rowid, found in tokens.items()}

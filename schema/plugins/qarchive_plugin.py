@@ -500,17 +500,13 @@ async def _question_context(datasette: Any, database: str, site: str,
     key = [site, question_id]
     found = await db.execute(
         "SELECT site, id, url, title, asked_at, view_count, view_count_approximate, "
-        "answer_text, answer_markdown, is_fetched, question_markdown, question_votes, "
+        "is_fetched, question_markdown, question_votes, "
         "question_author, status, duplicate_of, answer_count "
         "FROM questions WHERE site = ? AND id = ?", key)
     if not found.rows:
         return {}
     question = dict(found.rows[0])
     answers = [dict(row) for row in (await db.execute(_ANSWERS_SQL, key)).rows]
-    if not answers and question["is_fetched"] and question["answer_markdown"]:
-        # A question stored before its answers had rows of their own.
-        answers = [{"id": question_id, "position": 1, "markdown": question["answer_markdown"],
-                    "votes": None, "accepted": 0, "author": None, "created_at": None}]
     for answer in answers:
         answer["html"] = render_markdown(answer.pop("markdown"))
         answer["has_meta"] = bool(answer["accepted"] or answer["votes"] is not None
