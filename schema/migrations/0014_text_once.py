@@ -89,7 +89,7 @@ VIEWS = (
     FROM questions q
     LEFT JOIN answers a ON a.rowid = (
       SELECT c.rowid FROM answers c WHERE c.site = q.site AND c.question_id = q.id
-      ORDER BY c.accepted DESC, c.position LIMIT 1)""",
+      ORDER BY +c.accepted DESC, c.position LIMIT 1)""",
     """CREATE VIEW answer_history AS
     SELECT v.id, v.site, v.question_id, v.answer_id, v.version, v.content_hash, v.title,
       CASE WHEN v.superseded_at IS NULL AND v.answer_text IS NULL THEN a.text
@@ -128,7 +128,7 @@ def _keep_question_answers(db: sqlite_utils.Database, now: str) -> None:
     orphans = db.execute(
         """select q.site, q.id, q.title, q.answer_text, q.answer_markdown,
              coalesce((select c.id from answers c where c.site = q.site
-                       and c.question_id = q.id order by c.accepted desc, c.position
+                       and c.question_id = q.id order by +c.accepted desc, c.position
                        limit 1), q.id)
            from questions q
            where (coalesce(q.answer_text, '') <> '' or coalesce(q.answer_markdown, '') <> '')
