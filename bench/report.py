@@ -228,7 +228,7 @@ def _size(result: dict[str, Any]) -> list[str]:
                for name in names]
     after = runs[-1][1]
     return [
-        "## 8. Archive size against the HTML it archived (issue 15)", "",
+        "## 9. Archive size against the HTML it archived (issue 15)", "",
         f"`qarchive crawl` of a {after['site_pages']:,}-page sample site, whole; the archive as "
         "the crawl left it (database file + WAL) against the HTML it archived "
         "(`pages.body_size`). The projection replaces each raw page by incompressible bytes "
