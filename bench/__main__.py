@@ -27,7 +27,7 @@ SIZES = {
     "full": {
         "parse": {"pages": 600, "rounds": 5},
         "datasette": {"questions": 100_000, "samples": 40},
-        "e2e": {"pages": 5_000, "rounds": 3},
+        "e2e": {"pages": 5_000, "rounds": 3, "qapage_questions": 3_000},
         "memory": {"sizes": [10_000, 100_000]},
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 10.0},
         "hotspots": {"pages": 300, "crawl_pages": 3_000},
@@ -39,7 +39,7 @@ SIZES = {
     "quick": {
         "parse": {"pages": 200, "rounds": 3},
         "datasette": {"questions": 20_000, "samples": 15},
-        "e2e": {"pages": 1_000, "rounds": 2},
+        "e2e": {"pages": 1_000, "rounds": 2, "qapage_questions": 600},
         "memory": {"sizes": [2_000, 10_000]},
         "politeness": {"delay": 0.2, "hosts": 3, "seconds": 5.0},
         "hotspots": {"pages": 200, "crawl_pages": 1_000},

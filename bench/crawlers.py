@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import PYTHON, REPO, WORK_DIR, child_env, wait_for_port
-from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.layouts import format_mix
+from sample_sites.sites import DEFAULT_SITE, build_site
 
 __all__ = ["ChildRun", "qarchive_crawl_args", "run_child", "sample_sites", "scrapy_crawl_args"]
 
@@ -80,11 +80,11 @@ def qarchive_crawl_args(seeds: list[str], *, db: Path, concurrency: int, per_hos
 
 
 def scrapy_crawl_args(seed: str, *, db: Path, concurrency: int, max_pages: int,
-                      max_duration: float) -> list[str]:
+                      max_duration: float, site: str = DEFAULT_SITE) -> list[str]:
     return [
         PYTHON, "-m", "bench.scrapy_spider", seed, "--db", str(db),
         "--concurrency", str(concurrency), "--max-pages", str(max_pages),
-        "--max-seconds", f"{max_duration:g}",
+        "--max-seconds", f"{max_duration:g}", "--site", site,
     ]
 
 
@@ -111,11 +111,13 @@ class RunningSite:
 @contextlib.contextmanager
 def sample_sites(hosts: list[str], *, pages: int, prewarm: bool = True, request_logs: bool = False,
                  max_seconds: float = 1800.0, port: int = 8870, name: str = "site",
-                 layouts: Mapping[str, float] | None = None) -> Iterator[list[RunningSite]]:
+                 layouts: Mapping[str, float] | None = None,
+                 site: str = DEFAULT_SITE) -> Iterator[list[RunningSite]]:
     """One sample-site process per host (all on ``port``), stopped when the block ends.
 
-    ``layouts``: share of pages per layout, e.g. ``{"evidence": 0.5}``; default
-    reconstruction only (``sample_sites/csdn/layouts.py``).
+    ``site``: ``csdn`` (the default) or ``qapage``. ``layouts``: the CSDN site's share of
+    pages per layout, e.g. ``{"evidence": 0.5}``; default reconstruction only
+    (``sample_sites/csdn/layouts.py``).
     """
     sites: list[RunningSite] = []
     stack = contextlib.ExitStack()
@@ -126,7 +128,7 @@ def sample_sites(hosts: list[str], *, pages: int, prewarm: bool = True, request_
             if request_log is not None:
                 request_log.unlink(missing_ok=True)
             args = [PYTHON, "-m", "bench.serve_site", "--host", host, "--port", str(port),
-                    "--pages", str(pages), "--max-seconds", f"{max_seconds:g}"]
+                    "--pages", str(pages), "--max-seconds", f"{max_seconds:g}", "--site", site]
             if prewarm:
                 args.append("--prewarm")
             if request_log is not None:
@@ -138,12 +140,12 @@ def sample_sites(hosts: list[str], *, pages: int, prewarm: bool = True, request_
                                        env={**os.environ, **child_env()})
             stack.callback(_stop, process)
             base_url = f"http://{host}:{port}"
-            site = SampleSite(pages=pages, base_url=base_url, layouts=layouts)
-            sites.append(RunningSite(base_url, site.root_url, request_log, process))
-        for site, host in zip(sites, hosts, strict=True):
+            model = build_site(site, pages=pages, base_url=base_url, layouts=layouts)
+            sites.append(RunningSite(base_url, model.root_url, request_log, process))
+        for running, host in zip(sites, hosts, strict=True):
             wait_for_port(host, port, timeout=max(60.0, pages / 200),
-                          alive=lambda p=site.process: p.poll() is None)
-            _wait_ready(WORK_DIR / f"{name}-{hosts.index(host)}.log", site.process,
+                          alive=lambda p=running.process: p.poll() is None)
+            _wait_ready(WORK_DIR / f"{name}-{hosts.index(host)}.log", running.process,
                         timeout=max(60.0, pages / 100))
         yield sites
     finally:

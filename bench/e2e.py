@@ -8,6 +8,11 @@ same concurrency and delay 0. qarchive runs with ``--per-host`` equal to the
 concurrency, as Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN`` is set. Pages
 per second count answer pages stored (status 200) over the child's wall time,
 start-up included; CPU per page is the child's user + system time over them.
+
+The same comparison runs on both sample sites: CSDN answer pages (the Scrapy
+peer extracts with parsel), then the QAPage site's questions, each with its pages
+of answers (the peer extracts the schema.org Question with extruct, tags with
+parsel, and stores answers and tags as qarchive does).
 """
 
 from __future__ import annotations
@@ -45,9 +50,9 @@ def _crawl_qarchive(seed: str, db: Path, *, concurrency: int, pages: int,
 
 
 def _crawl_scrapy(seed: str, db: Path, *, concurrency: int, pages: int,
-                  timeout: float, log_name: str) -> dict[str, Any]:
+                  timeout: float, log_name: str, site: str = "csdn") -> dict[str, Any]:
     args = scrapy_crawl_args(seed, db=fresh_db(db), concurrency=concurrency,
-                             max_pages=2 * pages, max_duration=timeout)
+                             max_pages=2 * pages, max_duration=timeout, site=site)
     run = run_child(args, log=WORK_DIR / log_name, timeout=timeout + 60)
     stored = count_rows(db, _SCRAPY_PAGES) if db.exists() else 0
     return _figures(run, stored)
@@ -78,37 +83,55 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_end_to_end(*, pages: int, rounds: int, concurrency: int = 8, timeout: float = 600.0,
+def run_end_to_end(*, pages: int, rounds: int, qapage_questions: int = 0,
+                   concurrency: int = 8, timeout: float = 600.0,
                    layouts: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """``layouts``: the site's share of pages per layout (default reconstruction only)."""
-    qarchive_runs: list[dict[str, Any]] = []
-    scrapy_runs: list[dict[str, Any]] = []
-    with sample_sites(["127.0.0.1"], pages=pages, port=8861, name="e2e-site",
-                      layouts=layouts) as (site,):
-        for number in range(rounds):
-            order = ["qarchive", "scrapy"] if number % 2 == 0 else ["scrapy", "qarchive"]
-            for crawler in order:
-                if crawler == "qarchive":
-                    qarchive_runs.append(_crawl_qarchive(
-                        site.root_url, WORK_DIR / "e2e-qarchive.db", concurrency=concurrency,
-                        pages=pages, timeout=timeout, log_name=f"e2e-qarchive-{number}.log"))
-                else:
-                    scrapy_runs.append(_crawl_scrapy(
-                        site.root_url, WORK_DIR / "e2e-scrapy.db", concurrency=concurrency,
-                        pages=pages, timeout=timeout, log_name=f"e2e-scrapy-{number}.log"))
-    ours, peer = _summary(qarchive_runs), _summary(scrapy_runs)
-    ratio = (ours["pages_per_s"] / peer["pages_per_s"]
-             if ours.get("pages_per_s") and peer.get("pages_per_s") else None)
-    return {
+    """``layouts``: the CSDN site's share of pages per layout (default reconstruction
+    only). ``qapage_questions``: the size of the QAPage site crawled next (0: none)."""
+    csdn = _compare("csdn", pages=pages, rounds=rounds, concurrency=concurrency,
+                    timeout=timeout, layouts=layouts, port=8861)
+    result = {
         "site_pages": pages,
         "site_layouts": dict(layouts) if layouts else {"reconstruction": 1.0},
         "rounds": rounds,
         "concurrency": concurrency,
-        "qarchive": ours,
-        "scrapy": peer,
-        "ratio_pages_per_s": ratio,
-        "storage": storage_of(WORK_DIR / "e2e-qarchive.db"),
+        **csdn,
+        "storage": storage_of(WORK_DIR / "e2e-csdn-qarchive.db"),
     }
+    if qapage_questions:
+        result["qapage"] = {
+            "site_questions": qapage_questions,
+            **_compare("qapage", pages=qapage_questions, rounds=rounds,
+                       concurrency=concurrency, timeout=timeout, port=8863),
+            "storage": storage_of(WORK_DIR / "e2e-qapage-qarchive.db"),
+        }
+    return result
+
+
+def _compare(site_name: str, *, pages: int, rounds: int, concurrency: int, timeout: float,
+             port: int, layouts: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Crawl one sample site ``rounds`` times with each crawler, order alternating."""
+    qarchive_runs: list[dict[str, Any]] = []
+    scrapy_runs: list[dict[str, Any]] = []
+    with sample_sites(["127.0.0.1"], pages=pages, port=port, name=f"e2e-{site_name}-site",
+                      layouts=layouts, site=site_name) as (site,):
+        for number in range(rounds):
+            order = ["qarchive", "scrapy"] if number % 2 == 0 else ["scrapy", "qarchive"]
+            for crawler in order:
+                db = WORK_DIR / f"e2e-{site_name}-{crawler}.db"
+                log_name = f"e2e-{site_name}-{crawler}-{number}.log"
+                if crawler == "qarchive":
+                    qarchive_runs.append(_crawl_qarchive(
+                        site.root_url, db, concurrency=concurrency, pages=pages,
+                        timeout=timeout, log_name=log_name))
+                else:
+                    scrapy_runs.append(_crawl_scrapy(
+                        site.root_url, db, concurrency=concurrency, pages=pages,
+                        timeout=timeout, log_name=log_name, site=site_name))
+    ours, peer = _summary(qarchive_runs), _summary(scrapy_runs)
+    ratio = (ours["pages_per_s"] / peer["pages_per_s"]
+             if ours.get("pages_per_s") and peer.get("pages_per_s") else None)
+    return {"qarchive": ours, "scrapy": peer, "ratio_pages_per_s": ratio}
 
 
 # How a crawl starts: from one answer page, finding the rest through related

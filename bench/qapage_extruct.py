@@ -68,10 +68,10 @@ def _name(value: Any) -> str | None:
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
-def _answer(item: Any, accepted: bool) -> dict[str, Any]:
+def _answer(item: Any, accepted: bool, text: Any) -> dict[str, Any]:
     properties = _properties(item) if isinstance(item, dict) else {}
     return {
-        "text": no_space(_first(properties, "text")),
+        "text": text(_first(properties, "text")),
         "upvote_count": _count(_first(properties, "upvoteCount")),
         "date_created": _first(properties, "dateCreated") or None,
         "author": _name(_first(properties, "author")),
@@ -97,10 +97,20 @@ def _questions(items: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def extruct_question(body: bytes | str, url: str) -> dict[str, Any] | None:
-    """The page's Question as extruct reads it: the one with the most answers."""
+def _as_is(text: Any) -> str | None:
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def extruct_question(body: bytes | str, url: str, *, keep_space: bool = False
+                     ) -> dict[str, Any] | None:
+    """The page's Question as extruct reads it: the one with the most answers.
+
+    Texts are compared without whitespace (``no_space``) unless ``keep_space``: the
+    Scrapy peer (bench/scrapy_spider.py) stores them as extruct gives them.
+    """
     import extruct
 
+    text = _as_is if keep_space else no_space
     data = extruct.extract(body, base_url=url, syntaxes=["json-ld", "microdata"],
                            errors="ignore")
     candidates = _questions(data.get("microdata", [])) + _questions(data.get("json-ld", []))
@@ -109,11 +119,13 @@ def extruct_question(body: bytes | str, url: str) -> dict[str, Any] | None:
     results = []
     for question in candidates:
         properties = _properties(question)
-        answers = [_answer(item, True) for item in _values(properties, "acceptedAnswer")]
-        answers += [_answer(item, False) for item in _values(properties, "suggestedAnswer")]
+        answers = [_answer(item, True, text)
+                   for item in _values(properties, "acceptedAnswer")]
+        answers += [_answer(item, False, text)
+                    for item in _values(properties, "suggestedAnswer")]
         results.append({
             "name": _name(_first(properties, "name")),
-            "text": no_space(_first(properties, "text")),
+            "text": text(_first(properties, "text")),
             "date_created": _first(properties, "dateCreated") or None,
             "upvote_count": _count(_first(properties, "upvoteCount")),
             "answer_count": _count(_first(properties, "answerCount")),

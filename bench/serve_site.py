@@ -1,7 +1,7 @@
 """Serve one sample site in its own process (its own GIL), for the crawl benchmarks.
 
     python -m bench.serve_site --host 127.0.0.1 --port 8801 --pages 5000 [--prewarm]
-        [--request-log PATH] [--max-seconds 900] [--layouts evidence=0.5]
+        [--request-log PATH] [--max-seconds 900] [--layouts evidence=0.5] [--site qapage]
 
 Prints ``ready <base_url>`` once every page is rendered and the socket
 listens. Stops on SIGTERM/SIGINT (uvicorn's own handlers), or by itself after
@@ -25,9 +25,10 @@ from pathlib import Path
 import uvicorn
 
 from sample_sites.app import SampleSiteApp
-from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.layouts import parse_mix
+from sample_sites.qapage.content import QAPageSite
 from sample_sites.server import base_url_for, uvicorn_config
+from sample_sites.sites import DEFAULT_SITE, SITES, build_site
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -44,8 +45,13 @@ def _prewarm(app: SampleSiteApp, pages: int) -> None:
     render = getattr(app, "_page_entity", None)  # the site's own per-page cache
     if render is None:
         return
+    site = app.site
     for index in range(pages):
-        render(index, "utf-8")
+        # A QAPage question's answers run over pages: ?page=2, ... are rendered too.
+        parts = (site.question(index).answer_pages
+                 if isinstance(site, QAPageSite) and site.status(index, 0) == 200 else 1)
+        for part in range(1, parts + 1):
+            render(index, "utf-8", part)
     app.prewarm_sitemaps()  # the memory benchmark also crawls from the site root
 
 
@@ -67,6 +73,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--site", choices=SITES, default=DEFAULT_SITE)
     parser.add_argument("--request-log")
     parser.add_argument("--prewarm", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=900.0)
@@ -74,7 +81,7 @@ def main() -> None:
                         help="share of pages per layout, e.g. evidence=0.5 "
                              "(default: reconstruction only)")
     options = parser.parse_args()
-    site = SampleSite(pages=options.pages, seed=options.seed,
+    site = build_site(options.site, pages=options.pages, seed=options.seed,
                       base_url=base_url_for(options.host, options.port),
                       layouts=options.layouts)
     with contextlib.ExitStack() as stack:
