@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -1101,3 +1102,131 @@ def test_rebuild_search_index_indexes_questions_and_resources(db: sqlite_utils.D
         "ON f.rowid = r.rowid ORDER BY r.url")] == [
         ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
         ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
+
+
+# -- the full run's survivors (second pass) ----------------------------------------------
+
+
+def test_a_page_or_resource_without_an_identity_is_refused_by_name(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.archive import IncompleteRecord
+
+    without_url = _page(url="")
+    without_id = _page(id="")
+    resource = _page().recommended_resources[1]
+    without_resource_url = _page(recommended_resources=[
+        _page().recommended_resources[0], dataclasses.replace(resource, url="")])
+    for page, message in ((without_url, "the page has no id or URL"),
+                          (without_id, "the page has no id or URL"),
+                          (without_resource_url, "recommended resource related 2 has no URL")):
+        with pytest.raises(IncompleteRecord) as raised, db.atomic():
+            db.store_answer_page(page)
+        assert str(raised.value) == message
+    assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 0
+
+
+def test_bounded_page_cuts_what_is_over_the_limit_and_says_how_much(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.archive import ANSWER_TEXT_MAX_CHARS, TITLE_MAX_CHARS, bounded_page
+
+    at_limit = _page(title="题" * TITLE_MAX_CHARS, answer_text="答" * ANSWER_TEXT_MAX_CHARS,
+                     answer_markdown="m" * ANSWER_TEXT_MAX_CHARS)
+    assert bounded_page(at_limit) is at_limit  # nothing to cut: not even copied
+    over = _page(title="题" * (TITLE_MAX_CHARS + 3),
+                 answer_text="答" * (ANSWER_TEXT_MAX_CHARS + 1),
+                 answer_markdown="m" * ANSWER_TEXT_MAX_CHARS)
+    bounded = bounded_page(over)
+    assert bounded.title == (
+        "题" * TITLE_MAX_CHARS
+        + "\n\n[… truncated by qarchive: 3 more characters in the stored page]")
+    assert bounded.answer_text == (
+        "答" * ANSWER_TEXT_MAX_CHARS
+        + "\n\n[… truncated by qarchive: 1 more characters in the stored page]")
+    assert bounded.answer_markdown == over.answer_markdown
+    assert bounded_page(_page(asked_at=None, view_count=None)).asked_at is None
+    with db.atomic():
+        db.store_answer_page(over)
+    assert db.execute("SELECT title, answer_text FROM questions WHERE id = ?",
+                      [over.id]).fetchone() == (bounded.title, bounded.answer_text)
+
+
+def test_field_sources_are_stored_as_sorted_json_or_null(db: sqlite_utils.Database) -> None:
+    def sources(qid: str) -> str | None:
+        return db.execute("SELECT field_sources FROM questions WHERE id = ?",
+                          [qid]).fetchone()[0]
+
+    with db.atomic():
+        db.store_answer_page(_page(field_sources={"view_count": "label", "title": "state"}))
+        db.store_answer_page(_page("cccccccccc", title="", asked_at=None, view_count=None,
+                                   answer_text="", answer_markdown="", related_questions=[],
+                                   recommended_resources=[]))
+    # Named sources, then every other field with a value as "unknown"; keys in order.
+    assert sources("aaaaaaaaaa") == (
+        '{"answer_markdown": "unknown", "answer_text": "unknown", "asked_at": "unknown", '
+        '"recommended_resources": "unknown", "related_questions": "unknown", '
+        '"title": "state", "view_count": "label"}')
+    assert sources("cccccccccc") is None  # nothing found: no sources at all
+    # The same sources named in another order: the same text (nothing to rewrite).
+    with db.atomic():
+        assert db.store_answer_page(_page(field_sources={"title": "state",
+                                                         "view_count": "label"})) == "unchanged"
+    assert json.loads(sources("aaaaaaaaaa"))["view_count"] == "label"
+
+
+def test_recent_runs_defaults_to_the_newest_20_and_reads_the_drift(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive import ExtractionHealth, RunCounts
+
+    for _ in range(21):
+        db.start_run(command="crawl", options={})
+    health = ExtractionHealth()
+    health.add(_page())
+    db.finish_run(21, status="finished", counts=RunCounts(fetched=1), health=health,
+                  drift="view_count found on 0% of pages (history: 100%)")
+    runs = db.recent_runs()
+    assert [run.id for run in runs] == list(range(21, 1, -1))
+    assert runs[0].drift == "view_count found on 0% of pages (history: 100%)"
+    assert runs[1].drift is None
+
+
+def test_drift_is_described_in_whole_percent() -> None:
+    from archive import ExtractionHealth, describe_drift, find_drift
+
+    assert ExtractionHealth().share("title") == 0.0  # no pages
+    usual = ExtractionHealth()
+    for _ in range(20):
+        usual.add(_page())
+    now = ExtractionHealth()
+    for n in range(20):
+        now.add(_page(view_count=None) if n else _page())
+    assert usual.share("view_count") == 1.0 and now.share("view_count") == 0.05
+    drifts = find_drift(now, [usual, usual])
+    assert describe_drift(drifts) == "view_count found on 5% of pages (history: 100%)"
+
+
+def test_a_fetched_question_without_an_answer_text_is_still_fetched_in_search(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.search import search_questions
+
+    with db.atomic():
+        db.store_answer_page(_page(answer_text="", answer_markdown=""))
+    (hit,) = search_questions(db, "标题").hits
+    assert (hit.id, hit.is_fetched, hit.answer_start) == ("aaaaaaaaaa", True, "")
+    (stub,) = search_questions(db, "相关").hits
+    assert (stub.id, stub.is_fetched, stub.answer_start) == ("bbbbbbbbbb", False, None)
+
+
+def test_a_search_for_no_rows_still_counts_the_matches(db: sqlite_utils.Database) -> None:
+    from archive.search import search_questions
+
+    with db.atomic():
+        for qid in ("aaaaaaaaaa", "cccccccccc", "dddddddddd"):
+            db.store_answer_page(_page(qid, related_questions=[]))
+    assert search_questions(db, "标题", limit=2).matches == 3
+    empty = search_questions(db, "标题", limit=0)
+    assert (empty.matches, empty.hits) == (3, [])
+    assert search_questions(db, "没有", limit=0).matches == 0

@@ -269,6 +269,8 @@ def test_discovery_returns_the_profiles_by_name(
     [
         ({"alpha": "PROFILE = None\nprofile = 1\n"}, [],
          "qa_mut_pkg.sites.alpha: not a site profile (a profile module needs a PROFILE)"),
+        ({"alpha": "profile = 1\n"}, [],
+         "qa_mut_pkg.sites.alpha: not a site profile (a profile module needs a PROFILE)"),
         ({}, [("broken", "qa_mut_pkg.extra:NOT_A_PROFILE")],
          "entry point broken = qa_mut_pkg.extra:NOT_A_PROFILE: not a site profile "
          "(a profile module needs a PROFILE)"),
@@ -305,6 +307,7 @@ def test_profile_names_are_sorted(monkeypatch: pytest.MonkeyPatch) -> None:
         ("one", "one", "one"),
         (" \n \n ", "", ""),
         ("a" + " " * 9 + "b\n\n\n\nc", "a b c", "a b\nc"),
+        ("X\tXbox X", "X Xbox X", "X Xbox X"),  # letters are no whitespace, at the ends too
     ],
 )
 def test_squeeze_and_squeeze_lines(text: str, squeezed: str, lines: str) -> None:
@@ -361,6 +364,8 @@ _PAD = "<br>" * 4_100
          '<math><annotation-xml encoding=TEXT/HTML><div>a'),
         ('<math><annotation-xml encoding=svg><div><div>a', 3,
          '<math><annotation-xml encoding=svg><div><div>a'),
+        ('<math><annotation-xml encoding=Xtext/html><div><div>a', 3,
+         '<math><annotation-xml encoding=Xtext/html><div><div>a'),
         ('<math><annotation-xml><div><div>a', 3, '<math><annotation-xml><div><div>a'),
         ('<math><annotation-xml><svg><g>a', 3, '<math><annotation-xml><svg>a'),
         ('<math><annotation-xml encoding><g><g>a', 3, '<math><annotation-xml encoding><g>a'),
