@@ -1230,3 +1230,91 @@ def test_a_search_for_no_rows_still_counts_the_matches(db: sqlite_utils.Database
     empty = search_questions(db, "标题", limit=0)
     assert (empty.matches, empty.hits) == (3, [])
     assert search_questions(db, "没有", limit=0).matches == 0
+
+
+def test_extraction_health_counts_pages_fields_and_their_sources() -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    health = ExtractionHealth()
+    health.add(_page(field_sources={"title": "state", "view_count": "label"}))
+    health.add(_page(view_count=None, related_questions=[],
+                     field_sources={"title": "", "answer_text": "meta"}))
+    health.add(None)  # a page that did not parse: counted, nothing found
+    assert health.pages == 3
+    assert health.to_json() == {
+        "title": {"found": 2, "pages": 3, "sources": {"state": 1, "unknown": 1}},
+        "asked_at": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+        "view_count": {"found": 1, "pages": 3, "sources": {"label": 1}},
+        "answer_text": {"found": 2, "pages": 3, "sources": {"meta": 1, "unknown": 1}},
+        "answer_markdown": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+        "related_questions": {"found": 1, "pages": 3, "sources": {"unknown": 1}},
+        "recommended_resources": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+    }
+    assert ExtractionHealth.loads(health.dumps()) == health
+    assert health.found == Counter({"title": 2, "asked_at": 2, "answer_text": 2,
+                                    "answer_markdown": 2, "recommended_resources": 2,
+                                    "view_count": 1, "related_questions": 1})
+
+
+def test_extraction_health_reads_what_it_can_of_a_field_health_value() -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    health = ExtractionHealth.from_json({
+        "junk": 5,  # not an object: skipped, and the rest still read
+        "title": {"found": 2, "pages": 3, "sources": {"state": 2, "bad": "x"}},
+        "half": {"pages": 9},  # no "found": left out
+        "other": {"found": 1, "pages": 4, "sources": ["not", "an", "object"]},
+    })
+    assert health == ExtractionHealth(pages=4, found=Counter({"title": 2, "other": 1}),
+                                      sources={"title": Counter({"state": 2})})
+    for text in (None, "", "not json", "[1]"):
+        assert ExtractionHealth.loads(text) is None
+    assert ExtractionHealth.loads('{"title": {"found": 1, "pages": 2}}') == ExtractionHealth(
+        pages=2, found=Counter({"title": 1}))
+
+
+def _health(pages: int, **found: int) -> object:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    return ExtractionHealth(pages=pages, found=Counter(found))
+
+
+@pytest.mark.parametrize(
+    ("usual", "now", "drifted"),
+    [
+        (9, 3, True),     # 0.375 -> 0.125: a drop of exactly 0.25, below half
+        (18, 9, False),   # 0.75 -> 0.375: exactly half is no drift
+        (18, 12, False),  # 0.75 -> 0.5: a drop of 0.25, but above half
+        (8, 3, False),    # 0.33 -> 0.125: below half, but a drop of less than 0.25
+        (24, 0, True),
+    ],
+)
+def test_drift_is_a_drop_of_a_quarter_to_below_half(usual: int, now: int, drifted: bool) -> None:
+    from archive import describe_drift, find_drift
+
+    # 24 pages a run: more than DRIFT_MIN_PAGES (20); shares in 24ths.
+    drifts = find_drift(_health(24, title=now), [_health(24, title=usual)] * 3)
+    assert [(d.field, d.share, d.history) for d in drifts] == (
+        [("title", now / 24, usual / 24)] if drifted else [])
+    assert (describe_drift(drifts) is not None) == drifted
+
+
+def test_drift_needs_20_pages_in_the_run_and_in_each_run_of_history() -> None:
+    from archive import describe_drift, find_drift
+
+    history = [_health(20, title=20, extra=20), _health(19, title=0), _health(20, title=20)]
+    drifts = find_drift(_health(20, title=0), history)
+    # The 19-page run is left out (else the median would be 1.0 still, but of 3 runs);
+    # a field only the history found ("extra") drifts too.
+    assert [(d.field, d.share, d.history) for d in drifts] == [
+        ("title", 0.0, 1.0), ("extra", 0.0, 0.5)]
+    assert describe_drift(drifts) == ("title found on 0% of pages (history: 100%); "
+                                      "extra found on 0% of pages (history: 50%)")
+    assert find_drift(_health(19, title=0), history) == []
+    assert find_drift(_health(20, title=0), [_health(19, title=19)]) == []

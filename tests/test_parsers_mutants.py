@@ -6,6 +6,7 @@ tests left open, with literal expected values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,13 +100,54 @@ def test_url_path(url: str, path: str) -> None:
         ("<pre><code>  x\n</code></pre>", "  x", "```\n  x\n```"),
         ("<pre><code>a</code>b</pre>", "a", "```\na\n```"),
         ("<pre><code><span>x</span></code></pre>", "x", "```\nx\n```"),
+        ('<pre class="hljs"><code class="language-python">X = 1\n</code></pre>', "X = 1",
+         "```python\nX = 1\n```"),
+        ('<ol start="123456789"><li>a</li></ol><ol start="1234567890"><li>b</li></ol>',
+         "a\n\nb", "123456789. a\n\n1. b"),
+        ("<ul><script>x</script><li>a</li><li>b</li></ul>", "a\nb", "- a\n- b"),
     ],
     ids=["ol-bad-start", "nested-list-link-code", "table", "empty-table", "inline",
          "image-only", "heading", "blockquote", "hr", "top-level-text", "script-first",
-         "code-indent", "code-not-pre-text", "code-deep"],
+         "code-indent", "code-not-pre-text", "code-deep", "code-language-of-code",
+         "ol-start-9-digits", "list-not-an-item-first"],
 )
 def test_render(html: str, text: str, markdown: str) -> None:
     assert render(html) == (text, markdown)
+
+
+def _spans(k: int, inner: str) -> str:
+    return "<span>" * k + inner + "</span>" * k
+
+
+# The answer's walk recurses MAX_DEPTH (64) elements deep: an element 64 levels below the
+# answer keeps its Markdown, one 65 levels below is its plain text (escaped). Cells count
+# from their row (the <tbody> lexbor adds is not counted): a cell's element one deeper.
+@pytest.mark.parametrize(
+    ("make", "formatted_at"),
+    [
+        (lambda k: "<p>" + _spans(k - 2, "<b>x</b>") + "</p>", 64),  # p, spans, b
+        (lambda k: "<div>" * (k - 1) + "<b>x</b>" + "</div>" * (k - 1), 64),
+        (lambda k: "<h2>" + _spans(k - 2, "<b>x</b>") + "</h2>", 64),
+        (lambda k: "<ul><li>" + _spans(k - 3, "<b>x</b>") + "</li></ul>", 64),
+        (lambda k: "<table><tr><td>" + _spans(k - 5, "<b>x</b>") + "</td></tr></table>", 65),
+    ],
+    ids=["paragraph", "divs", "heading", "list-item", "table-cell"],
+)
+def test_formatting_is_kept_64_elements_deep(make: Callable[[int], str], formatted_at: int) -> None:
+    assert "**x**" in render(make(formatted_at))[1]
+    text, markdown = render(make(formatted_at + 1))
+    assert text == "x" and "x" in markdown and "**" not in markdown
+
+
+def test_lists_nest_64_lists_deep_then_join_their_parent_item() -> None:
+    def nested(levels: int) -> str:
+        return "<ul><li>a" * levels + "</li></ul>" * levels
+
+    lines = render(nested(64))[1].split("\n")
+    assert len(lines) == 64 and lines[-1] == " " * 126 + "- a"
+    lines = render(nested(65))[1].split("\n")
+    assert len(lines) == 64 and lines[-1] == " " * 126 + "- aa"  # the 65th: text of its item
+    assert render(nested(65))[0] == "a\n" * 63 + "aa"
 
 
 # -- values and decoding -----------------------------------------------------------
@@ -331,6 +373,10 @@ def test_squeeze_and_squeeze_lines(text: str, squeezed: str, lines: str) -> None
         (b"caf\xe9", " \"'latin-1'\" ", "café"),
         (b"<meta charset=gbk>\xc4\xe3", "nonsense", "<meta charset=gbk>你"),
         (b"\xc4\xe3", "utf-8", "\ufffd\ufffd"),
+        # GBK labels read as GB18030 (its superset: the emoji is four GB18030 bytes), quoted
+        # or in capitals too
+        ("你好😀".encode("gb18030"), '"gbk"', "你好😀"),
+        ("你好😀".encode("gb18030"), "X-GBK", "你好😀"),
     ],
 )
 def test_decode_html(body: bytes, charset: str | None, text: str) -> None:
