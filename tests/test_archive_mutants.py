@@ -1173,6 +1173,27 @@ def test_field_sources_are_stored_as_sorted_json_or_null(db: sqlite_utils.Databa
         assert db.store_answer_page(_page(field_sources={"title": "state",
                                                          "view_count": "label"})) == "unchanged"
     assert json.loads(sources("aaaaaaaaaa"))["view_count"] == "label"
+    # A source that moved is kept current, yet changes no question: still "unchanged".
+    with db.atomic():
+        assert db.store_answer_page(_page(field_sources={"title": "meta"})) == "unchanged"
+    assert json.loads(sources("aaaaaaaaaa"))["title"] == "meta"
+    assert json.loads(sources("aaaaaaaaaa"))["view_count"] == "unknown"
+
+
+def test_a_related_question_without_an_id_or_a_url_is_no_link(
+    db: sqlite_utils.Database,
+) -> None:
+    related = [RelatedQuestion(1, None, "https://wenku.csdn.net/doc/x", "无号", "s"),
+               RelatedQuestion(2, "cccccccccc", None, "无址", "s"),
+               RelatedQuestion(3, "bbbbbbbbbb", "https://wenku.csdn.net/answer/bbbbbbbbbb",
+                               "相关 two", "摘要")]
+    with db.atomic():
+        db.store_answer_page(_page(related_questions=related))
+    assert [tuple(r) for r in db.execute(
+        "SELECT from_id, to_id, position FROM related_questions")] == [
+        ("aaaaaaaaaa", "bbbbbbbbbb", 3)]
+    assert [r[0] for r in db.execute("SELECT id FROM questions ORDER BY id")] == [
+        "aaaaaaaaaa", "bbbbbbbbbb"]
 
 
 def test_recent_runs_defaults_to_the_newest_20_and_reads_the_drift(

@@ -69,6 +69,25 @@ def test_url_path(url: str, path: str) -> None:
     assert url_path(url) == path
 
 
+# The fast paths (plain ASCII links) must give what urljoin gives; the others go to urljoin.
+@pytest.mark.parametrize(
+    ("href", "url"),
+    [
+        ("/a/./b", "https://wenku.csdn.net/a/b"),  # dot segments: normalised
+        ("/a/../b", "https://wenku.csdn.net/b"),
+        ("http://[::1/x", None),  # an unclosed IPv6 bracket: malformed
+        ("https://exam\uff1aple.com/x", None),  # a netloc that NFKC turns into host:port
+        ("https://例子.cn/路径", "https://例子.cn/路径"),
+        ("//h/x", "https://h/x"),
+        ("c/d", "https://wenku.csdn.net/answer/c/d"),
+    ],
+)
+def test_resolve_link(href: str, url: str | None) -> None:
+    from parsers.links import resolve_link
+
+    assert resolve_link("https://wenku.csdn.net/answer/x", href) == url
+
+
 # -- markdown -----------------------------------------------------------------------
 
 
@@ -105,11 +124,18 @@ def test_url_path(url: str, path: str) -> None:
         ('<ol start="123456789"><li>a</li></ol><ol start="1234567890"><li>b</li></ol>',
          "a\n\nb", "123456789. a\n\n1. b"),
         ("<ul><script>x</script><li>a</li><li>b</li></ul>", "a\nb", "- a\n- b"),
+        ('<p><span>sp</span> <span><a href="/doc/5">in</a></span> '
+         '<b><a href="/doc/6">bo</a></b></p>', "sp in bo",
+         "sp [in](https://wenku.csdn.net/doc/5) **[bo](https://wenku.csdn.net/doc/6)**"),
+        ("<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody>"
+         "<tfoot><tr><td>f</td></tr></tfoot></table>", "h\nd\nf",
+         "| h |\n| --- |\n| d |\n| f |"),
     ],
     ids=["ol-bad-start", "nested-list-link-code", "table", "empty-table", "inline",
          "image-only", "heading", "blockquote", "hr", "top-level-text", "script-first",
          "code-indent", "code-not-pre-text", "code-deep", "code-language-of-code",
-         "ol-start-9-digits", "list-not-an-item-first"],
+         "ol-start-9-digits", "list-not-an-item-first", "links-in-spans-and-bold",
+         "table-head-body-foot"],
 )
 def test_render(html: str, text: str, markdown: str) -> None:
     assert render(html) == (text, markdown)
@@ -461,6 +487,7 @@ _PAD = "<br>" * 4_100
         ('<div><script><!--<script></script>--></script><div><div>a', 2,
          '<div><script><!--<script></script>--></script><div>a'),
         ('<div><script><!--</script><div><div>a', 2, '<div><script><!--</script><div>a'),
+        ('<div><div><script>x<div>', 2, '<div><div>'),  # unclosed: the rest is its text
         ('<div><div id=x', 1, '<div><div id=x'),
         ('</div></b></p></li></td><div><div>a', 2, '</div></b></p></li></td><div><div>a'),
         ('<li><ul><li><div><li>a', 3, '<li><ul><li><li>a'),
@@ -496,3 +523,73 @@ def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
     capped = cap_nesting(_PAD + html, max_depth=max_depth)
     assert capped[:len(_PAD)] == _PAD
     assert capped[len(_PAD):] == kept
+
+
+def _lexbor_depth(html: str) -> int:
+    """How deep lexbor nests ``html``'s elements below <body> (text and comments not counted)."""
+    root = LexborHTMLParser(html).root
+    assert root is not None
+    deepest, todo = 0, [(root, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if not node.tag or node.tag.startswith(("-", "_", "!")):
+            continue
+        deepest = max(deepest, depth)
+        child = node.child
+        while child is not None:
+            todo.append((child, depth + 1))
+            child = child.next
+    return deepest - 1  # <html> is 0, <body> 1
+
+
+def _lexbor_text(html: str) -> str:
+    body = LexborHTMLParser(html).body
+    return body.text(deep=True) if body is not None else ""
+
+
+# Cases of the depth model's bookkeeping (formatting elements that lexbor reopens, the
+# adoption agency's moved elements, ...), each checked against lexbor itself: what is kept
+# nests no deeper than max_depth, keeps every text, and is the page unchanged when lexbor
+# nests the page within max_depth anyway.
+@pytest.mark.parametrize(
+    ("html", "max_depth", "kept"),
+    [
+        # a <b> closed by </div> stays open (reopened) until its own </b>
+        ("<div><b></div></b><div><div>a", 2, "<div><b></div></b><div><div>a"),
+        ("<div><b><b></div></b></b><div><div><div><div>a", 3,
+         "<div><b><b></div></b></b><div><div><div>a"),
+        ("<div><b></div></b></b><div><div><div>a", 2, "<div><b></div></b></b><div><div>a"),
+        # ... or until the end of the <marquee> (a marker, like a cell) it was opened in
+        ("<marquee><p><b></p></b></marquee><div><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></b></marquee><marquee><p><b></p></marquee><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><marquee><p><b></p></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></b></marquee><marquee><p><b></p></b></marquee>"
+         "<div><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><marquee><p><b></p></b></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></marquee></b><div><div><div><div>a", 3,
+         "<marquee><p><b></p></marquee></b><div><div><div>a"),
+        ("<marquee><p><b></p></marquee><p><b></p></b><div><div><div>a", 3,
+         "<marquee><p><b></p></marquee><p><b></p></b><div><div><div>a"),
+        # the adoption agency: </b> with a <div> open in it moves the <b>; the outer
+        # </div> then closes it with the rest
+        ("<div><b><div></b></div></div><div><div>a", 3, "<div><b><div></b></div></div><div><div>a"),
+        # a script's text: "<!--<script>" escapes its first </script>, "<!-->" opens and
+        # closes an escape at once
+        ("<div><script><!--<script></script><div><div>--></script><div>a", 2,
+         "<div><script><!--<script></script><div><div>--></script><div>a"),
+        ("<div><script><!--<script></script></script><div><div>a", 2,
+         "<div><script><!--<script></script></script><div>a"),
+        ("<div><script><!--><script></script><div><div></script><div>a", 2,
+         "<div><script><!--><script></script><div></script>a"),
+    ],
+)
+def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
+    from parsers.nesting import cap_nesting
+
+    capped = cap_nesting(_PAD + html, max_depth=max_depth)
+    assert capped[:len(_PAD)] == _PAD
+    assert capped[len(_PAD):] == kept
+    assert _lexbor_depth(kept) <= max_depth
+    assert _lexbor_text(kept) == _lexbor_text(html)
+    assert kept == html or _lexbor_depth(html) > max_depth
