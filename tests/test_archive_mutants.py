@@ -1339,3 +1339,175 @@ def test_drift_needs_20_pages_in_the_run_and_in_each_run_of_history() -> None:
                                       "extra found on 0% of pages (history: 50%)")
     assert find_drift(_health(19, title=0), history) == []
     assert find_drift(_health(20, title=0), [_health(19, title=19)]) == []
+
+
+def test_health_history_reads_newest_first_only_crawls_that_ended_with_enough_pages(
+    db: sqlite_utils.Database,
+) -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    def health(pages: int) -> ExtractionHealth:
+        return ExtractionHealth(pages=pages, found=Counter({"title": pages}))
+
+    rows = [("crawl", "finished", health(20).dumps()),      # 1
+            ("crawl", "interrupted", health(25).dumps()),   # 2
+            ("crawl", "failed", health(30).dumps()),        # 3: failed
+            ("import", "finished", health(30).dumps()),     # 4: no crawl
+            ("crawl", "finished", None),                    # 5: no health
+            ("crawl", "finished", "not json")]              # 6: unreadable
+    rows += [("crawl", "finished", health(19).dumps())] * 150  # 7-156: too few pages
+    rows += [("crawl", "finished", health(21).dumps())]        # 157
+    with db.atomic():
+        db.conn.executemany("INSERT INTO crawl_runs (started_at, command, status, field_health) "
+                            "VALUES ('t', ?, ?, ?)", rows)
+    def pages(**options: int) -> list[int]:  # each run's page count tells it apart
+        return [health.pages for health in db.health_history(**options)]
+
+    # Two pages of 100 rows, then the rest: the newest qualifying runs, newest first.
+    assert pages(before_run=158) == [21, 25, 20]
+    assert db.health_history(before_run=158)[0].found["title"] == 21
+    assert pages(before_run=158, runs=2) == [21, 25]
+    assert pages(before_run=157) == [25, 20]
+    assert pages(before_run=158, min_pages=19)[:3] == [21, 19, 19]
+    assert pages(before_run=2) == [20]
+
+
+def test_finish_run_keeps_field_health_and_drift(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth, RunCounts
+
+    db = open_archive(tmp_path / "a.db")
+    read = ExtractionHealth(pages=2, found=Counter({"title": 2}))
+    for health, drift in ((read, "title found on 0% of pages (history: 100%)"),
+                          (ExtractionHealth(), None)):
+        run = db.start_run(command="crawl", options={})
+        db.finish_run(run, status="finished", counts=RunCounts(), health=health, drift=drift)
+    assert [tuple(r) for r in db.execute("SELECT field_health, drift FROM crawl_runs")] == [
+        (read.dumps(), "title found on 0% of pages (history: 100%)"),
+        (None, None)]  # a run that read no page has no health
+    db.close()
+    old = open_archive(tmp_path / "old.db", migrate=False)
+    apply_migrations(old, target=9)  # before field_health and drift
+    run = old.start_run(command="crawl", options={})
+    old.finish_run(run, status="finished", counts=RunCounts(fetched=1), health=read, drift="x")
+    assert old.execute("SELECT status, fetched FROM crawl_runs").fetchone() == ("finished", 1)
+    old.close()
+
+
+def test_open_archive_names_a_read_only_error_and_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.archive as archive_module
+    from archive.errors import ArchiveReadOnly
+
+    path = tmp_path / "a.db"
+    for error, kind, message in (
+        (sqlite3.OperationalError("attempt to write a readonly database"), ArchiveReadOnly,
+         f"cannot write {path}: read-only (attempt to write a readonly database)"),
+        (sqlite3.OperationalError("no such table: x"), ArchiveError,
+         f"{path}: cannot write the archive (no such table: x)"),
+    ):
+        def failing(db: object, _error: Exception = error) -> None:
+            raise _error
+
+        monkeypatch.setattr(archive_module, "apply_migrations", failing)
+        with pytest.raises(ArchiveError) as raised:
+            open_archive(path)
+        assert type(raised.value) is kind
+        assert str(raised.value) == message
+
+
+def test_an_archive_on_a_read_only_mount_is_refused_for_writing(tmp_path: Path) -> None:
+    import subprocess
+
+    from archive.errors import ArchiveReadOnly
+
+    source, mounted = tmp_path / "source", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    open_archive(source / "a.db").close()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "--bind", "-o", "ro", str(source), str(mounted)],
+            capture_output=True, check=False).returncode != 0:
+        pytest.skip("needs root to make a read-only mount")
+    try:
+        with pytest.raises(ArchiveReadOnly) as raised:
+            open_archive(mounted / "a.db")
+        assert str(raised.value) == (
+            f"cannot write {mounted / 'a.db'}: read-only (read-only file system)")
+    finally:
+        subprocess.run(["umount", "--lazy", str(mounted)], check=False)
+
+
+def test_a_file_that_is_not_writable_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stat
+
+    import archive.archive as archive_module
+    from archive.errors import ArchiveReadOnly
+
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    path.chmod(0o444)
+
+    def access_by_mode(target: os.PathLike[str], mode: int) -> bool:
+        """os.access as for a user who owns the files (root ignores the mode bits)."""
+        if mode != os.W_OK:
+            return os.access(target, mode)
+        return bool(os.stat(target).st_mode & stat.S_IWUSR)
+
+    monkeypatch.setattr(archive_module.os, "access", access_by_mode)
+    with pytest.raises(ArchiveReadOnly) as raised:
+        open_archive(path)
+    assert str(raised.value) == f"cannot write {path}: read-only (the file is not writable)"
+    path.chmod(0o644)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(ArchiveReadOnly) as raised:
+            open_archive(path)
+        assert str(raised.value) == (
+            f"cannot write {path}: read-only (folder {tmp_path} is not writable)")
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_apply_migrations_from_another_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_only.sql").write_text("CREATE TABLE only_this (x);\n", encoding="utf-8")
+    db = open_archive(tmp_path / "a.db", migrate=False)
+    assert apply_migrations(db, folder=folder) == ["0001_only"]
+    assert db.table_names() == ["only_this"]
+    db.close()
+
+
+def test_schema_dir_prefers_the_packaged_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.schema_files as schema_files
+
+    (tmp_path / "archive").mkdir()
+    monkeypatch.setattr(schema_files, "__file__", str(tmp_path / "archive" / "schema_files.py"))
+    assert schema_files.schema_dir() == tmp_path / "schema"  # a source checkout
+    (tmp_path / "archive" / "_schema").mkdir()
+    assert schema_files.schema_dir() == tmp_path / "archive" / "_schema"  # a wheel
+
+
+def test_refresh_cutoff_is_utc_and_entry_keeps_the_kind(db: sqlite_utils.Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from archive import FrontierURL
+    from archive.frontier import refresh_cutoff
+
+    cutoff = datetime.fromisoformat(refresh_cutoff(60))
+    assert cutoff.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - timedelta(seconds=60) - cutoff) < timedelta(seconds=5)
+    table = db.frontier_table(run_id=_run(db))
+    table.write_new([FrontierURL("https://g/doc/r", "g", 1, kind="resource")],
+                    discovered_from=None)
+    (rowid,) = db.execute("SELECT rowid FROM frontier").fetchone()
+    assert table.entry(rowid, "g") == FrontierURL("https://g/doc/r", "g", 1, "resource")
