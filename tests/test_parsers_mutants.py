@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
+from tests_support import lexbor_depth
 
 from parsers import (
     ParseError,
@@ -527,19 +528,7 @@ def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
 
 def _lexbor_depth(html: str) -> int:
     """How deep lexbor nests ``html``'s elements below <body> (text and comments not counted)."""
-    root = LexborHTMLParser(html).root
-    assert root is not None
-    deepest, todo = 0, [(root, 0)]
-    while todo:
-        node, depth = todo.pop()
-        if not node.tag or node.tag.startswith(("-", "_", "!")):
-            continue
-        deepest = max(deepest, depth)
-        child = node.child
-        while child is not None:
-            todo.append((child, depth + 1))
-            child = child.next
-    return deepest - 1  # <html> is 0, <body> 1
+    return lexbor_depth(html, elements_only=True) - 2
 
 
 def _lexbor_text(html: str) -> str:
