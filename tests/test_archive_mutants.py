@@ -1257,6 +1257,7 @@ def test_extraction_health_counts_pages_fields_and_their_sources() -> None:
     from collections import Counter
 
     from archive import ExtractionHealth
+    from archive.health import fields_found
 
     health = ExtractionHealth()
     health.add(_page(field_sources={"title": "state", "view_count": "label"}))
@@ -1274,6 +1275,9 @@ def test_extraction_health_counts_pages_fields_and_their_sources() -> None:
         "recommended_resources": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
     }
     assert ExtractionHealth.loads(health.dumps()) == health
+    assert fields_found(_page()) == dict.fromkeys(
+        ("title", "asked_at", "view_count", "answer_text", "answer_markdown",
+         "related_questions", "recommended_resources"), "unknown")  # none named: all unknown
     assert health.found == Counter({"title": 2, "asked_at": 2, "answer_text": 2,
                                     "answer_markdown": 2, "recommended_resources": 2,
                                     "view_count": 1, "related_questions": 1})
