@@ -1275,6 +1275,12 @@ def test_extraction_health_counts_pages_fields_and_their_sources() -> None:
         "recommended_resources": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
     }
     assert ExtractionHealth.loads(health.dumps()) == health
+    # Sources most common first, equally common ones by name.
+    ordered = ExtractionHealth()
+    for source in ("unknown", "meta", "state", "state"):
+        ordered.add(_page(field_sources={"title": source}))
+    assert list(ordered.to_json()["title"]["sources"].items()) == [
+        ("state", 2), ("meta", 1), ("unknown", 1)]
     assert fields_found(_page()) == dict.fromkeys(
         ("title", "asked_at", "view_count", "answer_text", "answer_markdown",
          "related_questions", "recommended_resources"), "unknown")  # none named: all unknown

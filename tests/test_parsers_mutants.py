@@ -155,10 +155,11 @@ def _spans(k: int, inner: str) -> str:
         (lambda k: "<p>" + _spans(k - 2, "<b>x</b>") + "</p>", 64),  # p, spans, b
         (lambda k: "<div>" * (k - 1) + "<b>x</b>" + "</div>" * (k - 1), 64),
         (lambda k: "<h2>" + _spans(k - 2, "<b>x</b>") + "</h2>", 64),
+        (lambda k: "<p>" + "<s>" * (k - 2) + "<b>x</b>" + "</s>" * (k - 2) + "</p>", 64),
         (lambda k: "<ul><li>" + _spans(k - 3, "<b>x</b>") + "</li></ul>", 64),
         (lambda k: "<table><tr><td>" + _spans(k - 5, "<b>x</b>") + "</td></tr></table>", 65),
     ],
-    ids=["paragraph", "divs", "heading", "list-item", "table-cell"],
+    ids=["paragraph", "divs", "heading", "strikes", "list-item", "table-cell"],
 )
 def test_formatting_is_kept_64_elements_deep(make: Callable[[int], str], formatted_at: int) -> None:
     assert "**x**" in render(make(formatted_at))[1]
