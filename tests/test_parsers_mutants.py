@@ -167,6 +167,15 @@ def test_formatting_is_kept_64_elements_deep(make: Callable[[int], str], formatt
     assert text == "x" and "x" in markdown and "**" not in markdown
 
 
+@pytest.mark.parametrize("tag", ["div", "blockquote"])
+def test_blocks_64_deep_are_walked_and_one_deeper_is_one_paragraph(tag: str) -> None:
+    def nested(levels: int) -> str:
+        return f"<{tag}>" * levels + "<p>a</p><p>b</p>" + f"</{tag}>" * levels
+
+    assert render(nested(64))[0] == "a\n\nb"  # the <p>s, 65 deep, each flattened
+    assert render(nested(65))[0] == "ab"  # the block 65 deep: its text as one paragraph
+
+
 def test_lists_nest_64_lists_deep_then_join_their_parent_item() -> None:
     def nested(levels: int) -> str:
         return "<ul><li>a" * levels + "</li></ul>" * levels
@@ -179,6 +188,11 @@ def test_lists_nest_64_lists_deep_then_join_their_parent_item() -> None:
 
 
 # -- values and decoding -----------------------------------------------------------
+
+
+def test_a_view_count_has_at_most_18_digits() -> None:
+    assert parse_view_count("9" * 18) == (999_999_999_999_999_999, False)
+    assert parse_view_count("1" + "0" * 18) is None
 
 
 def test_scaled_fraction_is_floored_to_an_int() -> None:
