@@ -64,6 +64,9 @@ def answer_page(meta: str = "<span>时间: 2023-06-23 11:03:20</span> <span>浏�
         ("/answer/x", "/answer/x"),
         ("https://例子.cn/路径", "/路径"),
         ("http://[::1", ""),
+        ("https://[例/a", ""),  # not ASCII: urlsplit's answer, which is an error
+        ("https://h/a?b?c", "/a"),
+        ("https://h/a#b#c", "/a"),
     ],
 )
 def test_url_path(url: str, path: str) -> None:
@@ -217,6 +220,17 @@ def test_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(UnknownProfile) as raised:
         choose_profile("", name="nope")
     assert raised.value.reason == "unknown profile 'nope' (known: csdn-answer)"
+
+
+def test_profiles_are_discovered_once_and_named_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile_module, "_discovered", None)
+    assert profile_module.profile_names() == ["csdn-answer"]  # discovered on first use
+    found = profile_module._discovered
+    assert found is not None and profile_module._profiles() is found  # and kept
+    monkeypatch.setattr(profile_module, "_discovered", {"zeta": object(), "alpha": object()})
+    with pytest.raises(UnknownProfile) as raised:
+        choose_profile("", name="nope")
+    assert raised.value.reason == "unknown profile 'nope' (known: alpha, zeta)"
 
 
 @pytest.mark.parametrize(
