@@ -592,6 +592,11 @@ def _lexbor_text(html: str) -> str:
         # the adoption agency: </b> with a <div> open in it moves the <b>; the outer
         # </div> then closes it with the rest
         ("<div><b><div></b></div></div><div><div>a", 3, "<div><b><div></b></div></div><div><div>a"),
+        # </form> closes the form open on top, and a form may follow it
+        ("<form></form><form><div><div><div>a", 2, "<form></form><form><div>a"),
+        ("<div><form></form><div><div>a", 2, "<div><form></form><div>a"),
+        # </li> closes the <li> and what is open in it
+        ("<ul><li><div></li><div><div>a", 3, "<ul><li><div></li><div><div>a"),
         # a script's text: "<!--<script>" escapes its first </script>, "<!-->" opens and
         # closes an escape at once
         ("<div><script><!--<script></script><div><div>--></script><div>a", 2,
