@@ -662,13 +662,13 @@ class Archive(sqlite_utils.Database):
         commits); without it this page's are written at once.
         """
         _check_identities(page)
-        page = bounded_page(page)
         if pending is None:
             pending = PendingIndex()
             stored = self.store_answer_page(page, observed_at=observed_at, run_id=run_id,
                                             pending=pending)
             pending.flush(self)
             return stored
+        page = bounded_page(page)  # once: a bounded page is over the limit by its mark
         outcome, first_fetch, rowid, indexed = self._store_question(page)
         answers_changed, old_answers = self._store_answers(
             page, observed_at=observed_at, run_id=run_id, first=first_fetch)

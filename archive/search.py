@@ -309,7 +309,9 @@ def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
     """
     rows = db.execute(QUESTION_SEARCH_SQL, {
         "fts": fts_query(query, strict=True), "limit": limit, "offset": offset}).fetchall()
-    matches = rows[0][-1] if rows else _count_matches(db, query) if offset else 0
+    # No row: past the last page, or a page of no rows (limit 0); either way the count
+    # needs its own query. At offset 0 with a limit, no row means no match.
+    matches = rows[0][-1] if rows else _count_matches(db, query) if offset or not limit else 0
     hits = [QuestionHit(id=row[0], site=row[1], title=row[2], asked_at=row[3],
                         view_count=row[4], is_fetched=bool(row[5]), answer_start=row[6],
                         relevance=row[7])

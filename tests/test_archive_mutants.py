@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -1106,3 +1107,424 @@ def test_rebuild_search_index_indexes_questions_and_resources(db: sqlite_utils.D
         "SELECT url, rowid FROM resources ORDER BY url")] == [
         ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
         ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
+
+
+# -- the full run's survivors (second pass) ----------------------------------------------
+
+
+def test_a_page_or_resource_without_an_identity_is_refused_by_name(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.archive import IncompleteRecord
+
+    without_url = _page(url="")
+    without_id = _page(id="")
+    resource = _page().recommended_resources[1]
+    without_resource_url = _page(recommended_resources=[
+        _page().recommended_resources[0], dataclasses.replace(resource, url="")])
+    for page, message in ((without_url, "the page has no site, id or URL"),
+                          (without_id, "the page has no site, id or URL"),
+                          (_page(site=""), "the page has no site, id or URL"),
+                          (without_resource_url, "recommended resource related 2 has no URL")):
+        with pytest.raises(IncompleteRecord) as raised, db.atomic():
+            db.store_answer_page(page)
+        assert str(raised.value) == message
+    assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 0
+
+
+def test_bounded_page_cuts_what_is_over_the_limit_and_says_how_much(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.archive import ANSWER_TEXT_MAX_CHARS, TITLE_MAX_CHARS, bounded_page
+
+    at_limit = _page(title="题" * TITLE_MAX_CHARS, answer_text="答" * ANSWER_TEXT_MAX_CHARS,
+                     answer_markdown="m" * ANSWER_TEXT_MAX_CHARS)
+    assert bounded_page(at_limit) is at_limit  # nothing to cut: not even copied
+    over = _page(title="题" * (TITLE_MAX_CHARS + 3),
+                 answer_text="答" * (ANSWER_TEXT_MAX_CHARS + 1),
+                 answer_markdown="m" * ANSWER_TEXT_MAX_CHARS)
+    bounded = bounded_page(over)
+    assert bounded.title == (
+        "题" * TITLE_MAX_CHARS
+        + "\n\n[… truncated by qarchive: 3 more characters in the stored page]")
+    assert bounded.answer_text == (
+        "答" * ANSWER_TEXT_MAX_CHARS
+        + "\n\n[… truncated by qarchive: 1 more characters in the stored page]")
+    assert bounded.answer_markdown == over.answer_markdown
+    assert bounded_page(_page(asked_at=None, view_count=None)).asked_at is None
+    with db.atomic():
+        db.store_answer_page(over)
+    assert db.execute("SELECT title, answer_text FROM questions_with_answer WHERE id = ?",
+                      [over.id]).fetchone() == (bounded.title, bounded.answer_text)
+
+
+def test_field_sources_are_stored_as_sorted_json_or_null(db: sqlite_utils.Database) -> None:
+    def sources(qid: str) -> str | None:
+        return db.execute("SELECT field_sources FROM questions WHERE id = ?",
+                          [qid]).fetchone()[0]
+
+    with db.atomic():
+        db.store_answer_page(_page(field_sources={"view_count": "label", "title": "state"}))
+        db.store_answer_page(_page("cccccccccc", title="", asked_at=None, view_count=None,
+                                   answer_text="", answer_markdown="", related_questions=[],
+                                   recommended_resources=[]))
+    # Named sources, then every other field with a value as "unknown"; keys in order.
+    assert sources("aaaaaaaaaa") == (
+        '{"answer_markdown": "unknown", "answer_text": "unknown", "asked_at": "unknown", '
+        '"recommended_resources": "unknown", "related_questions": "unknown", '
+        '"title": "state", "view_count": "label"}')
+    assert sources("cccccccccc") is None  # nothing found: no sources at all
+    # The same sources named in another order: the same text (nothing to rewrite).
+    with db.atomic():
+        assert db.store_answer_page(_page(field_sources={"title": "state",
+                                                         "view_count": "label"})) == "unchanged"
+    assert json.loads(sources("aaaaaaaaaa"))["view_count"] == "label"
+    # A source that moved is kept current, yet changes no question: still "unchanged".
+    with db.atomic():
+        assert db.store_answer_page(_page(field_sources={"title": "meta"})) == "unchanged"
+    assert json.loads(sources("aaaaaaaaaa"))["title"] == "meta"
+    assert json.loads(sources("aaaaaaaaaa"))["view_count"] == "unknown"
+
+
+def test_a_related_question_without_an_id_or_a_url_is_no_link(
+    db: sqlite_utils.Database,
+) -> None:
+    related = [RelatedQuestion(1, None, "https://wenku.csdn.net/doc/x", "无号", "s"),
+               RelatedQuestion(2, "cccccccccc", None, "无址", "s"),
+               RelatedQuestion(3, "bbbbbbbbbb", "https://wenku.csdn.net/answer/bbbbbbbbbb",
+                               "相关 two", "摘要")]
+    with db.atomic():
+        db.store_answer_page(_page(related_questions=related))
+    assert [tuple(r) for r in db.execute(
+        "SELECT from_id, to_id, position FROM related_questions")] == [
+        ("aaaaaaaaaa", "bbbbbbbbbb", 3)]
+    assert [r[0] for r in db.execute("SELECT id FROM questions ORDER BY id")] == [
+        "aaaaaaaaaa", "bbbbbbbbbb"]
+
+
+def test_recent_runs_defaults_to_the_newest_20_and_reads_the_drift(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive import ExtractionHealth, RunCounts
+
+    for _ in range(21):
+        db.start_run(command="crawl", options={})
+    health = ExtractionHealth()
+    health.add(_page())
+    db.finish_run(21, status="finished", counts=RunCounts(fetched=1), health=health,
+                  drift="view_count found on 0% of pages (history: 100%)")
+    runs = db.recent_runs()
+    assert [run.id for run in runs] == list(range(21, 1, -1))
+    assert runs[0].drift == "view_count found on 0% of pages (history: 100%)"
+    assert runs[1].drift is None
+
+
+def test_drift_is_described_in_whole_percent() -> None:
+    from archive import ExtractionHealth, describe_drift, find_drift
+
+    assert ExtractionHealth().share("title") == 0.0  # no pages
+    usual = ExtractionHealth()
+    for _ in range(20):
+        usual.add(_page())
+    now = ExtractionHealth()
+    for n in range(20):
+        now.add(_page(view_count=None) if n else _page())
+    assert usual.share("view_count") == 1.0 and now.share("view_count") == 0.05
+    drifts = find_drift(now, [usual, usual])
+    assert describe_drift(drifts) == "view_count found on 5% of pages (history: 100%)"
+
+
+def test_a_fetched_question_without_an_answer_text_is_still_fetched_in_search(
+    db: sqlite_utils.Database,
+) -> None:
+    from archive.search import search_questions
+
+    with db.atomic():
+        db.store_answer_page(_page(answer_text="", answer_markdown=""))
+    (hit,) = search_questions(db, "标题").hits
+    # Fetched, with no answer to start the snippet (an empty answer is no answers row).
+    assert (hit.id, hit.is_fetched, hit.answer_start) == ("aaaaaaaaaa", True, None)
+    (stub,) = search_questions(db, "相关").hits
+    assert (stub.id, stub.is_fetched, stub.answer_start) == ("bbbbbbbbbb", False, None)
+
+
+def test_a_search_for_no_rows_still_counts_the_matches(db: sqlite_utils.Database) -> None:
+    from archive.search import search_questions
+
+    with db.atomic():
+        for qid in ("aaaaaaaaaa", "cccccccccc", "dddddddddd"):
+            db.store_answer_page(_page(qid, related_questions=[]))
+    assert search_questions(db, "标题", limit=2).matches == 3
+    empty = search_questions(db, "标题", limit=0)
+    assert (empty.matches, empty.hits) == (3, [])
+    assert search_questions(db, "没有", limit=0).matches == 0
+
+
+def test_extraction_health_counts_pages_fields_and_their_sources() -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+    from archive.health import fields_found
+
+    health = ExtractionHealth()
+    health.add(_page(field_sources={"title": "state", "view_count": "label"}))
+    health.add(_page(view_count=None, related_questions=[],
+                     field_sources={"title": "", "answer_text": "meta"}))
+    health.add(None)  # a page that did not parse: counted, nothing found
+    assert health.pages == 3
+    assert health.to_json() == {
+        "title": {"found": 2, "pages": 3, "sources": {"state": 1, "unknown": 1}},
+        "asked_at": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+        "view_count": {"found": 1, "pages": 3, "sources": {"label": 1}},
+        "answer_text": {"found": 2, "pages": 3, "sources": {"meta": 1, "unknown": 1}},
+        "answer_markdown": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+        "related_questions": {"found": 1, "pages": 3, "sources": {"unknown": 1}},
+        "recommended_resources": {"found": 2, "pages": 3, "sources": {"unknown": 2}},
+    }
+    assert ExtractionHealth.loads(health.dumps()) == health
+    # Sources most common first, equally common ones by name.
+    ordered = ExtractionHealth()
+    for source in ("unknown", "meta", "state", "state"):
+        ordered.add(_page(field_sources={"title": source}))
+    assert list(ordered.to_json()["title"]["sources"].items()) == [
+        ("state", 2), ("meta", 1), ("unknown", 1)]
+    assert fields_found(_page()) == dict.fromkeys(
+        ("title", "asked_at", "view_count", "answer_text", "answer_markdown",
+         "related_questions", "recommended_resources"), "unknown")  # none named: all unknown
+    assert health.found == Counter({"title": 2, "asked_at": 2, "answer_text": 2,
+                                    "answer_markdown": 2, "recommended_resources": 2,
+                                    "view_count": 1, "related_questions": 1})
+
+
+def test_extraction_health_reads_what_it_can_of_a_field_health_value() -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    health = ExtractionHealth.from_json({
+        "junk": 5,  # not an object: skipped, and the rest still read
+        "title": {"found": 2, "pages": 3, "sources": {"state": 2, "bad": "x"}},
+        "half": {"pages": 9},  # no "found": left out
+        "other": {"found": 1, "pages": 4, "sources": ["not", "an", "object"]},
+    })
+    assert health == ExtractionHealth(pages=4, found=Counter({"title": 2, "other": 1}),
+                                      sources={"title": Counter({"state": 2})})
+    for text in (None, "", "not json", "[1]"):
+        assert ExtractionHealth.loads(text) is None
+    assert ExtractionHealth.loads('{"title": {"found": 1, "pages": 2}}') == ExtractionHealth(
+        pages=2, found=Counter({"title": 1}))
+
+
+def _health(pages: int, **found: int) -> object:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    return ExtractionHealth(pages=pages, found=Counter(found))
+
+
+@pytest.mark.parametrize(
+    ("usual", "now", "drifted"),
+    [
+        (9, 3, True),     # 0.375 -> 0.125: a drop of exactly 0.25, below half
+        (18, 9, False),   # 0.75 -> 0.375: exactly half is no drift
+        (18, 12, False),  # 0.75 -> 0.5: a drop of 0.25, but above half
+        (8, 3, False),    # 0.33 -> 0.125: below half, but a drop of less than 0.25
+        (24, 0, True),
+    ],
+)
+def test_drift_is_a_drop_of_a_quarter_to_below_half(usual: int, now: int, drifted: bool) -> None:
+    from archive import describe_drift, find_drift
+
+    # 24 pages a run: more than DRIFT_MIN_PAGES (20); shares in 24ths.
+    drifts = find_drift(_health(24, title=now), [_health(24, title=usual)] * 3)
+    assert [(d.field, d.share, d.history) for d in drifts] == (
+        [("title", now / 24, usual / 24)] if drifted else [])
+    assert (describe_drift(drifts) is not None) == drifted
+
+
+def test_drift_needs_20_pages_in_the_run_and_in_each_run_of_history() -> None:
+    from archive import describe_drift, find_drift
+
+    history = [_health(20, title=20, extra=20), _health(19, title=0), _health(20, title=20)]
+    drifts = find_drift(_health(20, title=0), history)
+    # The 19-page run is left out (else the median would be 1.0 still, but of 3 runs);
+    # a field only the history found ("extra") drifts too.
+    assert [(d.field, d.share, d.history) for d in drifts] == [
+        ("title", 0.0, 1.0), ("extra", 0.0, 0.5)]
+    assert describe_drift(drifts) == ("title found on 0% of pages (history: 100%); "
+                                      "extra found on 0% of pages (history: 50%)")
+    assert find_drift(_health(19, title=0), history) == []
+    assert find_drift(_health(20, title=0), [_health(19, title=19)]) == []
+
+
+def test_health_history_reads_newest_first_only_crawls_that_ended_with_enough_pages(
+    db: sqlite_utils.Database,
+) -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth
+
+    def health(pages: int) -> ExtractionHealth:
+        return ExtractionHealth(pages=pages, found=Counter({"title": pages}))
+
+    rows = [("crawl", "finished", health(20).dumps()),      # 1
+            ("crawl", "interrupted", health(25).dumps()),   # 2
+            ("crawl", "failed", health(30).dumps()),        # 3: failed
+            ("import", "finished", health(30).dumps()),     # 4: no crawl
+            ("crawl", "finished", None),                    # 5: no health
+            ("crawl", "finished", "not json")]              # 6: unreadable
+    rows += [("crawl", "finished", health(19).dumps())] * 150  # 7-156: too few pages
+    rows += [("crawl", "finished", health(21).dumps())]        # 157
+    with db.atomic():
+        db.conn.executemany("INSERT INTO crawl_runs (started_at, command, status, field_health) "
+                            "VALUES ('t', ?, ?, ?)", rows)
+    def pages(**options: int) -> list[int]:  # each run's page count tells it apart
+        return [health.pages for health in db.health_history(**options)]
+
+    # Two pages of 100 rows, then the rest: the newest qualifying runs, newest first.
+    assert pages(before_run=158) == [21, 25, 20]
+    assert db.health_history(before_run=158)[0].found["title"] == 21
+    assert pages(before_run=158, runs=2) == [21, 25]
+    assert pages(before_run=157) == [25, 20]
+    assert pages(before_run=158, min_pages=19)[:3] == [21, 19, 19]
+    assert pages(before_run=2) == [20]
+
+
+def test_finish_run_keeps_field_health_and_drift(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from archive import ExtractionHealth, RunCounts
+
+    db = open_archive(tmp_path / "a.db")
+    read = ExtractionHealth(pages=2, found=Counter({"title": 2}))
+    for health, drift in ((read, "title found on 0% of pages (history: 100%)"),
+                          (ExtractionHealth(), None)):
+        run = db.start_run(command="crawl", options={})
+        db.finish_run(run, status="finished", counts=RunCounts(), health=health, drift=drift)
+    assert [tuple(r) for r in db.execute("SELECT field_health, drift FROM crawl_runs")] == [
+        (read.dumps(), "title found on 0% of pages (history: 100%)"),
+        (None, None)]  # a run that read no page has no health
+    db.close()
+    old = open_archive(tmp_path / "old.db", migrate=False)
+    apply_migrations(old, target=9)  # before field_health and drift
+    run = old.start_run(command="crawl", options={})
+    old.finish_run(run, status="finished", counts=RunCounts(fetched=1), health=read, drift="x")
+    assert old.execute("SELECT status, fetched FROM crawl_runs").fetchone() == ("finished", 1)
+    old.close()
+
+
+def test_open_archive_names_a_read_only_error_and_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.archive as archive_module
+    from archive.errors import ArchiveReadOnly
+
+    path = tmp_path / "a.db"
+    for error, kind, message in (
+        (sqlite3.OperationalError("attempt to write a readonly database"), ArchiveReadOnly,
+         f"cannot write {path}: read-only (attempt to write a readonly database)"),
+        (sqlite3.OperationalError("no such table: x"), ArchiveError,
+         f"{path}: cannot write the archive (no such table: x)"),
+    ):
+        def failing(db: object, _error: Exception = error) -> None:
+            raise _error
+
+        monkeypatch.setattr(archive_module, "apply_migrations", failing)
+        with pytest.raises(ArchiveError) as raised:
+            open_archive(path)
+        assert type(raised.value) is kind
+        assert str(raised.value) == message
+
+
+def test_an_archive_on_a_read_only_mount_is_refused_for_writing(tmp_path: Path) -> None:
+    import subprocess
+
+    from archive.errors import ArchiveReadOnly
+
+    source, mounted = tmp_path / "source", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    open_archive(source / "a.db").close()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "--bind", "-o", "ro", str(source), str(mounted)],
+            capture_output=True, check=False).returncode != 0:
+        pytest.skip("needs root to make a read-only mount")
+    try:
+        with pytest.raises(ArchiveReadOnly) as raised:
+            open_archive(mounted / "a.db")
+        assert str(raised.value) == (
+            f"cannot write {mounted / 'a.db'}: read-only (read-only file system)")
+    finally:
+        subprocess.run(["umount", "--lazy", str(mounted)], check=False)
+
+
+def test_a_file_that_is_not_writable_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stat
+
+    import archive.archive as archive_module
+    from archive.errors import ArchiveReadOnly
+
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    path.chmod(0o444)
+
+    def access_by_mode(target: os.PathLike[str], mode: int) -> bool:
+        """os.access as for a user who owns the files (root ignores the mode bits)."""
+        if mode != os.W_OK:
+            return os.access(target, mode)
+        return bool(os.stat(target).st_mode & stat.S_IWUSR)
+
+    monkeypatch.setattr(archive_module.os, "access", access_by_mode)
+    with pytest.raises(ArchiveReadOnly) as raised:
+        open_archive(path)
+    assert str(raised.value) == f"cannot write {path}: read-only (the file is not writable)"
+    path.chmod(0o644)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(ArchiveReadOnly) as raised:
+            open_archive(path)
+        assert str(raised.value) == (
+            f"cannot write {path}: read-only (folder {tmp_path} is not writable)")
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_apply_migrations_from_another_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_only.sql").write_text("CREATE TABLE only_this (x);\n", encoding="utf-8")
+    db = open_archive(tmp_path / "a.db", migrate=False)
+    assert apply_migrations(db, folder=folder) == ["0001_only"]
+    assert db.table_names() == ["only_this"]
+    db.close()
+
+
+def test_schema_dir_prefers_the_packaged_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.schema_files as schema_files
+
+    (tmp_path / "archive").mkdir()
+    monkeypatch.setattr(schema_files, "__file__", str(tmp_path / "archive" / "schema_files.py"))
+    assert schema_files.schema_dir() == tmp_path / "schema"  # a source checkout
+    (tmp_path / "archive" / "_schema").mkdir()
+    assert schema_files.schema_dir() == tmp_path / "archive" / "_schema"  # a wheel
+
+
+def test_refresh_cutoff_is_utc_and_entry_keeps_the_kind(db: sqlite_utils.Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from archive import FrontierURL
+    from archive.frontier import refresh_cutoff
+
+    cutoff = datetime.fromisoformat(refresh_cutoff(60))
+    assert cutoff.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - timedelta(seconds=60) - cutoff) < timedelta(seconds=5)
+    table = db.frontier_table(run_id=_run(db))
+    table.write_new([FrontierURL("https://g/doc/r", "g", 1, kind="resource")],
+                    discovered_from=None)
+    (rowid,) = db.execute("SELECT rowid FROM frontier").fetchone()
+    assert table.entry(rowid, "g") == FrontierURL("https://g/doc/r", "g", 1, "resource")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
+from tests_support import lexbor_depth
 
 from parsers import ParseError, parse_page
 from parsers.markdown import render_answer
@@ -189,21 +190,6 @@ def test_a_big_answer_of_short_words_costs_a_small_multiple_of_the_page() -> Non
 # -- 5. nesting beyond lexbor's reach (parsers/nesting.py) ------------------------
 
 
-def _tree_depth(html: str) -> int:
-    """The deepest element of lexbor's tree for ``html``, walked without recursion."""
-    root = LexborHTMLParser(html).root
-    assert root is not None
-    deepest, todo = 0, [(root, 1)]
-    while todo:
-        node, depth = todo.pop()
-        deepest = max(deepest, depth)
-        child = node.child
-        while child is not None:
-            todo.append((child, depth + 1))
-            child = child.next
-    return deepest
-
-
 def test_a_million_nested_divs_parse_with_the_answer_kept() -> None:
     """~6 MB of <div>: hours of lexbor's quadratic tree building without the pre-pass."""
     depth = 1_000_000
@@ -217,7 +203,7 @@ def test_a_million_nested_divs_parse_with_the_answer_kept() -> None:
 def test_nesting_is_capped_and_the_text_kept_in_order(depth: int) -> None:
     html = "<p>前</p>" + "<div><span>x</span>" * depth + "深" + "</div>" * depth + "<p>后</p>"
     capped = cap_nesting(html)
-    assert _tree_depth(capped) <= MAX_NESTING + 5
+    assert lexbor_depth(capped) <= MAX_NESTING + 5
     body = LexborHTMLParser(capped).body
     assert body is not None
     # Past the cap the spans go and their texts join the next: same text, in order.
@@ -241,7 +227,7 @@ def test_nesting_is_capped_and_the_text_kept_in_order(depth: int) -> None:
 )
 def test_tag_soup_cannot_nest_past_the_cap(unit: str) -> None:
     html = unit * 20_000
-    assert _tree_depth(cap_nesting(html, max_depth=64)) <= 64 + 8
+    assert lexbor_depth(cap_nesting(html, max_depth=64)) <= 64 + 8
 
 
 def test_markup_in_scripts_styles_and_comments_is_not_counted() -> None:
@@ -258,7 +244,7 @@ def test_markup_in_scripts_styles_and_comments_is_not_counted() -> None:
     # the fake </div>s inside the script must not close the ten open divs
     deep = filler + "<div>" * 600 + "<script><!--<script></script>" + "</div>" * 600 + "</script>"
     deep += "<div>" * 600 + "底"
-    assert _tree_depth(cap_nesting(deep)) <= MAX_NESTING + 5
+    assert lexbor_depth(cap_nesting(deep)) <= MAX_NESTING + 5
 
 
 def test_the_reference_page_is_returned_unchanged() -> None:

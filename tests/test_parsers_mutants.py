@@ -6,10 +6,12 @@ tests left open, with literal expected values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
+from tests_support import lexbor_depth
 
 from parsers import (
     ParseError,
@@ -62,10 +64,32 @@ def answer_page(meta: str = "<span>时间: 2023-06-23 11:03:20</span> <span>浏�
         ("/answer/x", "/answer/x"),
         ("https://例子.cn/路径", "/路径"),
         ("http://[::1", ""),
+        ("https://[例/a", ""),  # not ASCII: urlsplit's answer, which is an error
+        ("https://h/a?b?c", "/a"),
+        ("https://h/a#b#c", "/a"),
     ],
 )
 def test_url_path(url: str, path: str) -> None:
     assert url_path(url) == path
+
+
+# The fast paths (plain ASCII links) must give what urljoin gives; the others go to urljoin.
+@pytest.mark.parametrize(
+    ("href", "url"),
+    [
+        ("/a/./b", "https://wenku.csdn.net/a/b"),  # dot segments: normalised
+        ("/a/../b", "https://wenku.csdn.net/b"),
+        ("http://[::1/x", None),  # an unclosed IPv6 bracket: malformed
+        ("https://exam\uff1aple.com/x", None),  # a netloc that NFKC turns into host:port
+        ("https://例子.cn/路径", "https://例子.cn/路径"),
+        ("//h/x", "https://h/x"),
+        ("c/d", "https://wenku.csdn.net/answer/c/d"),
+    ],
+)
+def test_resolve_link(href: str, url: str | None) -> None:
+    from parsers.links import resolve_link
+
+    assert resolve_link("https://wenku.csdn.net/answer/x", href) == url
 
 
 # -- markdown -----------------------------------------------------------------------
@@ -99,16 +123,79 @@ def test_url_path(url: str, path: str) -> None:
         ("<pre><code>  x\n</code></pre>", "  x", "```\n  x\n```"),
         ("<pre><code>a</code>b</pre>", "a", "```\na\n```"),
         ("<pre><code><span>x</span></code></pre>", "x", "```\nx\n```"),
+        ('<pre class="hljs"><code class="language-python">X = 1\n</code></pre>', "X = 1",
+         "```python\nX = 1\n```"),
+        ('<ol start="123456789"><li>a</li></ol><ol start="1234567890"><li>b</li></ol>',
+         "a\n\nb", "123456789. a\n\n1. b"),
+        ("<ul><script>x</script><li>a</li><li>b</li></ul>", "a\nb", "- a\n- b"),
+        ('<p><span>sp</span> <span><a href="/doc/5">in</a></span> '
+         '<b><a href="/doc/6">bo</a></b></p>', "sp in bo",
+         "sp [in](https://wenku.csdn.net/doc/5) **[bo](https://wenku.csdn.net/doc/6)**"),
+        ("<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody>"
+         "<tfoot><tr><td>f</td></tr></tfoot></table>", "h\nd\nf",
+         "| h |\n| --- |\n| d |\n| f |"),
     ],
     ids=["ol-bad-start", "nested-list-link-code", "table", "empty-table", "inline",
          "image-only", "heading", "blockquote", "hr", "top-level-text", "script-first",
-         "code-indent", "code-not-pre-text", "code-deep"],
+         "code-indent", "code-not-pre-text", "code-deep", "code-language-of-code",
+         "ol-start-9-digits", "list-not-an-item-first", "links-in-spans-and-bold",
+         "table-head-body-foot"],
 )
 def test_render(html: str, text: str, markdown: str) -> None:
     assert render(html) == (text, markdown)
 
 
+def _spans(k: int, inner: str) -> str:
+    return "<span>" * k + inner + "</span>" * k
+
+
+# The answer's walk recurses MAX_DEPTH (64) elements deep: an element 64 levels below the
+# answer keeps its Markdown, one 65 levels below is its plain text (escaped). Cells count
+# from their row (the <tbody> lexbor adds is not counted): a cell's element one deeper.
+@pytest.mark.parametrize(
+    ("make", "formatted_at"),
+    [
+        (lambda k: "<p>" + _spans(k - 2, "<b>x</b>") + "</p>", 64),  # p, spans, b
+        (lambda k: "<div>" * (k - 1) + "<b>x</b>" + "</div>" * (k - 1), 64),
+        (lambda k: "<h2>" + _spans(k - 2, "<b>x</b>") + "</h2>", 64),
+        (lambda k: "<p>" + "<s>" * (k - 2) + "<b>x</b>" + "</s>" * (k - 2) + "</p>", 64),
+        (lambda k: "<ul><li>" + _spans(k - 3, "<b>x</b>") + "</li></ul>", 64),
+        (lambda k: "<table><tr><td>" + _spans(k - 5, "<b>x</b>") + "</td></tr></table>", 65),
+    ],
+    ids=["paragraph", "divs", "heading", "strikes", "list-item", "table-cell"],
+)
+def test_formatting_is_kept_64_elements_deep(make: Callable[[int], str], formatted_at: int) -> None:
+    assert "**x**" in render(make(formatted_at))[1]
+    text, markdown = render(make(formatted_at + 1))
+    assert text == "x" and "x" in markdown and "**" not in markdown
+
+
+@pytest.mark.parametrize("tag", ["div", "blockquote"])
+def test_blocks_64_deep_are_walked_and_one_deeper_is_one_paragraph(tag: str) -> None:
+    def nested(levels: int) -> str:
+        return f"<{tag}>" * levels + "<p>a</p><p>b</p>" + f"</{tag}>" * levels
+
+    assert render(nested(64))[0] == "a\n\nb"  # the <p>s, 65 deep, each flattened
+    assert render(nested(65))[0] == "ab"  # the block 65 deep: its text as one paragraph
+
+
+def test_lists_nest_64_lists_deep_then_join_their_parent_item() -> None:
+    def nested(levels: int) -> str:
+        return "<ul><li>a" * levels + "</li></ul>" * levels
+
+    lines = render(nested(64))[1].split("\n")
+    assert len(lines) == 64 and lines[-1] == " " * 126 + "- a"
+    lines = render(nested(65))[1].split("\n")
+    assert len(lines) == 64 and lines[-1] == " " * 126 + "- aa"  # the 65th: text of its item
+    assert render(nested(65))[0] == "a\n" * 63 + "aa"
+
+
 # -- values and decoding -----------------------------------------------------------
+
+
+def test_a_view_count_has_at_most_18_digits() -> None:
+    assert parse_view_count("9" * 18) == (999_999_999_999_999_999, False)
+    assert parse_view_count("1" + "0" * 18) is None
 
 
 def test_scaled_fraction_is_floored_to_an_int() -> None:
@@ -135,6 +222,18 @@ def test_unknown_profile_names_the_known_ones() -> None:
     assert raised.value.reason == ("unknown profile 'nope' "
                                    "(known: csdn-answer, discourse, qapage, stackexchange, "
                                    "zhihu)")
+
+
+def test_profiles_are_discovered_once_and_named_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile_module, "_discovered", None)
+    assert profile_module.profile_names() == [  # discovered on first use
+        "csdn-answer", "discourse", "qapage", "stackexchange", "zhihu"]
+    found = profile_module._discovered
+    assert found is not None and profile_module._profiles() is found  # and kept
+    monkeypatch.setattr(profile_module, "_discovered", {"zeta": object(), "alpha": object()})
+    with pytest.raises(UnknownProfile) as raised:
+        choose_profile("", name="nope")
+    assert raised.value.reason == "unknown profile 'nope' (known: alpha, zeta)"
 
 
 @pytest.mark.parametrize(
@@ -271,6 +370,8 @@ def test_discovery_returns_the_profiles_by_name(
     [
         ({"alpha": "PROFILE = None\nprofile = 1\n"}, [],
          "qa_mut_pkg.sites.alpha: not a site profile (a profile module needs a PROFILE)"),
+        ({"alpha": "profile = 1\n"}, [],
+         "qa_mut_pkg.sites.alpha: not a site profile (a profile module needs a PROFILE)"),
         ({}, [("broken", "qa_mut_pkg.extra:NOT_A_PROFILE")],
          "entry point broken = qa_mut_pkg.extra:NOT_A_PROFILE: not a site profile "
          "(a profile module needs a PROFILE)"),
@@ -307,6 +408,7 @@ def test_profile_names_are_sorted(monkeypatch: pytest.MonkeyPatch) -> None:
         ("one", "one", "one"),
         (" \n \n ", "", ""),
         ("a" + " " * 9 + "b\n\n\n\nc", "a b c", "a b\nc"),
+        ("X\tXbox X", "X Xbox X", "X Xbox X"),  # letters are no whitespace, at the ends too
     ],
 )
 def test_squeeze_and_squeeze_lines(text: str, squeezed: str, lines: str) -> None:
@@ -330,6 +432,10 @@ def test_squeeze_and_squeeze_lines(text: str, squeezed: str, lines: str) -> None
         (b"caf\xe9", " \"'latin-1'\" ", "café"),
         (b"<meta charset=gbk>\xc4\xe3", "nonsense", "<meta charset=gbk>你"),
         (b"\xc4\xe3", "utf-8", "\ufffd\ufffd"),
+        # GBK labels read as GB18030 (its superset: the emoji is four GB18030 bytes), quoted
+        # or in capitals too
+        ("你好😀".encode("gb18030"), '"gbk"', "你好😀"),
+        ("你好😀".encode("gb18030"), "X-GBK", "你好😀"),
     ],
 )
 def test_decode_html(body: bytes, charset: str | None, text: str) -> None:
@@ -363,6 +469,8 @@ _PAD = "<br>" * 4_100
          '<math><annotation-xml encoding=TEXT/HTML><div>a'),
         ('<math><annotation-xml encoding=svg><div><div>a', 3,
          '<math><annotation-xml encoding=svg><div><div>a'),
+        ('<math><annotation-xml encoding=Xtext/html><div><div>a', 3,
+         '<math><annotation-xml encoding=Xtext/html><div><div>a'),
         ('<math><annotation-xml><div><div>a', 3, '<math><annotation-xml><div><div>a'),
         ('<math><annotation-xml><svg><g>a', 3, '<math><annotation-xml><svg>a'),
         ('<math><annotation-xml encoding><g><g>a', 3, '<math><annotation-xml encoding><g>a'),
@@ -412,6 +520,7 @@ _PAD = "<br>" * 4_100
         ('<div><script><!--<script></script>--></script><div><div>a', 2,
          '<div><script><!--<script></script>--></script><div>a'),
         ('<div><script><!--</script><div><div>a', 2, '<div><script><!--</script><div>a'),
+        ('<div><div><script>x<div>', 2, '<div><div>'),  # unclosed: the rest is its text
         ('<div><div id=x', 1, '<div><div id=x'),
         ('</div></b></p></li></td><div><div>a', 2, '</div></b></p></li></td><div><div>a'),
         ('<li><ul><li><div><li>a', 3, '<li><ul><li><li>a'),
@@ -447,3 +556,66 @@ def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
     capped = cap_nesting(_PAD + html, max_depth=max_depth)
     assert capped[:len(_PAD)] == _PAD
     assert capped[len(_PAD):] == kept
+
+
+def _lexbor_depth(html: str) -> int:
+    """How deep lexbor nests ``html``'s elements below <body> (text and comments not counted)."""
+    return lexbor_depth(html, elements_only=True) - 2
+
+
+def _lexbor_text(html: str) -> str:
+    body = LexborHTMLParser(html).body
+    return body.text(deep=True) if body is not None else ""
+
+
+# Cases of the depth model's bookkeeping (formatting elements that lexbor reopens, the
+# adoption agency's moved elements, ...), each checked against lexbor itself: what is kept
+# nests no deeper than max_depth, keeps every text, and is the page unchanged when lexbor
+# nests the page within max_depth anyway.
+@pytest.mark.parametrize(
+    ("html", "max_depth", "kept"),
+    [
+        # a <b> closed by </div> stays open (reopened) until its own </b>
+        ("<div><b></div></b><div><div>a", 2, "<div><b></div></b><div><div>a"),
+        ("<div><b><b></div></b></b><div><div><div><div>a", 3,
+         "<div><b><b></div></b></b><div><div><div>a"),
+        ("<div><b></div></b></b><div><div><div>a", 2, "<div><b></div></b></b><div><div>a"),
+        # ... or until the end of the <marquee> (a marker, like a cell) it was opened in
+        ("<marquee><p><b></p></b></marquee><div><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></b></marquee><marquee><p><b></p></marquee><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><marquee><p><b></p></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></b></marquee><marquee><p><b></p></b></marquee>"
+         "<div><div><div><div>a", 3,
+         "<marquee><p><b></p></b></marquee><marquee><p><b></p></b></marquee><div><div><div>a"),
+        ("<marquee><p><b></p></marquee></b><div><div><div><div>a", 3,
+         "<marquee><p><b></p></marquee></b><div><div><div>a"),
+        ("<marquee><p><b></p></marquee><p><b></p></b><div><div><div>a", 3,
+         "<marquee><p><b></p></marquee><p><b></p></b><div><div><div>a"),
+        # the adoption agency: </b> with a <div> open in it moves the <b>; the outer
+        # </div> then closes it with the rest
+        ("<div><b><div></b></div></div><div><div>a", 3, "<div><b><div></b></div></div><div><div>a"),
+        # </form> closes the form open on top, and a form may follow it
+        ("<form></form><form><div><div><div>a", 2, "<form></form><form><div>a"),
+        ("<div><form></form><div><div>a", 2, "<div><form></form><div>a"),
+        # </li> closes the <li> and what is open in it
+        ("<ul><li><div></li><div><div>a", 3, "<ul><li><div></li><div><div>a"),
+        # a script's text: "<!--<script>" escapes its first </script>, "<!-->" opens and
+        # closes an escape at once
+        ("<div><script><!--<script></script><div><div>--></script><div>a", 2,
+         "<div><script><!--<script></script><div><div>--></script><div>a"),
+        ("<div><script><!--<script></script></script><div><div>a", 2,
+         "<div><script><!--<script></script></script><div>a"),
+        ("<div><script><!--><script></script><div><div></script><div>a", 2,
+         "<div><script><!--><script></script><div></script>a"),
+    ],
+)
+def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
+    from parsers.nesting import cap_nesting
+
+    capped = cap_nesting(_PAD + html, max_depth=max_depth)
+    assert capped[:len(_PAD)] == _PAD
+    assert capped[len(_PAD):] == kept
+    assert _lexbor_depth(kept) <= max_depth
+    assert _lexbor_text(kept) == _lexbor_text(html)
+    assert kept == html or _lexbor_depth(html) > max_depth

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlite_utils
+from selectolax.lexbor import LexborHTMLParser
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE_URL = "https://wenku.csdn.net/answer/2kxyq3m7vd"
@@ -47,3 +48,21 @@ def fts_indexed(db: sqlite_utils.Database, table: str) -> dict[int, tuple[str, .
         db.execute(f"DROP TABLE temp.{table}_instances")
     return {rowid: tuple(" ".join(found.get(column, [])) for column in columns)
             for rowid, found in tokens.items()}
+
+
+def lexbor_depth(html: str, *, elements_only: bool = False) -> int:
+    """The deepest node of lexbor's tree for ``html`` (``<html>`` is 1, ``<body>`` 2), walked
+    without recursion; ``elements_only``: text and comment nodes not counted."""
+    root = LexborHTMLParser(html).root
+    assert root is not None
+    deepest, todo = 0, [(root, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if elements_only and (not node.tag or node.tag.startswith(("-", "_", "!"))):
+            continue
+        deepest = max(deepest, depth)
+        child = node.child
+        while child is not None:
+            todo.append((child, depth + 1))
+            child = child.next
+    return deepest
