@@ -371,3 +371,19 @@ def test_the_real_zhihu_pages_related_questions() -> None:
         ("20787160", "https://www.zhihu.com/question/20787160"),
         ("20417462", "https://www.zhihu.com/question/20417462")]
     assert len(page.related_questions) == 5
+
+
+@pytest.mark.parametrize("title", ["plain", "it's <b> & \"quoted\"", "caf\u00e9 \u2013 \U0001f600",
+                                   "&quot; written out", "a\\b"])
+@pytest.mark.parametrize("garble", [False, True])
+def test_the_preload_reads_the_same_whatever_its_references(title: str, garble: bool) -> None:
+    """The one-replace fast path and the full unescape give the same topic."""
+    data = topic_data(title=title)
+    page = preload(data).split('data-preloaded="', 1)[1]
+    if garble:  # a stored page's garbled ``&quot;`` (``\\&quoquot;``)
+        page = page.replace("\\&quot;views", "\\&quoquot;views", 1)
+        assert "&quoquot;" in page
+    for escaped in (page, page.replace("&#x27;", "&#39;"),
+                    page.replace("&quot;title", "&#34;title")):
+        topic = preloaded_topic(f'<div data-preloaded="{escaped}', "55")
+        assert topic is not None and topic["title"] == title and topic["views"] == 1234

@@ -142,9 +142,17 @@ def preloaded_topic(page: str, topic_id: str | None) -> dict[str, Any] | None:
             return None
         at = found.end()
     raw = page[at:end]  # the topic, and any keys after it
-    if _GARBLED_QUOT.search(raw) is not None:
-        raw = _GARBLED_QUOT.sub("&quot;", raw)
-    text = _unescape(raw).lstrip(" \t\n\r")
+    # A preload's only references are its thousands of ``&quot;`` (and at times a
+    # garbled one): replaced in one pass, the rest of the unescape only when some ``&``
+    # is left (the same text: a garbled ``&quot;`` holds no other, nor do they overlap).
+    text = raw.replace("&quot;", '"')
+    if "&" in text:
+        text = _GARBLED_QUOT.sub('"', text)
+    if "&" in text:
+        if _GARBLED_QUOT.search(raw) is not None:
+            raw = _GARBLED_QUOT.sub("&quot;", raw)
+        text = _unescape(raw)
+    text = text.lstrip(" \t\n\r")
     if not text.startswith('"'):
         return None
     try:
