@@ -348,8 +348,9 @@ def _qapage(result: dict[str, Any]) -> list[str]:
         "(`bench/qapage_extruct.py`), fewer fields than qarchive gives.", "",
         *_table(["page", "bytes", "qarchive ms", "extruct ms", "extruct ÷ qarchive"], rows),
         *_table(["comparison", "measured", "target", "result"], [
+            # Each row judged on its own figure ("met" in the results needs both).
             ["all pages: extruct ÷ qarchive", f"{ratio:.2f}×", f"≥ {target:.0f}×",
-             _met(result["met"])],
+             _met(ratio >= target)],
             ["slowest page", f"{result['min_page_ratio']:.2f}×", f"≥ {target:.0f}×",
              _met(result["min_page_ratio"] >= target)],
         ]),
