@@ -474,13 +474,7 @@ class QAPageProfile:
     def _views(self, root: LexborNode,
                question: SchemaQuestion | None) -> tuple[str, int, bool] | None:
         """schema.org's count, else an exact count in a ``title`` ("Viewed 4,229 times")."""
-        if question is not None and question.view_count is not None:
-            return "meta", question.view_count, False
-        for node in root.css(TITLED)[:MAX_TITLED]:
-            count = view_title(node)
-            if count is not None:
-                return "label", count, False
-        return None
+        return schema_view_count(question) or titled_view_count(root)
 
     def _question_votes(self, container: LexborNode | None,
                         question: SchemaQuestion | None) -> int | None:
@@ -594,6 +588,23 @@ def exact_count(text: str) -> int | None:
     if not digits or len(digits) > _MAX_COUNT_DIGITS:
         return None
     return int(digits)
+
+
+def schema_view_count(question: SchemaQuestion | None) -> tuple[str, int, bool] | None:
+    """The view count schema.org gives the question, as a ``_views`` answer."""
+    if question is not None and question.view_count is not None:
+        return "meta", question.view_count, False
+    return None
+
+
+def titled_view_count(root: LexborNode) -> tuple[str, int, bool] | None:
+    """The first exact count in a ``title`` of the page ("Viewed 4,229 times"), as a
+    ``_views`` answer; at most MAX_TITLED elements read."""
+    for node in root.css(TITLED)[:MAX_TITLED]:
+        count = view_title(node)
+        if count is not None:
+            return "label", count, False
+    return None
 
 
 def view_title(node: LexborNode) -> int | None:

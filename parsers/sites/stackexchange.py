@@ -52,6 +52,8 @@ from parsers.sites.qapage import (
     VIEW_WORDS,
     QAPageProfile,
     exact_count,
+    schema_view_count,
+    titled_view_count,
     unique_texts,
     view_title,
 )
@@ -266,11 +268,9 @@ class StackExchangeProfile(QAPageProfile):
                 count = exact_count(_text(cells[1]))
                 if count is not None:
                     return "label", count, False
-        for node in root.css(TITLED)[:MAX_TITLED]:
-            count = view_title(node)
-            if count is not None:
-                return "label", count, False
-        return super()._views(root, question)
+        # Then any title on the page, then schema.org's (not super(), which would read
+        # the titles a second time).
+        return titled_view_count(root) or schema_view_count(question)
 
     def _question_votes(self, container: LexborNode | None,
                         question: SchemaQuestion | None) -> int | None:

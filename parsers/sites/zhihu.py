@@ -47,7 +47,7 @@ from parsers.schema_org import (
     qa_questions,
     schema_count,
 )
-from parsers.sites.qapage import MAX_TAGS, QAPageProfile, unique_texts
+from parsers.sites.qapage import MAX_TAGS, QAPageProfile, exact_count, unique_texts
 from parsers.text import squeeze
 
 __all__ = ["PROFILE", "ZhihuProfile"]
@@ -59,8 +59,6 @@ _CANONICAL_HOST = "www.zhihu.com"
 _CHINA = timezone(timedelta(hours=8))
 # Unix seconds: more digits than this is no time (year 5138).
 _MAX_EPOCH_DIGITS = 11
-_ASCII_DIGITS = re.compile(r"[0-9]")
-_MAX_COUNT_DIGITS = 15
 _VIEWS_LABEL = "被浏览"
 _TEN_THOUSAND = "万"
 # "37.7万" on a visible count: a figure and the 万 (10,000) it is counted in.
@@ -94,11 +92,9 @@ def _text(node: LexborNode | None) -> str:
 
 
 def _exact_count(text: str) -> int | None:
-    """A count written with any grouping ("377,468"): its ASCII digits, or None."""
-    digits = "".join(_ASCII_DIGITS.findall(text[:64]))
-    if not digits or len(digits) > _MAX_COUNT_DIGITS:
-        return None
-    return int(digits)
+    """A count written with any grouping ("377,468"), read from the label's first 64
+    characters: its ASCII digits, or None (qapage.exact_count)."""
+    return exact_count(text[:64])
 
 
 def _shown_count(text: str) -> tuple[int, bool] | None:
