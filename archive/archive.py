@@ -277,13 +277,16 @@ def bounded_page(page: AnswerPage) -> AnswerPage:
         value = getattr(page, name)
         if value is not None and len(value) > limit:
             changes[name] = _cut(value, limit)
-    answers = [
-        dataclasses.replace(answer, text=_cut(answer.text, ANSWER_TEXT_MAX_CHARS),
-                            markdown=_cut(answer.markdown, ANSWER_TEXT_MAX_CHARS))
-        for answer in page.answers[:MAX_ANSWERS]
-    ]
-    if answers != page.answers:
-        changes["answers"] = answers
+    # Answers are rebuilt only when one is over a limit: the writer bounds every page, and
+    # rebuilding (then comparing) every answer of every page is work on its hot path.
+    if len(page.answers) > MAX_ANSWERS or any(
+            len(answer.text) > ANSWER_TEXT_MAX_CHARS
+            or len(answer.markdown) > ANSWER_TEXT_MAX_CHARS for answer in page.answers):
+        changes["answers"] = [
+            dataclasses.replace(answer, text=_cut(answer.text, ANSWER_TEXT_MAX_CHARS),
+                                markdown=_cut(answer.markdown, ANSWER_TEXT_MAX_CHARS))
+            for answer in page.answers[:MAX_ANSWERS]
+        ]
     if len(page.tags) > MAX_TAGS:
         changes["tags"] = page.tags[:MAX_TAGS]
     return dataclasses.replace(page, **changes) if changes else page
