@@ -548,6 +548,10 @@ _PAD = "<br>" * 4_100
         ('<tr><td><div><div>a', 2, '<tr><td><div><div>a'),
         ('<applet><b></applet><b><b>a', 3, '<applet><b></applet><b><b>a'),
         ('<div><a><table><a><div>a', 4, '<div><a><table><a>a'),
+        # an HTML end tag inside SVG in a <template> (a fragment of its own: not
+        # measurable by lexbor_depth): </td> is ignored there, the <td> stays counted
+        ('<template><svg><td><foreignObject><div></td><div><div>a', 5,
+         '<template><svg><td><foreignObject><div></td>a'),
     ],
 )
 def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
@@ -608,6 +612,27 @@ def _lexbor_text(html: str) -> str:
          "<div><script><!--<script></script></script><div>a"),
         ("<div><script><!--><script></script><div><div></script><div>a", 2,
          "<div><script><!--><script></script><div></script>a"),
+        # two reopened <b>s ended by their </b>s, then their marker: both counted out once
+        ("<marquee><p><b><b></p></b></b></marquee><div><div><div><div><div>a", 4,
+         "<marquee><p><b><b></p></b></b></marquee><div><div><div><div>a"),
+        # </form> in SVG: lexbor takes out the form, the SVG elements stay open
+        ("<form><svg><g></form><g><g><g>a", 4, "<form><svg><g></form><g>a"),
+        # an SVG end tag in an integration point closes it and what is open in it
+        ("<svg><g><desc></g><g><g>a", 3, "<svg><g><desc></g><g><g>a"),
+        # </td> in an inner table's caption: ignored, not the outer table's cell
+        ("<table><tr><td><table><caption></td><div><div>a", 6,
+         "<table><tr><td><table><caption></td>a"),
+        # </p> closes what is open in the <p> when no scope element is
+        ("<p><noscript></p><span><span>a", 2, "<p><noscript></p><span><span>a"),
+        # </span> above a special element is ignored; the later one closes it
+        ("<span><div></span></div></span><span><span>a", 2,
+         "<span><div></span></div></span><span><span>a"),
+        # an element in a <select> (no <input>, <keygen>, <textarea>, <select>) keeps it open
+        ("<select><option><span><span>a", 3, "<select><option><span>a"),
+        # a <select> in a <select> is read as </select>
+        ("<select><select><span><span>a", 2, "<select><select><span><span>a"),
+        # no doctype: quirks mode, where <table> leaves the <p> open
+        ("<p><table><tr><td><div><div>a", 6, "<p><table><tr><td><div>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
