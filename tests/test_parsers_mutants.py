@@ -552,6 +552,8 @@ _PAD = "<br>" * 4_100
         # measurable by lexbor_depth): </td> is ignored there, the <td> stays counted
         ('<template><svg><td><foreignObject><div></td><div><div>a', 5,
          '<template><svg><td><foreignObject><div></td>a'),
+        # <col> straight in a table brings a <colgroup>: no room for it, no <col>
+        ('<table><col>a', 1, '<table>a'),
     ],
 )
 def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
@@ -631,6 +633,8 @@ def _lexbor_text(html: str) -> str:
         ("<select><option><span><span>a", 3, "<select><option><span>a"),
         # a <select> in a <select> is read as </select>
         ("<select><select><span><span>a", 2, "<select><select><span><span>a"),
+        # other void elements in a table bring no <colgroup>
+        ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
         # no doctype: quirks mode, where <table> leaves the <p> open
         ("<p><table><tr><td><div><div>a", 6, "<p><table><tr><td><div>a"),
     ],
@@ -1163,3 +1167,83 @@ def test_stack_exchange_header_line_view_count_is_a_label() -> None:
                               '<div id="mainbar">')
     page = parse_page(html, SE_URL)
     assert (page.view_count, page.field_sources["view_count"]) == (1234, "label")
+
+
+# -- sites/zhihu ----------------------------------------------------------------------------
+
+
+def _zhihu(**changes: str) -> str:
+    from test_qapage_forums import zhihu_page
+
+    return zhihu_page(**changes)
+
+
+def _zhihu_answer(token: str, **changes: str) -> str:
+    from test_qapage_forums import zhihu_answer
+
+    return zhihu_answer(token, **changes)
+
+
+ZHIHU_URL = "https://www.zhihu.com/question/5"
+
+
+def test_zhihu_title_from_a_title_element_anywhere() -> None:
+    html = _zhihu().replace("<title>标题？ - 知乎</title>", "").replace(
+        '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>',
+        "<title>别的标题 - 知乎</title>")
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.title, page.field_sources["title"]) == ("别的标题", "title-tag")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "views"),
+    [
+        ("", "", (321, "meta")),
+        ('<div class="zu-main-sidebar">',
+         '<div class="zu-main-sidebar"><div class="NumberBoard-item">被浏览'
+         '<strong title="1,024">1k</strong></div>', (1024, "label")),
+        ('<div class="zu-main-sidebar">',
+         '<div class="zu-main-sidebar"><div class="zg-gray-normal">被浏览 <strong>2万</strong> 次'
+         '</div>', (20000, "label")),
+    ],
+)
+def test_zhihu_view_count_sources(old: str, new: str, views: tuple[int, str]) -> None:
+    html = _zhihu().replace(old, new) if old else _zhihu()
+    if "zg-gray-normal" in new:  # the visible figure is read only without visitsCount
+        html = html.replace('<meta itemprop="visitsCount" content="321">', "")
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.view_count, page.field_sources["view_count"]) == views
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "count"),
+    [
+        ('data-num="12" ', "", 12),
+        ('data-num="12" ', 'data-num="x" ', 12),
+        ('<h3 data-num="12" id="zh-question-answer-num">12 个回答</h3>', "", None),
+    ],
+)
+def test_zhihu_answer_count_from_the_heading(old: str, new: str, count: int | None) -> None:
+    assert parse_page(_zhihu().replace(old, new), ZHIHU_URL).answer_count == count
+
+
+def test_zhihu_tags_fall_back_to_the_generic_ones() -> None:
+    html = _zhihu().replace('class="zm-item-tag"', 'class="tag"').replace(
+        "<title>", '<meta property="article:tag" content="m"><title>')
+    assert parse_page(html, ZHIHU_URL).tags == ["m"]
+
+
+def test_zhihu_answers_ids_votes_authors_and_bodies() -> None:
+    answers = (
+        _zhihu_answer("1" * 20)
+        + _zhihu_answer("2" * 21)
+        + _zhihu_answer("13", author='<a href="/people/x"></a><a href="/people/bo">Bo</a> (b)')
+        + _zhihu_answer("14", author="匿名用户，bio").replace(
+            '<div class="zm-votebar"><button class="up"><span class="count">3</span></button>'
+            "</div>", '<div data-votecount="7"></div>')
+        .replace('<div class="zm-item-rich-text">', '<div class="gone">'))
+    page = parse_page(_zhihu(answers=answers), ZHIHU_URL)
+    assert [(a.id, a.votes, a.author, a.text, a.markdown) for a in page.answers] == [
+        ("1" * 20, 3, "Ann", "答案", "答案"),
+        ("13", 3, "Bo", "答案", "答案"),
+        ("14", 7, "匿名用户", "", "")]
