@@ -633,6 +633,17 @@ def _lexbor_text(html: str) -> str:
         ("<select><option><span><span>a", 3, "<select><option><span>a"),
         # a <select> in a <select> is read as </select>
         ("<select><select><span><span>a", 2, "<select><select><span><span>a"),
+        # </colgroup> closes the implied <colgroup>
+        ("<table><col></colgroup><tr><td>a", 4, "<table><col></colgroup><tr><td>a"),
+        # a list item closes the one open at the bottom of the stack too
+        ("<li><li><div><div>a", 2, "<li><li><div>a"),
+        # <option> closes an open <option>, and only it
+        ("<div><option><option><div><div>a", 3, "<div><option><option><div>a"),
+        # <a> closes the open <a>
+        ("<a>1<a>2<a>3<div>x", 2, "<a>1<a>2<a>3<div>x"),
+        # a cell closes the open cell, <td> or <th>
+        ("<table><tr><td>a<td>b<td>c<div>x", 5, "<table><tr><td>a<td>b<td>c<div>x"),
+        ("<table><tr><th>a<th>b<th>c<div>x", 5, "<table><tr><th>a<th>b<th>c<div>x"),
         # other void elements in a table bring no <colgroup>
         ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
         # no doctype: quirks mode, where <table> leaves the <p> open
@@ -1139,6 +1150,31 @@ def test_stack_exchange_old_layout_parts(old: str, new: str, fields: dict[str, o
     assert {key: found[key] for key in fields} == fields
 
 
+def test_stack_exchange_an_answers_signature_is_its_last_even_after_the_askers() -> None:
+    html = se_old_page().replace(
+        '<div class="post-signature"><div class="user-details"><a href="/users/3/x">',
+        '<div class="post-signature owner"><div class="user-details"><a href="/users/3/x">')
+    first = parse_page(html, SE_URL).answers[0]
+    assert (first.author, first.created_at) == ("Bo", "2014-02-01T10:00:00+00:00")
+
+
+def test_stack_exchange_no_time_shown_is_no_asked_at() -> None:
+    page = parse_page(se_old_page().replace('title="2014-', 'data-x="'), SE_URL)
+    assert page.asked_at is None and "asked_at" not in page.field_sources
+
+
+def test_stack_exchange_tags_outside_the_question() -> None:
+    html = se_old_page()
+    start = html.index('<div class="post-taglist">')
+    end = html.index("</div>", start) + len("</div>")
+    without = html[:start] + html[end:]
+    moved = without.replace('<div id="sidebar">', '<div id="sidebar">' + html[start:end])
+    assert _se_fields(moved)["tags"] == ["c", "py"]  # the page's only tag list
+    no_tags = without.replace('<div id="sidebar">',
+                              '<div id="sidebar"><a rel="tag" href="/t/x">x</a>')
+    assert _se_fields(no_tags)["tags"] == []  # rel="tag" links are read by the question only
+
+
 def test_stack_exchange_tags_without_a_tag_list() -> None:
     html = se_old_page().replace('class="post-tag"', 'class="tag"')
     assert _se_fields(html)["tags"] == []
@@ -1247,3 +1283,32 @@ def test_zhihu_answers_ids_votes_authors_and_bodies() -> None:
         ("1" * 20, 3, "Ann", "答案", "答案"),
         ("13", 3, "Bo", "答案", "答案"),
         ("14", 7, "匿名用户", "", "")]
+
+
+def test_stack_exchange_microdata_wins_over_the_visible_values() -> None:
+    """Where a page's schema.org data and what it shows differ, the data is read (the
+    accepted mark excepted: SE's markup names the top answer acceptedAnswer)."""
+    question = ('<div class="question" data-questionid="11" id="question" itemprop="mainEntity" '
+                'itemscope itemtype="https://schema.org/Question">'
+                '<meta itemprop="upvoteCount" content="10"><meta itemprop="answerCount" '
+                'content="5"><time itemprop="dateCreated" datetime="2015-05-05T05:05:05">x</time>'
+                '<span itemprop="author" itemscope itemtype="https://schema.org/Person">'
+                '<span itemprop="name">Micro</span></span>')
+    answer = ('<div class="answer accepted-answer" data-answerid="21" itemprop="suggestedAnswer" '
+              'itemscope itemtype="https://schema.org/Answer"><meta itemprop="upvoteCount" '
+              'content="50"><time itemprop="dateCreated" datetime="2016-06-06T06:06:06">x</time>'
+              '<span itemprop="author" itemscope itemtype="https://schema.org/Person">'
+              '<span itemprop="name">Mia</span></span>')
+    html = se_old_page().replace(
+        '<div class="question" data-questionid="11" id="question">', question).replace(
+        '<div class="answer accepted-answer" data-answerid="21">', answer).replace(
+        "<body>", '<body><div itemscope itemtype="https://schema.org/QAPage">', 1)
+    # the answers inside the question's element, as Stack Exchange nests them
+    html = html.replace('</div>\n<div id="answers">', '<div id="answers">').replace(
+        '</div></div>\n<div id="sidebar">', '</div></div></div>\n<div id="sidebar">')
+    fields = _se_fields(html)
+    assert (fields["question_votes"], fields["question_author"], fields["asked_at"],
+            fields["answer_count"]) == (10, "Micro", "2015-05-05T05:05:05+00:00", 5)
+    first = parse_page(html, SE_URL).answers[0]
+    assert (first.id, first.votes, first.author, first.created_at, first.accepted) == (
+        "21", 50, "Mia", "2016-06-06T06:06:06+00:00", True)
