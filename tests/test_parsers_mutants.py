@@ -651,6 +651,12 @@ def _lexbor_text(html: str) -> str:
         ("<table><tr><td>a<tr><td>b<tr><td>c<div>x", 5,
          "<table><tr><td>a<tr><td>b<tr><td>c<div>x"),
         ("<table><tr><td>a<caption><div><div>x", 4, "<table><tr><td>a<caption><div><div>x"),
+        # the <tbody> and <tr> a cell or row implies, each by its name
+        ("<table><tbody><td><div>a", 5, "<table><tbody><td><div>a"),
+        ("<table><tbody><td>a<tr><td>b<div>x", 5, "<table><tbody><td>a<tr><td>b<div>x"),
+        ("<table><td>a<tr><td>b<div>x", 5, "<table><td>a<tr><td>b<div>x"),
+        ("<table><tr></tr><td><div>a", 5, "<table><tr></tr><td><div>a"),
+        ("<table><td></tr><td><div>a", 5, "<table><td></tr><td><div>a"),
         # other void elements in a table bring no <colgroup>
         ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
         # no doctype: quirks mode, where <table> leaves the <p> open
