@@ -1325,3 +1325,36 @@ def test_stack_exchange_microdata_wins_over_the_visible_values() -> None:
     first = parse_page(html, SE_URL).answers[0]
     assert (first.id, first.votes, first.author, first.created_at, first.accepted) == (
         "21", 50, "Mia", "2016-06-06T06:06:06+00:00", True)
+
+
+# -- sites/discourse: the preloaded topic ---------------------------------------------------
+
+
+def _preloaded(**topics: object) -> str:
+    import html
+    import json
+
+    value = json.dumps({key: json.dumps(topic) for key, topic in topics.items()})
+    return f'<div data-preloaded="{html.escape(value, quote=True)}"></div>'
+
+
+def test_discourse_preloaded_topic_by_its_id() -> None:
+    from parsers.sites.discourse import preloaded_topic
+
+    page = _preloaded(topic_9={"id": 9}, topic_5={"id": 5})
+    assert preloaded_topic(page, "5") == {"id": 5}
+    assert preloaded_topic(page, None) == {"id": 9}  # no id: the first topic
+    assert preloaded_topic(page, "7") == {"id": 9}
+    # the first data-preloaded is the page's
+    assert preloaded_topic(_preloaded(topic_5={"id": 5}) + _preloaded(topic_5={"id": 6}),
+                           "5") == {"id": 5}
+    # a topic that is no JSON string is none
+    assert preloaded_topic('<div data-preloaded="{&quot;topic_5&quot;: {&quot;a&quot;: 1}}">',
+                           "5") is None
+
+
+def test_discourse_counts_are_0_to_18_digits() -> None:
+    from parsers.sites.discourse import _int
+
+    assert [_int(value) for value in (0, 10**18 - 1, 10**18, -1, True, 2.0)] == [
+        0, 10**18 - 1, None, None, None, None]
