@@ -59,6 +59,11 @@ __all__ = [
 
 # A writer waits this long for a lock held by a reader or another process.
 BUSY_TIMEOUT_MS = 10_000
+# The page size of a new archive (SQLite's default is 4096). An answer row is 2-3 KB,
+# so 4 KB pages held one each and left ~1.5 KB empty: 8 KB pages made a 3,000-page
+# archive 3 % smaller (37.2 -> 36.1 MB, VACUUMed), 16 KB no smaller again. An archive
+# made before keeps its pages' size (SQLite changes it only by a VACUUM outside WAL).
+PAGE_SIZE = 8192
 
 StoreOutcome = Literal["new", "updated", "unchanged"]
 # What became of a fetched page: stored, or an archived page found gone.
@@ -128,6 +133,8 @@ def open_archive(
         raise
     try:
         archive.execute("PRAGMA foreign_keys = ON")
+        if archive.execute("PRAGMA page_count").fetchone()[0] == 0:
+            archive.execute(f"PRAGMA page_size = {PAGE_SIZE:d}")  # a new file: before WAL
         # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
         # durable across a process kill (only an OS crash may lose the last commits).
         archive.enable_wal()

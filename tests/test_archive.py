@@ -64,6 +64,8 @@ def test_new_archive_has_the_public_tables_and_foreign_keys(db: sqlite_utils.Dat
     assert schema_version(db) == migrations()[-1][0]
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # 8 KB pages: 4 KB ones held one 2-3 KB answer row each (archive.PAGE_SIZE).
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 8192
     foreign_keys = _foreign_keys(db)
     assert {
         ("related_questions", ("site", "from_id"), "questions", ("site", "id")),

@@ -273,6 +273,9 @@ def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> N
     assert dict(db.execute("SELECT url, recommended_by FROM resources").fetchall()) == {
         **counts, "https://example.com/orphan": 1}
     assert "question_resources" in db.view_names()
+    assert "WHERE recommended_by > 1" in db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'idx_resources_recommended_by'"
+    ).fetchone()[0]
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE sql LIKE "
                       "'%question_resources %' AND type IN ('index', 'trigger')"
                       ).fetchone()[0] == 0

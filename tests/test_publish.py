@@ -208,6 +208,22 @@ def test_summaries_use_their_indexes_without_analyze_statistics(
     assert "idx_questions_is_fetched" not in plan, plan
 
 
+def test_most_recommended_resources_reads_the_partial_index_first(archive_path: Path) -> None:
+    """idx_resources_recommended_by holds only resources recommended more than once
+    (0015); those recommended once are read only to fill the list up to 100."""
+    sql = load_metadata()["databases"]["archive"]["queries"]["most_recommended_resources"]["sql"]
+    plan = _query_plan(archive_path, sql)
+    assert ("MATERIALIZE often; SEARCH resources USING INDEX idx_resources_recommended_by "
+            "(recommended_by>?)") in plan, plan
+    with contextlib.closing(sqlite3.connect(archive_path)) as conn:
+        simple = conn.execute("SELECT title, kind, file_type, recommended_by, url "
+                              "FROM resources WHERE recommended_by > 0 "
+                              "ORDER BY recommended_by DESC, title LIMIT 100").fetchall()
+        # Here every resource is recommended once: all from the second part
+        # (CANNED_RESULTS has one from each).
+        assert conn.execute(sql).fetchall() == simple != []
+
+
 async def test_month_facet(ds: Datasette) -> None:
     data = (await _get(ds, "/archive/questions.json")).json()
     months = {r["value"]: r["count"] for r in data["facet_results"]["asked_at"]["results"]}
