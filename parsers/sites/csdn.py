@@ -108,6 +108,9 @@ _LATEST_BADGE = "最新发布"
 _RECOMMEND_BOXES = ".recommend-box, #recommend"
 _BADGES = frozenset((_LATEST_BADGE, "原创", "转载", "翻译", "置顶", "热门", "精选"))
 _SHORT_DATE = re.compile(r"^(?:[0-9]{4}[-/.])?[0-9]{1,2}[-/.][0-9]{1,2}(?:\s+[0-9:]{4,8})?$")
+# The longest text _SHORT_DATE matches once its spaces are squeezed ("2023-06-23 11:03:20"),
+# which starts with a digit: other texts skip the regex.
+_SHORT_DATE_MAX = 19
 # Elements that stay inside one run of text (a title with <em> keywords is one title).
 _INLINE = frozenset(("em", "strong", "b", "i", "u", "s", "del", "mark", "code", "small", "sub",
                      "sup", "font", "br", "img", "abbr", "cite", "q", "time", "-text",
@@ -156,10 +159,9 @@ def _text(node: LexborNode | None) -> str:
 
 def _spaced_text(node: LexborNode) -> str:
     """The text with a space between text nodes: ``<span>11:03:20</span><span>76</span>``
-    must not read as ``11:03:2076``."""
-    parts = [child.text_content or "" for child in node.traverse(include_text=True)
-             if child.is_text_node]
-    return " ".join(" ".join(parts).split())
+    must not read as ``11:03:2076``. (lexbor joins the text nodes: a walk over them in
+    Python cost ten times as much.)"""
+    return " ".join(node.text(deep=True, separator=" ").split())
 
 
 def _shows_text(root: LexborNode) -> bool:
@@ -194,7 +196,8 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
     """
     found: dict[str, LexborNode] = {}
     longest = max(map(len, _LABELS)) + 64  # room for the indentation around a label
-    for node in root.traverse(include_text=True):
+    # skip_empty: the whitespace between tags, half the text nodes, is dropped in C.
+    for node in root.traverse(include_text=True, skip_empty=True):
         if not node.is_text_node:
             continue
         text = node.text_content
@@ -470,10 +473,7 @@ class CsdnAnswerProfile:
     def resource_kind(self, url: str) -> str:
         """The URL's first path segment (doc, download, column, answer); a blog post
         (``blog.csdn.net/<user>/article/details/<n>``) is a "blog", not its author."""
-        if url[:13].lower().startswith(("https://blog.", "http://blog.")):
-            return "blog"
-        first_segment = url_path(url).lstrip("/").partition("/")[0]
-        return first_segment.lower() if first_segment else "unknown"
+        return _resource_kind(url)
 
     def canonical_page_url(self, url: str) -> str | None:
         """``scheme://host/answer/<id>``: no query, fragment or trailing slash (a path
@@ -796,12 +796,13 @@ class CsdnAnswerProfile:
         is one run), each known to sit in the link or not.
         """
         link = _data_url(item, url)
-        in_anchor: set[int] = set()  # the elements inside the item's link
-        anchored = False
+        anchor_id = -1  # the item's link (its first web link), once found
         icon: LexborNode | None = None
         runs: dict[int, list[Any]] = {}  # element -> [texts, in the link]
         for top in item:
-            for node in top.traverse(include_text=True):
+            top_id = top.mem_id
+            # skip_empty: whitespace between tags is dropped in C, not looked at here.
+            for node in top.traverse(include_text=True, skip_empty=True):
                 if node.is_text_node:
                     text = node.text_content
                     if not text or text.isspace():
@@ -814,11 +815,12 @@ class CsdnAnswerProfile:
                     holder_id = holder.mem_id
                     run = runs.get(holder_id)
                     if run is None:
-                        run = runs[holder_id] = [[], holder_id in in_anchor]
+                        run = runs[holder_id] = [[], anchor_id >= 0 and _within(
+                            holder, holder_id, anchor_id, top_id)]
                     run[0].append(text)
                     continue
                 tag = node.tag
-                if tag == "a" and not anchored:
+                if tag == "a" and anchor_id < 0:
                     href = (node.attributes.get("href") or "").strip()
                     if not href or href.startswith(("#", "javascript:")):
                         continue
@@ -826,8 +828,7 @@ class CsdnAnswerProfile:
                     # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
                     # is no resource either, so keep only web links.
                     if resolved[:8].lower().startswith(("http://", "https://")):
-                        anchored = True
-                        in_anchor = {inner.mem_id for inner in node.traverse()}
+                        anchor_id = node.mem_id
                         link = link or resolved
                 elif tag == "img" and (icon is None or (
                         node.attributes.get("alt") == "recommend-type"
@@ -841,7 +842,9 @@ class CsdnAnswerProfile:
             text = " ".join("".join(texts).split())
             if text == _LATEST_BADGE:
                 latest = True
-            if not text or text in _BADGES or _SHORT_DATE.match(text):
+            if not text or text in _BADGES or (
+                    len(text) <= _SHORT_DATE_MAX and "0" <= text[0] <= "9"
+                    and _SHORT_DATE.match(text)):
                 continue
             parts.append((text, in_link))
         if not parts:
@@ -855,7 +858,7 @@ class CsdnAnswerProfile:
                 break
         title = parts[title_at][0]
         description = " ".join([text for at, (text, _) in enumerate(parts) if at != title_at])
-        return section, link, title, description, _file_type(icon), self.resource_kind(link)
+        return section, link, title, description, _file_type(icon), _resource_kind(link)
 
     @staticmethod
     def _recommend_panels(
@@ -1104,6 +1107,21 @@ def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
     return False
 
 
+def _within(node: LexborNode, node_id: int, ancestor_id: int, top_id: int) -> bool:
+    """Is ``node`` (its ``mem_id`` given) ``ancestor_id`` or inside it? ``top_id``: an
+    element known to hold the ancestor, where the climb may stop (above it, it climbs on
+    to the root: a text's holder above the item when the item is inline markup)."""
+    while True:
+        if node_id == ancestor_id:
+            return True
+        if node_id == top_id:
+            return False
+        parent = node.parent
+        if parent is None:
+            return False
+        node, node_id = parent, parent.mem_id
+
+
 def _signature(node: LexborNode) -> tuple[str, str]:
     classes = (node.attributes.get("class") or "").split()
     return node.tag or "", classes[0] if classes else ""
@@ -1335,12 +1353,26 @@ def _names_its_tab(panel: LexborNode) -> bool:
     return bool(panel.attributes.get("aria-label") or panel.attributes.get("data-tab"))
 
 
+# Cached: resources recur from page to page (the same documents are recommended
+# beside many questions), and a type icon's address beside every item.
+@functools.lru_cache(maxsize=4_096)
+def _resource_kind(url: str) -> str:
+    if url[:13].lower().startswith(("https://blog.", "http://blog.")):
+        return "blog"
+    first_segment = url_path(url).lstrip("/").partition("/")[0]
+    return first_segment.lower() if first_segment else "unknown"
+
+
 def _file_type(icon: LexborNode | None) -> str:
     """The icon file's name (``.../minetype/PDF.png`` -> ``pdf``): its last path segment
     (a regex searching the whole URL from every "/" cost more than the rest of the item)."""
     if icon is None:
         return "unknown"
-    src = icon.attributes.get("src") or ""
+    return _icon_type(icon.attrs.get("src") or "")
+
+
+@functools.lru_cache(maxsize=1_024)
+def _icon_type(src: str) -> str:
     for separator in "?#":
         src = src.partition(separator)[0]
     match = _ICON_NAME.fullmatch(src.rpartition("/")[2])
