@@ -38,7 +38,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from parsers.css import css, css_first, css_matches
 from parsers.decoding import decode_html
 from parsers.links import resolve_link, url_path
-from parsers.markdown import render_answer
+from parsers.markdown import BLOCK_CONTAINERS, BLOCKS, SKIPPED, render_answer
 from parsers.markdown_source import markdown_answer, visible_signature
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.nesting import cap_nesting
@@ -97,6 +97,14 @@ _CONTROL_ENDINGS = tuple(_CONTROLS)  # for str.endswith: one call for all
 # Spoken as a quick test of a rendered answer before the tree is searched.
 _CONTROL_HINTS = ("展开", "收起", "阅读全文", "查看全部", "显示全部", "...", "…")
 _CONTROL_NOISE = " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|"
+# A character neither in a button's words nor noise: no button (most texts fail at their
+# first character, before the noise is deleted).
+_NOT_CONTROL = re.compile(
+    "[^" + re.escape("".join(sorted(set("".join(_CONTROLS)) | set(_CONTROL_NOISE)))) + "]")
+# A fold button dropped before the first rendering (_settle_controls): small, so that
+# rendering it alone gives what it gives inside the answer (far from MAX_DEPTH).
+_SMALL_CONTROL_NODES = 32
+_CONTROL_CONTEXT_DEPTH = 8
 # Today's class names of the answer's box (the real page's and the readers' fallbacks;
 # the reference reconstruction's), used when the answer is not found by its position.
 _ANSWER_CLASSES = ("div.cont.first-show, #copyRef, .content-view, .markdown_views, "
@@ -184,7 +192,8 @@ def _element_children(node: LexborNode) -> list[LexborNode]:
 
 
 def _is_control(text: str) -> bool:
-    return len(text) <= 24 and delete_chars(text, _CONTROL_NOISE) in _CONTROLS
+    return (len(text) <= 24 and _NOT_CONTROL.search(text) is None
+            and delete_chars(text, _CONTROL_NOISE) in _CONTROLS)
 
 
 def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
@@ -998,10 +1007,16 @@ def _is_label_line(node: LexborNode, limit: int | None = _META_MAX_CHARS) -> boo
                           "[class*=title]") is None
 
 
-def _render_shown_answer(node: LexborNode, url: str, *, markdown: bool) -> tuple[str, str]:
+def _render_shown_answer(
+    node: LexborNode, url: str, *, markdown: bool, settled: bool = False
+) -> tuple[str, str]:
     """The visible answer's text and Markdown (empty without ``markdown``), without its
-    fold/unfold buttons, which are removed from the tree."""
+    fold/unfold buttons, which are removed from the tree: rendered, and if the text shows
+    a button, rendered again without it. ``settled``: _settle_controls has already left
+    the tree as that would; one rendering is enough."""
     rendered = render_answer(node, url, markdown=markdown)
+    if settled:
+        return rendered
     text = rendered[0]
     if any(hint in text for hint in _CONTROL_HINTS) and _shows_control(text) and _drop_controls(
             node):
@@ -1018,11 +1033,13 @@ def _shows_control(text: str) -> bool:
     return False
 
 
-def _drop_controls(answer: LexborNode) -> bool:
-    """Remove the elements whose whole text is a fold/unfold button (展开全文, 收起)."""
+def _controls(answer: LexborNode) -> list[LexborNode]:
+    """The elements whose whole text is a fold/unfold button (展开全文, 收起), at most 16,
+    in page order: the highest such element around each button's text."""
     doomed: list[LexborNode] = []
     answer_id = answer.mem_id
-    for node in answer.traverse(include_text=True):
+    # skip_empty: whitespace is no button (nor is any text that strips to nothing).
+    for node in answer.traverse(include_text=True, skip_empty=True):
         if len(doomed) >= 16:
             break
         if not node.is_text_node:
@@ -1037,9 +1054,85 @@ def _drop_controls(answer: LexborNode) -> bool:
             element = parent
             parent = parent.parent
         doomed.append(element)
+    return doomed
+
+
+def _drop_controls(answer: LexborNode) -> bool:
+    """Remove the elements whose whole text is a fold/unfold button (展开全文, 收起)."""
+    doomed = _controls(answer)
     for element in doomed:
         element.decompose()
     return bool(doomed)
+
+
+def _settle_controls(answer: LexborNode, url: str) -> bool:
+    """Leave the tree as _render_shown_answer's render, look and render again would, without
+    rendering the whole answer first; True if it could (False: the tree is untouched).
+
+    Sure when no element is a button, and when every button is a block of its own that
+    shows as a button in the text (its own line ends as one), the text around it joining
+    nothing once it is gone: a ``div`` (or a ``p`` of inline content), small, inside the
+    answer's plain blocks, followed by nothing but whitespace, comments and skipped tags up
+    to the next block. Its rendered lines are then lines of the answer's text, which shows
+    the button; the answer rendered without it is the answer's text less its lines.
+    """
+    deep = answer.text(deep=True)
+    if not any(hint in deep for hint in _CONTROL_HINTS):
+        return False  # a hint may still show once tags are dropped (展<button>x</button>开)
+    doomed = _controls(answer)
+    if not doomed:
+        return True
+    doomed_ids = {element.mem_id for element in doomed}
+    if len(doomed_ids) != len(doomed):
+        return False
+    answer_id = answer.mem_id
+    texts = []
+    for element in doomed:
+        if not _is_own_block(element, answer_id, doomed_ids):
+            return False
+        texts.append(render_answer(element, url, markdown=False)[0])
+    shown = "\n\n".join(texts)
+    if not (any(hint in shown for hint in _CONTROL_HINTS) and _shows_control(shown)):
+        return False
+    for element in doomed:
+        element.decompose()
+    return True
+
+
+def _is_own_block(element: LexborNode, answer_id: int, doomed_ids: set[int]) -> bool:
+    """See _settle_controls: a small ``div``-like block (or an inline-only ``p``) whose
+    ancestors up to the answer are such blocks too, and which nothing inline follows."""
+    tag = element.tag
+    if tag not in BLOCK_CONTAINERS and tag != "p":
+        return False
+    for size, _ in enumerate(element.traverse(include_text=True)):
+        if size >= _SMALL_CONTROL_NODES:
+            return False
+    if tag == "p" and any(child.tag in BLOCKS for child in element.iter()):
+        return False  # rendered alone, a block inside would be a paragraph of its own
+    parent = element.parent
+    for _ in range(_CONTROL_CONTEXT_DEPTH):
+        if parent is None or parent.mem_id in doomed_ids:
+            return False
+        if parent.mem_id == answer_id:
+            break
+        if parent.tag not in BLOCK_CONTAINERS:
+            return False
+        parent = parent.parent
+    else:
+        return False
+    sibling = element.next
+    while sibling is not None:
+        sibling_tag = sibling.tag
+        if sibling_tag in BLOCKS:
+            break
+        if sibling_tag == "-text":
+            if (sibling.text_content or "").strip():
+                return False
+        elif sibling_tag not in SKIPPED:
+            return False
+        sibling = sibling.next
+    return True
 
 
 def _in_code(node: LexborNode, stop: int) -> bool:
@@ -1059,21 +1152,38 @@ def _complete_answer(
     of the visible copy (``shown``) and the state's Markdown, the text the same from either.
 
     With the state's Markdown, the visible copy is first rendered as text alone: its
-    Markdown is rendered only if that copy is kept, which it seldom is.
+    Markdown is rendered only if that copy is kept, which it seldom is. It is not rendered
+    at all when even its whole text (no rendered text holds more) is well short of the
+    Markdown's: a cut copy.
     """
+    settled = shown is not None and _settle_controls(shown, url)
     if markdown is None or not markdown.strip():
         if shown is None:
             return None
-        shown_text, shown_markdown = _render_shown_answer(shown, url, markdown=True)
+        shown_text, shown_markdown = _render_shown_answer(
+            shown, url, markdown=True, settled=settled)
         if not (shown_text or shown_markdown):
             return None
         return shown_text, shown_markdown, shown_source, shown_source
-    shown_text = _render_shown_answer(shown, url, markdown=False)[0] if shown is not None else ""
+    rendered: tuple[str, str] | None = None
+    markdown_rendered = False
+    if settled and shown is not None:
+        # The rendered text's characters are some of the tree's text's: its signature is
+        # at most this long, so _covers is False and the comparison below favours the
+        # Markdown whatever the rendering gives.
+        most = len(visible_signature(shown.text(deep=True)))
+        if most < 0.8 * len(visible_signature(markdown, markdown=True)):
+            rendered, markdown_rendered = markdown_answer(markdown, url), True
+            if rendered is not None and most <= len(visible_signature(rendered[0])):
+                return rendered[0], rendered[1], "state", "state"
+    shown_text = _render_shown_answer(
+        shown, url, markdown=False, settled=settled)[0] if shown is not None else ""
     shown_signature = visible_signature(shown_text)
     if shown_signature and _covers(shown_signature, markdown):
         # The visible copy is whole: its text is what the Markdown renders to.
         return shown_text, markdown.strip(), "state", "state"
-    rendered = markdown_answer(markdown, url)
+    if not markdown_rendered:
+        rendered = markdown_answer(markdown, url)
     if rendered is not None and len(shown_signature) <= len(visible_signature(rendered[0])):
         return rendered[0], rendered[1], "state", "state"
     # The visible copy is the fuller one (or the Markdown renders to nothing): kept whole,
