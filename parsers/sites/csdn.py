@@ -73,6 +73,10 @@ _TIME_BEFORE = re.compile(rf"(?P<value>{_TIMESTAMP})\s*(?:{_TIME_LABELS})")
 _VIEWS_AFTER = re.compile(f"(?:{_VIEW_LABELS}){_SEP}(?P<value>{_COUNT})")
 _VIEWS_BEFORE = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})\s*次?\s*(?:{_VIEW_LABELS})")
 _ANY_TIME_LABEL = re.compile(_TIME_LABELS)
+# Every time label ends in 时间 and every views label holds 浏览 or 阅读: a text without
+# them skips the regexes above (each a scan of the text from every position).
+_TIME_WORD = "时间"
+_VIEW_WORDS = ("浏览", "阅读")
 _BARE_TIME = re.compile(_TIMESTAMP)
 _BARE_COUNT = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})")
 # A block this long is an answer, not the line of labels under a title.
@@ -181,6 +185,20 @@ def _shows_text(root: LexborNode) -> bool:
             if text and not text.isspace():
                 return True
     return False
+
+
+def _labelled_time(text: str) -> re.Match[str] | None:
+    """A time after its label, else before it."""
+    if _TIME_WORD not in text:
+        return None
+    return _TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+
+
+def _labelled_views(text: str, *, before: bool = True) -> re.Match[str] | None:
+    """A view count after its label, else (``before``) before it."""
+    if _VIEW_WORDS[0] not in text and _VIEW_WORDS[1] not in text:
+        return None
+    return _VIEWS_AFTER.search(text) or (_VIEWS_BEFORE.search(text) if before else None)
 
 
 def _is_element(node: LexborNode) -> bool:
@@ -667,7 +685,7 @@ class CsdnAnswerProfile:
         views: list[tuple[str, int, bool]] = []
         errors: list[str] = []
         text = " ".join(_spaced_text(node) for node in meta_nodes)
-        time_match = _TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+        time_match = _labelled_time(text)
         if time_match:
             value = time_match["value"]
             asked_at = parse_timestamp(value)
@@ -675,7 +693,7 @@ class CsdnAnswerProfile:
                 errors.append(f"unreadable time {value!r}")
             else:
                 times.append(("label", asked_at, value.count(":") == 2))
-        views_match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+        views_match = _labelled_views(text)
         if views_match:
             count = parse_view_count(views_match["value"])
             if count is None:
@@ -939,14 +957,11 @@ def _is_meta_line(node: LexborNode) -> bool:
             return False
         text = _spaced_text(node)
         head = text[:_META_MAX_CHARS]
-        return bool(_TIME_AFTER.search(head) or _TIME_BEFORE.search(head)
-                    or _VIEWS_AFTER.search(head))
+        return bool(_labelled_time(head) or _labelled_views(head, before=False))
     text = _spaced_text(node)
     if len(text) > _META_MAX_CHARS:
         return False
-    return bool(_TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
-                or _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
-                or _BARE_TIME.search(text))
+    return bool(_labelled_time(text) or _labelled_views(text) or _BARE_TIME.search(text))
 
 
 def _has_content(node: LexborNode) -> bool:
@@ -987,7 +1002,7 @@ def _meta_by_label(root: LexborNode, answer: LexborNode | None) -> LexborNode | 
                 break
             if _is_meta_line(block):
                 line = _spaced_text(block)
-                if _TIME_AFTER.search(line) or _TIME_BEFORE.search(line):
+                if _labelled_time(line):
                     # The whole line: the views may sit in the next <span>.
                     for _ in range(3):
                         parent = block.parent
@@ -1209,6 +1224,16 @@ def _covers(shown: str, markdown: str) -> bool:
 # -- items: repeated blocks, not links ------------------------------------------------------
 
 
+def _line_of(node: LexborNode | None) -> frozenset[int]:
+    """``node`` and its ancestors (``mem_id``s): ``child.mem_id in _line_of(skip)`` is
+    ``_contains(child, skip)``, with one climb for all children."""
+    found = set()
+    while node is not None:
+        found.add(node.mem_id)
+        node = node.parent
+    return frozenset(found)
+
+
 def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
     while inner is not None:
         if inner.mem_id == node.mem_id:
@@ -1245,11 +1270,12 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
     is no item. None when the block shows no repetition (one item, or none).
     """
     node = block
+    around_skip = _line_of(skip)
     for _ in range(6):
         children = []
         for child in node.iter():
             tag = child.tag
-            if tag in ("-text", "-comment") or (skip is not None and _contains(child, skip)):
+            if tag in ("-text", "-comment") or child.mem_id in around_skip:
                 continue
             text = child.text(deep=True).strip()
             if text:
@@ -1289,10 +1315,10 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
 def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
     """The one item of a block listing a single question (through a <ul> around it)."""
     node = block
+    around_skip = _line_of(skip)
     for _ in range(3):
         children = [child for child in _element_children(node)
-                    if not (skip is not None and _contains(child, skip))
-                    and child.text(deep=True).strip()]
+                    if child.mem_id not in around_skip and child.text(deep=True).strip()]
         if len(children) != 1:
             return []
         if children[0].tag not in ("ul", "ol"):
@@ -1313,7 +1339,7 @@ def _answer_links_of(item: list[LexborNode], url: str) -> Iterator[tuple[LexborN
 
 def _data_url(item: list[LexborNode], url: str) -> str | None:
     """The item's own ``data-url`` (the real page's ``div.recommend-item-box``)."""
-    value = item[0].attributes.get("data-url")
+    value = item[0].attrs.get("data-url")
     return resolve_link(url, value) if value else None
 
 
@@ -1366,8 +1392,8 @@ def _text_holders(item: list[LexborNode]) -> list[LexborNode]:
 
 def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
     """A panel's items: its ``[data-url]`` boxes, else its repeated blocks, else its links."""
-    boxes = [node for node in css(panel, "[data-url]")
-             if not (skip is not None and _contains(node, skip))]
+    around_skip = _line_of(skip)
+    boxes = [node for node in css(panel, "[data-url]") if node.mem_id not in around_skip]
     if boxes:
         outermost: list[list[LexborNode]] = []
         for box in boxes:
@@ -1409,7 +1435,8 @@ def _section_block(
             break
         if any(_contains(parent, fence) for fence in fences):
             break
-        parent_text = _text(parent)
+        # Its raw text: a label holds no whitespace, so it is there iff it is in _text().
+        parent_text = parent.text(deep=True)
         if any(other in parent_text for other in _ALL_LABELS if other != label_text):
             break
         block = parent
