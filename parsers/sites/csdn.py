@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.css import css, css_first, css_matches
-from parsers.decoding import decode_html
+from parsers.decoding import decode_html_source
 from parsers.links import resolve_link, url_path
 from parsers.markdown import BLOCK_CONTAINERS, BLOCKS, SKIPPED, render_answer
 from parsers.markdown_source import markdown_answer, visible_signature
@@ -127,6 +127,21 @@ _SHORT_DATE_MAX = 19
 _INLINE = frozenset(("em", "strong", "b", "i", "u", "s", "del", "mark", "code", "small", "sub",
                      "sup", "font", "br", "img", "abbr", "cite", "q", "time", "-text",
                      "-comment"))
+
+
+def _tag_ids() -> dict[str, int]:
+    """lexbor's ids of the tags the item walk tells apart (a standard tag's id is fixed;
+    one lexbor does not know gets an id above them all): compared as ints, not names."""
+    names = [*sorted(_INLINE - {"-text", "-comment"}), "a"]
+    sample = "".join(f"<{name}></{name}>" for name in names) + "text<!---->"
+    holder = LexborHTMLParser(f"<body><p>{sample}</p></body>").css_first("p")
+    assert holder is not None
+    return {node.tag or "": node.tag_id for node in holder.iter(include_text=True)}
+
+
+_TAG_IDS = _tag_ids()
+_INLINE_IDS = frozenset(_TAG_IDS[name] for name in _INLINE)
+_TEXT_ID, _A_ID, _IMG_ID = _TAG_IDS["-text"], _TAG_IDS["a"], _TAG_IDS["img"]
 # Links taken from each of a page's link lists (related questions, recommended
 # resources, sidebar). Real pages show tens; a hostile or broken page with 20,000
 # links would otherwise flood the frontier and the archive from one page.
@@ -517,8 +532,11 @@ class CsdnAnswerProfile:
         return f"{origin}{path[:match.start()]}/answer/{match['id']}"
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
-        html = decode_html(body, charset=charset)
-        tree = LexborHTMLParser(cap_nesting(html))
+        html, utf8 = decode_html_source(body, charset=charset)
+        capped = cap_nesting(html)
+        # lexbor parses UTF-8 bytes: the body itself when it is the text's UTF-8 (the
+        # text would be encoded back to these very bytes).
+        tree = LexborHTMLParser(utf8 if utf8 is not None and capped is html else capped)
         root = tree.body
         if root is None or not _shows_text(root):
             raise ParseError("empty page", url=url)
@@ -667,9 +685,10 @@ class CsdnAnswerProfile:
             sibling = node.next
             while sibling is not None:
                 if _is_element(sibling):
-                    if _is_meta_line(sibling):
+                    raw = sibling.text(deep=True)  # read once for both tests
+                    if _is_meta_line(sibling, raw):
                         meta.append(sibling)
-                    elif _has_content(sibling):
+                    elif _has_content(sibling, raw):
                         return meta, _prefer_known_box(sibling)
                 sibling = sibling.next
             parent = node.parent
@@ -830,12 +849,13 @@ class CsdnAnswerProfile:
             top_id = top.mem_id
             # skip_empty: whitespace between tags is dropped in C, not looked at here.
             for node in top.traverse(include_text=True, skip_empty=True):
-                if node.is_text_node:
+                tag_id = node.tag_id
+                if tag_id == _TEXT_ID:
                     text = node.text_content
                     if not text or text.isspace():
                         continue
                     holder = node.parent
-                    while holder is not None and holder.tag in _INLINE:
+                    while holder is not None and holder.tag_id in _INLINE_IDS:
                         holder = holder.parent
                     if holder is None:
                         continue
@@ -846,8 +866,7 @@ class CsdnAnswerProfile:
                             holder, holder_id, anchor_id, top_id)]
                     run[0].append(text)
                     continue
-                tag = node.tag
-                if tag == "a" and anchor_id < 0:
+                if tag_id == _A_ID and anchor_id < 0:
                     href = (node.attributes.get("href") or "").strip()
                     if not href or href.startswith(("#", "javascript:")):
                         continue
@@ -857,7 +876,7 @@ class CsdnAnswerProfile:
                     if resolved[:8].lower().startswith(("http://", "https://")):
                         anchor_id = node.mem_id
                         link = link or resolved
-                elif tag == "img" and (icon is None or (
+                elif tag_id == _IMG_ID and (icon is None or (
                         node.attributes.get("alt") == "recommend-type"
                         and icon.attributes.get("alt") != "recommend-type")):
                     icon = node
@@ -947,9 +966,11 @@ class CsdnAnswerProfile:
 # -- the title's neighbourhood and the answer ---------------------------------------------
 
 
-def _is_meta_line(node: LexborNode) -> bool:
-    """A short block showing a time or a count with its label (or a bare time)."""
-    raw = node.text(deep=True)
+def _is_meta_line(node: LexborNode, raw: str | None = None) -> bool:
+    """A short block showing a time or a count with its label (or a bare time).
+    ``raw``: its text, if already read."""
+    if raw is None:
+        raw = node.text(deep=True)
     if len(raw.strip()) > _META_MAX_CHARS:
         # Too long for a line of labels, unless it is one with a huge figure: labels and
         # figures only, no block of an answer.
@@ -964,8 +985,8 @@ def _is_meta_line(node: LexborNode) -> bool:
     return bool(_labelled_time(text) or _labelled_views(text) or _BARE_TIME.search(text))
 
 
-def _has_content(node: LexborNode) -> bool:
-    text = node.text(deep=True).strip()
+def _has_content(node: LexborNode, raw: str | None = None) -> bool:
+    text = (node.text(deep=True) if raw is None else raw).strip()
     if text:
         return not _is_control(text)
     return css_first(node, "img, pre, table") is not None
