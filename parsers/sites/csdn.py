@@ -603,7 +603,8 @@ class CsdnAnswerProfile:
         related, related_source = self._related_questions(
             root, url, labels.get(_RELATED_LABEL),
             [*fences, *([recommend_box] if recommend_box is not None else [])])
-        resources, resources_source = self._recommended_resources(root, url, labels, fences)
+        resources, resources_source = self._recommended_resources(
+            root, url, labels, fences, recommend_box)
         sidebar, sidebar_source = self._sidebar_links(root, url, labels.get(_SIDEBAR_LABEL))
         for name, source in (("related_questions", related_source),
                              ("recommended_resources", resources_source),
@@ -647,6 +648,17 @@ class CsdnAnswerProfile:
         the structured sources; a visible one agreeing with a structured one first."""
         fallback: tuple[LexborNode, tuple[str, str]] | None = None
         for selector, source, must_agree in _TITLE_PLACES:
+            if structured:
+                # The first match, if it agrees, is what the loop below returns: found
+                # without listing every match (a query of the whole page).
+                first = css_first(root, selector)
+                if first is None:
+                    continue
+                text = _text(first)
+                if text and len(text) <= 500 and text not in _LABELS:
+                    agreeing = [entry for entry in structured if _agrees(text, entry[1])]
+                    if agreeing:
+                        return first, _fuller((source, text), agreeing)
             for node in css(root, selector)[:8]:
                 text = _text(node)
                 if not text or len(text) > 500 or text in _LABELS:
@@ -813,9 +825,12 @@ class CsdnAnswerProfile:
         return related
 
     def _recommended_resources(
-        self, root: LexborNode, url: str, labels: dict[str, LexborNode], fences: list[LexborNode]
+        self, root: LexborNode, url: str, labels: dict[str, LexborNode], fences: list[LexborNode],
+        box: LexborNode | None,
     ) -> tuple[list[RecommendedResource], str | None]:
-        panels, source = self._recommend_panels(root, labels, fences)
+        """``box``: ``css_first(root, _RECOMMEND_BOXES)``, found already (a query of the
+        whole page, not repeated)."""
+        panels, source = self._recommend_panels(labels, fences, box)
         resources: list[RecommendedResource] = []
         positions: dict[str, int] = {}
         for section, panel, skip in panels:
@@ -867,7 +882,7 @@ class CsdnAnswerProfile:
                     run[0].append(text)
                     continue
                 if tag_id == _A_ID and anchor_id < 0:
-                    href = (node.attributes.get("href") or "").strip()
+                    href = (node.attrs.get("href") or "").strip()
                     if not href or href.startswith(("#", "javascript:")):
                         continue
                     resolved = resolve_link(url, href) or ""
@@ -908,7 +923,7 @@ class CsdnAnswerProfile:
 
     @staticmethod
     def _recommend_panels(
-        root: LexborNode, labels: dict[str, LexborNode], fences: list[LexborNode]
+        labels: dict[str, LexborNode], fences: list[LexborNode], box: LexborNode | None
     ) -> tuple[list[tuple[str | None, LexborNode, LexborNode | None]], str | None]:
         """Each tab panel with its section, decided by the panel the items sit in (None:
         no tabs, each item's badge decides)."""
@@ -923,7 +938,6 @@ class CsdnAnswerProfile:
             tab_bar = _common_ancestor([tab for _, tab in found])
             panels = _panels_after(tab_bar)
         else:
-            box = css_first(root, _RECOMMEND_BOXES)
             if box is None:
                 return [], None
             panels = _element_children(box)
@@ -931,8 +945,9 @@ class CsdnAnswerProfile:
         labelled: list[tuple[str | None, LexborNode, LexborNode | None]] = []
         for panel in panels:
             # A panel names its tab (aria-label / data-tab) where the markup says so.
-            name = (panel.attributes.get("aria-label") or "").strip()
-            data_tab = (panel.attributes.get("data-tab") or "").strip()
+            attributes = panel.attrs  # looked up by name: no dict of every attribute
+            name = (attributes.get("aria-label") or "").strip()
+            data_tab = (attributes.get("data-tab") or "").strip()
             if name in _SECTION_LABELS:
                 labelled.append((_SECTION_LABELS[name], panel, None))
             elif data_tab in _SECTION_LABELS.values():
@@ -1255,6 +1270,21 @@ def _line_of(node: LexborNode | None) -> frozenset[int]:
     return frozenset(found)
 
 
+def _contains_within(node: LexborNode, inner: LexborNode, stop_id: int) -> bool:
+    """``_contains(node, inner)`` for a ``node`` at or under the element ``stop_id``
+    (``inner`` under it too): the climb from ``inner`` ends there."""
+    node_id = node.mem_id
+    current: LexborNode | None = inner
+    while current is not None:
+        current_id = current.mem_id
+        if current_id == node_id:
+            return True
+        if current_id == stop_id:
+            return False
+        current = current.parent
+    return False
+
+
 def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
     while inner is not None:
         if inner.mem_id == node.mem_id:
@@ -1417,8 +1447,9 @@ def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[Lexbor
     boxes = [node for node in css(panel, "[data-url]") if node.mem_id not in around_skip]
     if boxes:
         outermost: list[list[LexborNode]] = []
+        panel_id = panel.mem_id
         for box in boxes:
-            if outermost and _contains(outermost[-1][0], box):
+            if outermost and _contains_within(outermost[-1][0], box, panel_id):
                 continue
             outermost.append([box])
         return outermost
