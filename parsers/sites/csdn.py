@@ -194,8 +194,8 @@ def _spaced_text(node: LexborNode) -> str:
 def _shows_text(root: LexborNode) -> bool:
     """Any text but whitespace: the first such text node ends the walk (the body's whole
     text, built to be stripped, cost more than the rest of the check)."""
-    for node in root.traverse(include_text=True):
-        if node.is_text_node:
+    for node in root.traverse(include_text=True, skip_empty=True):
+        if node.tag_id == _TEXT_ID:  # is_text_node, as an int compared (cheaper)
             text = node.text_content
             if text and not text.isspace():
                 return True
@@ -240,7 +240,7 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
     longest = max(map(len, _LABELS)) + 64  # room for the indentation around a label
     # skip_empty: the whitespace between tags, half the text nodes, is dropped in C.
     for node in root.traverse(include_text=True, skip_empty=True):
-        if not node.is_text_node:
+        if node.tag_id != _TEXT_ID:  # not is_text_node, as an int compared (cheaper)
             continue
         text = node.text_content
         if text is None or len(text) > longest:
@@ -1093,7 +1093,7 @@ def _controls(answer: LexborNode) -> list[LexborNode]:
     for node in answer.traverse(include_text=True, skip_empty=True):
         if len(doomed) >= 16:
             break
-        if not node.is_text_node:
+        if node.tag_id != _TEXT_ID:
             continue
         text = (node.text_content or "").strip()
         if not text or not _is_control(text) or _in_code(node, answer_id):
