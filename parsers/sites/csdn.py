@@ -257,7 +257,7 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
 
 def _answer_links(root: LexborNode, base_url: str) -> Iterator[tuple[LexborNode, str]]:
     for anchor in css(root, "a[href]"):
-        url = resolve_link(base_url, anchor.attributes.get("href"))
+        url = resolve_link(base_url, anchor.attrs.get("href"))
         if url and answer_id_from_url(url):
             yield anchor, url
 
@@ -1309,7 +1309,7 @@ def _within(node: LexborNode, node_id: int, ancestor_id: int, top_id: int) -> bo
 
 
 def _signature(node: LexborNode) -> tuple[str, str]:
-    classes = (node.attributes.get("class") or "").split()
+    classes = (node.attrs.get("class") or "").split()
     return node.tag or "", classes[0] if classes else ""
 
 
@@ -1380,10 +1380,10 @@ def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNo
 
 def _answer_links_of(item: list[LexborNode], url: str) -> Iterator[tuple[LexborNode, str]]:
     for node in item:
-        anchors = ([node] if node.tag == "a" and node.attributes.get("href") else []) \
+        anchors = ([node] if node.tag == "a" and node.attrs.get("href") else []) \
             + css(node, "a[href]")
         for anchor in anchors:
-            link = resolve_link(url, anchor.attributes.get("href"))
+            link = resolve_link(url, anchor.attrs.get("href"))
             if link and answer_id_from_url(link):
                 yield anchor, link
 
