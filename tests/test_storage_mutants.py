@@ -62,12 +62,13 @@ def _archive(tmp_path: Path, *, policy: CompressionPolicy | None = None) -> Arch
 
 
 def _store(db: Archive, bodies: list[bytes], *, site: str = CSDN, status: int | None = 200,
-           first: int = 0, prefix: str = "q") -> list[str]:
-    """Store ``bodies`` as pages of ``site``, fetched one second apart from ``first``."""
+           first: int = 0, prefix: str = "q", host: str | None = None) -> list[str]:
+    """Store ``bodies`` as pages of ``site`` (at ``host``, the site's name by default),
+    fetched one second apart from ``first``."""
     urls = []
     with db.atomic():
         for index, body in enumerate(bodies, start=first):
-            url = f"https://{site}/{prefix}/{index}"
+            url = f"https://{host or site}/{prefix}/{index}"
             db.record_fetched_page(FetchedPage(
                 url=url, status=status, body=body,
                 fetched_at=f"2026-01-01T{index // 3600:02d}:{index // 60 % 60:02d}:"
@@ -107,6 +108,7 @@ def test_policy_with_min_pages(min_pages: int, drift_sample_pages: int) -> None:
                                        drift_sample_pages=drift_sample_pages)
     assert (policy.sample_pages, policy.dictionary_bytes, policy.level,
             policy.drift_factor) == (500, 112 * 1024, 6, 0.6)
+    assert type(policy.drift_sample_pages) is int  # a deque's maxlen (BodyStore._remember)
 
 
 def test_a_trained_dictionary_describes_itself() -> None:
@@ -407,7 +409,11 @@ def _write(pages: list[StoredResponse], **options: object) -> tuple[WarcReport, 
     out = io.BytesIO()
     report = write_warc(out, pages, filename="x.warc.gz", software="qarchive 9",
                         **options)  # type: ignore[arg-type]
-    return report, _warc_records(out.getvalue())
+    data = out.getvalue()
+    assert data[:2] == b"\x1f\x8b"  # gzipped records
+    for record in ArchiveIterator(io.BytesIO(data)):
+        assert record.rec_headers.protocol == "WARC/1.1"
+    return report, _warc_records(data)
 
 
 def _field(record: dict, name: str) -> str | None:
@@ -455,6 +461,9 @@ def test_a_response_keeps_its_headers_fitted_to_the_stored_body() -> None:
     assert _field(response, "WARC-Record-ID") == record_id(page.final_url, page.captured_at)
     assert _field(response, "WARC-Payload-Digest") == payload_digest(page.body)
     assert _field(response, SYNTHESIZED) is None
+    assert [name for name, _ in response["warc"]] == [  # type: ignore[union-attr]
+        "WARC-Type", "WARC-Date", "WARC-Record-ID", "WARC-Payload-Digest", "WARC-Target-URI",
+        "WARC-Block-Digest", "Content-Type", "Content-Length"]
     assert response["status_line"] == ("HTTP/2", "200 Fine")
     assert response["http"] == [
         ("Content-Type", "text/html"), ("X-Archive-Orig-Content-Encoding", "gzip"),
@@ -467,6 +476,10 @@ def test_a_response_keeps_its_headers_fitted_to_the_stored_body() -> None:
     assert _field(request, "WARC-Concurrent-To") == _field(response, "WARC-Record-ID")
     assert request["status_line"] == ("GET", "/q/1?page=2 HTTP/1.1")
     assert request["http"] == [("Host", "a.test")]
+    assert _field(request, "WARC-Target-URI") == "https://a.test/q/1?page=2"
+    assert request["payload"] == b""
+    assert _field(request, "Content-Length") == str(len(b"GET /q/1?page=2 HTTP/1.1\r\n"
+                                                        b"Host: a.test\r\n\r\n"))
 
 
 @pytest.mark.parametrize("headers, expected", [
@@ -510,6 +523,8 @@ def test_a_page_stored_without_headers_gets_a_synthesized_block() -> None:
                              content_type=None, etag=None, last_modified="")])[1]
     assert bare[1]["status_line"] == ("HTTP/1.0", "410 Gone")
     assert bare[1]["http"] == [("Content-Length", "9")]
+    unnamed = _write([_response(headers=None, reason=None, status=299)])[1]
+    assert unnamed[1]["status_line"] == ("HTTP/2", "299")
 
 
 @pytest.mark.parametrize("content_type, expected", [
@@ -549,6 +564,12 @@ def test_a_revisit_names_its_capture(status: int, profile: str) -> None:
     assert revisit["payload"] == b"" and revisit["http"] is None
 
 
+def test_the_report_counts_every_record() -> None:
+    pages = [_response(url=f"https://a.test/{i}", final_url=f"https://a.test/{i}",
+                       revisit_status=304, status=None if i % 2 else 200) for i in range(4)]
+    assert _write(pages)[0] == WarcReport(responses=2, revisits=4, resources=2)
+
+
 @pytest.mark.parametrize("captured_run_id, run_id, types", [
     (3, 3, ["response", "request", "revisit"]),
     (2, 3, ["revisit"]),
@@ -571,8 +592,14 @@ def test_export_warc_replaces_the_file_only_when_complete(tmp_path: Path) -> Non
     urls = _store(db, _bodies(3))
     out = tmp_path / "out.warc.gz"
     pages = []
-    report = export_warc(db, out, software="qarchive 9", on_page=lambda: pages.append(1))
-    assert report == WarcReport(responses=3, synthesized=3) and pages == [1, 1, 1]
+
+    def on_page() -> None:  # while it writes: a hidden part file beside the WARC
+        pages.append([p.name for p in tmp_path.iterdir() if "warc" in p.name])
+
+    report = export_warc(db, out, software="qarchive 9", on_page=on_page)
+    assert report == WarcReport(responses=3, synthesized=3) and len(pages) == 3
+    assert all(len(names) == 1 and names[0].startswith(".out.warc.gz.")
+               and names[0].endswith(".part") for names in pages), pages
     written = _warc_records(out.read_bytes())
     assert [_field(r, "WARC-Target-URI") for r in written if r["type"] == "response"] == urls
     assert _field(written[0], "WARC-Filename") == "out.warc.gz"
@@ -585,6 +612,35 @@ def test_export_warc_replaces_the_file_only_when_complete(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir() if "warc" in p.name) == ["out.warc.gz"]
     with pytest.raises(OSError):
         export_warc(db, tmp_path / "missing" / "out.warc.gz", software="qarchive 9")
+
+
+def test_export_warc_of_later_runs(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    first = db.start_run(command="crawl", options={})
+    second = db.start_run(command="crawl", options={})
+    urls = _store(db, _bodies(3))
+    db.execute("UPDATE pages SET run_id = ? WHERE url = ?", [first, urls[0]])
+    db.execute("UPDATE pages SET run_id = ? WHERE url != ?", [second, urls[0]])
+    out = tmp_path / "later.warc.gz"
+    assert export_warc(db, out, software="qarchive 9", since_run=second).responses == 2
+    records = _warc_records(out.read_bytes())
+    assert [_field(r, "WARC-Target-URI") for r in records if r["type"] == "response"] == urls[1:]
+    info = records[0]["payload"].decode()  # type: ignore[union-attr]
+    assert "software: qarchive 9\r\n" in info and f"of runs >= {second}" in info
+
+
+def test_an_export_whose_part_file_vanished_raises_its_own_error(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    _store(db, _bodies(1))
+
+    def vanish() -> None:
+        for part in tmp_path.glob(".out.warc.gz.*.part"):
+            part.unlink()
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match=r"^stopped$"):
+        export_warc(db, tmp_path / "out.warc.gz", software="qarchive 9", on_page=vanish)
+    assert not (tmp_path / "out.warc.gz").exists()
 
 
 # --- drift, upkeep, unused dictionaries -----------------------------------------------------
@@ -716,7 +772,8 @@ def test_the_writer_looks_at_a_site_first_then_every_so_many_pages(tmp_path: Pat
     # A site first seen is looked at at once.
     other = _store(db, _bodies(20, seed=9), site="other.test", first=50)
     assert len(other) == 20
-    assert [t.site for t in upkeep.after_batch(["other.test"])] == ["other.test"]
+    # ... and one not due does not keep the batch's other sites from being looked at.
+    assert [t.site for t in upkeep.after_batch([CSDN, "other.test"])] == ["other.test"]
 
 
 def test_the_writer_trains_nothing_in_an_archive_before_version_13(tmp_path: Path) -> None:
@@ -811,3 +868,25 @@ def test_compact_drops_what_no_page_needs_and_vacuums_when_asked(tmp_path: Path)
     assert db.stored_body(late[-1])[0] == bodies[-1]
     memory = open_archive(":memory:")
     assert compact_archive(memory).file_bytes_after == 0
+
+
+def test_compact_of_an_archive_without_bodies_reports_zeros(tmp_path: Path) -> None:
+    report = compact_archive(_archive(tmp_path))
+    assert (report.pages, report.raw_bytes, report.body_bytes_before, report.body_bytes_after,
+            report.recompressed, report.trained) == (0, 0, 0, 0, 0, [])
+
+
+def test_compact_trains_each_site_and_moves_pages_by_their_site_not_host(tmp_path: Path) -> None:
+    db = _archive(tmp_path, policy=CompressionPolicy(min_pages=20))
+    bodies = _bodies(45)
+    _store(db, bodies[:20], site="b-site", host="b.test")
+    assert db.bodies.train("b-site", because="test") is not None
+    # Stored later, of no question yet: by host, so without b-site's dictionary.
+    late = _store(db, bodies[20:25], site="b-site", host="b.test", first=20, prefix="late")
+    assert not _moved_to(db, 1) & set(late)
+    _store(db, bodies[25:45], site="c-site", host="c.test", first=30)
+    _store(db, _bodies(20, seed=8), site="d-site", host="d.test", first=60)
+    report = compact_archive(db)
+    assert [t.site for t in report.trained] == ["c-site", "d-site"]
+    assert report.recompressed == 5 + 20 + 20
+    assert _moved_to(db, 1) >= set(late)
