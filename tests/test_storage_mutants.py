@@ -10,6 +10,7 @@ process, where mutmut sees no call: these call the body store in this process.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import logging
@@ -24,6 +25,7 @@ import zstandard
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive, BodyUnreadable, FetchedPage, open_archive
+from archive.archive import ANSWER_TEXT_MAX_CHARS, bounded_page
 from archive.bodies import (
     DICTIONARY_CACHE_SIZE,
     BodyStore,
@@ -43,6 +45,7 @@ from archive.warc import (
     warc_date,
     write_warc,
 )
+from parsers import Answer, AnswerPage
 from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.render import render_answer_page
 
@@ -890,3 +893,80 @@ def test_compact_trains_each_site_and_moves_pages_by_their_site_not_host(tmp_pat
     assert [t.site for t in report.trained] == ["c-site", "d-site"]
     assert report.recompressed == 5 + 20 + 20
     assert _moved_to(db, 1) >= set(late)
+
+
+# --- the pages an export reads ----------------------------------------------------------------
+
+def test_stored_responses_reads_every_column_in_chunks(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    first = db.start_run(command="crawl", options={})
+    second = db.start_run(command="crawl", options={})
+    bodies = _bodies(4)
+    with db.atomic():
+        db.record_fetched_page(FetchedPage(
+            url="https://a.test/1", final_url="https://a.test/one", status=200,
+            fetched_at="2026-01-01T00:00:01+00:00", body=bodies[0], etag='"e"',
+            last_modified="Thu, 01 Jan 2026 00:00:00 GMT", content_type="text/html",
+            http_version="HTTP/2", reason="Fine", headers=[("X-A", "1"), ("X-B", "2")]),
+            run_id=first)
+        db.record_fetched_page(FetchedPage(url="https://a.test/2", status=203, body=bodies[1],
+                                           fetched_at="2026-01-01T00:00:02+00:00"),
+                               run_id=first)
+        db.record_fetched_page(FetchedPage(url="https://a.test/error", status=500, body=None,
+                                           fetched_at="2026-01-01T00:00:03+00:00"),
+                               run_id=first)
+        db.record_fetched_page(FetchedPage(url="https://a.test/3", status=200, body=bodies[2],
+                                           fetched_at="2026-01-01T00:00:04+00:00"),
+                               run_id=second)
+    db.record_unchanged_page("https://a.test/1", fetched_at="2026-02-01T00:00:00+00:00",
+                             run_id=second, status=304)
+    db.execute("UPDATE pages SET gone_at = '2026-02-02' WHERE url = 'https://a.test/2'")
+    one = StoredResponse(
+        url="https://a.test/1", final_url="https://a.test/one", status=200,
+        fetched_at="2026-02-01T00:00:00+00:00", run_id=second,
+        captured_at="2026-01-01T00:00:01+00:00", captured_run_id=first, revisit_status=304,
+        gone=False, http_version="HTTP/2", reason="Fine", headers=[("X-A", "1"), ("X-B", "2")],
+        content_type="text/html", etag='"e"', last_modified="Thu, 01 Jan 2026 00:00:00 GMT",
+        body=bodies[0])
+    two = StoredResponse(
+        url="https://a.test/2", final_url="https://a.test/2", status=203,
+        fetched_at="2026-01-01T00:00:02+00:00", run_id=first,
+        captured_at="2026-01-01T00:00:02+00:00", captured_run_id=first, revisit_status=None,
+        gone=True, http_version=None, reason=None, headers=None, content_type=None, etag=None,
+        last_modified=None, body=bodies[1])
+    three = dataclasses.replace(two, url="https://a.test/3", final_url="https://a.test/3",
+                                status=200, fetched_at="2026-01-01T00:00:04+00:00",
+                                run_id=second, captured_at="2026-01-01T00:00:04+00:00",
+                                captured_run_id=second, gone=False, body=bodies[2])
+    for chunk in (1, 2, 3, 200):
+        assert list(db.stored_responses(chunk=chunk)) == [one, two, three], chunk
+    assert list(db.stored_responses()) == [one, two, three]
+    assert list(db.stored_responses(since_run=second, chunk=1)) == [one, three]
+    assert db.count_stored_responses() == 3
+    assert db.count_stored_responses(since_run=second) == 2
+    assert db.count_stored_responses(since_run=second + 1) == 0
+    assert db.has_run(second) and not db.has_run(second + 1)
+    # An archive before version 13 (opened without migrating) reads its bodies as zlib.
+    db.execute("UPDATE pages SET body = ? WHERE url = 'https://a.test/3'",
+               [zlib.compress(bodies[2])])
+    db.execute("UPDATE pages SET body_codec = 'zstd' WHERE url = 'https://a.test/3'")
+    db.execute("DELETE FROM pages WHERE url != 'https://a.test/3'")
+    db.execute("PRAGMA user_version = 12")
+    db.__dict__["bodies"] = BodyStore(db)
+    assert [page.body for page in db.stored_responses()] == [bodies[2]]
+    assert db.stored_body("https://a.test/3") == (bodies[2], None)
+
+
+def test_answers_at_the_limit_are_kept_whole_beside_one_over_it() -> None:
+    limit = ANSWER_TEXT_MAX_CHARS
+    page = AnswerPage(
+        site="stackoverflow.com", url="https://stackoverflow.com/questions/1", id="1",
+        title="t", asked_at=None, view_count=None, answer_text=None, answer_markdown=None,
+        answers=[Answer(1, "a1", "x" * limit, "m" * limit),
+                            Answer(2, "a2", "y" * (limit + 2), "n")],
+        profile="stack-exchange", parser_version=1)
+    bounded = bounded_page(page)
+    assert bounded.answers[0] == page.answers[0]
+    assert bounded.answers[1].text == ("y" * limit + "\n\n[… truncated by qarchive: 2 more "
+                                       "characters in the stored page]")
+    assert bounded.answers[1].markdown == "n"
