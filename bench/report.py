@@ -274,7 +274,7 @@ def _size(result: dict[str, Any]) -> list[str]:
         f"of {after['projected_zstd']['ratio']}× its HTML (the zstd-dictionary target, a "
         "separate branch of issue 15) in a VACUUMed copy: the rest of the archive as "
         "crawled. MB are 10⁶ bytes.", "",
-        *_table(["archive", "pages", "HTML MB", "db MB", "WAL MB", "÷ HTML (raw pages zlib)",
+        *_table(["archive", "pages", "HTML MB", "db MB", "WAL MB", "÷ HTML (raw pages as stored)",
                  f"÷ HTML (raw pages at {after['projected_zstd']['ratio']}×)"],
                 [summary(label, run) for label, run in runs]),
         *_table(["comparison", "measured", "target", "result"], [

@@ -55,18 +55,21 @@ def reference_page(reference_html: bytes) -> AnswerPage:
 
 def test_new_archive_has_the_public_tables_and_foreign_keys(db: sqlite_utils.Database) -> None:
     tables = set(db.table_names())
-    assert {"questions", "related_questions", "resources", "question_resources", "pages",
+    assert {"questions", "related_questions", "resources", "question_resource_links", "pages",
             "crawl_runs"} <= tables
-    assert "parse_failures" in db.view_names()
+    # question_resources is a view of question_resource_links (0015), with the old columns.
+    assert {"parse_failures", "question_resources"} <= set(db.view_names())
+    assert list(db["question_resources"].columns_dict) == [
+        "site", "question_id", "resource_url", "section", "position"]
     assert schema_version(db) == migrations()[-1][0]
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # 8 KB pages: 4 KB ones held one 2-3 KB answer row each (archive.PAGE_SIZE).
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 8192
     foreign_keys = _foreign_keys(db)
     assert {
         ("related_questions", ("site", "from_id"), "questions", ("site", "id")),
         ("related_questions", ("site", "to_id"), "questions", ("site", "id")),
-        ("question_resources", ("site", "question_id"), "questions", ("site", "id")),
-        ("question_resources", ("resource_url",), "resources", ("url",)),
         ("pages", ("site", "question_id"), "questions", ("site", "id")),
         ("pages", ("run_id",), "crawl_runs", ("id",)),
         ("answers", ("site", "question_id"), "questions", ("site", "id")),
@@ -238,6 +241,10 @@ def test_a_version_1_archive_upgrades_in_place_with_no_data_lost(tmp_path: Path)
         # The answer questions held (0014): read through the view, as public SQL does.
         after = list(db["questions_with_answer" if name == "questions" else name].rows)
         assert len(after) == len(rows), name
+        if name == "question_resources":  # a view (0015): its rows in its key's order
+            def link_key(row: dict) -> tuple:
+                return row["question_id"], row["section"], row["position"]
+            rows, after = sorted(rows, key=link_key), sorted(after, key=link_key)
         for old_row, new_row in zip(rows, after, strict=True):
             # New columns may be added; every old value is still there.
             assert {key: new_row[key] for key in old_row} == old_row, name
@@ -387,3 +394,29 @@ def test_recommended_by_counts_distinct_questions_as_lists_change(
         "SELECT resource_url, count(DISTINCT question_id) FROM question_resources "
         "GROUP BY resource_url").fetchall()
     assert {url: n for url, n in expected} == {url: n for url, n in counts().items() if n}
+
+
+def test_links_keyed_by_rowid_survive_compact_vacuum(
+    tmp_path: Path, reference_page: AnswerPage
+) -> None:
+    """question_resource_links holds the question's and the resource's rowids (0015):
+    a VACUUM (``compact --vacuum``) must keep every link pointing where it did. Rows
+    deleted before the linked ones leave gaps a renumbering VACUUM would close."""
+    from archive.compact import compact_archive
+
+    db = open_archive(tmp_path / "archive.db")
+    with db.atomic():
+        db.execute("INSERT INTO questions (site, id, url) VALUES ('gap', 'gap', 'gap')")
+        db.execute("INSERT INTO resources (url) VALUES ('gap')")
+        db.store_answer_page(reference_page)
+        db.execute("DELETE FROM questions WHERE site = 'gap'")
+        db.execute("DELETE FROM resources WHERE url = 'gap'")
+    links = sorted(db.execute("SELECT * FROM question_resources").fetchall())
+    assert len(links) == len(reference_page.recommended_resources)
+    assert db.execute("SELECT min(question_rowid), min(resource_rowid) "
+                      "FROM question_resource_links").fetchone() == (2, 2)
+    assert compact_archive(db, vacuum=True).vacuumed
+    assert sorted(db.execute("SELECT * FROM question_resources").fetchall()) == links
+    assert db.execute("SELECT min(question_rowid), min(resource_rowid) "
+                      "FROM question_resource_links").fetchone() == (2, 2)
+    db.close()

@@ -248,3 +248,44 @@ def test_migration_0014_keeps_an_answer_text_no_answer_row_holds(tmp_path: Path)
     assert [(row[0], row[1], row[3]) for row in kept] == [(REFERENCE_ID, 2, "only *here*")]
     assert kept[0][4] is not None
     db.close()
+
+
+COMPACT_LINKS = 15  # 0015_compact_links.sql: recommendation links keyed by rowids
+
+
+def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> None:
+    """The links move to question_resource_links (rowids); the view question_resources
+    gives back every row with the old columns, recommended_by is unchanged, a link
+    whose resource row is missing gets one (nothing lost), and the writer goes on."""
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=COMPACT_LINKS - 1)
+    db.execute("PRAGMA foreign_keys = OFF")  # an orphan link, which foreign keys forbid
+    db.execute("INSERT INTO question_resources (site, question_id, resource_url, section, "
+               "position) VALUES ('wenku.csdn.net', ?, 'https://example.com/orphan', "
+               "'latest', 9)", [REFERENCE_ID])
+    db.execute("PRAGMA foreign_keys = ON")
+    links = sorted(db.execute("SELECT site, question_id, resource_url, section, position "
+                              "FROM question_resources").fetchall())
+    counts = dict(db.execute("SELECT url, recommended_by FROM resources").fetchall())
+    assert len(links) == 11
+    assert apply_migrations(db) == ["0015_compact_links"]
+    assert sorted(db.execute("SELECT * FROM question_resources").fetchall()) == links
+    assert dict(db.execute("SELECT url, recommended_by FROM resources").fetchall()) == {
+        **counts, "https://example.com/orphan": 1}
+    assert "question_resources" in db.view_names()
+    assert "WHERE recommended_by > 1" in db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'idx_resources_recommended_by'"
+    ).fetchone()[0]
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+                      "'%question_resources %' AND type IN ('index', 'trigger')"
+                      ).fetchone()[0] == 0
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The writer replaces the question's links: the triggers keep the counts.
+    with db.atomic():
+        db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                   "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
+    _fetch(db, _page(REFERENCE_ID, 99), "2026-11-20T00:00:00+00:00", 9)
+    assert db.execute("SELECT count(*) FROM question_resources").fetchone()[0] == 0
+    assert db.execute("SELECT max(recommended_by) FROM resources").fetchone()[0] == 0
+    db.close()

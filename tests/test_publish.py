@@ -128,8 +128,12 @@ async def _ids(ds: Datasette, path: str, key: str = "question_id") -> list[str]:
 async def test_tables_and_descriptions(ds: Datasette, archive_path: Path) -> None:
     tables = (await _get(ds, "/archive.json")).json()["tables"]
     visible = {table["name"] for table in tables if not table["hidden"]}
-    assert {"questions", "related_questions", "resources", "question_resources",
-            "crawl_runs", "pages", "frontier"} <= visible
+    assert {"questions", "related_questions", "resources", "crawl_runs", "pages",
+            "frontier"} <= visible
+    # The links' storage (rowids, 0015) is hidden; its view shows them.
+    assert "question_resource_links" not in visible
+    views = {view["name"] for view in (await _get(ds, "/archive.json")).json()["views"]}
+    assert {"question_resources", "questions_with_answer"} <= views
     assert "questions_fts" not in visible
     html = (await _get(ds, "/archive/questions")).text
     assert "One row per question page" in html
@@ -204,6 +208,22 @@ def test_summaries_use_their_indexes_without_analyze_statistics(
     plan = _query_plan(archive_path, sql)
     assert plan.startswith(index), plan
     assert "idx_questions_is_fetched" not in plan, plan
+
+
+def test_most_recommended_resources_reads_the_partial_index_first(archive_path: Path) -> None:
+    """idx_resources_recommended_by holds only resources recommended more than once
+    (0015); those recommended once are read only to fill the list up to 100."""
+    sql = load_metadata()["databases"]["archive"]["queries"]["most_recommended_resources"]["sql"]
+    plan = _query_plan(archive_path, sql)
+    assert ("MATERIALIZE often; SEARCH resources USING INDEX idx_resources_recommended_by "
+            "(recommended_by>?)") in plan, plan
+    with contextlib.closing(sqlite3.connect(archive_path)) as conn:
+        simple = conn.execute("SELECT title, kind, file_type, recommended_by, url "
+                              "FROM resources WHERE recommended_by > 0 "
+                              "ORDER BY recommended_by DESC, title LIMIT 100").fetchall()
+        # Here every resource is recommended once: all from the second part
+        # (CANNED_RESULTS has one from each).
+        assert conn.execute(sql).fetchall() == simple != []
 
 
 async def test_month_facet(ds: Datasette) -> None:

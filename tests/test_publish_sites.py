@@ -329,3 +329,29 @@ def test_the_question_pages_answers_come_by_the_questions_key(archive_path: Path
     plan = _plan(archive_path, plugin._ANSWERS_SQL, [SO, SORTING])
     assert plan.startswith("SEARCH answers USING INDEX sqlite_autoindex_answers_1 "
                            "(site=? AND question_id=?)"), plan
+
+
+def test_the_question_pages_resources_and_the_links_view_go_by_keys(
+        archive_path: Path) -> None:
+    """Links are keyed by rowids (0015): the question page and the view
+    question_resources, read by a question or by a resource's URL, search by keys."""
+    from importlib import util
+
+    from archive.schema_files import schema_dir
+
+    spec = util.spec_from_file_location("qarchive_plugin_plans",
+                                        schema_dir() / "plugins" / "qarchive_plugin.py")
+    assert spec is not None and spec.loader is not None
+    plugin = util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    by_question = ("SEARCH q USING COVERING INDEX sqlite_autoindex_questions_1 "
+                   "(site=? AND id=?); SEARCH l USING PRIMARY KEY (question_rowid=?); "
+                   "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)")
+    assert _plan(archive_path, plugin._RESOURCES_SQL, [SO, SORTING]).startswith(by_question)
+    assert _plan(archive_path, "SELECT * FROM question_resources WHERE site = ? "
+                 "AND question_id = ?", [SO, SORTING]) == by_question
+    assert _plan(archive_path, "SELECT * FROM question_resources WHERE resource_url = ?",
+                 ["https://example.com"]) == (
+        "SEARCH r USING COVERING INDEX sqlite_autoindex_resources_1 (url=?); "
+        "SEARCH l USING COVERING INDEX idx_question_resource_links_resource "
+        "(resource_rowid=?); SEARCH q USING INTEGER PRIMARY KEY (rowid=?)")

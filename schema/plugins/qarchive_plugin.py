@@ -439,6 +439,19 @@ def render_cell(
             return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, value)
 
         return labelled
+    if table == "question_resources" and column == "resource_url":
+        # A view (migration 0015) has no foreign key for Datasette to label: the
+        # resource's title, linked to its row, then the URL, as a labelled key shows.
+        async def resource_labelled() -> Markup:
+            found = await datasette.get_database(database).execute(
+                "SELECT title FROM resources WHERE url = ?", [value])
+            title = found.rows[0]["title"] if found.rows else None
+            href = datasette.urls.row(database, "resources", tilde_encode(value))
+            if not title:
+                return Markup('<a href="{}">{}</a>').format(href, value)
+            return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, value)
+
+        return resource_labelled
     return None
 
 
@@ -482,6 +495,14 @@ _ANSWERS_SQL = (
     "SELECT id, position, markdown, votes, accepted, author, created_at FROM answers "
     "WHERE site = ? AND question_id = ? "
     "ORDER BY +accepted DESC, votes DESC NULLS LAST, position, id")
+# The question's resources: its key, its links by rowid (migration 0015), each resource
+# by rowid.
+_RESOURCES_SQL = (
+    "SELECT l.section, l.position, r.url, r.kind, r.file_type, r.title, r.description "
+    "FROM questions q JOIN question_resource_links l ON l.question_rowid = q.rowid "
+    "JOIN resources r ON r.rowid = l.resource_rowid "
+    "WHERE q.site = ? AND q.id = ? "
+    "ORDER BY l.section = 'latest', l.section, l.position")
 # A duplicate's target: the archived question whose page is at duplicate_of, or one of
 # the questions its page links to (a target not fetched yet) with that URL.
 _DUPLICATE_TARGET_SQL = """
@@ -523,11 +544,7 @@ async def _question_context(datasette: Any, database: str, site: str,
         "SELECT DISTINCT r.from_id AS id, q.title FROM related_questions r "
         "JOIN questions q ON q.site = r.site AND q.id = r.from_id "
         "WHERE r.site = ? AND r.to_id = ? ORDER BY q.title, r.from_id", key)
-    resources = await db.execute(
-        "SELECT qr.section, qr.position, r.url, r.kind, r.file_type, r.title, r.description "
-        "FROM question_resources qr JOIN resources r ON r.url = qr.resource_url "
-        "WHERE qr.site = ? AND qr.question_id = ? "
-        "ORDER BY qr.section = 'latest', qr.section, qr.position", key)
+    resources = await db.execute(_RESOURCES_SQL, key)
     sections: dict[str, list[dict[str, Any]]] = {}
     for row in resources.rows:
         sections.setdefault(row["section"], []).append({**dict(row), "href": _web_url(row["url"])})
