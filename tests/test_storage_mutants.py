@@ -35,7 +35,7 @@ from archive.bodies import (
     body_site,
 )
 from archive.compact import CompactReport, compact_archive
-from archive.fetched import StoredResponse
+from archive.fetched import StoredResponse, bounded_headers
 from archive.warc import (
     SYNTHESIZED,
     WarcReport,
@@ -625,7 +625,11 @@ def test_export_warc_of_later_runs(tmp_path: Path) -> None:
     db.execute("UPDATE pages SET run_id = ? WHERE url = ?", [first, urls[0]])
     db.execute("UPDATE pages SET run_id = ? WHERE url != ?", [second, urls[0]])
     out = tmp_path / "later.warc.gz"
-    assert export_warc(db, out, software="qarchive 9", since_run=second).responses == 2
+    pages: list[int] = []
+    report = export_warc(db, out, software="qarchive 9", since_run=second,
+                         on_page=lambda: pages.append(1))
+    assert report.responses == 2
+    assert len(pages) == 2 == db.count_stored_responses(since_run=second)  # a progress bar
     records = _warc_records(out.read_bytes())
     assert [_field(r, "WARC-Target-URI") for r in records if r["type"] == "response"] == urls[1:]
     info = records[0]["payload"].decode()  # type: ignore[union-attr]
@@ -970,3 +974,18 @@ def test_answers_at_the_limit_are_kept_whole_beside_one_over_it() -> None:
     assert bounded.answers[1].text == ("y" * limit + "\n\n[… truncated by qarchive: 2 more "
                                        "characters in the stored page]")
     assert bounded.answers[1].markdown == "n"
+
+
+@pytest.mark.parametrize("max_count, max_bytes, kept", [
+    (10, 8, [("ab", "cd"), ("ef", "gh")]),
+    (10, 7, [("ab", "cd"), ("X-Qarchive-Truncated", "1 more header(s) not kept (qarchive "
+                                                     "keeps 10 headers, 7 bytes)")]),
+    (1, 100, [("ab", "cd"), ("X-Qarchive-Truncated", "1 more header(s) not kept (qarchive "
+                                                      "keeps 1 headers, 100 bytes)")]),
+    (0, 100, [("X-Qarchive-Truncated", "2 more header(s) not kept (qarchive keeps 0 headers, "
+                                       "100 bytes)")]),
+])
+def test_bounded_headers_counts_names_and_values(max_count: int, max_bytes: int,
+                                                 kept: list[tuple[str, str]]) -> None:
+    headers = [("ab", "cd"), ("ef", "gh")]
+    assert bounded_headers(headers, max_count=max_count, max_bytes=max_bytes) == kept
