@@ -924,7 +924,9 @@ def test_stored_responses_reads_every_column_in_chunks(tmp_path: Path) -> None:
                                run_id=second)
     db.record_unchanged_page("https://a.test/1", fetched_at="2026-02-01T00:00:00+00:00",
                              run_id=second, status=304)
-    db.execute("UPDATE pages SET gone_at = '2026-02-02' WHERE url = 'https://a.test/2'")
+    # gone; and its final URL NULL, as an edited or imported row may have it
+    db.execute("UPDATE pages SET gone_at = '2026-02-02', final_url = NULL "
+               "WHERE url = 'https://a.test/2'")
     one = StoredResponse(
         url="https://a.test/1", final_url="https://a.test/one", status=200,
         fetched_at="2026-02-01T00:00:00+00:00", run_id=second,
@@ -989,3 +991,11 @@ def test_bounded_headers_counts_names_and_values(max_count: int, max_bytes: int,
                                                  kept: list[tuple[str, str]]) -> None:
     headers = [("ab", "cd"), ("ef", "gh")]
     assert bounded_headers(headers, max_count=max_count, max_bytes=max_bytes) == kept
+
+
+def test_stored_responses_reads_bodies_with_their_dictionary(tmp_path: Path) -> None:
+    db = _archive(tmp_path, policy=CompressionPolicy(min_pages=20))
+    bodies = _bodies(20)
+    _store(db, bodies)
+    assert db.bodies.train(CSDN, because="test") is not None
+    assert [page.body for page in db.stored_responses()] == bodies
