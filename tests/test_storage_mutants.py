@@ -36,6 +36,7 @@ from archive.bodies import (
 )
 from archive.compact import CompactReport, compact_archive
 from archive.fetched import StoredResponse, bounded_headers
+from archive.search import search_questions
 from archive.warc import (
     SYNTHESIZED,
     WarcReport,
@@ -999,3 +1000,34 @@ def test_stored_responses_reads_bodies_with_their_dictionary(tmp_path: Path) -> 
     _store(db, bodies)
     assert db.bodies.train(CSDN, because="test") is not None
     assert [page.body for page in db.stored_responses()] == bodies
+
+
+def _question_page(**changes: object) -> AnswerPage:
+    values: dict[str, object] = dict(
+        site="stackoverflow.com", id="7", url="https://stackoverflow.com/questions/7/x",
+        title="A title", asked_at=None, view_count=None, answer_text=None,
+        answer_markdown=None, question_text=None, answers=[], answer_count=None,
+        profile="stackexchange", parser_version=1)
+    values.update(changes)
+    return AnswerPage(**values)  # type: ignore[arg-type]
+
+
+def test_search_finds_a_question_without_answers_by_its_text(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.store_answer_page(_question_page(question_text="Why do zebrafish sleep?",
+                                            answer_count=0))
+    assert search_questions(db, "zebrafish").matches == 1
+
+
+def test_search_finds_every_page_of_answers_of_a_question_without_text(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    first = _question_page(answer_count=2, answers=[Answer(1, "a1", "aardvark", "aardvark")])
+    second = _question_page(url="https://stackoverflow.com/questions/7/x?page=2",
+                            answer_count=2, answers_page=2, answers_before=1,
+                            answers=[Answer(1, "a2", "bison", "bison")])
+    with db.atomic():
+        db.store_answer_page(first)
+        db.store_answer_page(second)
+    assert search_questions(db, "aardvark").matches == 1
+    assert search_questions(db, "bison").matches == 1
