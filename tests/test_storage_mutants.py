@@ -1031,3 +1031,20 @@ def test_search_finds_every_page_of_answers_of_a_question_without_text(tmp_path:
         db.store_answer_page(second)
     assert search_questions(db, "aardvark").matches == 1
     assert search_questions(db, "bison").matches == 1
+
+
+def test_an_edited_answer_is_no_longer_found_by_its_old_text(tmp_path: Path) -> None:
+    """The contentless index deletes a row with the text it was indexed with: the answer's
+    text (not its Markdown, whose words may differ)."""
+    db = _archive(tmp_path)
+    before = _question_page(answer_count=1,
+                            answers=[Answer(1, "a1", "aardvark", "[link](https://zz.test)")])
+    after = dataclasses.replace(before, answers=[Answer(1, "a1", "cheetah", "cheetah")])
+    with db.atomic():
+        db.store_answer_page(before, observed_at="2026-01-01T00:00:00+00:00")
+    assert search_questions(db, "aardvark").matches == 1
+    with db.atomic():
+        db.store_answer_page(after, observed_at="2026-01-02T00:00:00+00:00")
+    assert search_questions(db, "aardvark").matches == 0
+    assert search_questions(db, "cheetah").matches == 1
+    db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('integrity-check')")
