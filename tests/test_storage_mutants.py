@@ -46,7 +46,7 @@ from archive.warc import (
     warc_date,
     write_warc,
 )
-from parsers import Answer, AnswerPage
+from parsers import Answer, AnswerPage, RelatedQuestion
 from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.render import render_answer_page
 
@@ -1048,3 +1048,41 @@ def test_an_edited_answer_is_no_longer_found_by_its_old_text(tmp_path: Path) -> 
     assert search_questions(db, "aardvark").matches == 0
     assert search_questions(db, "cheetah").matches == 1
     db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('integrity-check')")
+
+
+def test_an_edited_or_removed_answer_keeps_its_text_and_markdown_in_its_old_version(
+        tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    one = Answer(1, "a1", "aardvark", "**aardvark**", votes=3)
+    two = Answer(2, "a2", "bison", "_bison_", votes=5)
+    with db.atomic():
+        assert db.store_answer_page(_question_page(answer_count=2, answers=[one, two]),
+                                    observed_at="2026-01-01T00:00:00+00:00") == "new"
+    edited = dataclasses.replace(one, text="cheetah", markdown="**cheetah**")
+    with db.atomic():  # the first answer edited, the second gone from a page showing all
+        assert db.store_answer_page(_question_page(answer_count=1, answers=[edited]),
+                                    observed_at="2026-01-02T00:00:00+00:00") == "updated"
+    old = db.execute("SELECT answer_id, answer_text, answer_markdown FROM answer_versions "
+                     "WHERE superseded_at IS NOT NULL ORDER BY answer_id").fetchall()
+    assert old == [("a1", "aardvark", "**aardvark**"), ("a2", "bison", "_bison_")]
+    # Only the removal, the rest as it was: still a change, and the index follows it.
+    three = Answer(2, "a3", "dingo", "dingo")
+    with db.atomic():
+        db.store_answer_page(_question_page(answer_count=2, answers=[edited, three]),
+                             observed_at="2026-01-03T00:00:00+00:00")
+    assert search_questions(db, "dingo").matches == 1
+    with db.atomic():
+        assert db.store_answer_page(_question_page(answer_count=1, answers=[edited]),
+                                    observed_at="2026-01-04T00:00:00+00:00") == "updated"
+    assert search_questions(db, "dingo").matches == 0
+
+
+def test_related_and_linked_questions_are_stored_by_kind(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    so = "https://stackoverflow.com/questions"
+    page = _question_page(related_questions=[RelatedQuestion(1, "8", f"{so}/8", "r", "")],
+                          linked_questions=[RelatedQuestion(1, "9", f"{so}/9", "l", "")])
+    with db.atomic():
+        db.store_answer_page(page)
+    assert db.execute("SELECT to_id, kind FROM related_questions ORDER BY to_id").fetchall() == [
+        ("8", "related"), ("9", "linked")]
