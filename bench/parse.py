@@ -28,7 +28,7 @@ from bench.extractors import (
 )
 from parsers import parse_page
 from parsers.links import resolve_link
-from parsers.sites.csdn import answer_id_from_url
+from parsers.sites.csdn import _icon_type, _resource_kind, answer_id_from_url
 
 __all__ = ["check_equal", "run"]
 
@@ -84,6 +84,8 @@ def _cold_parser_caches() -> None:
     """
     resolve_link.cache_clear()
     answer_id_from_url.cache_clear()
+    _resource_kind.cache_clear()
+    _icon_type.cache_clear()
 
 
 def _time_once(extract: Callable[[bytes, str], object],

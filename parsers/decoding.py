@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["decode_html"]
+__all__ = ["decode_html", "decode_html_source"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -49,11 +49,20 @@ def _looks_like_utf8(body: bytes) -> bool:
 
 def decode_html(body: bytes | str, *, charset: str | None = None) -> str:
     """Decode an HTML body; ``charset`` is the one the HTTP header declared, if any."""
+    return decode_html_source(body, charset=charset)[0]
+
+
+def decode_html_source(
+    body: bytes | str, *, charset: str | None = None
+) -> tuple[str, bytes | None]:
+    """``decode_html``'s text, and ``body`` itself when that text is exactly its UTF-8
+    decoding (no byte-order mark, no replacement): a parser taking UTF-8 bytes (lexbor)
+    can then be given the body rather than the text encoded again."""
     if isinstance(body, str):
-        return body
+        return body, None
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace")
+            return body[len(bom) :].decode(encoding, errors="replace"), None
     candidates: list[str] = []
     if charset and (name := _normalise(charset)):
         candidates.append(name)
@@ -64,9 +73,12 @@ def decode_html(body: bytes | str, *, charset: str | None = None) -> str:
         # A page declared Latin-1 that is valid multi-byte UTF-8 was mislabelled:
         # Latin-1 never fails, so it would silently turn Chinese into mojibake.
         if encoding in _SINGLE_BYTE_WESTERN and _looks_like_utf8(body):
-            return body.decode("utf-8")
+            return body.decode("utf-8"), body
         try:
-            return body.decode(encoding)
+            return body.decode(encoding), (body if encoding == "utf-8" else None)
         except (UnicodeDecodeError, LookupError):
             continue  # a wrong declaration: try the next source
-    return body.decode("utf-8", errors="replace")
+    try:
+        return body.decode("utf-8"), body
+    except UnicodeDecodeError:  # the same text as a strict decode wherever that succeeds
+        return body.decode("utf-8", errors="replace"), None

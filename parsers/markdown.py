@@ -24,7 +24,7 @@ from parsers.css import css_first
 from parsers.links import resolve_link
 from parsers.text import squeeze_lines
 
-__all__ = ["render_answer"]
+__all__ = ["BLOCKS", "BLOCK_CONTAINERS", "SKIPPED", "render_answer"]
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _CONTAINERS = {
@@ -34,6 +34,11 @@ _CONTAINERS = {
 _BLOCKS = {"p", "pre", "ul", "ol", "table", "blockquote", "hr", *_HEADINGS, *_CONTAINERS}
 _SKIPPED = {"script", "style", "noscript", "template", "button", "svg", "iframe", "input",
             "select", "textarea", "-comment"}
+# What the walk treats as a block, as a block that only holds blocks, and as nothing:
+# a caller predicting the walk (parsers/sites/csdn.py: _settle_controls) reads these.
+BLOCKS = frozenset(_BLOCKS)
+BLOCK_CONTAINERS = frozenset(_CONTAINERS)
+SKIPPED = frozenset(_SKIPPED)
 # Characters Markdown would read as syntax, backslash-escaped (str.translate: one C pass,
 # but one dict look-up per character of a non-ASCII string: looked for first, by a regex).
 _MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<"})
@@ -116,7 +121,7 @@ def _flat_text(node: LexborNode) -> str:
         current = stack.pop()
         tag = current.tag
         if tag == "-text":
-            parts.append(current.text(deep=False))
+            parts.append(current.text_content or "")
         elif tag == "br":
             parts.append("\n")
         elif tag not in _SKIPPED:
@@ -137,7 +142,9 @@ def _inline(node: LexborNode, out: _Inline, walk: _Walk, depth: int) -> None:
     tag = node.tag
     out_markdown = out.markdown
     if tag == "-text":
-        raw = node.text(deep=False)
+        # A text node's own text: text_content is text(deep=False) at half the cost
+        # (None for an empty node, where text() gives "").
+        raw = node.text_content or ""
         out.text.append(raw)
         if out_markdown is not None:
             out_markdown.append(_escape(raw))

@@ -35,7 +35,10 @@ _JSON_PARSE = re.compile(r"JSON\.parse\(\s*")
 
 
 def _inside_script(html: str, at: int) -> bool:
-    opened = max(html.rfind("<script", 0, at), html.rfind("<SCRIPT", 0, at))
+    # The upper-case spelling is looked for only after the last lower-case one (the later
+    # of the two is what counts): one scan of the page before ``at``, not two.
+    lower = html.rfind("<script", 0, at)
+    opened = max(lower, html.rfind("<SCRIPT", lower + 1, at))
     if opened < 0:
         return False
     closed = max(html.rfind("</script", opened, at), html.rfind("</SCRIPT", opened, at))

@@ -26,6 +26,7 @@ from parsers import (
     decode_html,
     parse_page,
 )
+from parsers.decoding import decode_html_source
 from parsers.sites.csdn import answer_id_from_url
 from qarchive.cli import cli
 
@@ -285,6 +286,30 @@ def test_wrong_header_charset_falls_through_to_meta() -> None:
 
 def test_str_input_is_returned_unchanged() -> None:
     assert decode_html("<p>\ufeff文</p>", charset="gbk") == "<p>\ufeff文</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "is_its_utf8"),
+    [
+        (_html().encode("utf-8"), None, True),
+        (_html("<meta charset=utf-8>").encode("utf-8"), None, True),
+        (_html().encode("utf-8"), "iso-8859-1", True),  # the mislabel read as UTF-8
+        (_html().encode("utf-8"), "utf8", True),
+        (codecs.BOM_UTF8 + _html().encode("utf-8"), None, False),  # the text has no BOM
+        (_html().encode("utf-8").replace(b"<p>", b"<p>\xff"), None, False),  # replaced
+        (_html('<meta charset="gbk">').encode("gbk"), None, False),
+        (_html().encode("gbk"), "gbk", False),
+        (_html(), None, False),  # already text
+    ],
+)
+def test_decoding_hands_back_the_body_only_when_it_is_the_texts_utf8(
+        body: bytes | str, charset: str | None, is_its_utf8: bool) -> None:
+    """lexbor is given the body as it came when the text is exactly its UTF-8."""
+    text, utf8 = decode_html_source(body, charset=charset)
+    assert text == decode_html(body, charset=charset)
+    assert (utf8 is body) is is_its_utf8
+    if utf8 is not None:
+        assert text.encode("utf-8") == utf8
 
 
 def _reference_as_gbk_source() -> str:

@@ -36,9 +36,9 @@ from typing import Any, NamedTuple
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.css import css, css_first, css_matches
-from parsers.decoding import decode_html
+from parsers.decoding import decode_html_source
 from parsers.links import resolve_link, url_path
-from parsers.markdown import render_answer
+from parsers.markdown import BLOCK_CONTAINERS, BLOCKS, SKIPPED, render_answer
 from parsers.markdown_source import markdown_answer, visible_signature
 from parsers.model import AnswerPage, ParseError, RecommendedResource, RelatedQuestion
 from parsers.nesting import cap_nesting
@@ -73,6 +73,10 @@ _TIME_BEFORE = re.compile(rf"(?P<value>{_TIMESTAMP})\s*(?:{_TIME_LABELS})")
 _VIEWS_AFTER = re.compile(f"(?:{_VIEW_LABELS}){_SEP}(?P<value>{_COUNT})")
 _VIEWS_BEFORE = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})\s*次?\s*(?:{_VIEW_LABELS})")
 _ANY_TIME_LABEL = re.compile(_TIME_LABELS)
+# Every time label ends in 时间 and every views label holds 浏览 or 阅读: a text without
+# them skips the regexes above (each a scan of the text from every position).
+_TIME_WORD = "时间"
+_VIEW_WORDS = ("浏览", "阅读")
 _BARE_TIME = re.compile(_TIMESTAMP)
 _BARE_COUNT = re.compile(rf"(?<![0-9.,:/-])(?P<value>{_COUNT})")
 # A block this long is an answer, not the line of labels under a title.
@@ -97,6 +101,14 @@ _CONTROL_ENDINGS = tuple(_CONTROLS)  # for str.endswith: one call for all
 # Spoken as a quick test of a rendered answer before the tree is searched.
 _CONTROL_HINTS = ("展开", "收起", "阅读全文", "查看全部", "显示全部", "...", "…")
 _CONTROL_NOISE = " \t\r\n\u3000\xa0∨∧⌄⌃▼▲▽△↓↑>»<«|"
+# A character neither in a button's words nor noise: no button (most texts fail at their
+# first character, before the noise is deleted).
+_NOT_CONTROL = re.compile(
+    "[^" + re.escape("".join(sorted(set("".join(_CONTROLS)) | set(_CONTROL_NOISE)))) + "]")
+# A fold button dropped before the first rendering (_settle_controls): small, so that
+# rendering it alone gives what it gives inside the answer (far from MAX_DEPTH).
+_SMALL_CONTROL_NODES = 32
+_CONTROL_CONTEXT_DEPTH = 8
 # Today's class names of the answer's box (the real page's and the readers' fallbacks;
 # the reference reconstruction's), used when the answer is not found by its position.
 _ANSWER_CLASSES = ("div.cont.first-show, #copyRef, .content-view, .markdown_views, "
@@ -108,10 +120,28 @@ _LATEST_BADGE = "最新发布"
 _RECOMMEND_BOXES = ".recommend-box, #recommend"
 _BADGES = frozenset((_LATEST_BADGE, "原创", "转载", "翻译", "置顶", "热门", "精选"))
 _SHORT_DATE = re.compile(r"^(?:[0-9]{4}[-/.])?[0-9]{1,2}[-/.][0-9]{1,2}(?:\s+[0-9:]{4,8})?$")
+# The longest text _SHORT_DATE matches once its spaces are squeezed ("2023-06-23 11:03:20"),
+# which starts with a digit: other texts skip the regex.
+_SHORT_DATE_MAX = 19
 # Elements that stay inside one run of text (a title with <em> keywords is one title).
 _INLINE = frozenset(("em", "strong", "b", "i", "u", "s", "del", "mark", "code", "small", "sub",
                      "sup", "font", "br", "img", "abbr", "cite", "q", "time", "-text",
                      "-comment"))
+
+
+def _tag_ids() -> dict[str, int]:
+    """lexbor's ids of the tags the item walk tells apart (a standard tag's id is fixed;
+    one lexbor does not know gets an id above them all): compared as ints, not names."""
+    names = [*sorted(_INLINE - {"-text", "-comment"}), "a"]
+    sample = "".join(f"<{name}></{name}>" for name in names) + "text<!---->"
+    holder = LexborHTMLParser(f"<body><p>{sample}</p></body>").css_first("p")
+    assert holder is not None
+    return {node.tag or "": node.tag_id for node in holder.iter(include_text=True)}
+
+
+_TAG_IDS = _tag_ids()
+_INLINE_IDS = frozenset(_TAG_IDS[name] for name in _INLINE)
+_TEXT_ID, _A_ID, _IMG_ID = _TAG_IDS["-text"], _TAG_IDS["a"], _TAG_IDS["img"]
 # Links taken from each of a page's link lists (related questions, recommended
 # resources, sidebar). Real pages show tens; a hostile or broken page with 20,000
 # links would otherwise flood the frontier and the archive from one page.
@@ -156,21 +186,34 @@ def _text(node: LexborNode | None) -> str:
 
 def _spaced_text(node: LexborNode) -> str:
     """The text with a space between text nodes: ``<span>11:03:20</span><span>76</span>``
-    must not read as ``11:03:2076``."""
-    parts = [child.text_content or "" for child in node.traverse(include_text=True)
-             if child.is_text_node]
-    return " ".join(" ".join(parts).split())
+    must not read as ``11:03:2076``. (lexbor joins the text nodes: a walk over them in
+    Python cost ten times as much.)"""
+    return " ".join(node.text(deep=True, separator=" ").split())
 
 
 def _shows_text(root: LexborNode) -> bool:
     """Any text but whitespace: the first such text node ends the walk (the body's whole
     text, built to be stripped, cost more than the rest of the check)."""
-    for node in root.traverse(include_text=True):
-        if node.is_text_node:
+    for node in root.traverse(include_text=True, skip_empty=True):
+        if node.tag_id == _TEXT_ID:  # is_text_node, as an int compared (cheaper)
             text = node.text_content
             if text and not text.isspace():
                 return True
     return False
+
+
+def _labelled_time(text: str) -> re.Match[str] | None:
+    """A time after its label, else before it."""
+    if _TIME_WORD not in text:
+        return None
+    return _TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+
+
+def _labelled_views(text: str, *, before: bool = True) -> re.Match[str] | None:
+    """A view count after its label, else (``before``) before it."""
+    if _VIEW_WORDS[0] not in text and _VIEW_WORDS[1] not in text:
+        return None
+    return _VIEWS_AFTER.search(text) or (_VIEWS_BEFORE.search(text) if before else None)
 
 
 def _is_element(node: LexborNode) -> bool:
@@ -182,7 +225,8 @@ def _element_children(node: LexborNode) -> list[LexborNode]:
 
 
 def _is_control(text: str) -> bool:
-    return len(text) <= 24 and delete_chars(text, _CONTROL_NOISE) in _CONTROLS
+    return (len(text) <= 24 and _NOT_CONTROL.search(text) is None
+            and delete_chars(text, _CONTROL_NOISE) in _CONTROLS)
 
 
 def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
@@ -194,8 +238,9 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
     """
     found: dict[str, LexborNode] = {}
     longest = max(map(len, _LABELS)) + 64  # room for the indentation around a label
-    for node in root.traverse(include_text=True):
-        if not node.is_text_node:
+    # skip_empty: the whitespace between tags, half the text nodes, is dropped in C.
+    for node in root.traverse(include_text=True, skip_empty=True):
+        if node.tag_id != _TEXT_ID:  # not is_text_node, as an int compared (cheaper)
             continue
         text = node.text_content
         if text is None or len(text) > longest:
@@ -212,7 +257,7 @@ def _find_labels(root: LexborNode) -> dict[str, LexborNode]:
 
 def _answer_links(root: LexborNode, base_url: str) -> Iterator[tuple[LexborNode, str]]:
     for anchor in css(root, "a[href]"):
-        url = resolve_link(base_url, anchor.attributes.get("href"))
+        url = resolve_link(base_url, anchor.attrs.get("href"))
         if url and answer_id_from_url(url):
             yield anchor, url
 
@@ -470,10 +515,7 @@ class CsdnAnswerProfile:
     def resource_kind(self, url: str) -> str:
         """The URL's first path segment (doc, download, column, answer); a blog post
         (``blog.csdn.net/<user>/article/details/<n>``) is a "blog", not its author."""
-        if url[:13].lower().startswith(("https://blog.", "http://blog.")):
-            return "blog"
-        first_segment = url_path(url).lstrip("/").partition("/")[0]
-        return first_segment.lower() if first_segment else "unknown"
+        return _resource_kind(url)
 
     def canonical_page_url(self, url: str) -> str | None:
         """``scheme://host/answer/<id>``: no query, fragment or trailing slash (a path
@@ -490,8 +532,11 @@ class CsdnAnswerProfile:
         return f"{origin}{path[:match.start()]}/answer/{match['id']}"
 
     def parse(self, body: bytes | str, url: str, *, charset: str | None = None) -> AnswerPage:
-        html = decode_html(body, charset=charset)
-        tree = LexborHTMLParser(cap_nesting(html))
+        html, utf8 = decode_html_source(body, charset=charset)
+        capped = cap_nesting(html)
+        # lexbor parses UTF-8 bytes: the body itself when it is the text's UTF-8 (the
+        # text would be encoded back to these very bytes).
+        tree = LexborHTMLParser(utf8 if utf8 is not None and capped is html else capped)
         root = tree.body
         if root is None or not _shows_text(root):
             raise ParseError("empty page", url=url)
@@ -558,7 +603,8 @@ class CsdnAnswerProfile:
         related, related_source = self._related_questions(
             root, url, labels.get(_RELATED_LABEL),
             [*fences, *([recommend_box] if recommend_box is not None else [])])
-        resources, resources_source = self._recommended_resources(root, url, labels, fences)
+        resources, resources_source = self._recommended_resources(
+            root, url, labels, fences, recommend_box)
         sidebar, sidebar_source = self._sidebar_links(root, url, labels.get(_SIDEBAR_LABEL))
         for name, source in (("related_questions", related_source),
                              ("recommended_resources", resources_source),
@@ -602,6 +648,17 @@ class CsdnAnswerProfile:
         the structured sources; a visible one agreeing with a structured one first."""
         fallback: tuple[LexborNode, tuple[str, str]] | None = None
         for selector, source, must_agree in _TITLE_PLACES:
+            if structured:
+                # The first match, if it agrees, is what the loop below returns: found
+                # without listing every match (a query of the whole page).
+                first = css_first(root, selector)
+                if first is None:
+                    continue
+                text = _text(first)
+                if text and len(text) <= 500 and text not in _LABELS:
+                    agreeing = [entry for entry in structured if _agrees(text, entry[1])]
+                    if agreeing:
+                        return first, _fuller((source, text), agreeing)
             for node in css(root, selector)[:8]:
                 text = _text(node)
                 if not text or len(text) > 500 or text in _LABELS:
@@ -640,9 +697,10 @@ class CsdnAnswerProfile:
             sibling = node.next
             while sibling is not None:
                 if _is_element(sibling):
-                    if _is_meta_line(sibling):
+                    raw = sibling.text(deep=True)  # read once for both tests
+                    if _is_meta_line(sibling, raw):
                         meta.append(sibling)
-                    elif _has_content(sibling):
+                    elif _has_content(sibling, raw):
                         return meta, _prefer_known_box(sibling)
                 sibling = sibling.next
             parent = node.parent
@@ -658,7 +716,7 @@ class CsdnAnswerProfile:
         views: list[tuple[str, int, bool]] = []
         errors: list[str] = []
         text = " ".join(_spaced_text(node) for node in meta_nodes)
-        time_match = _TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
+        time_match = _labelled_time(text)
         if time_match:
             value = time_match["value"]
             asked_at = parse_timestamp(value)
@@ -666,7 +724,7 @@ class CsdnAnswerProfile:
                 errors.append(f"unreadable time {value!r}")
             else:
                 times.append(("label", asked_at, value.count(":") == 2))
-        views_match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+        views_match = _labelled_views(text)
         if views_match:
             count = parse_view_count(views_match["value"])
             if count is None:
@@ -767,9 +825,12 @@ class CsdnAnswerProfile:
         return related
 
     def _recommended_resources(
-        self, root: LexborNode, url: str, labels: dict[str, LexborNode], fences: list[LexborNode]
+        self, root: LexborNode, url: str, labels: dict[str, LexborNode], fences: list[LexborNode],
+        box: LexborNode | None,
     ) -> tuple[list[RecommendedResource], str | None]:
-        panels, source = self._recommend_panels(root, labels, fences)
+        """``box``: ``css_first(root, _RECOMMEND_BOXES)``, found already (a query of the
+        whole page, not repeated)."""
+        panels, source = self._recommend_panels(labels, fences, box)
         resources: list[RecommendedResource] = []
         positions: dict[str, int] = {}
         for section, panel, skip in panels:
@@ -796,40 +857,41 @@ class CsdnAnswerProfile:
         is one run), each known to sit in the link or not.
         """
         link = _data_url(item, url)
-        in_anchor: set[int] = set()  # the elements inside the item's link
-        anchored = False
+        anchor_id = -1  # the item's link (its first web link), once found
         icon: LexborNode | None = None
         runs: dict[int, list[Any]] = {}  # element -> [texts, in the link]
         for top in item:
-            for node in top.traverse(include_text=True):
-                if node.is_text_node:
+            top_id = top.mem_id
+            # skip_empty: whitespace between tags is dropped in C, not looked at here.
+            for node in top.traverse(include_text=True, skip_empty=True):
+                tag_id = node.tag_id
+                if tag_id == _TEXT_ID:
                     text = node.text_content
                     if not text or text.isspace():
                         continue
                     holder = node.parent
-                    while holder is not None and holder.tag in _INLINE:
+                    while holder is not None and holder.tag_id in _INLINE_IDS:
                         holder = holder.parent
                     if holder is None:
                         continue
                     holder_id = holder.mem_id
                     run = runs.get(holder_id)
                     if run is None:
-                        run = runs[holder_id] = [[], holder_id in in_anchor]
+                        run = runs[holder_id] = [[], anchor_id >= 0 and _within(
+                            holder, holder_id, anchor_id, top_id)]
                     run[0].append(text)
                     continue
-                tag = node.tag
-                if tag == "a" and not anchored:
-                    href = (node.attributes.get("href") or "").strip()
+                if tag_id == _A_ID and anchor_id < 0:
+                    href = (node.attrs.get("href") or "").strip()
                     if not href or href.startswith(("#", "javascript:")):
                         continue
                     resolved = resolve_link(url, href) or ""
                     # Schemes are case-insensitive (RFC 3986 §3.1): "JavaScript:void(0)"
                     # is no resource either, so keep only web links.
                     if resolved[:8].lower().startswith(("http://", "https://")):
-                        anchored = True
-                        in_anchor = {inner.mem_id for inner in node.traverse()}
+                        anchor_id = node.mem_id
                         link = link or resolved
-                elif tag == "img" and (icon is None or (
+                elif tag_id == _IMG_ID and (icon is None or (
                         node.attributes.get("alt") == "recommend-type"
                         and icon.attributes.get("alt") != "recommend-type")):
                     icon = node
@@ -841,7 +903,9 @@ class CsdnAnswerProfile:
             text = " ".join("".join(texts).split())
             if text == _LATEST_BADGE:
                 latest = True
-            if not text or text in _BADGES or _SHORT_DATE.match(text):
+            if not text or text in _BADGES or (
+                    len(text) <= _SHORT_DATE_MAX and "0" <= text[0] <= "9"
+                    and _SHORT_DATE.match(text)):
                 continue
             parts.append((text, in_link))
         if not parts:
@@ -855,11 +919,11 @@ class CsdnAnswerProfile:
                 break
         title = parts[title_at][0]
         description = " ".join([text for at, (text, _) in enumerate(parts) if at != title_at])
-        return section, link, title, description, _file_type(icon), self.resource_kind(link)
+        return section, link, title, description, _file_type(icon), _resource_kind(link)
 
     @staticmethod
     def _recommend_panels(
-        root: LexborNode, labels: dict[str, LexborNode], fences: list[LexborNode]
+        labels: dict[str, LexborNode], fences: list[LexborNode], box: LexborNode | None
     ) -> tuple[list[tuple[str | None, LexborNode, LexborNode | None]], str | None]:
         """Each tab panel with its section, decided by the panel the items sit in (None:
         no tabs, each item's badge decides)."""
@@ -874,7 +938,6 @@ class CsdnAnswerProfile:
             tab_bar = _common_ancestor([tab for _, tab in found])
             panels = _panels_after(tab_bar)
         else:
-            box = css_first(root, _RECOMMEND_BOXES)
             if box is None:
                 return [], None
             panels = _element_children(box)
@@ -882,8 +945,9 @@ class CsdnAnswerProfile:
         labelled: list[tuple[str | None, LexborNode, LexborNode | None]] = []
         for panel in panels:
             # A panel names its tab (aria-label / data-tab) where the markup says so.
-            name = (panel.attributes.get("aria-label") or "").strip()
-            data_tab = (panel.attributes.get("data-tab") or "").strip()
+            attributes = panel.attrs  # looked up by name: no dict of every attribute
+            name = (attributes.get("aria-label") or "").strip()
+            data_tab = (attributes.get("data-tab") or "").strip()
             if name in _SECTION_LABELS:
                 labelled.append((_SECTION_LABELS[name], panel, None))
             elif data_tab in _SECTION_LABELS.values():
@@ -917,9 +981,11 @@ class CsdnAnswerProfile:
 # -- the title's neighbourhood and the answer ---------------------------------------------
 
 
-def _is_meta_line(node: LexborNode) -> bool:
-    """A short block showing a time or a count with its label (or a bare time)."""
-    raw = node.text(deep=True)
+def _is_meta_line(node: LexborNode, raw: str | None = None) -> bool:
+    """A short block showing a time or a count with its label (or a bare time).
+    ``raw``: its text, if already read."""
+    if raw is None:
+        raw = node.text(deep=True)
     if len(raw.strip()) > _META_MAX_CHARS:
         # Too long for a line of labels, unless it is one with a huge figure: labels and
         # figures only, no block of an answer.
@@ -927,18 +993,15 @@ def _is_meta_line(node: LexborNode) -> bool:
             return False
         text = _spaced_text(node)
         head = text[:_META_MAX_CHARS]
-        return bool(_TIME_AFTER.search(head) or _TIME_BEFORE.search(head)
-                    or _VIEWS_AFTER.search(head))
+        return bool(_labelled_time(head) or _labelled_views(head, before=False))
     text = _spaced_text(node)
     if len(text) > _META_MAX_CHARS:
         return False
-    return bool(_TIME_AFTER.search(text) or _TIME_BEFORE.search(text)
-                or _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
-                or _BARE_TIME.search(text))
+    return bool(_labelled_time(text) or _labelled_views(text) or _BARE_TIME.search(text))
 
 
-def _has_content(node: LexborNode) -> bool:
-    text = node.text(deep=True).strip()
+def _has_content(node: LexborNode, raw: str | None = None) -> bool:
+    text = (node.text(deep=True) if raw is None else raw).strip()
     if text:
         return not _is_control(text)
     return css_first(node, "img, pre, table") is not None
@@ -975,7 +1038,7 @@ def _meta_by_label(root: LexborNode, answer: LexborNode | None) -> LexborNode | 
                 break
             if _is_meta_line(block):
                 line = _spaced_text(block)
-                if _TIME_AFTER.search(line) or _TIME_BEFORE.search(line):
+                if _labelled_time(line):
                     # The whole line: the views may sit in the next <span>.
                     for _ in range(3):
                         parent = block.parent
@@ -995,10 +1058,16 @@ def _is_label_line(node: LexborNode, limit: int | None = _META_MAX_CHARS) -> boo
                           "[class*=title]") is None
 
 
-def _render_shown_answer(node: LexborNode, url: str, *, markdown: bool) -> tuple[str, str]:
+def _render_shown_answer(
+    node: LexborNode, url: str, *, markdown: bool, settled: bool = False
+) -> tuple[str, str]:
     """The visible answer's text and Markdown (empty without ``markdown``), without its
-    fold/unfold buttons, which are removed from the tree."""
+    fold/unfold buttons, which are removed from the tree: rendered, and if the text shows
+    a button, rendered again without it. ``settled``: _settle_controls has already left
+    the tree as that would; one rendering is enough."""
     rendered = render_answer(node, url, markdown=markdown)
+    if settled:
+        return rendered
     text = rendered[0]
     if any(hint in text for hint in _CONTROL_HINTS) and _shows_control(text) and _drop_controls(
             node):
@@ -1015,14 +1084,16 @@ def _shows_control(text: str) -> bool:
     return False
 
 
-def _drop_controls(answer: LexborNode) -> bool:
-    """Remove the elements whose whole text is a fold/unfold button (展开全文, 收起)."""
+def _controls(answer: LexborNode) -> list[LexborNode]:
+    """The elements whose whole text is a fold/unfold button (展开全文, 收起), at most 16,
+    in page order: the highest such element around each button's text."""
     doomed: list[LexborNode] = []
     answer_id = answer.mem_id
-    for node in answer.traverse(include_text=True):
+    # skip_empty: whitespace is no button (nor is any text that strips to nothing).
+    for node in answer.traverse(include_text=True, skip_empty=True):
         if len(doomed) >= 16:
             break
-        if not node.is_text_node:
+        if node.tag_id != _TEXT_ID:
             continue
         text = (node.text_content or "").strip()
         if not text or not _is_control(text) or _in_code(node, answer_id):
@@ -1034,9 +1105,85 @@ def _drop_controls(answer: LexborNode) -> bool:
             element = parent
             parent = parent.parent
         doomed.append(element)
+    return doomed
+
+
+def _drop_controls(answer: LexborNode) -> bool:
+    """Remove the elements whose whole text is a fold/unfold button (展开全文, 收起)."""
+    doomed = _controls(answer)
     for element in doomed:
         element.decompose()
     return bool(doomed)
+
+
+def _settle_controls(answer: LexborNode, url: str) -> bool:
+    """Leave the tree as _render_shown_answer's render, look and render again would, without
+    rendering the whole answer first; True if it could (False: the tree is untouched).
+
+    Sure when no element is a button, and when every button is a block of its own that
+    shows as a button in the text (its own line ends as one), the text around it joining
+    nothing once it is gone: a ``div`` (or a ``p`` of inline content), small, inside the
+    answer's plain blocks, followed by nothing but whitespace, comments and skipped tags up
+    to the next block. Its rendered lines are then lines of the answer's text, which shows
+    the button; the answer rendered without it is the answer's text less its lines.
+    """
+    deep = answer.text(deep=True)
+    if not any(hint in deep for hint in _CONTROL_HINTS):
+        return False  # a hint may still show once tags are dropped (展<button>x</button>开)
+    doomed = _controls(answer)
+    if not doomed:
+        return True
+    doomed_ids = {element.mem_id for element in doomed}
+    if len(doomed_ids) != len(doomed):
+        return False
+    answer_id = answer.mem_id
+    texts = []
+    for element in doomed:
+        if not _is_own_block(element, answer_id, doomed_ids):
+            return False
+        texts.append(render_answer(element, url, markdown=False)[0])
+    shown = "\n\n".join(texts)
+    if not (any(hint in shown for hint in _CONTROL_HINTS) and _shows_control(shown)):
+        return False
+    for element in doomed:
+        element.decompose()
+    return True
+
+
+def _is_own_block(element: LexborNode, answer_id: int, doomed_ids: set[int]) -> bool:
+    """See _settle_controls: a small ``div``-like block (or an inline-only ``p``) whose
+    ancestors up to the answer are such blocks too, and which nothing inline follows."""
+    tag = element.tag
+    if tag not in BLOCK_CONTAINERS and tag != "p":
+        return False
+    for size, _ in enumerate(element.traverse(include_text=True)):
+        if size >= _SMALL_CONTROL_NODES:
+            return False
+    if tag == "p" and any(child.tag in BLOCKS for child in element.iter()):
+        return False  # rendered alone, a block inside would be a paragraph of its own
+    parent = element.parent
+    for _ in range(_CONTROL_CONTEXT_DEPTH):
+        if parent is None or parent.mem_id in doomed_ids:
+            return False
+        if parent.mem_id == answer_id:
+            break
+        if parent.tag not in BLOCK_CONTAINERS:
+            return False
+        parent = parent.parent
+    else:
+        return False
+    sibling = element.next
+    while sibling is not None:
+        sibling_tag = sibling.tag
+        if sibling_tag in BLOCKS:
+            break
+        if sibling_tag == "-text":
+            if (sibling.text_content or "").strip():
+                return False
+        elif sibling_tag not in SKIPPED:
+            return False
+        sibling = sibling.next
+    return True
 
 
 def _in_code(node: LexborNode, stop: int) -> bool:
@@ -1056,21 +1203,38 @@ def _complete_answer(
     of the visible copy (``shown``) and the state's Markdown, the text the same from either.
 
     With the state's Markdown, the visible copy is first rendered as text alone: its
-    Markdown is rendered only if that copy is kept, which it seldom is.
+    Markdown is rendered only if that copy is kept, which it seldom is. It is not rendered
+    at all when even its whole text (no rendered text holds more) is well short of the
+    Markdown's: a cut copy.
     """
+    settled = shown is not None and _settle_controls(shown, url)
     if markdown is None or not markdown.strip():
         if shown is None:
             return None
-        shown_text, shown_markdown = _render_shown_answer(shown, url, markdown=True)
+        shown_text, shown_markdown = _render_shown_answer(
+            shown, url, markdown=True, settled=settled)
         if not (shown_text or shown_markdown):
             return None
         return shown_text, shown_markdown, shown_source, shown_source
-    shown_text = _render_shown_answer(shown, url, markdown=False)[0] if shown is not None else ""
+    rendered: tuple[str, str] | None = None
+    markdown_rendered = False
+    if settled and shown is not None:
+        # The rendered text's characters are some of the tree's text's: its signature is
+        # at most this long, so _covers is False and the comparison below favours the
+        # Markdown whatever the rendering gives.
+        most = len(visible_signature(shown.text(deep=True)))
+        if most < 0.8 * len(visible_signature(markdown, markdown=True)):
+            rendered, markdown_rendered = markdown_answer(markdown, url), True
+            if rendered is not None and most <= len(visible_signature(rendered[0])):
+                return rendered[0], rendered[1], "state", "state"
+    shown_text = _render_shown_answer(
+        shown, url, markdown=False, settled=settled)[0] if shown is not None else ""
     shown_signature = visible_signature(shown_text)
     if shown_signature and _covers(shown_signature, markdown):
         # The visible copy is whole: its text is what the Markdown renders to.
         return shown_text, markdown.strip(), "state", "state"
-    rendered = markdown_answer(markdown, url)
+    if not markdown_rendered:
+        rendered = markdown_answer(markdown, url)
     if rendered is not None and len(shown_signature) <= len(visible_signature(rendered[0])):
         return rendered[0], rendered[1], "state", "state"
     # The visible copy is the fuller one (or the Markdown renders to nothing): kept whole,
@@ -1096,6 +1260,31 @@ def _covers(shown: str, markdown: str) -> bool:
 # -- items: repeated blocks, not links ------------------------------------------------------
 
 
+def _line_of(node: LexborNode | None) -> frozenset[int]:
+    """``node`` and its ancestors (``mem_id``s): ``child.mem_id in _line_of(skip)`` is
+    ``_contains(child, skip)``, with one climb for all children."""
+    found = set()
+    while node is not None:
+        found.add(node.mem_id)
+        node = node.parent
+    return frozenset(found)
+
+
+def _contains_within(node: LexborNode, inner: LexborNode, stop_id: int) -> bool:
+    """``_contains(node, inner)`` for a ``node`` at or under the element ``stop_id``
+    (``inner`` under it too): the climb from ``inner`` ends there."""
+    node_id = node.mem_id
+    current: LexborNode | None = inner
+    while current is not None:
+        current_id = current.mem_id
+        if current_id == node_id:
+            return True
+        if current_id == stop_id:
+            return False
+        current = current.parent
+    return False
+
+
 def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
     while inner is not None:
         if inner.mem_id == node.mem_id:
@@ -1104,8 +1293,23 @@ def _contains(node: LexborNode, inner: LexborNode | None) -> bool:
     return False
 
 
+def _within(node: LexborNode, node_id: int, ancestor_id: int, top_id: int) -> bool:
+    """Is ``node`` (its ``mem_id`` given) ``ancestor_id`` or inside it? ``top_id``: an
+    element known to hold the ancestor, where the climb may stop (above it, it climbs on
+    to the root: a text's holder above the item when the item is inline markup)."""
+    while True:
+        if node_id == ancestor_id:
+            return True
+        if node_id == top_id:
+            return False
+        parent = node.parent
+        if parent is None:
+            return False
+        node, node_id = parent, parent.mem_id
+
+
 def _signature(node: LexborNode) -> tuple[str, str]:
-    classes = (node.attributes.get("class") or "").split()
+    classes = (node.attrs.get("class") or "").split()
     return node.tag or "", classes[0] if classes else ""
 
 
@@ -1117,11 +1321,12 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
     is no item. None when the block shows no repetition (one item, or none).
     """
     node = block
+    around_skip = _line_of(skip)
     for _ in range(6):
         children = []
         for child in node.iter():
             tag = child.tag
-            if tag in ("-text", "-comment") or (skip is not None and _contains(child, skip)):
+            if tag in ("-text", "-comment") or child.mem_id in around_skip:
                 continue
             text = child.text(deep=True).strip()
             if text:
@@ -1161,10 +1366,10 @@ def _repeated_items(block: LexborNode, skip: LexborNode | None) -> list[list[Lex
 def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
     """The one item of a block listing a single question (through a <ul> around it)."""
     node = block
+    around_skip = _line_of(skip)
     for _ in range(3):
         children = [child for child in _element_children(node)
-                    if not (skip is not None and _contains(child, skip))
-                    and child.text(deep=True).strip()]
+                    if child.mem_id not in around_skip and child.text(deep=True).strip()]
         if len(children) != 1:
             return []
         if children[0].tag not in ("ul", "ol"):
@@ -1175,17 +1380,17 @@ def _lone_item(block: LexborNode, skip: LexborNode | None) -> list[list[LexborNo
 
 def _answer_links_of(item: list[LexborNode], url: str) -> Iterator[tuple[LexborNode, str]]:
     for node in item:
-        anchors = ([node] if node.tag == "a" and node.attributes.get("href") else []) \
+        anchors = ([node] if node.tag == "a" and node.attrs.get("href") else []) \
             + css(node, "a[href]")
         for anchor in anchors:
-            link = resolve_link(url, anchor.attributes.get("href"))
+            link = resolve_link(url, anchor.attrs.get("href"))
             if link and answer_id_from_url(link):
                 yield anchor, link
 
 
 def _data_url(item: list[LexborNode], url: str) -> str | None:
     """The item's own ``data-url`` (the real page's ``div.recommend-item-box``)."""
-    value = item[0].attributes.get("data-url")
+    value = item[0].attrs.get("data-url")
     return resolve_link(url, value) if value else None
 
 
@@ -1238,12 +1443,13 @@ def _text_holders(item: list[LexborNode]) -> list[LexborNode]:
 
 def _panel_items(panel: LexborNode, skip: LexborNode | None) -> list[list[LexborNode]]:
     """A panel's items: its ``[data-url]`` boxes, else its repeated blocks, else its links."""
-    boxes = [node for node in css(panel, "[data-url]")
-             if not (skip is not None and _contains(node, skip))]
+    around_skip = _line_of(skip)
+    boxes = [node for node in css(panel, "[data-url]") if node.mem_id not in around_skip]
     if boxes:
         outermost: list[list[LexborNode]] = []
+        panel_id = panel.mem_id
         for box in boxes:
-            if outermost and _contains(outermost[-1][0], box):
+            if outermost and _contains_within(outermost[-1][0], box, panel_id):
                 continue
             outermost.append([box])
         return outermost
@@ -1281,7 +1487,8 @@ def _section_block(
             break
         if any(_contains(parent, fence) for fence in fences):
             break
-        parent_text = _text(parent)
+        # Its raw text: a label holds no whitespace, so it is there iff it is in _text().
+        parent_text = parent.text(deep=True)
         if any(other in parent_text for other in _ALL_LABELS if other != label_text):
             break
         block = parent
@@ -1335,12 +1542,26 @@ def _names_its_tab(panel: LexborNode) -> bool:
     return bool(panel.attributes.get("aria-label") or panel.attributes.get("data-tab"))
 
 
+# Cached: resources recur from page to page (the same documents are recommended
+# beside many questions), and a type icon's address beside every item.
+@functools.lru_cache(maxsize=4_096)
+def _resource_kind(url: str) -> str:
+    if url[:13].lower().startswith(("https://blog.", "http://blog.")):
+        return "blog"
+    first_segment = url_path(url).lstrip("/").partition("/")[0]
+    return first_segment.lower() if first_segment else "unknown"
+
+
 def _file_type(icon: LexborNode | None) -> str:
     """The icon file's name (``.../minetype/PDF.png`` -> ``pdf``): its last path segment
     (a regex searching the whole URL from every "/" cost more than the rest of the item)."""
     if icon is None:
         return "unknown"
-    src = icon.attributes.get("src") or ""
+    return _icon_type(icon.attrs.get("src") or "")
+
+
+@functools.lru_cache(maxsize=1_024)
+def _icon_type(src: str) -> str:
     for separator in "?#":
         src = src.partition(separator)[0]
     match = _ICON_NAME.fullmatch(src.rpartition("/")[2])
