@@ -46,7 +46,7 @@ from archive.warc import (
     warc_date,
     write_warc,
 )
-from parsers import Answer, AnswerPage, RelatedQuestion
+from parsers import Answer, AnswerPage, RecommendedResource, RelatedQuestion
 from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.render import render_answer_page
 
@@ -1087,3 +1087,31 @@ def test_related_and_linked_questions_are_stored_by_kind(tmp_path: Path) -> None
         db.store_answer_page(page)
     assert db.execute("SELECT to_id, kind FROM related_questions ORDER BY to_id").fetchall() == [
         ("8", "related"), ("9", "linked")]
+
+
+def test_a_question_without_tags_stores_none(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.store_answer_page(_question_page(tags=[]))
+        db.store_answer_page(_question_page(id="8", url="https://stackoverflow.com/q/8",
+                                            tags=["b", "a", "b"]))
+    assert db.execute("SELECT id, tags FROM questions ORDER BY id").fetchall() == [
+        ("7", None), ("8", '["b", "a"]')]
+
+
+def test_a_resource_whose_title_changed_is_found_by_its_new_title_only(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    url = "https://wenku.csdn.net/doc/r1"
+    before = _question_page(recommended_resources=[
+        RecommendedResource("related", 1, url, "aardvark", "bison", "pdf", "doc")])
+    after = _question_page(recommended_resources=[
+        RecommendedResource("related", 1, url, "cheetah", "bison", "pdf", "doc")])
+    with db.atomic():
+        db.store_answer_page(before, observed_at="2026-01-01T00:00:00+00:00")
+    with db.atomic():
+        db.store_answer_page(after, observed_at="2026-01-02T00:00:00+00:00")
+
+    def found(word: str) -> int:
+        return db.execute("SELECT count(*) FROM resources_fts WHERE resources_fts MATCH ?",
+                          [word]).fetchone()[0]
+    assert (found("aardvark"), found("cheetah"), found("bison")) == (0, 1, 1)
