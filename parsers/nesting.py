@@ -86,10 +86,12 @@ _TABLE_ENDS = _names("table tbody thead tfoot tr td th caption colgroup")
 _SECTIONS = frozenset(("tbody", "thead", "tfoot"))
 _CELLS = frozenset(("td", "th"))
 _HEADINGS = _names("h1 h2 h3 h4 h5 h6")
+# Not <table>: it closes an open <p> only in no-quirks mode, and a page without a
+# doctype is in quirks mode, where <p><table> nests (counting it open errs deep).
 _CLOSES_P = _names(
     "address article aside blockquote center details dialog dir div dl fieldset "
     "figcaption figure footer header hgroup main menu nav ol p search section summary ul "
-    "pre listing form h1 h2 h3 h4 h5 h6 dd dt li table hr xmp plaintext"
+    "pre listing form h1 h2 h3 h4 h5 h6 dd dt li hr xmp plaintext"
 )
 _CLOSES_SELECT = frozenset(("input", "keygen", "textarea", "select"))
 # Start tags that leave SVG or MathML content for HTML (<font> only with

@@ -223,6 +223,7 @@ def test_nesting_is_capped_and_the_text_kept_in_order(depth: int) -> None:
         "<svg><g/><div/>",       # self-closing only in SVG
         "<svg><image>",          # no void elements in SVG
         "<select><style></select><div>",  # raw text in a select
+        "<p><table><tr><td>",    # no doctype: <table> leaves the <p> open (quirks mode)
     ],
 )
 def test_tag_soup_cannot_nest_past_the_cap(unit: str) -> None:

@@ -84,7 +84,9 @@ def drop_tab_attributes(html: str) -> str:
 # -- the reference page -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+# Parsed in each test, not once a module: mutmut (TESTING.md) runs for a mutant only the
+# tests that called the mutated code, and a shared parse is called in the first test only.
+@pytest.fixture
 def reference() -> AnswerPage:
     return parse_page(REFERENCE_BYTES, PAGE_URL)
 

@@ -548,6 +548,15 @@ _PAD = "<br>" * 4_100
         ('<tr><td><div><div>a', 2, '<tr><td><div><div>a'),
         ('<applet><b></applet><b><b>a', 3, '<applet><b></applet><b><b>a'),
         ('<div><a><table><a><div>a', 4, '<div><a><table><a>a'),
+        # an HTML end tag inside SVG in a <template> (a fragment of its own: not
+        # measurable by lexbor_depth): </td> is ignored there, the <td> stays counted
+        ('<template><svg><td><foreignObject><div></td><div><div>a', 5,
+         '<template><svg><td><foreignObject><div></td>a'),
+        # <col> straight in a table brings a <colgroup>: no room for it, no <col>
+        ('<table><col>a', 1, '<table>a'),
+        # a cell in a <caption>: lexbor closes the caption first, the model counts it still
+        # open (one level too deep, the direction it errs in)
+        ('<table><caption><td><div>a', 5, '<table><caption><td>a'),
     ],
 )
 def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
@@ -608,6 +617,50 @@ def _lexbor_text(html: str) -> str:
          "<div><script><!--<script></script></script><div>a"),
         ("<div><script><!--><script></script><div><div></script><div>a", 2,
          "<div><script><!--><script></script><div></script>a"),
+        # two reopened <b>s ended by their </b>s, then their marker: both counted out once
+        ("<marquee><p><b><b></p></b></b></marquee><div><div><div><div><div>a", 4,
+         "<marquee><p><b><b></p></b></b></marquee><div><div><div><div>a"),
+        # </form> in SVG: lexbor takes out the form, the SVG elements stay open
+        ("<form><svg><g></form><g><g><g>a", 4, "<form><svg><g></form><g>a"),
+        # an SVG end tag in an integration point closes it and what is open in it
+        ("<svg><g><desc></g><g><g>a", 3, "<svg><g><desc></g><g><g>a"),
+        # </td> in an inner table's caption: ignored, not the outer table's cell
+        ("<table><tr><td><table><caption></td><div><div>a", 6,
+         "<table><tr><td><table><caption></td>a"),
+        # </p> closes what is open in the <p> when no scope element is
+        ("<p><noscript></p><span><span>a", 2, "<p><noscript></p><span><span>a"),
+        # </span> above a special element is ignored; the later one closes it
+        ("<span><div></span></div></span><span><span>a", 2,
+         "<span><div></span></div></span><span><span>a"),
+        # an element in a <select> (no <input>, <keygen>, <textarea>, <select>) keeps it open
+        ("<select><option><span><span>a", 3, "<select><option><span>a"),
+        # a <select> in a <select> is read as </select>
+        ("<select><select><span><span>a", 2, "<select><select><span><span>a"),
+        # </colgroup> closes the implied <colgroup>
+        ("<table><col></colgroup><tr><td>a", 4, "<table><col></colgroup><tr><td>a"),
+        # a list item closes the one open at the bottom of the stack too
+        ("<li><li><div><div>a", 2, "<li><li><div>a"),
+        # <option> closes an open <option>, and only it
+        ("<div><option><option><div><div>a", 3, "<div><option><option><div>a"),
+        # <a> closes the open <a>
+        ("<a>1<a>2<a>3<div>x", 2, "<a>1<a>2<a>3<div>x"),
+        # a cell closes the open cell, <td> or <th>
+        ("<table><tr><td>a<td>b<td>c<div>x", 5, "<table><tr><td>a<td>b<td>c<div>x"),
+        ("<table><tr><th>a<th>b<th>c<div>x", 5, "<table><tr><th>a<th>b<th>c<div>x"),
+        # a row closes the open row; a <caption> closes what is open in the table
+        ("<table><tr><td>a<tr><td>b<tr><td>c<div>x", 5,
+         "<table><tr><td>a<tr><td>b<tr><td>c<div>x"),
+        ("<table><tr><td>a<caption><div><div>x", 4, "<table><tr><td>a<caption><div><div>x"),
+        # the <tbody> and <tr> a cell or row implies, each by its name
+        ("<table><tbody><td><div>a", 5, "<table><tbody><td><div>a"),
+        ("<table><tbody><td>a<tr><td>b<div>x", 5, "<table><tbody><td>a<tr><td>b<div>x"),
+        ("<table><td>a<tr><td>b<div>x", 5, "<table><td>a<tr><td>b<div>x"),
+        ("<table><tr></tr><td><div>a", 5, "<table><tr></tr><td><div>a"),
+        ("<table><td></tr><td><div>a", 5, "<table><td></tr><td><div>a"),
+        # other void elements in a table bring no <colgroup>
+        ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
+        # no doctype: quirks mode, where <table> leaves the <p> open
+        ("<p><table><tr><td><div><div>a", 6, "<p><table><tr><td><div>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
@@ -619,3 +672,689 @@ def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> Non
     assert _lexbor_depth(kept) <= max_depth
     assert _lexbor_text(kept) == _lexbor_text(html)
     assert kept == html or _lexbor_depth(html) > max_depth
+
+
+# -- state: the embedded state object (parsers/state.py) -----------------------------------
+
+_STATE = "window.__INITIAL_STATE__"
+
+
+@pytest.mark.parametrize(
+    ("html", "state"),
+    [
+        (f'<script>{_STATE} = {{"a": 1}};</script>', {"a": 1}),
+        # a read first, then the assignment; the assignment first, then a read
+        (f'<script>var s = {_STATE}; {_STATE} = {{"a": 1}};</script>', {"a": 1}),
+        (f'<script>{_STATE} = {{"a": 1}}; var s = {_STATE};</script>', {"a": 1}),
+        # the name at the very start of the page (no script), then in a script
+        (f'__INITIAL_STATE__ <script>{_STATE} = {{"a": 1}}</script>', {"a": 1}),
+        # a call, a comparison, another variable whose name starts with it
+        (f'<script>f({_STATE} ({{"a": 2}}))</script>', None),
+        (f'<script>if ({_STATE} == {{"a": 2}}) x()</script>', None),
+        (f'<script>{_STATE}X = {{"a": 2}}</script>', None),
+        # outside any script: before one, after a closed one (either case), then inside
+        (f'{_STATE} = {{"b": 1}}<script>{_STATE} = {{"a": 1}}</script>', {"a": 1}),
+        (f'{_STATE} = {{"b": 1}}<script>x</script>', None),
+        (f'{_STATE} = {{"b": 1}}<SCRIPT>x</SCRIPT>', None),
+        (f'<script>x</script>{_STATE} = {{"b": 1}}', None),
+        (f'<SCRIPT>x</SCRIPT>{_STATE} = {{"b": 1}}', None),
+        # upper-case scripts; the last script opened before the name is the one it is in
+        (f'<SCRIPT>{_STATE} = {{"a": 1}}</SCRIPT>', {"a": 1}),
+        (f'<SCRIPT>a</SCRIPT><SCRIPT>{_STATE} = {{"a": 1}}</SCRIPT>', {"a": 1}),
+        (f'<SCRIPT>x</SCRIPT><script>{_STATE} = {{"a": 1}}</script>', {"a": 1}),
+        (f'<script>{_STATE} = {{"a": 1}}</SCRIPT>', {"a": 1}),
+        # the page ends at the name or at its "="
+        (f"<script>{_STATE}", None),
+        (f"<script>{_STATE} =", None),
+        (f"<script>{_STATE} = [1, 2]</script>", None),  # no object
+        (f'<script>{_STATE} = JSON.parse({{"a": 1}})</script>', None),  # no string to parse
+        (f'<script>{_STATE} = JSON.parse("{{\\"a\\": 1}}")</script>', {"a": 1}),
+    ],
+)
+def test_embedded_state(html: str, state: dict[str, int] | None) -> None:
+    from parsers.state import embedded_state
+
+    assert embedded_state(html) == state
+
+
+def test_embedded_state_size_limits() -> None:
+    from parsers.state import MAX_STATE_CHARS, embedded_state
+
+    def state_of(length: int) -> str:  # an object of exactly ``length`` characters
+        return "{\"a\": \"" + "x" * (length - 9) + "\"}"
+
+    opening = f"<script>{_STATE} = "
+    # read while its </script (8 characters) ends within MAX_STATE_CHARS + 1 of it
+    assert embedded_state(opening + state_of(MAX_STATE_CHARS - 7) + "</script>") is not None
+    assert embedded_state(opening + state_of(MAX_STATE_CHARS - 6) + "</script>") is None
+    # an object of MAX_STATE_CHARS that runs to the end of the page is read
+    assert embedded_state(opening + state_of(MAX_STATE_CHARS)) is not None
+    # what follows the script, and what comes before it, are not counted
+    small = opening + '{"a": 1}</script>'
+    assert embedded_state(small + "<p>" + "x" * MAX_STATE_CHARS) == {"a": 1}
+    assert embedded_state("<!--" + "x" * MAX_STATE_CHARS + "-->" + small) == {"a": 1}
+    # a state too large is passed over for the next one
+    assert embedded_state(opening + state_of(MAX_STATE_CHARS + 1) + "</script>" + small) \
+        == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "anywhere", "found"),
+    [
+        ({"a": {"b": 1}}, ("a", "b"), None, 1),
+        ({"a": 1}, ("a", "b"), None, None),
+        ({"a": 1}, ("a", "b"), "b", None),
+        ({"x": {"b": 2}}, ("a", "b"), "b", 2),
+        ({"x": [{"b": 3}]}, ("a",), "b", 3),
+        ({"a": {"b": 1}, "b": 5}, ("a", "b"), "b", 1),
+        ({"x": {}}, ("a",), "b", None),
+    ],
+)
+def test_find_key(value: dict[str, object], path: tuple[str, ...], anywhere: str | None,
+                  found: object) -> None:
+    from parsers.state import find_key
+
+    assert find_key(value, path, anywhere=anywhere) == found
+
+
+def test_find_key_visits_at_most_20000_containers() -> None:
+    from parsers.state import find_key
+
+    # the list is the first container visited, its dicts the next ones
+    assert find_key([{}] * 19_998 + [{"b": 1}], ("a",), anywhere="b") == 1
+    assert find_key([{}] * 19_999 + [{"b": 1}], ("a",), anywhere="b") is None
+
+
+# -- markdown_source -----------------------------------------------------------------------
+
+
+def test_visible_signature() -> None:
+    from parsers.markdown_source import visible_signature
+
+    text = "![img](a.png) [link](http://x) <b>bold</b>\n1. one\n2) two"
+    assert visible_signature(text, markdown=True) == "linkboldonetwo"
+    assert visible_signature(text) == "![img](a.png)[link](http://x)<bbold</b1.one2)two"
+
+
+def test_markdown_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parsers import markdown_source
+
+    assert markdown_source.markdown_answer("[a](/x) *b*", PAGE_URL) == ("a b", "[a](/x) *b*")
+    # a comment renders to no text, but the Markdown is kept; blank Markdown is nothing
+    assert markdown_source.markdown_answer("<!-- c -->", PAGE_URL) == ("", "<!-- c -->")
+    assert markdown_source.markdown_answer("   ", PAGE_URL) is None
+    monkeypatch.setattr(markdown_source, "MAX_MARKDOWN_CHARS", 5)
+    assert markdown_source.markdown_answer("a" * 5, PAGE_URL) == ("aaaaa", "aaaaa")
+    assert markdown_source.markdown_answer("a" * 6, PAGE_URL) is None
+
+
+# -- css: one selector engine per thread ---------------------------------------------------
+
+
+def test_css_queries_work_in_another_thread() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from parsers.css import css, css_first, css_matches
+
+    root = LexborHTMLParser("<div><p class=a>1</p><p class=a>2</p></div>").body
+    assert root is not None
+
+    def query() -> tuple[list[str], str | None, bool]:
+        first = css_first(root, "p.a")
+        return ([node.text() for node in css(root, "p.a")], first.text() if first else None,
+                css_matches(root, "p.b"))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a new thread: its own engine
+        assert pool.submit(query).result() == (["1", "2"], "1", False)
+
+
+# -- schema_org: JSON-LD -------------------------------------------------------------------
+
+
+def _json_ld(*objects: object) -> LexborHTMLParser:
+    import json
+
+    scripts = "".join(f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+                      for obj in objects)
+    return LexborHTMLParser(f"<html><head>{scripts}</head><body></body></html>")
+
+
+def test_json_ld_references_types_and_properties() -> None:
+    from parsers.schema_org import qa_question, read_schema_org
+
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": ["Question", "Thing"], "@id": "#q", "name": "q", "author": {"@id": "#u"},
+         "keywords": [["a", "b"], "c"],
+         "about": {"@id": "#t", "name": "topic"}},
+        {"@id": "#u", "@type": "Person", "name": "Ann"},
+    ]}
+    data = read_schema_org(_json_ld(graph), PAGE_URL)
+    question = data.json_ld[0]
+    assert question.types == ("Question", "Thing")
+    assert question.id == "#q"
+    assert sorted(question.properties) == ["about", "author", "keywords", "name"]
+    assert question.properties["keywords"] == ["c"]  # a list in a list is no value
+    assert data.by_id["#u"].first("name") == "Ann"
+    assert data.by_id["#t"].first("name") == "topic"
+    found = qa_question(data)
+    assert found is not None and found.author == "Ann"
+
+
+def test_json_ld_answers_come_in_json_order() -> None:
+    from parsers.schema_org import qa_question, read_schema_org
+
+    question = {"@type": "Question", "name": "q",
+                "suggestedAnswer": {"@type": "Answer", "text": "first"},
+                "acceptedAnswer": {"@type": "Answer", "text": "second"}}
+    found = qa_question(read_schema_org(_json_ld(question), PAGE_URL))
+    assert found is not None
+    assert [(answer.text, answer.accepted) for answer in found.answers] == [
+        ("first", False), ("second", True)]
+
+
+def test_json_ld_nesting_is_followed_32_levels_deep() -> None:
+    from parsers.schema_org import MAX_JSON_DEPTH, read_schema_org
+
+    obj: dict[str, object] = {"@type": "Thing"}
+    for _ in range(40):
+        obj = {"@type": "Thing", "child": obj}
+    item = read_schema_org(_json_ld(obj), PAGE_URL).json_ld[0]
+    levels = 0
+    while (item := item.first("child")) is not None:
+        levels += 1
+    assert levels == MAX_JSON_DEPTH == 32
+
+
+@pytest.mark.parametrize(("answers", "kept"), [(19_999, 19_999), (20_000, 19_999)])
+def test_json_ld_keeps_20000_objects(answers: int, kept: int) -> None:
+    from parsers.schema_org import MAX_JSON_OBJECTS, read_schema_org
+
+    assert MAX_JSON_OBJECTS == 20_000
+    top = {"@type": "Thing", "part": [{"@type": "T"}] * answers}
+    assert len(read_schema_org(_json_ld(top), PAGE_URL).json_ld[0].values("part")) == kept
+
+
+def test_json_ld_answer_urls_are_non_empty_strings() -> None:
+    from parsers.schema_org import qa_question, read_schema_org
+
+    question = {"@type": "Question", "name": "q", "suggestedAnswer": [
+        {"@type": "Answer", "text": "a", "url": 5}, {"@type": "Answer", "text": "b", "url": ""},
+        {"@type": "Answer", "text": "c", "url": "https://h.test/a/1"}]}
+    found = qa_question(read_schema_org(_json_ld(question), PAGE_URL))
+    assert found is not None
+    assert [answer.url for answer in found.answers] == [None, None, "https://h.test/a/1"]
+
+
+# -- sites/qapage: the generic QAPage profile ----------------------------------------------
+
+QA_URL = "https://h.test/questions/7/x"
+
+
+def qa_page(*, question_text: str = "<p>Q text</p>", answers: str = "", head: str = "",
+            extra: str = "") -> str:
+    """A QAPage in microdata; ``answers``: whole answer elements."""
+    return f"""<html><head>{head}</head><body>
+<div itemscope itemtype="https://schema.org/QAPage">
+<div itemprop="mainEntity" itemscope itemtype="https://schema.org/Question">
+  <h1 itemprop="name">Q</h1><div itemprop="text">{question_text}</div>{answers}
+</div></div>{extra}</body></html>"""
+
+
+def qa_answer(attributes: str = "", url: str | None = None, text: str = "A") -> str:
+    link = f'<link itemprop="url" href="{url}">' if url is not None else ""
+    return (f'<div itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer" '
+            f'{attributes}>{link}<div itemprop="text">{text}</div></div>')
+
+
+@pytest.mark.parametrize(
+    ("answer", "answer_id"),
+    [
+        (qa_answer('data-post-id="77"'), "77"),
+        (qa_answer('id="answer-12"'), "12"),
+        (qa_answer('id="a-b-12"'), "12"),
+        (qa_answer('data-answerid="abc" id="answer-12"'), "12"),
+        (qa_answer(f'data-answerid="{"1" * 20}"'), "1" * 20),
+        (qa_answer(f'data-answerid="{"1" * 21}"'), None),
+        (qa_answer(url="https://h.test/questions/7/x#12"), "12"),
+        (qa_answer(url="https://h.test/questions/7/x#a#12"), None),
+        (qa_answer(url=f"https://h.test/questions/7/x#{'1' * 20}"), "1" * 20),
+        (qa_answer(url=f"https://h.test/questions/7/x#{'1' * 21}"), None),
+        (qa_answer(url="https://h.test/questions/7/slug"), None),
+        (qa_answer(url="https://h.test/questions/7/x/88"), "88"),
+        (qa_answer(), None),
+    ],
+)
+def test_generic_answer_ids(answer: str, answer_id: str | None) -> None:
+    page = parse_page(qa_page(answers=answer), QA_URL)
+    assert [found.id for found in page.answers] == [answer_id]
+
+
+def test_generic_notices_in_the_body() -> None:
+    # a notice with no status in the question's body is no part of its text
+    page = parse_page(qa_page(question_text="<p>Q text</p><aside><p>Note well</p></aside>"),
+                      QA_URL)
+    assert (page.status, page.question_text) == ("open", "Q text")
+    # a duplicate notice: its first link to a question of the site is the target; with none,
+    # no target
+    notice = ("<aside>This question already has an answer here: <a href='/help'>help</a> "
+              "<a href='https://else.test/questions/5/y'>far</a> "
+              "<a href='/questions/5/y?z=1'>Y</a></aside>")
+    page = parse_page(qa_page(question_text="<p>Q text</p>" + notice), QA_URL)
+    assert (page.status, page.duplicate_of) == ("duplicate", "https://h.test/questions/5/y")
+    page = parse_page(qa_page(question_text="<p>Q text</p><aside>Marked as duplicate</aside>"),
+                      QA_URL)
+    assert (page.status, page.duplicate_of, page.question_text) == ("duplicate", None, "Q text")
+
+
+def test_generic_json_ld_bodies_resolve_their_links() -> None:
+    import json
+
+    data = {"@type": "QAPage", "mainEntity": {
+        "@type": "Question", "name": "Topic", "text": '<p><a href="/x">l</a></p>',
+        "suggestedAnswer": [{"@type": "Answer", "text": '<a href="/y">m</a>'}]}}
+    html = (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script>'
+            '</head><body></body></html>')
+    page = parse_page(html, "https://forum.test/t/topic/55")
+    assert page.question_markdown == "[l](https://forum.test/x)"
+    assert page.answers[0].markdown == "[m](https://forum.test/y)"
+
+
+def test_generic_answer_pages() -> None:
+    links = ('<a href="/questions/8/z?page=2">other question</a>'
+             '<a href="https://else.test/questions/7/x?page=3">other site</a>'
+             '<a href="/questions/7/x?page=2">2</a>')
+    page = parse_page(qa_page(extra=links), QA_URL)
+    assert page.sidebar_links == ["https://h.test/questions/7/x?page=2"]
+    many = "".join(f'<a href="/questions/7/x?page={n}">{n}</a>' for n in range(2, 2_003))
+    page = parse_page(qa_page(extra=many), QA_URL)
+    assert len(page.sidebar_links) == 2_000
+    assert page.sidebar_links[-1] == "https://h.test/questions/7/x?page=2001"
+
+
+def test_generic_resource_kind() -> None:
+    from parsers.sites.qapage import PROFILE
+
+    assert PROFILE.resource_kind("https://h.test/questions/1") == "question"
+    assert PROFILE.resource_kind("https://h.test/about") == "unknown"
+
+
+def test_exact_count_and_view_title() -> None:
+    from parsers.sites.qapage import exact_count, view_title
+
+    assert exact_count("1" * 15) == int("1" * 15)
+    assert exact_count("1" * 16) is None
+    assert exact_count("none") is None
+
+    def title(text: str) -> int | None:
+        node = LexborHTMLParser(f'<span title="{text}">x</span>').css_first("span")
+        assert node is not None
+        return view_title(node)
+
+    assert title("Viewed 5 times".ljust(80, ".")) == 5
+    assert title("Viewed 5 times".ljust(81, ".")) is None
+
+
+# -- sites/stackexchange: the old layout, read off the visible page ------------------------
+
+SE_URL = "https://stackoverflow.com/questions/11/old-title"
+
+
+def se_old_page(*, header: str = "Old title", body_quote: str = "", notices: str = "",
+                answers_heading: str = '<h2 data-answercount="2">2 Answers</h2>') -> str:
+    """A question page in Stack Exchange's old layout: no microdata, the visible page only."""
+    return f"""<html><head><title>t</title></head>
+<body><div class="topbar"><span title="Viewed 888 times">nav</span></div>
+<div id="content">
+<div id="question-header"><h1>{header}</h1></div>
+<div id="mainbar">
+<div class="question" data-questionid="11" id="question">
+  <span class="vote-count-post">7</span>
+  <div class="post-text">{body_quote}<p>Body text.</p></div>{notices}
+  <div class="post-taglist"><a class="post-tag" href="/questions/tagged/c">c</a>
+    <a class="post-tag" href="/questions/tagged/py">py</a></div>
+  <div class="post-signature owner"><span class="relativetime" title="2014-01-30 03:17:47Z">x</span>
+    <div class="user-details">Asker 1,234</div></div>
+  <div class="post-signature"><div class="user-details"><a href="/users/2/e">Editor</a></div>
+    <span class="relativetime" title="2014-01-31 00:00:00Z">x</span></div>
+</div>
+<div id="answers">{answers_heading}
+<div class="answer accepted-answer" data-answerid="21">
+  <span class="vote-count-post" data-value="5">4</span><div class="post-text"><p>First</p></div>
+  <div class="post-signature"><div class="user-details"><a href="/users/3/x">Ed</a></div>
+    <span class="relativetime" title="2014-01-31 00:00:00Z">x</span></div>
+  <div class="post-signature"><span title="2014-02-01 10:00:00Z">x</span>
+    <div class="user-details"><a href="/users/4/bo">Bo</a></div></div>
+</div>
+<div class="answer" data-answerid="22"><span class="js-vote-count" content="-2">0</span>
+  <div class="js-accepted-answer-indicator d-none"></div><div class="post-text"><p>Second</p></div>
+  <div class="post-signature"><div class="user-details">Anon Name</div></div></div>
+<div class="answer" data-answerid="23"><span class="js-vote-count">3</span>
+  <div class="vote-accepted-on"></div>
+  <div class="post-text"><p><a title="Viewed 55 times" href="/q/1">Third</a></p></div></div>
+</div></div>
+<div id="sidebar"><table id="qinfo"><tr><td>asked</td><td>1 year ago</td></tr>
+  <tr><td>viewed</td><td>4,229 times</td></tr></table></div>
+</div>
+<footer><span title="viewed 999 times">f</span><h2 data-answercount="99"></h2></footer>
+</body></html>"""
+
+
+def _se_fields(html: str) -> dict[str, object]:
+    record = parse_page(html, SE_URL).to_record()
+    return {key: record[key] for key in (
+        "title", "status", "duplicate_of", "question_text", "question_votes",
+        "question_author", "asked_at", "view_count", "tags", "answer_count")}
+
+
+def test_stack_exchange_old_layout() -> None:
+    page = parse_page(se_old_page(), SE_URL)
+    assert _se_fields(se_old_page()) == {
+        "title": "Old title", "status": "open", "duplicate_of": None,
+        "question_text": "Body text.", "question_votes": 7, "question_author": "Asker",
+        "asked_at": "2014-01-30T03:17:47+00:00", "view_count": 4229, "tags": ["c", "py"],
+        "answer_count": 2}
+    assert [(a.position, a.id, a.text, a.markdown, a.votes, a.accepted, a.author, a.created_at)
+            for a in page.answers] == [
+        (1, "21", "First", "First", 5, True, "Bo", "2014-02-01T10:00:00+00:00"),
+        (2, "22", "Second", "Second", -2, False, "Anon", None),
+        (3, "23", "Third", "[Third](https://stackoverflow.com/q/1)", 3, True, None, None)]
+    assert page.field_sources == {
+        "title": "heading", "question_text": "class", "answers": "class", "asked_at": "label",
+        "view_count": "label", "tags": "class"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        # the status from the heading's mark, which the title loses
+        ({"header": "Old title [closed]"}, {"title": "Old title", "status": "closed"}),
+        ({"header": "Old title [duplicada]"}, {"title": "Old title", "status": "duplicate"}),
+        # the old system quote in the body: a duplicate and its target, out of the text
+        ({"body_quote": "<blockquote><p><strong>Possible Duplicate:</strong><br>"
+                        "<a href='/questions/5/first'>First</a></p></blockquote>"},
+         {"status": "duplicate", "duplicate_of": "https://stackoverflow.com/questions/5/first",
+          "question_text": "Body text."}),
+        # notices by the body in the question's element; one inside another is read with it
+        ({"notices": "<div class='question-originals-of-duplicate'>See these</div>"},
+         {"status": "duplicate"}),
+        ({"notices": "<aside class='s-notice'>Closed. <div class='post-notice'>x</div></aside>"},
+         {"status": "closed"}),
+        # no answer count in the page: the microdata's visible count; the footer's is not read
+        ({"answers_heading": "<h2><span itemprop='answerCount'>3</span> Answers</h2>"},
+         {"answer_count": 3}),
+        ({"answers_heading": ""}, {"answer_count": None}),
+        # the heading's mark in each of Stack Exchange's languages
+        ({"header": "T [fechada]"}, {"title": "T", "status": "closed"}),
+        ({"header": "T [cerrada]"}, {"title": "T", "status": "closed"}),
+        ({"header": "T [закрыт]"}, {"title": "T", "status": "closed"}),
+        ({"header": "T [クローズ]"}, {"title": "T", "status": "closed"}),
+        # the quote is looked for in the body's first 4 quotes, in a quote's first 80
+        # characters; 16 notices are read
+        ({"body_quote": "<blockquote>q</blockquote>" * 4
+          + "<blockquote>Possible Duplicate: x</blockquote>"}, {"status": "open"}),
+        ({"body_quote": "<blockquote><p>" + "x" * 62 + " Possible Duplicate</p></blockquote>"},
+         {"status": "open"}),
+        ({"notices": "<aside>x</aside>" * 16 + "<aside>closed</aside>"}, {"status": "open"}),
+    ],
+)
+def test_stack_exchange_old_layout_variants(changes: dict[str, str],
+                                            fields: dict[str, object]) -> None:
+    found = _se_fields(se_old_page(**changes))
+    assert {key: found[key] for key in fields} == fields
+
+
+def test_stack_exchange_a_notice_with_no_status_outside_the_body_stays() -> None:
+    html = se_old_page().replace('<span class="vote-count-post">7</span>',
+                                 '<aside><span class="vote-count-post">9</span></aside>'
+                                 '<span class="vote-count-post">7</span>')
+    assert _se_fields(html)["question_votes"] == 9
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "views"),
+    [
+        # the line under the title (text and comments before it skipped) comes first
+        ('<div id="mainbar">', '<!-- c --> <div><span title="Viewed 1,234 times">1k</span>'
+                               '<span title="Viewed 5 times"></span></div><div id="mainbar">',
+         1234),
+        # no #qinfo: a title elsewhere in the content (an answer's link); the top bar's and
+        # the footer's are not read
+        ('<table id="qinfo">', '<table id="gone">', 55),
+    ],
+)
+def test_stack_exchange_view_counts(old: str, new: str, views: int | None) -> None:
+    assert _se_fields(se_old_page().replace(old, new))["view_count"] == views
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fields"),
+    [
+        # the asker's signature is the owner's, wherever it is; an answer's is its last
+        ('<div class="post-signature"><div class="user-details"><a href="/users/3/x">',
+         '<div class="post-signature owner"><div class="user-details"><a href="/users/3/x">',
+         {"question_author": "Asker", "asked_at": "2014-01-30T03:17:47+00:00"}),
+        ('<div class="post-signature owner">', '<div class="post-signature">',
+         {"question_author": "Editor", "asked_at": "2014-01-31T00:00:00+00:00"}),
+        # tags: the question's tag list, not another one or the tag links in its body
+        ('<div id="question-header">',
+         '<div class="post-taglist"><a class="post-tag">hdr</a></div><div id="question-header">',
+         {"tags": ["c", "py"]}),
+        ("<p>Body text.</p>", '<p>Body text. <a class="post-tag">in-body</a></p>',
+         {"tags": ["c", "py"]}),
+        ('<div class="post-taglist">', '<div class="gone">', {"tags": ["c", "py"]}),
+        ("<title>t</title>", '<title>t</title><meta property="article:tag" content="m">',
+         {"tags": ["c", "py"]}),
+        # the region read: #content up to the footer, whatever else says <body or <footer
+        ("</footer>", '<div id="content"></div></footer>', {"view_count": 4229}),
+        ('<div class="topbar">', '<div class="topbar"><footer></footer>', {"view_count": 4229}),
+        ('<div id="content">', '<div id="main">', {"view_count": 4229, "answer_count": 2}),
+        ("<body>", "", {"view_count": 4229, "answer_count": 2}),
+        # no #question-header, or nothing after it
+        ('<div id="question-header">', "<div>", {"title": "Old title", "view_count": 4229}),
+        ('<div id="question-header"><h1>Old title</h1></div>',
+         '<div><div id="question-header"><h1>Old title</h1></div></div>',
+         {"view_count": 4229}),
+    ],
+)
+def test_stack_exchange_old_layout_parts(old: str, new: str, fields: dict[str, object]) -> None:
+    html = se_old_page()
+    assert old in html
+    found = _se_fields(html.replace(old, new, 1))
+    assert {key: found[key] for key in fields} == fields
+
+
+def test_stack_exchange_an_answers_signature_is_its_last_even_after_the_askers() -> None:
+    html = se_old_page().replace(
+        '<div class="post-signature"><div class="user-details"><a href="/users/3/x">',
+        '<div class="post-signature owner"><div class="user-details"><a href="/users/3/x">')
+    first = parse_page(html, SE_URL).answers[0]
+    assert (first.author, first.created_at) == ("Bo", "2014-02-01T10:00:00+00:00")
+
+
+def test_stack_exchange_no_time_shown_is_no_asked_at() -> None:
+    page = parse_page(se_old_page().replace('title="2014-', 'data-x="'), SE_URL)
+    assert page.asked_at is None and "asked_at" not in page.field_sources
+
+
+def test_stack_exchange_tags_outside_the_question() -> None:
+    html = se_old_page()
+    start = html.index('<div class="post-taglist">')
+    end = html.index("</div>", start) + len("</div>")
+    without = html[:start] + html[end:]
+    moved = without.replace('<div id="sidebar">', '<div id="sidebar">' + html[start:end])
+    assert _se_fields(moved)["tags"] == ["c", "py"]  # the page's only tag list
+    no_tags = without.replace('<div id="sidebar">',
+                              '<div id="sidebar"><a rel="tag" href="/t/x">x</a>')
+    assert _se_fields(no_tags)["tags"] == []  # rel="tag" links are read by the question only
+
+
+def test_stack_exchange_tags_without_a_tag_list() -> None:
+    html = se_old_page().replace('class="post-tag"', 'class="tag"')
+    assert _se_fields(html)["tags"] == []
+    html = html.replace("<title>t</title>",
+                        '<title>t</title><meta property="article:tag" content="m">')
+    assert _se_fields(html)["tags"] == ["m"]
+
+
+def test_stack_exchange_region_from_a_body_at_the_start() -> None:
+    html = se_old_page().replace('<table id="qinfo">', '<table id="gone">')
+    html = html[html.index("<body>"):] + '<script>document.write("<body")</script>'
+    assert _se_fields(html)["view_count"] == 55  # the top bar's 888, the footer's 999 unread
+
+
+def test_stack_exchange_answer_without_a_body_and_2000_answers() -> None:
+    blocks = "".join(f'<div class="answer" data-answerid="{n}"></div>' for n in range(1, 2_002))
+    html = se_old_page().replace('<div id="answers">', '<div id="answers">' + blocks)
+    page = parse_page(html, SE_URL)
+    assert len(page.answers) == 2_000
+    assert (page.answers[0].text, page.answers[0].markdown) == ("", "")
+
+
+def test_stack_exchange_header_line_view_count_is_a_label() -> None:
+    html = se_old_page().replace(
+        '<div id="mainbar">', '<div><span title="Viewed 1,234 times"></span></div>'
+                              '<div id="mainbar">')
+    page = parse_page(html, SE_URL)
+    assert (page.view_count, page.field_sources["view_count"]) == (1234, "label")
+
+
+# -- sites/zhihu ----------------------------------------------------------------------------
+
+
+def _zhihu(**changes: str) -> str:
+    from test_qapage_forums import zhihu_page
+
+    return zhihu_page(**changes)
+
+
+def _zhihu_answer(token: str, **changes: str) -> str:
+    from test_qapage_forums import zhihu_answer
+
+    return zhihu_answer(token, **changes)
+
+
+ZHIHU_URL = "https://www.zhihu.com/question/5"
+
+
+def test_zhihu_title_from_a_title_element_anywhere() -> None:
+    html = _zhihu().replace("<title>标题？ - 知乎</title>", "").replace(
+        '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>',
+        "<title>别的标题 - 知乎</title>")
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.title, page.field_sources["title"]) == ("别的标题", "title-tag")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "views"),
+    [
+        ("", "", (321, "meta")),
+        ('<div class="zu-main-sidebar">',
+         '<div class="zu-main-sidebar"><div class="NumberBoard-item">被浏览'
+         '<strong title="1,024">1k</strong></div>', (1024, "label")),
+        ('<div class="zu-main-sidebar">',
+         '<div class="zu-main-sidebar"><div class="zg-gray-normal">被浏览 <strong>2万</strong> 次'
+         '</div>', (20000, "label")),
+    ],
+)
+def test_zhihu_view_count_sources(old: str, new: str, views: tuple[int, str]) -> None:
+    html = _zhihu().replace(old, new) if old else _zhihu()
+    if "zg-gray-normal" in new:  # the visible figure is read only without visitsCount
+        html = html.replace('<meta itemprop="visitsCount" content="321">', "")
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.view_count, page.field_sources["view_count"]) == views
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "count"),
+    [
+        ('data-num="12" ', "", 12),
+        ('data-num="12" ', 'data-num="x" ', 12),
+        ('<h3 data-num="12" id="zh-question-answer-num">12 个回答</h3>', "", None),
+    ],
+)
+def test_zhihu_answer_count_from_the_heading(old: str, new: str, count: int | None) -> None:
+    assert parse_page(_zhihu().replace(old, new), ZHIHU_URL).answer_count == count
+
+
+def test_zhihu_tags_fall_back_to_the_generic_ones() -> None:
+    html = _zhihu().replace('class="zm-item-tag"', 'class="tag"').replace(
+        "<title>", '<meta property="article:tag" content="m"><title>')
+    assert parse_page(html, ZHIHU_URL).tags == ["m"]
+
+
+def test_zhihu_answers_ids_votes_authors_and_bodies() -> None:
+    answers = (
+        _zhihu_answer("1" * 20)
+        + _zhihu_answer("2" * 21)
+        + _zhihu_answer("13", author='<a href="/people/x"></a><a href="/people/bo">Bo</a> (b)')
+        + _zhihu_answer("14", author="匿名用户，bio").replace(
+            '<div class="zm-votebar"><button class="up"><span class="count">3</span></button>'
+            "</div>", '<div data-votecount="7"></div>')
+        .replace('<div class="zm-item-rich-text">', '<div class="gone">'))
+    page = parse_page(_zhihu(answers=answers), ZHIHU_URL)
+    assert [(a.id, a.votes, a.author, a.text, a.markdown) for a in page.answers] == [
+        ("1" * 20, 3, "Ann", "答案", "答案"),
+        ("13", 3, "Bo", "答案", "答案"),
+        ("14", 7, "匿名用户", "", "")]
+
+
+def test_stack_exchange_microdata_wins_over_the_visible_values() -> None:
+    """Where a page's schema.org data and what it shows differ, the data is read (the
+    accepted mark excepted: SE's markup names the top answer acceptedAnswer)."""
+    question = ('<div class="question" data-questionid="11" id="question" itemprop="mainEntity" '
+                'itemscope itemtype="https://schema.org/Question">'
+                '<meta itemprop="upvoteCount" content="10"><meta itemprop="answerCount" '
+                'content="5"><time itemprop="dateCreated" datetime="2015-05-05T05:05:05">x</time>'
+                '<span itemprop="author" itemscope itemtype="https://schema.org/Person">'
+                '<span itemprop="name">Micro</span></span>')
+    answer = ('<div class="answer accepted-answer" data-answerid="21" itemprop="suggestedAnswer" '
+              'itemscope itemtype="https://schema.org/Answer"><meta itemprop="upvoteCount" '
+              'content="50"><time itemprop="dateCreated" datetime="2016-06-06T06:06:06">x</time>'
+              '<span itemprop="author" itemscope itemtype="https://schema.org/Person">'
+              '<span itemprop="name">Mia</span></span>')
+    html = se_old_page().replace(
+        '<div class="question" data-questionid="11" id="question">', question).replace(
+        '<div class="answer accepted-answer" data-answerid="21">', answer).replace(
+        "<body>", '<body><div itemscope itemtype="https://schema.org/QAPage">', 1)
+    # the answers inside the question's element, as Stack Exchange nests them
+    html = html.replace('</div>\n<div id="answers">', '<div id="answers">').replace(
+        '</div></div>\n<div id="sidebar">', '</div></div></div>\n<div id="sidebar">')
+    fields = _se_fields(html)
+    assert (fields["question_votes"], fields["question_author"], fields["asked_at"],
+            fields["answer_count"]) == (10, "Micro", "2015-05-05T05:05:05+00:00", 5)
+    first = parse_page(html, SE_URL).answers[0]
+    assert (first.id, first.votes, first.author, first.created_at, first.accepted) == (
+        "21", 50, "Mia", "2016-06-06T06:06:06+00:00", True)
+
+
+# -- sites/discourse: the preloaded topic ---------------------------------------------------
+
+
+def _preloaded(**topics: object) -> str:
+    import html
+    import json
+
+    value = json.dumps({key: json.dumps(topic) for key, topic in topics.items()})
+    return f'<div data-preloaded="{html.escape(value, quote=True)}"></div>'
+
+
+def test_discourse_preloaded_topic_by_its_id() -> None:
+    from parsers.sites.discourse import preloaded_topic
+
+    page = _preloaded(topic_9={"id": 9}, topic_5={"id": 5})
+    assert preloaded_topic(page, "5") == {"id": 5}
+    assert preloaded_topic(page, None) == {"id": 9}  # no id: the first topic
+    assert preloaded_topic(page, "7") == {"id": 9}
+    # the first data-preloaded is the page's
+    assert preloaded_topic(_preloaded(topic_5={"id": 5}) + _preloaded(topic_5={"id": 6}),
+                           "5") == {"id": 5}
+    # a topic that is no JSON string is none
+    assert preloaded_topic('<div data-preloaded="{&quot;topic_5&quot;: {&quot;a&quot;: 1}}">',
+                           "5") is None
+
+
+def test_discourse_counts_are_0_to_18_digits() -> None:
+    from parsers.sites.discourse import _int
+
+    assert [_int(value) for value in (0, 10**18 - 1, 10**18, -1, True, 2.0)] == [
+        0, 10**18 - 1, None, None, None, None]

@@ -33,9 +33,15 @@ def _squeezed(text: str | None) -> str:
 
 
 @functools.cache
-def _parsed(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _page(name: str) -> tuple[dict[str, Any], bytes]:
     expected = json.loads((FIXTURES / f"{name}.expected.json").read_text("utf-8"))
-    body = (FIXTURES / f"{name}.html").read_bytes()
+    return expected, (FIXTURES / f"{name}.html").read_bytes()
+
+
+def _parsed(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page parsed in each test, not once: mutmut (TESTING.md) runs for a mutant only
+    the tests that called the mutated code, and a cached parse is called in the first."""
+    expected, body = _page(name)
     return expected, parse_page(body, expected["url"]).to_record()
 
 
