@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -63,19 +64,34 @@ def _export(db_path: Path, out: Path, *extra: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
-    folder = tmp_path_factory.mktemp("warc")
-    db_path = folder / "archive.db"
+def crawled(tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[RunningSampleSite, Path]]:
+    """Two crawls of the sample site, the second finding every page again."""
+    db_path = tmp_path_factory.mktemp("crawl") / "archive.db"
     with running_sample_site(pages=PAGES) as site:
         db = fresh_archive(db_path)
         run(db, [site.root_url])
         site.set_epoch(1)
         run(db, [site.root_url], refresh_after=0)
         db.close()
-        _export(db_path, folder / "all.warc.gz")
-        _export(db_path, folder / "since.warc.gz", "--since", "2")
-        yield Exported(site=site, folder=folder, db_path=db_path,
-                       warc=folder / "all.warc.gz", since=folder / "since.warc.gz")
+        yield site, db_path
+
+
+def _export_scope(fixture_name: str, config: pytest.Config) -> str:
+    """One export a module; one a test under mutmut (TESTING.md), which credits what a
+    module fixture calls to the first test only and runs just that one for its mutants."""
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
+
+
+@pytest.fixture(scope=_export_scope)
+def exported(crawled: tuple[RunningSampleSite, Path],
+             tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    site, db_path = crawled
+    folder = tmp_path_factory.mktemp("warc")
+    _export(db_path, folder / "all.warc.gz")
+    _export(db_path, folder / "since.warc.gz", "--since", "2")
+    return Exported(site=site, folder=folder, db_path=db_path,
+                    warc=folder / "all.warc.gz", since=folder / "since.warc.gz")
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
