@@ -1115,3 +1115,25 @@ def test_a_resource_whose_title_changed_is_found_by_its_new_title_only(tmp_path:
         return db.execute("SELECT count(*) FROM resources_fts WHERE resources_fts MATCH ?",
                           [word]).fetchone()[0]
     assert (found("aardvark"), found("cheetah"), found("bison")) == (0, 1, 1)
+
+
+def test_a_second_page_recommending_over_500_stored_resources_finds_every_one(
+        tmp_path: Path) -> None:
+    """Stored resources are looked up 500 URLs at a time (SQLite's parameter limit): a page
+    recommending 1,201 already stored resources finds all of them, in three chunks, and
+    adds no row, where a lookup that stopped after the first chunk would insert the
+    others again and fail on their URL."""
+    db = _archive(tmp_path)
+    resources = [RecommendedResource("related", position, f"https://wenku.csdn.net/doc/r{position}",
+                                     f"title {position}", "description", "pdf", "doc")
+                 for position in range(1, 1_202)]
+    with db.atomic():
+        db.store_answer_page(_question_page(recommended_resources=resources))
+        db.store_answer_page(_question_page(id="8", url="https://stackoverflow.com/questions/8/x",
+                                            recommended_resources=resources))
+    assert db.execute("SELECT count(*) FROM resources").fetchone()[0] == 1_201
+    assert db.execute(
+        "SELECT question_id, count(*) FROM question_resources GROUP BY question_id ORDER BY 1"
+    ).fetchall() == [("7", 1_201), ("8", 1_201)]
+    assert db.execute("SELECT min(recommended_by), max(recommended_by) FROM resources"
+                      ).fetchone() == (2, 2)
