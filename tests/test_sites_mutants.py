@@ -1,0 +1,228 @@
+"""Tests that kill surviving mutants of the site profiles in parsers/sites/ (see
+TESTING.md, "Second round: parsers"): pure parsing of literal pages, literal values."""
+
+from __future__ import annotations
+
+import json
+
+from test_parsers_mutants import SE_URL, se_old_page
+
+from parsers import parse_page
+
+# -- Stack Exchange -------------------------------------------------------------------------
+
+
+def _se_json_ld_only(question: dict[str, object]) -> str:
+    """A Stack Exchange page whose question is only in JSON-LD: no question element, no
+    answer blocks, no tag list, no view line."""
+    data = {"@context": "https://schema.org", "@type": "QAPage",
+            "mainEntity": {"@type": "Question", **question}}
+    return (f'<html><head><title>t</title><script type="application/ld+json">'
+            f"{json.dumps(data)}</script></head>"
+            '<body><div id="content"><p>Nothing else.</p></div></body></html>')
+
+
+def test_stack_exchange_page_with_json_ld_only() -> None:
+    html = _se_json_ld_only({
+        "name": "LD title", "text": "<p>LD body</p>", "keywords": "c, py",
+        "answerCount": 1,
+        "interactionStatistic": {"@type": "InteractionCounter",
+                                 "interactionType": "https://schema.org/WatchAction",
+                                 "userInteractionCount": 77},
+        "suggestedAnswer": [{"@type": "Answer", "text": "<p>See <a href='/q/3'>x</a></p>",
+                             "url": "/a/31", "upvoteCount": 4}]})
+    page = parse_page(html, SE_URL)
+    assert (page.title, page.question_text, page.tags, page.view_count, page.asked_at) == (
+        "LD title", "LD body", ["c", "py"], 77, None)
+    assert page.field_sources["tags"] == "meta"
+    assert page.field_sources["view_count"] == "meta"
+    assert [(a.id, a.text, a.markdown, a.votes) for a in page.answers] == [
+        ("31", "See x", "See [x](https://stackoverflow.com/q/3)", 4)]
+
+
+def test_stack_exchange_qinfo_rows_read_are_eight() -> None:
+    rows = "<tr><td>asked</td><td>1 year ago</td></tr>" * 8
+    html = se_old_page().replace('<table id="qinfo"><tr><td>asked</td><td>1 year ago</td></tr>',
+                                 f'<table id="qinfo">{rows}')
+    # the ninth row (viewed 4,229) is not read: the first title on the page is
+    assert parse_page(html, SE_URL).view_count == 55
+
+
+def test_stack_exchange_a_notice_inside_another_is_read_with_it() -> None:
+    """The inner notice is not read on its own (its link would be the duplicate target)."""
+    notice = ("<aside class='s-notice'>Duplicate of <a href='/questions/5/a'>A</a> "
+              "<div class='post-notice'>duplicate: <a href='/questions/6/b'>B</a></div>"
+              "</aside>")
+    page = parse_page(se_old_page(notices=notice), SE_URL)
+    assert (page.status, page.duplicate_of) == (
+        "duplicate", "https://stackoverflow.com/questions/5/a")
+
+
+# -- Discourse ------------------------------------------------------------------------------
+
+
+def _attr(**topics: object) -> str:
+    """A ``data-preloaded`` attribute whose topics are given as JSON strings."""
+    from test_parsers_mutants import _preloaded
+
+    return _preloaded(**topics)
+
+
+def test_discourse_preloaded_topic_bounds() -> None:
+    from parsers.sites.discourse import MAX_PRELOADED_CHARS, preloaded_topic
+
+    # the attribute at the page's very start
+    assert preloaded_topic(_attr(topic_5={"id": 5})[5:], "5") == {"id": 5}
+    # the topic is looked for in the first attribute only, by key or as its first topic
+    two = _attr(topic_9={"id": 9}) + _attr(topic_5={"id": 5})
+    assert preloaded_topic(two, "5") == {"id": 9}
+    assert preloaded_topic(_attr(site={"x": 1}) + _attr(topic_5={"id": 5}), None) is None
+    # text before the attribute that looks like its key is not read
+    before = '<p>&quot;topic_5&quot;:&quot;{\\&quot;id\\&quot;: 1}&quot;</p>'
+    assert preloaded_topic(before + _attr(topic_5={"id": 5}), "5") == {"id": 5}
+    # the key's first occurrence; a key that is no number is not a topic
+    twice = ('<div data-preloaded="{&quot;topic_5&quot;:&quot;{\\&quot;id\\&quot;: 1}&quot;, '
+             '&quot;topic_5&quot;:&quot;{\\&quot;id\\&quot;: 2}&quot;}">')
+    assert preloaded_topic(twice, "5") == {"id": 1}
+    assert preloaded_topic(_attr(topic_None={"id": 0}, topic_5={"id": 5}), None) == {"id": 5}
+    # only spaces, tabs and line ends are skipped before the topic's string
+    for lead, found in ((" \t\n\r", {"id": 5}), ("\x0c", None), ("X", None)):
+        page = f'<div data-preloaded="{{&quot;topic_5&quot;:{lead}&quot;{{}}&quot;}}">'
+        page = page.replace("{}", '{\\&quot;id\\&quot;: 5}')
+        assert preloaded_topic(page, "5") == found, repr(lead)
+    # the attribute's end is looked for within MAX_PRELOADED_CHARS + 1 characters
+    head = '<div data-preloaded="'
+    value = '{&quot;topic_5&quot;:&quot;{\\&quot;id\\&quot;: 5}&quot;'
+    fits = head + value + " " * (MAX_PRELOADED_CHARS - len(value) - 1) + '}">'
+    assert fits.index('"', len(head)) - len(head) == MAX_PRELOADED_CHARS
+    assert preloaded_topic(fits, "5") == {"id": 5}
+    assert preloaded_topic(fits.replace('}"', ' }"'), "5") is None
+
+
+def test_discourse_like_and_name_values() -> None:
+    from parsers.sites.discourse import _likes, _text_value
+
+    assert _likes({"actions_summary": [{"id": 3, "count": 9}, {"id": 2, "count": 4}]}) == 4
+    assert _likes({"actions_summary": []}) == 0
+    assert _likes({"actions_summary": [{"id": 3, "count": 9}] * 32
+                   + [{"id": 2, "count": 4}]}) == 0
+    assert _text_value(" " + "a" * 200 + " ") == "a" * 200
+    assert _text_value("a" * 201) is None
+    assert _text_value("  ") is None
+
+
+def _discourse(**changes: object) -> str:
+    from test_qapage_forums import discourse_page
+
+    return discourse_page(**changes)  # type: ignore[arg-type]
+
+
+def _post(number: int, **changes: object) -> str:
+    from test_qapage_forums import crawler_post
+
+    return crawler_post(number, **changes)  # type: ignore[arg-type]
+
+
+TOPIC_URL = "https://forum.example.org/t/frobnicating/55"
+
+
+def test_discourse_post_values() -> None:
+    from test_qapage_forums import preload, topic_data
+
+    # the author's alternateName, or a bare text; dateCreated; a body as text; the likes
+    # counter with its type as an item, after an odd statistic
+    second = (_post(2, likes=None)
+              .replace("<span itemprop='name'>ann</span>",
+                       "<span itemprop='alternateName'>alt</span>")
+              .replace("datePublished", "dateCreated")
+              .replace("itemprop='articleBody'", "itemprop='text'")
+              .replace("</div></div>", "</div><meta itemprop='interactionStatistic' content='x'>"
+                       "<div itemprop='interactionStatistic' itemscope itemtype="
+                       "'http://schema.org/InteractionCounter'><div itemprop='interactionType' "
+                       "itemscope itemtype='http://schema.org/LikeAction'></div>"
+                       "<meta itemprop='userInteractionCount' content='6'></div></div>", 1))
+    third = _post(3).replace(
+        '<span class="creator" itemprop="author" itemscope itemtype="http://schema.org/Person">'
+        '<a itemprop="url" href="/u/ann"><span itemprop=\'name\'>ann</span></a></span>',
+        '<span itemprop="author">bob</span>')
+    first = _post(1).replace("itemprop='articleBody'", "itemprop='text'")
+    page = parse_page(_discourse(posts=first + second + third,
+                                 preloaded=preload(topic_data(tags=[]))), TOPIC_URL)
+    assert page.question_text == "Post 1"
+    assert [(a.text, a.author, a.created_at, a.votes) for a in page.answers] == [
+        ("Post 2", "alt", "2024-01-02T10:00:00+00:00", 6),
+        ("Post 3", "bob", "2024-01-03T10:00:00+00:00", 0)]
+    assert page.tags == [] and "tags" not in page.field_sources
+
+
+def test_discourse_post_numbers() -> None:
+    def unnumbered(number: int) -> str:
+        return _post(number).replace(f"<span itemprop='position'>#{number}</span>", "")
+
+    # no numbers: the first post asks; numbers from the element's id="post_N"
+    page = parse_page(_discourse(posts="".join(unnumbered(n) for n in (1, 2, 3))), TOPIC_URL)
+    assert page.question_text == "Post 1"
+    assert [(a.text, a.id) for a in page.answers] == [("Post 2", None), ("Post 3", None)]
+    with_ids = "".join(
+        unnumbered(n).replace("class='topic-body", f"id='post_{n}' class='topic-body")
+        for n in (2, 1, 3))
+    page = parse_page(_discourse(posts=with_ids), TOPIC_URL)
+    assert page.question_text == "Post 1"
+    assert [(a.text, a.id) for a in page.answers] == [("Post 2", "902"), ("Post 3", "903")]
+    # a position's number is read in its first 32 characters
+    far = _post(2).replace("#2<", "#" + " " * 31 + "2<")
+    page = parse_page(_discourse(posts=_post(1) + far), TOPIC_URL)
+    assert [a.id for a in page.answers] == [None]
+
+
+def test_discourse_replies_nested_as_comments_and_posts_without_a_body() -> None:
+    nested = _post(1).replace(
+        "</div></div>", "</div>" + _post(2).replace("itemscope", "itemprop='comment' itemscope", 1)
+        + "</div>", 1)
+    bodiless = _post(3).replace("itemprop='articleBody'", "")
+    page = parse_page(_discourse(posts=nested + bodiless), TOPIC_URL)
+    assert [a.text for a in page.answers] == ["Post 2"]
+
+
+def test_discourse_topic_by_the_pages_id_and_its_title() -> None:
+    import html as html_module
+    import json as json_module
+
+    from test_qapage_forums import topic_data
+
+    outer = json_module.dumps({"topic_9": json_module.dumps({"id": 9, "views": 1}),
+                               "topic_55": json_module.dumps(topic_data(title="From preload"))})
+    preloaded = f'<div data-preloaded="{html_module.escape(outer)}">'
+    page = parse_page(_discourse(preloaded=preloaded), TOPIC_URL)
+    assert (page.view_count, page.tags, page.field_sources["tags"]) == (1234, ["frob"], "state")
+    bare = _discourse(preloaded=preloaded).replace("<title>Frobnicating? - Forum</title>", "")
+    bare = bare.replace('<meta property="og:title" content="Frobnicating?">', "").replace(
+        '<div id="topic-title"><h1><a href="/t/frobnicating/55">Frobnicating?</a></h1></div>', "")
+    assert parse_page(bare, TOPIC_URL).title == "From preload"
+
+
+def test_discourse_pages_without_posts() -> None:
+    from parsers import ParseError
+
+    json_ld = json.dumps({"@context": "http://schema.org", "@type": "QAPage", "mainEntity": {
+        "@type": "Question", "name": "Asked?", "text": "Body"}})
+    page = parse_page(_discourse(posts="", head=f'<script type="application/ld+json">{json_ld}'
+                                                "</script>"), TOPIC_URL)
+    assert (page.title, page.question_text, page.answers) == ("Asked?", "Body", [])
+    for posts in ("", "<div class='topic-body'><p>no post</p></div>"):
+        try:
+            parse_page(_discourse(posts=posts), TOPIC_URL)
+        except ParseError as error:
+            assert "not a question page" in str(error)
+        else:
+            raise AssertionError("parsed")
+    # a crawler-post without microdata: a question page, without a question's parts
+    page = parse_page(_discourse(posts="<div class='crawler-post'><p>x</p></div>"), TOPIC_URL)
+    assert (page.title, page.answers, page.question_text) == ("Frobnicating?", [], None)
+
+
+def test_discourse_region_is_the_first_noscript() -> None:
+    page = _discourse().replace("<section id='main'></section>",
+                                '<noscript data-path="/x"><p>other</p></noscript>')
+    assert parse_page(page, TOPIC_URL).question_text == "Post 1"
+
