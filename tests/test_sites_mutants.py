@@ -226,3 +226,82 @@ def test_discourse_region_is_the_first_noscript() -> None:
                                 '<noscript data-path="/x"><p>other</p></noscript>')
     assert parse_page(page, TOPIC_URL).question_text == "Post 1"
 
+
+
+# -- Zhihu ----------------------------------------------------------------------------------
+
+ZHIHU_URL = "https://www.zhihu.com/question/5"
+
+
+def _zhihu(**changes: str) -> str:
+    from test_qapage_forums import zhihu_page
+
+    return zhihu_page(**changes)
+
+
+def test_zhihu_own_question_by_its_url() -> None:
+    related = ('<div itemscope itemtype="http://schema.org/Question" data-urltoken="6">'
+               '<meta itemprop="name" content="别的问题"><meta itemprop="visitsCount" content="9">'
+               '<link itemprop="url" href="/question/6"></div>')
+    html = _zhihu(before=related).replace('data-urltoken="5">', 'data-urltoken="x">'
+                                          '<link itemprop="url" href="/question/5">')
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.title, page.view_count) == ("标题？", 321)
+
+
+def test_zhihu_schema_org_name_answer_count_and_tag_source() -> None:
+    html = _zhihu().replace('<meta itemprop="visitsCount" content="321">',
+                            '<meta itemprop="visitsCount" content="321">'
+                            '<meta itemprop="name" content="Schema 名">'
+                            '<meta itemprop="answerCount" content="7">')
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.title, page.answer_count) == ("Schema 名", 7)
+    assert (page.field_sources["title"], page.field_sources["tags"]) == ("meta", "class")
+
+
+def test_zhihu_title_tag_length_and_visits_metas_read() -> None:
+    def untitled(title: str) -> str:
+        return _zhihu().replace("<title>标题？ - 知乎</title>", f"<title>{title}</title>").replace(
+            '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>', "")
+
+    assert parse_page(untitled("知" * 2_000 + " - 知乎"), ZHIHU_URL).title == "知" * 2_000
+    bad = '<meta itemprop="visitsCount" content="x">' * 4
+    html = _zhihu().replace('<meta itemprop="visitsCount" content="321">',
+                            bad + '<meta itemprop="visitsCount" content="321">')
+    assert parse_page(html, ZHIHU_URL).view_count is None
+
+
+def test_zhihu_counts_read_in_64_characters() -> None:
+    from parsers.sites.zhihu import _exact_count, _shown_count
+
+    assert _exact_count(" " * 63 + "7") == 7
+    assert _exact_count(" " * 64 + "7") is None
+    assert _shown_count(" " * 62 + "3万") == (30_000, True)
+    assert _shown_count(" " * 63 + "3万") == (3, False)  # 万 past the 64th character
+
+
+def test_zhihu_page_without_a_title_heading_or_microdata() -> None:
+    from parsers import ParseError
+
+    html = _zhihu().replace("<title>标题？ - 知乎</title>", "").replace(
+        '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>', "")
+    try:
+        parse_page(html, ZHIHU_URL)
+    except ParseError as error:
+        assert "no title" in str(error)
+    else:
+        raise AssertionError("parsed")
+    # no Question item: the page's element says it is a question page
+    page = parse_page(_zhihu().replace('itemtype="http://schema.org/Question"', ""), ZHIHU_URL)
+    assert page.title == "标题？"
+
+
+def test_zhihu_unreadable_visible_figure_is_no_view_count() -> None:
+    from parsers.sites.zhihu import china_time
+
+    sidebar = '<div class="zg-gray-normal">被浏览 <strong>很多</strong> 次</div>'
+    html = _zhihu(sidebar=sidebar).replace('<meta itemprop="visitsCount" content="321">', "")
+    page = parse_page(html, ZHIHU_URL)
+    assert page.view_count is None and "view_count" not in page.field_sources
+    assert china_time("1" * 11) == "2322-02-06T03:45:11+08:00"
+    assert china_time("1" * 12) is None
