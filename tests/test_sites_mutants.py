@@ -239,11 +239,14 @@ def _zhihu(**changes: str) -> str:
     return zhihu_page(**changes)
 
 
-def test_zhihu_own_question_by_its_url() -> None:
+def test_zhihu_own_question_by_its_token_or_url() -> None:
+    # the related question has a text, so would be schema.org's main question (qa_question)
     related = ('<div itemscope itemtype="http://schema.org/Question" data-urltoken="6">'
                '<meta itemprop="name" content="别的问题"><meta itemprop="visitsCount" content="9">'
-               '<link itemprop="url" href="/question/6"></div>')
-    html = _zhihu(before=related).replace('data-urltoken="5">', 'data-urltoken="x">'
+               '<div itemprop="text">别的</div><link itemprop="url" href="/question/6"></div>')
+    page = parse_page(_zhihu(sidebar=related), ZHIHU_URL)
+    assert (page.title, page.view_count) == ("标题？", 321)
+    html = _zhihu(sidebar=related).replace('data-urltoken="5">', 'data-urltoken="x">'
                                           '<link itemprop="url" href="/question/5">')
     page = parse_page(html, ZHIHU_URL)
     assert (page.title, page.view_count) == ("标题？", 321)
@@ -305,3 +308,33 @@ def test_zhihu_unreadable_visible_figure_is_no_view_count() -> None:
     assert page.view_count is None and "view_count" not in page.field_sources
     assert china_time("1" * 11) == "2322-02-06T03:45:11+08:00"
     assert china_time("1" * 12) is None
+
+
+def test_zhihu_view_labels_without_figures() -> None:
+    board = '<div class="NumberBoard-item">被浏览 <strong>1k</strong></div>'
+    gray = '<div class="zg-gray-normal">被浏览 次</div>'
+    page = parse_page(_zhihu(sidebar=board + gray), ZHIHU_URL)
+    assert page.view_count == 321
+    html = _zhihu(sidebar=gray).replace('<meta itemprop="visitsCount" content="321">', "")
+    assert parse_page(html, ZHIHU_URL).view_count is None
+
+
+def test_zhihu_answer_count_attribute_first_and_no_tags() -> None:
+    html = _zhihu().replace('data-num="12"', 'data-num="7"')
+    assert parse_page(html, ZHIHU_URL).answer_count == 7
+    html = _zhihu().replace('class="zm-item-tag"', 'class="other"')
+    page = parse_page(html, ZHIHU_URL)
+    assert page.tags == [] and "tags" not in page.field_sources
+
+
+def test_discourse_likes_in_the_first_8_statistics() -> None:
+    from test_qapage_forums import preload, topic_data
+
+    odd = ("<div itemprop='interactionStatistic' itemscope itemtype="
+           "'http://schema.org/InteractionCounter'><meta itemprop='interactionType' "
+           "content='http://schema.org/ShareAction'></div>") * 8
+    second = _post(2).replace("<div itemprop=\"interactionStatistic\"",
+                              odd + "<div itemprop=\"interactionStatistic\"")
+    page = parse_page(_discourse(posts=_post(1) + second + _post(3),
+                                 preloaded=preload(topic_data())), TOPIC_URL)
+    assert [a.votes for a in page.answers] == [2, 0]  # the preload's 2, not the 9th's 0
