@@ -36,6 +36,7 @@ from archive.bodies import (
 )
 from archive.compact import CompactReport, compact_archive
 from archive.fetched import StoredResponse, bounded_headers
+from archive.migrator import apply_migrations
 from archive.search import search_questions
 from archive.warc import (
     SYNTHESIZED,
@@ -1208,3 +1209,52 @@ def test_an_edited_question_is_no_longer_found_by_its_old_text(tmp_path: Path) -
     assert [search_questions(db, word).matches for word in ("aardvark", "cheetah", "bison")
             ] == [0, 1, 1]
     db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('integrity-check')")
+
+
+def test_a_refetched_page_takes_its_new_bodys_codec_and_dictionary(tmp_path: Path) -> None:
+    db = _archive(tmp_path, policy=CompressionPolicy(min_pages=20))
+    bodies = _bodies(22)
+    url = f"https://{CSDN}/missing"
+    with db.atomic():  # an error page: no training sample, so it keeps no dictionary
+        db.record_fetched_page(FetchedPage(url=url, status=404, body=bodies[20],
+                                           fetched_at="2025-12-31T00:00:00+00:00"))
+    _store(db, bodies[:20])
+    trained = db.bodies.train(CSDN, because="test")
+    assert trained is not None
+    assert db.execute("SELECT dictionary_id FROM pages WHERE url = ?", [url]).fetchone() == (
+        None,)
+    with db.atomic():
+        db.record_fetched_page(FetchedPage(url=url, status=200, body=bodies[21],
+                                           fetched_at="2026-01-02T00:00:00+00:00"))
+    assert db.execute("SELECT body_codec, dictionary_id FROM pages WHERE url = ?",
+                      [url]).fetchone() == ("zstd", trained.id)
+    assert db.stored_body(url) == (bodies[21], None)
+
+
+def test_response_headers_are_stored_as_written_or_null(tmp_path: Path) -> None:
+    """``pages.response_headers`` is JSON a person reads in Datasette: a header value
+    stays as sent (no ``\\uXXXX`` escapes); a page stored without headers (an imported
+    file) holds NULL, not the JSON ``null``."""
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.record_fetched_page(FetchedPage(url="https://a.test/1", status=200, body=b"x",
+                                           fetched_at="2026-01-01T00:00:00+00:00",
+                                           headers=[("Server", "café")]))
+        db.record_fetched_page(FetchedPage(url="https://a.test/2", status=None, body=b"y",
+                                           fetched_at="2026-01-01T00:00:01+00:00"))
+    assert db.execute("SELECT url, response_headers FROM pages ORDER BY url").fetchall() == [
+        ("https://a.test/1", '[["Server", "café"]]'), ("https://a.test/2", None)]
+
+
+def test_an_archive_before_version_13_takes_pages_in_zlib(tmp_path: Path) -> None:
+    """Its ``pages`` has no codec columns: a page is written, and written again, without them."""
+    db = open_archive(tmp_path / "old.db", migrate=False)
+    apply_migrations(db, target=12)
+    bodies = _bodies(2)
+    url = f"https://{CSDN}/1"
+    for index, body in enumerate(bodies):
+        with db.atomic():
+            db.record_fetched_page(FetchedPage(url=url, status=200, body=body,
+                                               fetched_at=f"2026-01-0{index + 1}T00:00:00+00:00"))
+    assert db.execute("SELECT body FROM pages").fetchall() == [(zlib.compress(bodies[1], 3),)]
+    assert db.stored_body(url) == (bodies[1], None)
