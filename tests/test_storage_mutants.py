@@ -25,7 +25,7 @@ import zstandard
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive, BodyUnreadable, FetchedPage, open_archive
-from archive.archive import ANSWER_TEXT_MAX_CHARS, bounded_page
+from archive.archive import ANSWER_TEXT_MAX_CHARS, MAX_TAGS, bounded_page
 from archive.bodies import (
     DICTIONARY_CACHE_SIZE,
     BodyStore,
@@ -36,6 +36,7 @@ from archive.bodies import (
 )
 from archive.compact import CompactReport, compact_archive
 from archive.fetched import StoredResponse, bounded_headers
+from archive.migrator import apply_migrations
 from archive.search import search_questions
 from archive.warc import (
     SYNTHESIZED,
@@ -1137,3 +1138,123 @@ def test_a_second_page_recommending_over_500_stored_resources_finds_every_one(
     ).fetchall() == [("7", 1_201), ("8", 1_201)]
     assert db.execute("SELECT min(recommended_by), max(recommended_by) FROM resources"
                       ).fetchone() == (2, 2)
+
+
+# --- the third look at archive.py: what its last 358 mutants showed ---------------------------
+
+def test_an_answer_over_the_limit_in_markdown_only_is_cut_there() -> None:
+    limit = ANSWER_TEXT_MAX_CHARS
+    page = _question_page(answers=[Answer(1, "a1", "short", "m" * (limit + 3))])
+    assert bounded_page(page).answers[0] == Answer(
+        1, "a1", "short",
+        "m" * limit + "\n\n[… truncated by qarchive: 3 more characters in the stored page]")
+
+
+def test_tags_over_the_limit_keep_the_first_ones(tmp_path: Path) -> None:
+    tags = [f"t{index}" for index in range(MAX_TAGS + 1)]
+    assert bounded_page(_question_page(tags=tags)).tags == tags[:MAX_TAGS]
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.store_answer_page(_question_page(tags=tags))
+    assert db.execute("SELECT count(*) FROM question_tags").fetchone()[0] == MAX_TAGS
+
+
+def test_tags_are_stored_as_written_not_escaped(tmp_path: Path) -> None:
+    """``questions.tags`` is JSON a person reads in Datasette (and a LIKE finds): CSDN's
+    Chinese tags stay characters, not ``\\uXXXX`` escapes."""
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.store_answer_page(_question_page(tags=["数据库", "python"]))
+    assert db.execute("SELECT tags FROM questions").fetchone()[0] == '["数据库", "python"]'
+
+
+def test_a_body_is_compressed_for_its_questions_site_else_its_urls_host(tmp_path: Path) -> None:
+    db = _archive(tmp_path, policy=CompressionPolicy(min_pages=20))
+    bodies = _bodies(23)
+    _store(db, bodies[:20])
+    trained = db.bodies.train(CSDN, because="test")
+    assert trained is not None
+    mirror = "https://mirror.test/answer/1"
+    with db.atomic():
+        # A page of CSDN's question fetched from another host: the question's site.
+        db.record_fetched_page(FetchedPage(url=mirror, status=200, body=bodies[20],
+                                           fetched_at="2026-01-02T00:00:00+00:00"),
+                               page=_question_page(site=CSDN, url=mirror))
+        # A page of no question: its URL's host, CSDN's too.
+        db.record_fetched_page(FetchedPage(url=f"https://{CSDN}/list", status=200,
+                                           body=bodies[21],
+                                           fetched_at="2026-01-02T00:00:01+00:00"))
+        # Neither the site nor the host has a dictionary.
+        db.record_fetched_page(FetchedPage(url="https://mirror.test/list", status=200,
+                                           body=bodies[22],
+                                           fetched_at="2026-01-02T00:00:02+00:00"))
+    assert db.execute(
+        "SELECT url, body_codec, dictionary_id FROM pages WHERE fetched_at >= '2026-01-02' "
+        "ORDER BY fetched_at").fetchall() == [
+            (mirror, "zstd", trained.id), (f"https://{CSDN}/list", "zstd", trained.id),
+            ("https://mirror.test/list", "zstd", None)]
+    assert db.stored_body(mirror) == (bodies[20], None)
+
+
+def test_an_edited_question_is_no_longer_found_by_its_old_text(tmp_path: Path) -> None:
+    """The contentless index deletes the row with the question's old text and answers."""
+    db = _archive(tmp_path)
+    answers = [Answer(1, "a1", "bison", "bison")]
+    with db.atomic():
+        db.store_answer_page(_question_page(question_text="aardvark", answers=answers),
+                             observed_at="2026-01-01T00:00:00+00:00")
+    with db.atomic():
+        assert db.store_answer_page(_question_page(question_text="cheetah", answers=answers),
+                                    observed_at="2026-01-02T00:00:00+00:00") == "updated"
+    assert [search_questions(db, word).matches for word in ("aardvark", "cheetah", "bison")
+            ] == [0, 1, 1]
+    db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('integrity-check')")
+
+
+def test_a_refetched_page_takes_its_new_bodys_codec_and_dictionary(tmp_path: Path) -> None:
+    db = _archive(tmp_path, policy=CompressionPolicy(min_pages=20))
+    bodies = _bodies(22)
+    url = f"https://{CSDN}/missing"
+    with db.atomic():  # an error page: no training sample, so it keeps no dictionary
+        db.record_fetched_page(FetchedPage(url=url, status=404, body=bodies[20],
+                                           fetched_at="2025-12-31T00:00:00+00:00"))
+    _store(db, bodies[:20])
+    trained = db.bodies.train(CSDN, because="test")
+    assert trained is not None
+    assert db.execute("SELECT dictionary_id FROM pages WHERE url = ?", [url]).fetchone() == (
+        None,)
+    with db.atomic():
+        db.record_fetched_page(FetchedPage(url=url, status=200, body=bodies[21],
+                                           fetched_at="2026-01-02T00:00:00+00:00"))
+    assert db.execute("SELECT body_codec, dictionary_id FROM pages WHERE url = ?",
+                      [url]).fetchone() == ("zstd", trained.id)
+    assert db.stored_body(url) == (bodies[21], None)
+
+
+def test_response_headers_are_stored_as_written_or_null(tmp_path: Path) -> None:
+    """``pages.response_headers`` is JSON a person reads in Datasette: a header value
+    stays as sent (no ``\\uXXXX`` escapes); a page stored without headers (an imported
+    file) holds NULL, not the JSON ``null``."""
+    db = _archive(tmp_path)
+    with db.atomic():
+        db.record_fetched_page(FetchedPage(url="https://a.test/1", status=200, body=b"x",
+                                           fetched_at="2026-01-01T00:00:00+00:00",
+                                           headers=[("Server", "café")]))
+        db.record_fetched_page(FetchedPage(url="https://a.test/2", status=None, body=b"y",
+                                           fetched_at="2026-01-01T00:00:01+00:00"))
+    assert db.execute("SELECT url, response_headers FROM pages ORDER BY url").fetchall() == [
+        ("https://a.test/1", '[["Server", "café"]]'), ("https://a.test/2", None)]
+
+
+def test_an_archive_before_version_13_takes_pages_in_zlib(tmp_path: Path) -> None:
+    """Its ``pages`` has no codec columns: a page is written, and written again, without them."""
+    db = open_archive(tmp_path / "old.db", migrate=False)
+    apply_migrations(db, target=12)
+    bodies = _bodies(2)
+    url = f"https://{CSDN}/1"
+    for index, body in enumerate(bodies):
+        with db.atomic():
+            db.record_fetched_page(FetchedPage(url=url, status=200, body=body,
+                                               fetched_at=f"2026-01-0{index + 1}T00:00:00+00:00"))
+    assert db.execute("SELECT body FROM pages").fetchall() == [(zlib.compress(bodies[1], 3),)]
+    assert db.stored_body(url) == (bodies[1], None)
