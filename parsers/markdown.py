@@ -27,18 +27,16 @@ from parsers.text import squeeze_lines
 __all__ = ["BLOCKS", "BLOCK_CONTAINERS", "SKIPPED", "render_answer"]
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_CONTAINERS = {
+# What the walk treats as a block that only holds blocks, as a block, and as nothing; a
+# caller predicting the walk (parsers/sites/csdn.py: _settle_controls) reads them too.
+BLOCK_CONTAINERS = frozenset((
     "div", "section", "article", "main", "figure", "figcaption", "details", "summary",
     "dl", "dd", "dt", "header", "footer", "center", "form",
-}
-_BLOCKS = {"p", "pre", "ul", "ol", "table", "blockquote", "hr", *_HEADINGS, *_CONTAINERS}
-_SKIPPED = {"script", "style", "noscript", "template", "button", "svg", "iframe", "input",
-            "select", "textarea", "-comment"}
-# What the walk treats as a block, as a block that only holds blocks, and as nothing:
-# a caller predicting the walk (parsers/sites/csdn.py: _settle_controls) reads these.
-BLOCKS = frozenset(_BLOCKS)
-BLOCK_CONTAINERS = frozenset(_CONTAINERS)
-SKIPPED = frozenset(_SKIPPED)
+))
+BLOCKS = frozenset(("p", "pre", "ul", "ol", "table", "blockquote", "hr", *_HEADINGS,
+                    *BLOCK_CONTAINERS))
+SKIPPED = frozenset(("script", "style", "noscript", "template", "button", "svg", "iframe",
+                     "input", "select", "textarea", "-comment"))
 # Characters Markdown would read as syntax, backslash-escaped (str.translate: one C pass,
 # but one dict look-up per character of a non-ASCII string: looked for first, by a regex).
 _MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<"})
@@ -124,7 +122,7 @@ def _flat_text(node: LexborNode) -> str:
             parts.append(current.text_content or "")
         elif tag == "br":
             parts.append("\n")
-        elif tag not in _SKIPPED:
+        elif tag not in SKIPPED:
             children = list(current.iter(include_text=True))
             children.reverse()
             stack.extend(children)
@@ -149,7 +147,7 @@ def _inline(node: LexborNode, out: _Inline, walk: _Walk, depth: int) -> None:
         if out_markdown is not None:
             out_markdown.append(_escape(raw))
         return
-    if tag in _SKIPPED:
+    if tag in SKIPPED:
         return
     if tag == "br":
         out.text.append("\n")
@@ -301,9 +299,9 @@ def _blocks(
 
     for child in node.iter(include_text=True):
         tag = child.tag
-        if tag in _SKIPPED:
+        if tag in SKIPPED:
             continue
-        if tag not in _BLOCKS:
+        if tag not in BLOCKS:
             _inline(child, inline, walk, depth + 1)
             continue
         flush()
@@ -311,7 +309,7 @@ def _blocks(
             text = _tidy(_flat_text(child))
             if text:
                 emit(_escape(text), text)
-        elif tag in _CONTAINERS:
+        elif tag in BLOCK_CONTAINERS:
             _blocks(child, walk, emit, depth + 1)
         elif tag == "p":
             _blocks_of_paragraph(child, walk, emit, depth + 1)
