@@ -461,6 +461,17 @@ def _agrees(shown: str, other: str) -> bool:
     return bool(a and b) and (a == b or a.startswith(b) or b.startswith(a))
 
 
+def _title_text(node: LexborNode) -> str:
+    """The node's text if it can be a title (not a label, at most 500 characters), else ""."""
+    text = _text(node)
+    return "" if len(text) > 500 or text in _LABELS else text
+
+
+def _agreeing(text: str, structured: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The structured (source, title) entries that ``text`` agrees with."""
+    return [entry for entry in structured if _agrees(text, entry[1])]
+
+
 def _fuller(chosen: tuple[str, str], others: list[tuple[str, str]]) -> tuple[str, str]:
     """The most complete of the titles agreeing with ``chosen``: a longer one from the
     state or metadata, or any longer one when ``chosen`` ends in an ellipsis (a
@@ -654,16 +665,15 @@ class CsdnAnswerProfile:
                 first = css_first(root, selector)
                 if first is None:
                     continue
-                text = _text(first)
-                if text and len(text) <= 500 and text not in _LABELS:
-                    agreeing = [entry for entry in structured if _agrees(text, entry[1])]
-                    if agreeing:
-                        return first, _fuller((source, text), agreeing)
+                text = _title_text(first)
+                agreeing = _agreeing(text, structured) if text else []
+                if agreeing:
+                    return first, _fuller((source, text), agreeing)
             for node in css(root, selector)[:8]:
-                text = _text(node)
-                if not text or len(text) > 500 or text in _LABELS:
+                text = _title_text(node)
+                if not text:
                     continue
-                agreeing = [entry for entry in structured if _agrees(text, entry[1])]
+                agreeing = _agreeing(text, structured)
                 if agreeing:
                     return node, _fuller((source, text), agreeing)
                 if fallback is None and not must_agree:
