@@ -428,31 +428,30 @@ def render_cell(
         return Markup('<a href="{}">{}</a>').format(href, value)
     if table is not None and column in _QUESTION_COLUMNS and isinstance(site, str):
         # Datasette labels single-column foreign keys only; a question's is (site, id).
-        # Shown as Datasette shows a labelled key: the title, linked, then the id.
-        async def labelled() -> Markup:
-            found = await datasette.get_database(database).execute(
-                "SELECT title FROM questions WHERE site = ? AND id = ?", [site, value])
-            title = found.rows[0]["title"] if found.rows else None
-            href = question_href(datasette, database, site, value)
-            if not title:
-                return Markup('<a href="{}">{}</a>').format(href, value)
-            return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, value)
-
-        return labelled
+        return _labelled_key(datasette, database, value,
+                             question_href(datasette, database, site, value),
+                             "SELECT title FROM questions WHERE site = ? AND id = ?",
+                             [site, value])
     if table == "question_resources" and column == "resource_url":
-        # A view (migration 0015) has no foreign key for Datasette to label: the
-        # resource's title, linked to its row, then the URL, as a labelled key shows.
-        async def resource_labelled() -> Markup:
-            found = await datasette.get_database(database).execute(
-                "SELECT title FROM resources WHERE url = ?", [value])
-            title = found.rows[0]["title"] if found.rows else None
-            href = datasette.urls.row(database, "resources", tilde_encode(value))
-            if not title:
-                return Markup('<a href="{}">{}</a>').format(href, value)
-            return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, value)
-
-        return resource_labelled
+        # A view (migration 0015) has no foreign key for Datasette to label.
+        return _labelled_key(datasette, database, value,
+                             str(datasette.urls.row(database, "resources", tilde_encode(value))),
+                             "SELECT title FROM resources WHERE url = ?", [value])
     return None
+
+
+def _labelled_key(datasette: Any, database: str, key: str, href: str, title_sql: str,
+                  params: list[Any]) -> Callable[[], Awaitable[Markup]]:
+    """``key`` shown as Datasette shows a labelled foreign key: its row's title (read by
+    ``title_sql``) linked to ``href``, then the key; the key alone, linked, if no title."""
+    async def labelled() -> Markup:
+        found = await datasette.get_database(database).execute(title_sql, params)
+        title = found.rows[0]["title"] if found.rows else None
+        if not title:
+            return Markup('<a href="{}">{}</a>').format(href, key)
+        return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, title, key)
+
+    return labelled
 
 
 # ---------------------------------------------------------------------------
