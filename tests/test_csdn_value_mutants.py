@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
+from test_parsers_mutants import PAGE_URL, answer_page
 
+from parsers import parse_page
 from parsers.sites import csdn
 from parsers.sites.csdn import CsdnAnswerProfile, answer_id_from_url
 
@@ -216,6 +218,10 @@ def test_shows_control(text: str, shows: bool) -> None:
     ("2024-08-19T23:27:08.750Z", ("2024-08-20T07:27:08+08:00", True)),
     (" 2024-08-20T07:27:08+08:00 ", ("2024-08-20T07:27:08+08:00", True)),
     ("2024-08-20T07:27+08:00", ("2024-08-20T07:27:00+08:00", False)),
+    # an offset without its colon: seconds shown or not all the same
+    ("2024-08-20T07:27:08+0800", ("2024-08-20T07:27:08+08:00", True)),
+    ("2024-08-20T07:27+0800", ("2024-08-20T07:27:00+08:00", False)),
+    ("2024-08-19T23:27:08-0000", ("2024-08-20T07:27:08+08:00", True)),
     ("2024-08-20T01:57:08+02:30", ("2024-08-20T07:27:08+08:00", True)),
     ("2024-02-30T10:00:00+08:00", None),  # no such day
     ("2024-13-40 10:00", None),
@@ -226,6 +232,15 @@ def test_shows_control(text: str, shows: bool) -> None:
 ])
 def test_state_time(value: Any, expected: tuple[str, bool] | None) -> None:
     assert csdn._state_time(value) == expected
+
+
+def test_a_metadata_time_with_seconds_and_a_compact_offset_wins_over_the_label() -> None:
+    """The JSON-LD time shows seconds ("+0800": an offset without its colon), so it is not
+    replaced by the label's time of the same minute."""
+    ld = '<script type="application/ld+json">{"datePublished": "2024-08-20T07:27:08+0800"}</script>'
+    page = parse_page(answer_page(meta="<span>时间: 2024-08-20 07:27:09</span>", extra=ld),
+                      PAGE_URL)
+    assert (page.asked_at, page.field_sources["asked_at"]) == ("2024-08-20T07:27:08+08:00", "meta")
 
 
 @pytest.mark.parametrize(("value", "expected"), [

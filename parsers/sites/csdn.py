@@ -161,7 +161,8 @@ _STATE_VIEW_KEYS = ("viewCount", "viewNum", "viewCnt", "views", "view_count", "p
                     "readCount", "readNum", "browseCount", "visitCount")
 _JSON_LD_MAX_CHARS = 1_000_000
 _ISO_WITH_OFFSET = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?P<seconds>:[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
 # Where the title is looked for, in order: (selector, source, shown only if a
 # structured source agrees). Any .title is too common to be trusted alone.
 _TITLE_PLACES = (("h1", "heading", False), (".title.forbid", "class", False),
@@ -309,14 +310,15 @@ def _state_time(value: Any) -> tuple[str, bool] | None:
             return None
         return moment.isoformat(), True
     if isinstance(value, str) and len(value) <= 64:
-        if _ISO_WITH_OFFSET.match(value.strip()):
+        iso = _ISO_WITH_OFFSET.match(value.strip())
+        if iso:
             try:
                 moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
                 return None
             shown = moment.astimezone(CHINA_TIME).replace(microsecond=0)
-            return shown.isoformat(), value.count(":") >= 3 or (
-                value.count(":") == 2 and value.strip().endswith("Z"))
+            # Seconds by the pattern, not by counting colons: "+0800" has none, "+08:00" one.
+            return shown.isoformat(), iso["seconds"] is not None
         match = _BARE_TIME.search(value)
         parsed = parse_timestamp(match.group(0)) if match else None
         if parsed is not None and match is not None:
