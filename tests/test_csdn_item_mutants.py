@@ -666,6 +666,14 @@ def test_recommend_panels_of_tabs(panels: str, expected: list[tuple[str, str, No
     assert _panels(f"<div id=\"rec\">{_TABS}{panels}</div>") == (expected, "label")
 
 
+def test_unnamed_panels_follow_the_tab_bars_own_order() -> None:
+    # 最新推荐 shown first: its panel is the first, whatever order the code knows the labels in.
+    tabs = '<div id="tabs"><span>最新推荐</span><span>相关推荐</span></div>'
+    panels = '<div id="pa">新</div><div id="pb">关</div>'
+    assert _panels(f'<div id="rec">{tabs}{panels}</div>') == (
+        [("latest", "pa", None), ("related", "pb", None)], "label")
+
+
 def test_recommend_panels_of_the_box() -> None:
     box = '<div id="box"><div id="pa" data-tab="latest">一</div><div id="pb">二</div></div>'
     assert _panels(box, box="box") == ([("latest", "pa", None)], "class")

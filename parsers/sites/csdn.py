@@ -519,7 +519,9 @@ class CsdnAnswerProfile:
     # 2: layered extraction (state, metadata, labels, classes), field_sources, the
     # real page's layout, any lowercase answer id, items as repeated blocks.
     # 3: the record names its site and lists its one answer under ``answers``.
-    parser_version = 3
+    # 4: an ISO time whose offset has no colon (+0800) keeps its seconds; unnamed tab
+    # panels follow the page's tab order (found by the mutation tests, #16).
+    parser_version = 4
     hosts: tuple[str, ...] = ("wenku.csdn.net",)
     page_path = _ANSWER_PATH
     # /answer/<id> is CSDN's own shape: a mirror or the sample site is chosen by it alone.
@@ -970,10 +972,12 @@ class CsdnAnswerProfile:
             # A box of items and no tabs (the real page's #recommend): 最新发布 badges
             # mark the latest, the others are related.
             return [(None, box, None)] if box is not None else [], source
-        # Otherwise the n-th panel belongs to the n-th tab, in the tab bar's order.
-        order = [(_SECTION_LABELS[label], tab) for label, tab in found]
-        return [(section, panel, None)
-                for (section, _), panel in zip(order, panels, strict=False)], source
+        # Otherwise the n-th panel belongs to the n-th tab, in the tab bar's order (the
+        # page's, which need not be _SECTION_LABELS' own).
+        place = {node.mem_id: index for index, node in enumerate(tab_bar.traverse())}
+        order = sorted(found, key=lambda item: place.get(item[1].mem_id, 0))
+        return [(_SECTION_LABELS[label], panel, None)
+                for (label, _), panel in zip(order, panels, strict=False)], source
 
     @staticmethod
     def _sidebar_links(
