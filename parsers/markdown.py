@@ -308,7 +308,7 @@ def _blocks(
         if depth >= MAX_DEPTH:  # too deep to walk: the block's text as one paragraph
             text = _tidy(_flat_text(child))
             if text:
-                emit(_escape(text), text)
+                emit(_escape(text) if walk.markdown else "", text)
         elif tag in BLOCK_CONTAINERS:
             _blocks(child, walk, emit, depth + 1)
         elif tag == "p":
@@ -319,9 +319,11 @@ def _blocks(
                 _inline(part, heading, walk, depth + 2)
             markdown, text = heading.flush()
             if text:
-                emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " "), text)
+                emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " ")
+                     if walk.markdown else "", text)
         elif tag == "pre":
-            emit(*_code_block(child))
+            markdown, text = _code_block(child)
+            emit(markdown if walk.markdown else "", text)
         elif tag in ("ul", "ol"):
             emit(*_list(child, walk, depth + 1))
         elif tag == "table":
@@ -335,9 +337,9 @@ def _blocks(
             _blocks(child, walk, keep, depth + 1)
             markdown = "\n>\n".join(
                 "\n".join("> " + line for line in md.split("\n")) for md, _ in quoted
-            )
+            ) if walk.markdown else ""
             emit(markdown, "\n\n".join(text for _, text in quoted))
-        elif tag == "hr":
+        elif tag == "hr" and walk.markdown:
             emit("---", "")
     flush()
 
