@@ -462,6 +462,26 @@ def test_zhihu_own_question_among_json_ld_questions() -> None:
     assert (page.title, page.question_text, page.answers) == ("新问题？", "问题描述", [])
 
 
+def test_zhihu_title_tag_outside_the_head() -> None:
+    """An ``<img>`` in the head ends it: the ``<title>`` after it is in the body, where
+    only Zhihu's own fallback looks: " - 知乎" goes, the title's own "-" at either end stays."""
+    from parsers import ParseError
+
+    def titled(title: str) -> str:
+        return _zhihu().replace("<title>标题？ - 知乎</title>",
+                                f'<img src="/pixel.gif"><title>{title}</title>').replace(
+            '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>', "")
+
+    page = parse_page(titled("-1 的平方根和 C 语言的 i-- - 知乎"), ZHIHU_URL)
+    assert (page.title, page.field_sources["title"]) == ("-1 的平方根和 C 语言的 i--", "title-tag")
+    try:
+        parse_page(titled("知" * 2_001 + " - 知乎"), ZHIHU_URL)
+    except ParseError as error:
+        assert "no title" in str(error)
+    else:
+        raise AssertionError("parsed")
+
+
 def test_zhihu_view_meta_of_another_question_is_not_read() -> None:
     related = ('<div itemscope itemtype="http://schema.org/Question" data-urltoken="6">'
                '<meta itemprop="visitsCount" content="9"></div>')
