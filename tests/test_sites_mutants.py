@@ -338,3 +338,193 @@ def test_discourse_likes_in_the_first_8_statistics() -> None:
     page = parse_page(_discourse(posts=_post(1) + second + _post(3),
                                  preloaded=preload(topic_data())), TOPIC_URL)
     assert [a.votes for a in page.answers] == [2, 0]  # the preload's 2, not the 9th's 0
+
+
+# -- Third pass (issue 16): the survivors the second round left --------------------------------
+
+
+def test_stack_exchange_a_notice_inside_the_old_duplicate_quote_is_read_with_it() -> None:
+    """The old layout's quote is read after the other notices: a notice inside it (two
+    levels down) is not read, and removed, on its own first."""
+    quote = ("<blockquote><p><strong>Possible Duplicate:</strong><br>"
+             "<span><span class='post-notice'><a href='/questions/6/b'>B</a></span></span> "
+             "<a href='/questions/5/a'>A</a></p></blockquote>")
+    page = parse_page(se_old_page(body_quote=quote), SE_URL)
+    assert (page.status, page.duplicate_of, page.question_text) == (
+        "duplicate", "https://stackoverflow.com/questions/6/b", "Body text.")
+
+
+def test_discourse_posts_past_the_cap_are_not_read() -> None:
+    """2,002 posts of one item each (under the schema.org reader's caps): the first
+    MAX_POSTS (2,001) are read, in page order."""
+    from parsers.sites.discourse import MAX_POSTS
+
+    assert MAX_POSTS == 2_001
+    posts = "".join("<div class='crawler-post' itemscope itemtype='http://schema.org/"
+                    f"DiscussionForumPosting'><div itemprop='articleBody'><p>P{number}</p>"
+                    "</div></div>" for number in range(1, 2_003))
+    page = parse_page(_discourse(posts=posts, preloaded=""), TOPIC_URL)
+    assert page.question_text == "P1"
+    assert len(page.answers) == 2_000
+    assert [a.text for a in page.answers[:2] + page.answers[-1:]] == ["P2", "P3", "P2001"]
+
+
+def test_discourse_page_saved_without_its_topic_url() -> None:
+    """Parsed under a URL without a topic id and with no canonical link: the JSON-LD
+    question's url names the topic."""
+    json_ld = json.dumps({"@context": "http://schema.org", "@type": "QAPage", "mainEntity": {
+        "@type": "Question", "name": "Frobnicating?", "url": "/t/frobnicating/55"}})
+    html = _discourse(head=f'<script type="application/ld+json">{json_ld}</script>')
+    page = parse_page(html, "https://forum.example.org/saved/frobnicating.html")
+    assert (page.url, page.id, page.question_text) == (TOPIC_URL, "55", "Post 1")
+    assert [a.id for a in page.answers] == ["902", "903"]
+
+
+# Zhihu's 2015 page, cut by _page_region: the head, "<body>", the question page up to the
+# footer, the action bars' balanced contents emptied. The marker quoted in the question's
+# text, and the footer's and body's markup in scripts (before the page, after the footer),
+# are text: they move nothing.
+_ZHIHU_HEAD = ('<!DOCTYPE html>\n<html><head><title>标题？ - 知乎</title>'
+               "<script>var footer = '<div id=\"zh-footer\">';</script></head>\n")
+_ZHIHU_QUESTION = (
+    '<div class="zg-wrap zu-main question-page" itemscope itemtype="http://schema.org/Question" '
+    'id="zh-single-question-page" data-urltoken="5"><div id="zh-question-detail">'
+    '<div class="zm-editable-content">用 &lt;div id="zh-single-question-page"&gt; 找问题</div>'
+    "</div>")
+_ZHIHU_FOOTER = ('<div id="zh-footer" class="zh-footer">footer</div>\n'
+                 "<script>var shell = '<body><div id=\"zh-footer\"></div>';</script>"
+                 "</body></html>")
+
+
+def test_zhihu_region_is_the_question_page_with_its_action_bars_emptied() -> None:
+    from parsers.sites.zhihu import PROFILE as ZHIHU
+
+    panels = ('<div class="zm-meta-panel"><a href="#" class="meta-item">'
+              '<i class="z-icon-comment"></i>28 条评论</a></div>'
+              '<div class="zm-meta-panel"></div>'
+              '<div class="zm-meta-panel">发布于 <b>2015</div>'  # unbalanced: left
+              '<div class="zm-meta-panel"><div class="x">a</span></div></div>'  # a <div: left
+              '<div class="zm-meta-panel"><span>分享</span><span>举报</span></div>')
+    page = (_ZHIHU_HEAD + '<body class="zhi"><div class="zu-top">顶栏</div>\n'
+            + _ZHIHU_QUESTION + panels + "</div>\n" + _ZHIHU_FOOTER)
+    assert ZHIHU._page_region(page) == (
+        _ZHIHU_HEAD + "<body>" + _ZHIHU_QUESTION
+        + '<div class="zm-meta-panel"></div><div class="zm-meta-panel"></div>'
+          '<div class="zm-meta-panel">发布于 <b>2015</div>'
+          '<div class="zm-meta-panel"><div class="x">a</span></div></div>'
+          '<div class="zm-meta-panel"></div></div>\n')
+    # no footer: to the page's end; a panel left open at the end is kept as it is
+    open_end = _ZHIHU_HEAD + "<body>" + _ZHIHU_QUESTION + (
+        '<div class="zm-meta-panel"><span>x</span></div><div class="zm-meta-panel"><span>')
+    assert ZHIHU._page_region(open_end) == (
+        _ZHIHU_HEAD + "<body>" + _ZHIHU_QUESTION
+        + '<div class="zm-meta-panel"></div><div class="zm-meta-panel"><span>')
+    # a page that starts at its <body> (a saved fragment)
+    fragment = "<body>" + _ZHIHU_QUESTION + "</div>" + _ZHIHU_FOOTER
+    assert ZHIHU._page_region(fragment) == "<body>" + _ZHIHU_QUESTION + "</div>"
+    # other layouts are read whole, whatever their first characters
+    for other in ('<html><head></head><body><div class="QuestionPage"><div>x</div></div>'
+                  "</body></html>", '<body><div class="QuestionPage">x</div></body>'):
+        assert ZHIHU._page_region(other) == other
+    # 1,000 panels are emptied, not the 1,001st
+    many = (_ZHIHU_HEAD + "<body>" + _ZHIHU_QUESTION
+            + '<div class="zm-meta-panel"><i>x</i></div>' * 1_001 + "</div>")
+    assert ZHIHU._page_region(many) == (
+        _ZHIHU_HEAD + "<body>" + _ZHIHU_QUESTION + '<div class="zm-meta-panel"></div>' * 1_000
+        + '<div class="zm-meta-panel"><i>x</i></div></div>')
+
+
+def test_zhihu_unbalanced_action_bar_keeps_what_follows_where_it_was() -> None:
+    """A ``<b>`` left open in an action bar is open in what follows, as in the whole page
+    (the marker in single quotes: the page is read whole)."""
+    from test_qapage_forums import zhihu_answer
+
+    odd = zhihu_answer("11").replace("<span>x</span></div>", "<b>发布于 2015</div>")
+    html = _zhihu(answers=odd + zhihu_answer("12"))
+    whole = html.replace('id="zh-single-question-page"', "id='zh-single-question-page'")
+    for page in (parse_page(html, ZHIHU_URL), parse_page(whole, ZHIHU_URL)):
+        assert [(a.id, a.markdown) for a in page.answers] == [("11", "答案"), ("12", "**答案**")]
+
+
+def test_zhihu_own_question_among_json_ld_questions() -> None:
+    """Questions only in JSON-LD (no element, no token): the page's own by its url, not
+    the related one schema.org's reader would choose (it has more answers)."""
+    questions = [
+        {"@type": "Question", "name": "别的问题", "url": "https://www.zhihu.com/question/6",
+         "text": "别的", "suggestedAnswer": [{"@type": "Answer", "text": "别的答案"}]},
+        {"@type": "Question", "name": "新问题？", "url": "https://www.zhihu.com/question/7",
+         "text": "问题描述"}]
+    html = ('<html><head><title>新问题？ - 知乎</title><script type="application/ld+json">'
+            f'{json.dumps({"@context": "https://schema.org", "@graph": questions})}</script>'
+            '</head><body><div class="QuestionPage"><h1 class="QuestionHeader-title">新问题？'
+            "</h1></div></body></html>")
+    page = parse_page(html, "https://www.zhihu.com/question/7")
+    assert (page.title, page.question_text, page.answers) == ("新问题？", "问题描述", [])
+
+
+def test_zhihu_title_tag_outside_the_head() -> None:
+    """An ``<img>`` in the head ends it: the ``<title>`` after it is in the body, where
+    only Zhihu's own fallback looks: " - 知乎" goes, the title's own "-" at either end stays."""
+    from parsers import ParseError
+
+    def titled(title: str) -> str:
+        return _zhihu().replace("<title>标题？ - 知乎</title>",
+                                f'<img src="/pixel.gif"><title>{title}</title>').replace(
+            '<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>', "")
+
+    page = parse_page(titled("-1 的平方根和 C 语言的 i-- - 知乎"), ZHIHU_URL)
+    assert (page.title, page.field_sources["title"]) == ("-1 的平方根和 C 语言的 i--", "title-tag")
+    try:
+        parse_page(titled("知" * 2_001 + " - 知乎"), ZHIHU_URL)
+    except ParseError as error:
+        assert "no title" in str(error)
+    else:
+        raise AssertionError("parsed")
+
+
+def test_zhihu_view_meta_of_another_question_is_not_read() -> None:
+    related = ('<div itemscope itemtype="http://schema.org/Question" data-urltoken="6">'
+               '<meta itemprop="visitsCount" content="9"></div>')
+    html = _zhihu(sidebar='<div class="zg-gray-normal">被浏览 <strong>1024</strong> 次</div>')
+    html = html.replace('<meta itemprop="visitsCount" content="321">', "").replace(
+        '</div><div id="zh-footer"', "</div>" + related + '<div id="zh-footer"')
+    page = parse_page(html, ZHIHU_URL)
+    assert (page.view_count, page.field_sources["view_count"]) == (1024, "label")
+
+
+def test_zhihu_newer_layout_by_schema_org() -> None:
+    """A page without the 2015 layout's parts: schema.org gives the keywords, the views
+    and the answers (links resolved against the page)."""
+    html = (
+        "<html><head><title>新问题？ - 知乎</title></head><body>"
+        '<div class="QuestionPage" itemscope itemtype="http://schema.org/Question">'
+        '<meta itemprop="name" content="新问题？">'
+        '<meta itemprop="url" content="https://www.zhihu.com/question/7">'
+        '<meta itemprop="keywords" content="心理学,恋爱">'
+        '<div itemprop="interactionStatistic" itemscope '
+        'itemtype="http://schema.org/InteractionCounter"><meta itemprop="interactionType" '
+        'content="http://schema.org/WatchAction"><meta itemprop="userInteractionCount" '
+        'content="4321"></div>'
+        '<h1 class="QuestionHeader-title">新问题？</h1>'
+        '<div class="QuestionHeader-detail"><span class="RichText">问题描述</span></div>'
+        '<div class="List-item"><div class="ContentItem AnswerItem" itemprop="suggestedAnswer" '
+        'itemscope itemtype="http://schema.org/Answer">'
+        '<meta itemprop="url" content="https://www.zhihu.com/question/7/answer/70">'
+        '<meta itemprop="upvoteCount" content="15">'
+        '<span class="RichText" itemprop="text">见 <a href="/question/8">另一个问题</a></span>'
+        "</div></div></div></body></html>")
+    page = parse_page(html, "https://www.zhihu.com/question/7")
+    assert (page.title, page.question_text, page.tags, page.view_count) == (
+        "新问题？", "问题描述", ["心理学", "恋爱"], 4321)
+    assert (page.field_sources["tags"], page.field_sources["view_count"]) == ("meta", "meta")
+    assert [(a.id, a.text, a.markdown, a.votes) for a in page.answers] == [
+        ("70", "见 另一个问题", "见 [另一个问题](https://www.zhihu.com/question/8)", 15)]
+
+
+def test_zhihu_author_links_read_are_four() -> None:
+    from test_qapage_forums import zhihu_answer
+
+    avatars = '<a href="/people/ann"><img src="/a.png"></a>' * 4
+    answer = zhihu_answer("11", author=f'{avatars}作者 <a href="/people/ann">Ann</a>，bio')
+    page = parse_page(_zhihu(answers=answer), ZHIHU_URL)
+    assert page.answers[0].author == "作者 Ann"  # the heading's text: the fifth link is not read

@@ -198,7 +198,8 @@ class ZhihuProfile(QAPageProfile):
         if title:
             return title, source
         tag = tree.css_first("title")
-        text = _text(tag).removesuffix(_TITLE_SUFFIX.strip()).strip(" -")
+        # Only the site's suffix goes: a title's own "-" at either end stays ("-1 的平方根").
+        text = _text(tag).removesuffix(_TITLE_SUFFIX.strip()).rstrip()
         return (text, "title-tag") if text and len(text) <= _MAX_TITLE_CHARS else ("", "")
 
     def _question_body(self, root: LexborNode, container: LexborNode | None,
