@@ -219,7 +219,9 @@ def faulty_crawl(request: pytest.FixtureRequest,
     with running_sample_site(site=request.param, pages=FAULTY_SITE_PAGES[request.param],
                              faults=FAULTS, request_log=tmp / "requests.jsonl") as site:
         # In a child process: Retry-After waits are checked on the server's clock.
-        run_in_child(tmp / "archive.db", [site.root_url], max_attempts=3)
+        # The trickle fault needs the deadline to fire: shorter than FAST's, far above the
+        # slow fault's 1 s.
+        run_in_child(tmp / "archive.db", [site.root_url], max_attempts=3, request_deadline=5.0)
         db = fresh_archive(tmp / "archive.db")
         run_row = next(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
         yield site, db, run_row
@@ -277,7 +279,7 @@ def test_retry_after_is_waited(faulty_crawl: tuple, fault: str) -> None:
 @pytest.mark.parametrize(("fault", "state", "reason"), [
     ("503", "failed", "HTTP 503 after 3 attempts"),
     # Not retried: a body still trickling at the deadline would hold the host as long again.
-    ("trickle", "failed", "no complete response within 1.5 s (the body trickled in)"),
+    ("trickle", "failed", "no complete response within 5 s (the body trickled in)"),
     ("reset", "failed", "after 3 attempts"),
     # A body shorter than its Content-Length, in the words of the aiohttp transport
     # (httpcore would say RemoteProtocolError).

@@ -150,7 +150,8 @@ def raw_site(routes: dict[str, Handler | bytes]) -> Iterator[RawSite]:
 
 
 # Deadlines, not waits: a busy machine must not turn a slow answer into a failed URL
-# (crawl_helpers' FAST allows 1.5 s a request). Every server here answers at once.
+# (crawl_helpers' FAST allows 10 s a request; these crawls allow more). Every server here
+# answers at once.
 PATIENT = {"request_deadline": 60.0, "read_timeout": 30.0, "connect_timeout": 30.0}
 
 
