@@ -769,3 +769,74 @@ def test_parse_finds_the_answer_by_its_class_near_the_title_first() -> None:
         '<div class="markdown_views"><p>答案正文</p></div>'
         '<div><h1>问题</h1><div>时间：2023-06-23 11:03:20</div></div>'), PAGE_URL)
     assert (page.answer_text, page.field_sources["answer_text"]) == ("答案正文", "class")
+
+
+def test_parse_passes_over_the_answers_own_time_label() -> None:
+    # The block after the title is the answer (over 400 characters, with paragraphs), and
+    # no line of labels is beside the title: the one found by its label is outside it.
+    page = csdn.PROFILE.parse(_page(
+        "<h1>问题</h1><div><p>时间：2020-01-01 08:00:00 是示例</p><p>" + "答" * 400 + "</p></div>"
+        "<footer><span>时间：2023-06-23 11:03:20</span></footer>"), PAGE_URL)
+    assert (page.asked_at, page.answer_text) == (
+        "2023-06-23T11:03:20+08:00", "时间：2020-01-01 08:00:00 是示例\n\n" + "答" * 400)
+
+
+def test_parse_without_a_visible_title_finds_the_answer_by_its_class() -> None:
+    page = csdn.PROFILE.parse(_page(
+        '<div class="markdown_views"><p>答案正文</p></div>'
+        "<div><span>时间：2023-06-23 11:03:20</span></div>",
+        '<meta property="og:title" content="问题标题">'), PAGE_URL)
+    assert (page.title, page.asked_at, page.answer_text) == (
+        "问题标题", "2023-06-23T11:03:20+08:00", "答案正文")
+    assert page.field_sources == {
+        "title": "meta", "asked_at": "label", "answer_text": "class", "answer_markdown": "class"}
+
+
+def test_parse_keeps_the_sections_out_of_the_question_and_the_recommendations() -> None:
+    # An empty 相关问题 block beside the answer does not take in the answer's links.
+    page = csdn.PROFILE.parse(_page(
+        '<div class="main"><h1>问题</h1><div>时间：2023-06-23 11:03:20</div>'
+        '<div class="cont first-show"><p>答案 <a href="/answer/zzz9">另一个问题</a></p></div>'
+        "<div><h3>相关问题</h3></div></div>"), PAGE_URL)
+    assert (page.answer_text, page.related_questions) == ("答案 另一个问题", [])
+    assert page.field_sources["related_questions"] == "label"
+    # Nor the recommendations' box beside it; the sidebar is read by its label.
+    page = csdn.PROFILE.parse(_page(
+        '<h1>问题</h1><div>时间：2023-06-23 11:03:20</div><div class="cont first-show">'
+        '<p>答案</p></div><div class="wrap"><div><h3>相关问题</h3></div>'
+        '<div class="recommend-box"><div class="recommend-item-box" '
+        'data-url="https://wenku.csdn.net/doc/1"><a href="https://wenku.csdn.net/doc/1">推荐资源'
+        '</a><p>描述</p></div><div class="recommend-item-box" data-url="/answer/r2">'
+        '<a href="/answer/r2">推荐问答</a></div></div></div>'
+        '<div class="side"><h3>热门问答</h3><ul><li><a href="/answer/s1">热门一</a></li>'
+        '<li><a href="/answer/s2">热门二</a></li></ul></div>'), PAGE_URL)
+    assert page.related_questions == []
+    assert page.recommended_resources == [
+        csdn.RecommendedResource("related", 1, f"{SITE}/doc/1", "推荐资源", "描述", "unknown",
+                                 "doc"),
+        csdn.RecommendedResource("related", 2, f"{SITE}/answer/r2", "推荐问答", "", "unknown",
+                                 "answer")]
+    assert page.sidebar_links == [f"{SITE}/answer/s1", f"{SITE}/answer/s2"]
+    assert page.field_sources == {
+        "title": "heading", "asked_at": "label", "answer_text": "label",
+        "answer_markdown": "label", "related_questions": "label",
+        "recommended_resources": "class", "sidebar_links": "label"}
+
+
+def test_parse_reads_the_sections_by_their_labels() -> None:
+    page = csdn.PROFILE.parse(_page(
+        '<h1>问题</h1><div>时间：2023-06-23 11:03:20</div><div class="cont first-show"><p>答案</p>'
+        '</div><div class="rel"><h3>相关问题</h3><ul><li><a href="/answer/r1">相关一</a><p>答一'
+        '</p></li><li><a href="/answer/r2">相关二</a><p>答二</p></li></ul></div>'
+        # The label a level deeper than its list: the block around both.
+        '<div class="rec"><div><h3>相关推荐</h3></div><ul><li>'
+        '<a href="https://wenku.csdn.net/doc/9">资源九</a></li></ul></div>'), PAGE_URL)
+    assert page.related_questions == [
+        csdn.RelatedQuestion(1, "r1", f"{SITE}/answer/r1", "相关一", "答一"),
+        csdn.RelatedQuestion(2, "r2", f"{SITE}/answer/r2", "相关二", "答二")]
+    assert page.recommended_resources == [
+        csdn.RecommendedResource("related", 1, f"{SITE}/doc/9", "资源九", "", "unknown", "doc")]
+    assert page.field_sources == {
+        "title": "heading", "asked_at": "label", "answer_text": "label",
+        "answer_markdown": "label", "related_questions": "label",
+        "recommended_resources": "label"}
