@@ -396,3 +396,96 @@ def test_microdata_without_a_type_or_a_property_name() -> None:
     item = read_schema_org(LexborHTMLParser(html), QA_URL).microdata[0]
     assert (item.types, sorted(item.properties)) == ((), ["a", "b"])
     assert (item.first("a"), item.first("b")) == ("y", "y")
+
+
+# -- the second round's survivors the tests did not kill (re-run in this look) ---------------
+
+
+def test_view_counts_from_an_action_item_past_a_statistic_that_is_no_item() -> None:
+    question = qa_json_ld(name="Q", interactionStatistic=[
+        "text", {"@type": "InteractionCounter", "interactionType": {"@type": "ViewAction"},
+                 "userInteractionCount": 42}])
+    page = parse_qa(json_ld_page(question, body='<span title="Viewed 7 times">7</span>'))
+    assert (page.view_count, page.view_count_approximate, page.field_sources["view_count"]) == (
+        42, False, "meta")
+    page = parse_qa(MICRODATA_PAGE)
+    assert (page.view_count, page.view_count_approximate) == (1_234, False)
+
+
+def notices_page(*notices: str, element: str = "aside") -> str:
+    shown = "".join(f"<{element} class='s-notice'>{notice}</{element}>" for notice in notices)
+    return MICRODATA_PAGE.replace("<aside>Closed as off-topic</aside>", shown)
+
+
+def test_a_duplicate_notice_wins_over_closed_and_16_notices_are_read() -> None:
+    duplicate = "Already has an answer: <a href='/questions/5/y'>Y</a>"
+    target = "https://qa.test/questions/5/y"
+    assert (parse_qa(notices_page("Closed", duplicate)).status,
+            parse_qa(notices_page("Closed", duplicate)).duplicate_of) == ("duplicate", target)
+    page = parse_qa(notices_page(duplicate, "Closed"))
+    assert (page.status, page.duplicate_of) == ("duplicate", target)
+    # 16 notices read in the question's body (each matching one selector: lexbor lists an
+    # element once for each selector of a list that matches it)
+    assert parse_qa(notices_page(*["note"] * 15, "Closed", element="div")).status == "closed"
+    assert parse_qa(notices_page(*["note"] * 16, "Closed", element="div")).status == "open"
+
+    # the question's element unknown (JSON-LD): the page's notices, 16 of them
+    def json_page(count: int) -> str:
+        notes = "<div class='s-notice'>note</div>" * count
+        return json_ld_page(qa_json_ld(name="Q"),
+                            body=f"{notes}<div class='s-notice'>Closed</div>")
+
+    assert parse_qa(json_page(15)).status == "closed"
+    assert parse_qa(json_page(16)).status == "open"
+
+
+def positions(*numbers: int | None) -> list[int]:
+    answers = [{"@type": "Answer", "text": f"a{n}",
+                **({"position": number} if number is not None else {})}
+               for n, number in enumerate(numbers)]
+    page = parse_qa(json_ld_page(qa_json_ld(name="Q", suggestedAnswer=answers)))
+    return [answer.position for answer in page.answers]
+
+
+def test_answer_positions_are_the_pages_only_when_every_one_is_positive() -> None:
+    assert positions(1, 5) == [1, 5]
+    assert positions(0, 5) == [1, 2]
+    assert positions(None, 5) == [1, 2]
+    assert positions(-1, 5) == [1, 2]
+
+
+def test_an_answer_without_a_body_and_stack_exchange_utc_answer_times() -> None:
+    question = qa_json_ld(name="Q", suggestedAnswer=[
+        {"@type": "Answer", "dateCreated": "2024-05-01T10:00:00"}])
+    answer = parse_qa(json_ld_page(question)).answers[0]
+    assert (answer.text, answer.markdown, answer.created_at) == ("", "", "2024-05-01T10:00:00")
+    page = parse_page(json_ld_page(question), "https://stackoverflow.com/questions/7/x",
+                      profile="stackexchange")
+    assert page.answers[0].created_at == "2024-05-01T10:00:00+00:00"
+
+
+def test_tags_from_article_tag_metas_else_rel_tag_links() -> None:
+    def tags(head: str, body: str) -> tuple[list[str], str | None]:
+        page = parse_qa(json_ld_page(qa_json_ld(name="Q"), body=body).replace(
+            "<head>", f"<head>{head}"))
+        return page.tags, page.field_sources.get("tags")
+
+    link = '<a rel="tag" href="/t/b">b</a>'
+    assert tags('<meta property="article:tag" content="a">', link) == (["a"], "meta")
+    assert tags('<meta property="article:tag">', link) == (["b"], "class")
+    assert tags("", "") == ([], None)
+
+
+def test_related_questions_by_their_longest_title_numbered_from_1() -> None:
+    links = ('<a href="/questions/8/y">8</a><a href="/questions/8/y">Eight long</a>'
+             '<a href="/questions/8/y">Eight</a><a href="/questions/9/z">abc</a>'
+             '<a href="/questions/9/z">xyz</a>')
+    page = parse_qa(MICRODATA_PAGE.replace(
+        '<a href="/questions/9/z">Nine</a>', links))
+    assert [(found.position, found.id, found.title, found.answer_text)
+            for found in page.related_questions] == [(1, "8", "Eight long", ""),
+                                                     (2, "9", "abc", "")]
+    blocks = "".join(f'<div class="related"><a href="/questions/{n}">Q{n}</a></div>'
+                     for n in range(100, 117))
+    page = parse_qa(MICRODATA_PAGE.replace('<div class="related">', blocks + "<div>"))
+    assert [found.id for found in page.related_questions] == [str(n) for n in range(100, 116)]
