@@ -29,8 +29,15 @@ _per_thread = _PerThread()
 
 
 def css(node: LexborNode, query: str) -> list[LexborNode]:
-    """The elements under ``node`` (itself included) matching ``query``, in document order."""
-    return _per_thread.engine.find(query, node)
+    """The elements under ``node`` (itself included) matching ``query``, in document order,
+    each once."""
+    found: list[LexborNode] = _per_thread.engine.find(query, node)
+    if "," not in query or len(found) < 2:
+        return found
+    # lexbor lists an element once for each selector of a list that it matches.
+    seen: set[int] = set()
+    return [element for element in found
+            if element.mem_id not in seen and not seen.add(element.mem_id)]  # type: ignore[func-returns-value]
 
 
 def css_first(node: LexborNode, query: str) -> LexborNode | None:

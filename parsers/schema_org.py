@@ -147,10 +147,15 @@ class SchemaData:
 
     def resolve(self, value: SchemaValue) -> SchemaValue:
         """A JSON-LD ``{"@id": ...}`` reference as the item it names (else ``value``)."""
-        if isinstance(value, SchemaItem) and value.id and not value.types \
-                and not value.properties:
-            return self.by_id.get(value.id, value)
+        if isinstance(value, SchemaItem) and _is_reference(value):
+            return self.by_id.get(value.id or "", value)
         return value
+
+
+def _is_reference(value: SchemaValue) -> bool:
+    """A bare JSON-LD ``{"@id": ...}``: a name for an item, not an item."""
+    return isinstance(value, SchemaItem) and bool(value.id) and not value.types \
+        and not value.properties
 
 
 def _short_type(value: str) -> str:
@@ -441,7 +446,9 @@ def _question(item: SchemaItem, data: SchemaData, syntax: str) -> SchemaQuestion
     for name, accepted in (("acceptedAnswer", True), ("suggestedAnswer", False)):
         for value in item.values(name):
             value = data.resolve(value)
-            if isinstance(value, SchemaItem) and len(answers) < MAX_ANSWERS:
+            # A reference to no item on the page is no answer (not an empty one).
+            if isinstance(value, SchemaItem) and not _is_reference(value) \
+                    and len(answers) < MAX_ANSWERS:
                 answers.append((value.order, _answer(value, accepted, data)))
     answers.sort(key=lambda entry: entry[0])  # page order (microdata), JSON order (JSON-LD)
     url = item.first("url")

@@ -41,6 +41,23 @@ def question_of(html: str, url: str = PAGE_URL) -> SchemaQuestion:
 # -- css -----------------------------------------------------------------------------------
 
 
+def test_a_selector_list_finds_each_element_once_in_document_order() -> None:
+    root = LexborHTMLParser('<div><p class=a id=1>x</p><aside class=a id=2>y</aside>'
+                            '<p class=a id=3></p><aside id=4></aside></div>').css_first("div")
+    assert [element.attributes["id"] for element in css(root, "aside, .a")] == ["1", "2", "3", "4"]
+    assert [element.attributes["id"] for element in css(root, ".a,aside,p")] == ["1", "2", "3", "4"]
+
+
+def test_a_reference_to_no_item_is_no_answer() -> None:
+    question = question_of(json_ld_page({
+        "@context": "https://schema.org", "@type": "QAPage",
+        "mainEntity": {"@type": "Question", "name": "Q", "text": "body",
+                       "acceptedAnswer": {"@id": "#nowhere"},
+                       "suggestedAnswer": [{"@type": "Answer", "text": "the real one"}]}}))
+    assert [(answer.text, answer.accepted) for answer in question.answers] == [
+        ("the real one", False)]
+
+
 def test_css_queries_include_the_node_itself() -> None:
     root = LexborHTMLParser("<div class=a><p class=b>1</p><p>2</p></div>").css_first("div")
     assert root is not None

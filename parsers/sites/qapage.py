@@ -142,7 +142,9 @@ def _render_html(html: str, url: str) -> tuple[str, str]:
 
 class QAPageProfile:
     name = "qapage"
-    parser_version = 2
+    # 3: an element matching several selectors of a list is read once; a JSON-LD answer
+    # that only names an @id defined nowhere is no (empty) answer (#16).
+    parser_version = 3
     # No host of its own: chosen by a page's markup (parsers.choose_profile(body=...)).
     hosts: tuple[str, ...] = ()
     page_path = _QUESTION_PATH
