@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import hashlib
 import io
+import json
 import logging
 import random
 import uuid
@@ -1258,3 +1259,27 @@ def test_an_archive_before_version_13_takes_pages_in_zlib(tmp_path: Path) -> Non
                                                fetched_at=f"2026-01-0{index + 1}T00:00:00+00:00"))
     assert db.execute("SELECT body FROM pages").fetchall() == [(zlib.compress(bodies[1], 3),)]
     assert db.stored_body(url) == (bodies[1], None)
+
+
+# --- functions unchanged since the first round (TESTING.md, "Third round: storage") -----
+
+
+def test_an_archive_at_exactly_the_health_schema_keeps_a_runs_health(tmp_path: Path) -> None:
+    """Schema 10 (0010_extraction_health.sql) adds field_health and drift: an archive
+    migrated exactly that far has them, and a finished crawl run fills them."""
+    from collections import Counter
+
+    from archive import ExtractionHealth, RunCounts
+
+    db = open_archive(tmp_path / "a.db", migrate=False)
+    assert apply_migrations(db, target=10)[-1] == "0010_extraction_health"
+    read = ExtractionHealth(pages=3, found=Counter({"title": 3}))
+    run = db.start_run(command="crawl", options={})
+    db.finish_run(run, status="finished", counts=RunCounts(fetched=3), health=read,
+                  drift="title found on 0% of pages (history: 100%)")
+    status, fetched, field_health, drift = db.execute(
+        "SELECT status, fetched, field_health, drift FROM crawl_runs").fetchone()
+    assert (status, fetched, drift) == (
+        "finished", 3, "title found on 0% of pages (history: 100%)")
+    assert json.loads(field_health)["title"] == {"found": 3, "pages": 3, "sources": {}}
+    db.close()
