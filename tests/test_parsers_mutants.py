@@ -661,6 +661,13 @@ def _lexbor_text(html: str) -> str:
         ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
         # no doctype: quirks mode, where <table> leaves the <p> open
         ("<p><table><tr><td><div><div>a", 6, "<p><table><tr><td><div>a"),
+        # an <svg> in MathML is a MathML element: its <mi> is a text integration point,
+        # where HTML nests (the model took it for SVG, whose <div> closes all foreign
+        # content: each repeat counted 1 level, lexbor nests 4) ...
+        ("<math><svg><mi><div><div>a", 4, "<math><svg><mi><div>a"),
+        ("<math><svg><mi><div>" * 50 + "a", 8, "<math><svg><mi><div>" * 2 + "a"),
+        # ... and its <foreignObject> no integration point: <div> leaves the MathML
+        ("<math><svg><foreignObject><div><div>a", 3, "<math><svg><foreignObject><div><div>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
