@@ -557,6 +557,12 @@ _PAD = "<br>" * 4_100
         # a cell in a <caption>: lexbor closes the caption first, the model counts it still
         # open (one level too deep, the direction it errs in)
         ('<table><caption><td><div>a', 5, '<table><caption><td>a'),
+        # likewise a row in a <caption> (lexbor closes the caption and puts the <div> before
+        # the table): the model counts the caption and a <tbody> open
+        ('<table><caption><tr><div>a', 4, '<table><caption><tr>a'),
+        # </table> in a <template> is ignored (any end tag but </template> is, in a
+        # template): the <div>s nest in it (its content is not measurable by lexbor_depth)
+        ('<table><template></table><div><div>a', 3, '<table><template></table><div>a'),
     ],
 )
 def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
@@ -668,6 +674,25 @@ def _lexbor_text(html: str) -> str:
         ("<math><svg><mi><div>" * 50 + "a", 8, "<math><svg><mi><div>" * 2 + "a"),
         # ... and its <foreignObject> no integration point: <div> leaves the MathML
         ("<math><svg><foreignObject><div><div>a", 3, "<math><svg><foreignObject><div><div>a"),
+        # a list item closes the open <li> past elements that are not special (<span>) and
+        # past the special ones it passes over (<address>, <div>)
+        ("<ul><li><span><li><div>a", 3, "<ul><li><span><li><div>a"),
+        ("<li><address><li><div><div>a", 2, "<li><address><li><div>a"),
+        ("<li><div><li><div>a", 2, "<li><div><li><div>a"),
+        # </li> with a <ul> open in the <li> is ignored (as with <ol>)
+        ("<li><ul></li><div><div>a", 3, "<li><ul></li><div>a"),
+        # a <marquee>'s end counts out the <b> reopened in it, an element opened after it too
+        ("<marquee><p><b></p><div></marquee><div><div><div>a", 3,
+         "<marquee><p><b></p><div></marquee><div><div><div>a"),
+        # HTML rules in an SVG integration point: <option> closes the open <option>
+        ("<svg><desc><option><option><article>a", 3, "<svg><desc><option><option>a"),
+        # <mglyph> and <malignmark> in a MathML text integration point are MathML: a <div>
+        # closes them; in an HTML <mi> (no MathML) <mglyph> is HTML, and a <div> nests in it
+        ("<div><math><mi><mglyph><div><div>a", 4, "<div><math><mi><mglyph><div>a"),
+        ("<div><math><mi><malignmark><div><div>a", 4, "<div><math><mi><malignmark><div>a"),
+        ("<mi><mglyph><div><div>a", 3, "<mi><mglyph><div>a"),
+        # an <svg> straight in <math>, at the bottom of the stack
+        ("<math><svg><g>a", 2, "<math><svg>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
