@@ -693,6 +693,20 @@ def _lexbor_text(html: str) -> str:
         ("<mi><mglyph><div><div>a", 3, "<mi><mglyph><div>a"),
         # an <svg> straight in <math>, at the bottom of the stack
         ("<math><svg><g>a", 2, "<math><svg>a"),
+        # a breakout tag closes the foreign elements, one by one, down to an HTML one
+        ("<div><svg><p><span>a", 2, "<div><svg><p>a"),
+        # <font> breaks out with a color; another SVG element with one does not
+        ("<svg><g color=red><g>a", 2, "<svg><g color=red>a"),
+        # a "/" ending an unquoted value does not self-close the element
+        ("<svg><g a=b/><g>a", 2, "<svg><g a=b/>a"),
+        # <style> in SVG is an element like another: its content is markup
+        ("<svg><style><g><g>a", 3, "<svg><style><g>a"),
+        # "<![CDATA[" in HTML is a bogus comment, ended by the first ">"
+        ("<div><![CDATA[><div>]]><div>a", 2, "<div><![CDATA[><div>]]>a"),
+        # each end tag of a left-out element goes with it, one for one
+        ("<div><div></div></div>a", 1, "<div></div>a"),
+        ("<div><div></div><div></div>a", 1, "<div>a"),
+        ("<div><div><div></div></div></div>a", 1, "<div></div>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
@@ -704,6 +718,16 @@ def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> Non
     assert _lexbor_depth(kept) <= max_depth
     assert _lexbor_text(kept) == _lexbor_text(html)
     assert kept == html or _lexbor_depth(html) > max_depth
+
+
+def test_cap_nesting_reads_pages_of_more_than_4096_tags_from_their_start() -> None:
+    from parsers.nesting import cap_nesting
+
+    page = "<div>" * 4_096
+    assert cap_nesting(page, max_depth=2) is page  # 4,096 "<": unread, however deep
+    assert cap_nesting(page + "<br>", max_depth=2) == "<div><div><br>"
+    page = "<table><td>" * 2_500  # nests 10,000 deep, but has no more "<" than max_depth
+    assert cap_nesting(page, max_depth=5_000) is page
 
 
 # -- state: the embedded state object (parsers/state.py) -----------------------------------
