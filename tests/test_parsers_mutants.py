@@ -516,6 +516,7 @@ _PAD = "<br>" * 4_100
         ('<div><![CDATA[<div>]]><div>a', 2, '<div><![CDATA[<div>]]><div>a'),
         ('<svg><![CDATA[<g><g>]]><g>a', 2, '<svg><![CDATA[<g><g>]]><g>a'),
         ('<frameset><div>a', 2, '<div>a'),
+        ('<frameset><div><div>a', 1, '<div>a'),  # and the tags after it are read on
         ('<div title=\'<div>\' data-x="<div>"><div>a', 1, '<div title=\'<div>\' data-x="<div>">a'),
         ('<div><script><!--<script></script>--></script><div><div>a', 2,
          '<div><script><!--<script></script>--></script><div>a'),
@@ -703,6 +704,8 @@ def _lexbor_text(html: str) -> str:
         ("<svg><style><g><g>a", 3, "<svg><style><g>a"),
         # "<![CDATA[" in HTML is a bogus comment, ended by the first ">"
         ("<div><![CDATA[><div>]]><div>a", 2, "<div><![CDATA[><div>]]>a"),
+        # a CDATA section's end is looked for from its start, not at a "]]>" before it
+        ("]]><svg><![CDATA[<g>]]><g>a", 2, "]]><svg><![CDATA[<g>]]><g>a"),
         # each end tag of a left-out element goes with it, one for one
         ("<div><div></div></div>a", 1, "<div></div>a"),
         ("<div><div></div><div></div>a", 1, "<div>a"),
