@@ -257,9 +257,9 @@ class _Model:
                 while self.in_foreign():
                     self.pop_to(len(self.names) - 1)
             else:
-                if name == "svg":
-                    kind = _SVG
-                elif _is_integration_point(kind, name, attributes):
+                # An element takes its parent's namespace: an <svg> in MathML is a
+                # MathML element (whose <mi> is an integration point), not an SVG one.
+                if _is_integration_point(kind, name, attributes):
                     kind = _POINT
                 return self_closing or self._push_checked(((name, kind),), max_depth)
         if name == "svg" or name == "math":

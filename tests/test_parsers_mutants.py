@@ -516,6 +516,7 @@ _PAD = "<br>" * 4_100
         ('<div><![CDATA[<div>]]><div>a', 2, '<div><![CDATA[<div>]]><div>a'),
         ('<svg><![CDATA[<g><g>]]><g>a', 2, '<svg><![CDATA[<g><g>]]><g>a'),
         ('<frameset><div>a', 2, '<div>a'),
+        ('<frameset><div><div>a', 1, '<div>a'),  # and the tags after it are read on
         ('<div title=\'<div>\' data-x="<div>"><div>a', 1, '<div title=\'<div>\' data-x="<div>">a'),
         ('<div><script><!--<script></script>--></script><div><div>a', 2,
          '<div><script><!--<script></script>--></script><div>a'),
@@ -557,6 +558,12 @@ _PAD = "<br>" * 4_100
         # a cell in a <caption>: lexbor closes the caption first, the model counts it still
         # open (one level too deep, the direction it errs in)
         ('<table><caption><td><div>a', 5, '<table><caption><td>a'),
+        # likewise a row in a <caption> (lexbor closes the caption and puts the <div> before
+        # the table): the model counts the caption and a <tbody> open
+        ('<table><caption><tr><div>a', 4, '<table><caption><tr>a'),
+        # </table> in a <template> is ignored (any end tag but </template> is, in a
+        # template): the <div>s nest in it (its content is not measurable by lexbor_depth)
+        ('<table><template></table><div><div>a', 3, '<table><template></table><div>a'),
     ],
 )
 def test_cap_nesting_keeps(html: str, max_depth: int, kept: str) -> None:
@@ -661,6 +668,48 @@ def _lexbor_text(html: str) -> str:
         ("<table><input><tr><td><div>a", 5, "<table><input><tr><td><div>a"),
         # no doctype: quirks mode, where <table> leaves the <p> open
         ("<p><table><tr><td><div><div>a", 6, "<p><table><tr><td><div>a"),
+        # an <svg> in MathML is a MathML element: its <mi> is a text integration point,
+        # where HTML nests (the model took it for SVG, whose <div> closes all foreign
+        # content: each repeat counted 1 level, lexbor nests 4) ...
+        ("<math><svg><mi><div><div>a", 4, "<math><svg><mi><div>a"),
+        ("<math><svg><mi><div>" * 50 + "a", 8, "<math><svg><mi><div>" * 2 + "a"),
+        # ... and its <foreignObject> no integration point: <div> leaves the MathML
+        ("<math><svg><foreignObject><div><div>a", 3, "<math><svg><foreignObject><div><div>a"),
+        # a list item closes the open <li> past elements that are not special (<span>) and
+        # past the special ones it passes over (<address>, <div>)
+        ("<ul><li><span><li><div>a", 3, "<ul><li><span><li><div>a"),
+        ("<li><address><li><div><div>a", 2, "<li><address><li><div>a"),
+        ("<li><div><li><div>a", 2, "<li><div><li><div>a"),
+        # </li> with a <ul> open in the <li> is ignored (as with <ol>)
+        ("<li><ul></li><div><div>a", 3, "<li><ul></li><div>a"),
+        # a <marquee>'s end counts out the <b> reopened in it, an element opened after it too
+        ("<marquee><p><b></p><div></marquee><div><div><div>a", 3,
+         "<marquee><p><b></p><div></marquee><div><div><div>a"),
+        # HTML rules in an SVG integration point: <option> closes the open <option>
+        ("<svg><desc><option><option><article>a", 3, "<svg><desc><option><option>a"),
+        # <mglyph> and <malignmark> in a MathML text integration point are MathML: a <div>
+        # closes them; in an HTML <mi> (no MathML) <mglyph> is HTML, and a <div> nests in it
+        ("<div><math><mi><mglyph><div><div>a", 4, "<div><math><mi><mglyph><div>a"),
+        ("<div><math><mi><malignmark><div><div>a", 4, "<div><math><mi><malignmark><div>a"),
+        ("<mi><mglyph><div><div>a", 3, "<mi><mglyph><div>a"),
+        # an <svg> straight in <math>, at the bottom of the stack
+        ("<math><svg><g>a", 2, "<math><svg>a"),
+        # a breakout tag closes the foreign elements, one by one, down to an HTML one
+        ("<div><svg><p><span>a", 2, "<div><svg><p>a"),
+        # <font> breaks out with a color; another SVG element with one does not
+        ("<svg><g color=red><g>a", 2, "<svg><g color=red>a"),
+        # a "/" ending an unquoted value does not self-close the element
+        ("<svg><g a=b/><g>a", 2, "<svg><g a=b/>a"),
+        # <style> in SVG is an element like another: its content is markup
+        ("<svg><style><g><g>a", 3, "<svg><style><g>a"),
+        # "<![CDATA[" in HTML is a bogus comment, ended by the first ">"
+        ("<div><![CDATA[><div>]]><div>a", 2, "<div><![CDATA[><div>]]>a"),
+        # a CDATA section's end is looked for from its start, not at a "]]>" before it
+        ("]]><svg><![CDATA[<g>]]><g>a", 2, "]]><svg><![CDATA[<g>]]><g>a"),
+        # each end tag of a left-out element goes with it, one for one
+        ("<div><div></div></div>a", 1, "<div></div>a"),
+        ("<div><div></div><div></div>a", 1, "<div>a"),
+        ("<div><div><div></div></div></div>a", 1, "<div></div>a"),
     ],
 )
 def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> None:
@@ -672,6 +721,16 @@ def test_cap_nesting_against_lexbor(html: str, max_depth: int, kept: str) -> Non
     assert _lexbor_depth(kept) <= max_depth
     assert _lexbor_text(kept) == _lexbor_text(html)
     assert kept == html or _lexbor_depth(html) > max_depth
+
+
+def test_cap_nesting_reads_pages_of_more_than_4096_tags_from_their_start() -> None:
+    from parsers.nesting import cap_nesting
+
+    page = "<div>" * 4_096
+    assert cap_nesting(page, max_depth=2) is page  # 4,096 "<": unread, however deep
+    assert cap_nesting(page + "<br>", max_depth=2) == "<div><div><br>"
+    page = "<table><td>" * 2_500  # nests 10,000 deep, but has no more "<" than max_depth
+    assert cap_nesting(page, max_depth=5_000) is page
 
 
 # -- state: the embedded state object (parsers/state.py) -----------------------------------
