@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+from tests_support import by_id as _by_id
+from tests_support import node_name as _name
 
 from parsers.sites import csdn
 
@@ -29,21 +31,6 @@ def _root(html: str, *, doctype: bool = True) -> LexborNode:
     body = _tree(html, doctype=doctype).body
     assert body is not None
     return body
-
-
-def _by_id(root: LexborNode, name: str) -> LexborNode:
-    node = root.css_first(f"#{name}")
-    assert node is not None, name
-    return node
-
-
-def _name(node: LexborNode | None) -> str | None:
-    """An element's id, else its tag (a text node: its text): what the fragments name."""
-    if node is None:
-        return None
-    if node.tag == "-text":
-        return node.text_content
-    return node.attributes.get("id") or node.tag
 
 
 # -- the line of labels found by its time label (_meta_by_label, _is_label_line) ---------

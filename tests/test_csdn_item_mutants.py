@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+from tests_support import by_id as _by_id
+from tests_support import node_name as _name
 
 from parsers.sites import csdn
 from parsers.sites.csdn import MAX_LINKS, PROFILE
@@ -23,19 +25,6 @@ def _root(html: str) -> LexborNode:
     body = LexborHTMLParser(f"<!DOCTYPE html><html><body>{html}</body></html>").body
     assert body is not None
     return body
-
-
-def _by_id(root: LexborNode, name: str) -> LexborNode:
-    node = root.css_first(f"#{name}")
-    assert node is not None, name
-    return node
-
-
-def _name(node: LexborNode | None) -> str | None:
-    """An element's id, else its tag: what the fragments below name."""
-    if node is None:
-        return None
-    return node.attributes.get("id") or node.tag
 
 
 def _names(items: list[list[LexborNode]] | None) -> list[list[str | None]] | None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlite_utils
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE_URL = "https://wenku.csdn.net/answer/2kxyq3m7vd"
@@ -66,3 +66,20 @@ def lexbor_depth(html: str, *, elements_only: bool = False) -> int:
             todo.append((child, depth + 1))
             child = child.next
     return deepest
+
+
+def by_id(root: LexborNode, name: str) -> LexborNode:
+    """The element of a literal fragment with this id (the fragment must have one)."""
+    node = root.css_first(f"#{name}")
+    assert node is not None, name
+    return node
+
+
+def node_name(node: LexborNode | None) -> str | None:
+    """How a literal fragment's node is named in a test: an element by its id, else its
+    tag; a text node by its text."""
+    if node is None:
+        return None
+    if node.tag == "-text":
+        return node.text_content
+    return node.attributes.get("id") or node.tag
