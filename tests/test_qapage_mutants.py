@@ -15,7 +15,9 @@ from selectolax.lexbor import LexborHTMLParser
 from parsers import AnswerPage, ParseError, parse_page
 from parsers.css import css, css_first, css_matches
 from parsers.schema_org import (
+    SchemaItem,
     SchemaQuestion,
+    _is_reference,
     iso_time,
     qa_question,
     read_schema_org,
@@ -46,6 +48,20 @@ def test_a_selector_list_finds_each_element_once_in_document_order() -> None:
                             '<p class=a id=3></p><aside id=4></aside></div>').css_first("div")
     assert [element.attributes["id"] for element in css(root, "aside, .a")] == ["1", "2", "3", "4"]
     assert [element.attributes["id"] for element in css(root, ".a,aside,p")] == ["1", "2", "3", "4"]
+
+
+def test_one_element_matching_two_selectors_of_a_list_is_found_once() -> None:
+    root = LexborHTMLParser('<div><aside class=a id=1>y</aside></div>').css_first("div")
+    assert [element.attributes["id"] for element in css(root, "aside, .a")] == ["1"]
+
+
+def test_only_a_bare_id_is_a_reference() -> None:
+    assert _is_reference(SchemaItem(types=(), id="#a"))
+    assert not _is_reference(SchemaItem(types=("Answer",), id="#a"))
+    assert not _is_reference(SchemaItem(types=(), properties={"text": ["x"]}, id="#a"))
+    assert not _is_reference(SchemaItem(types=("Answer",)))  # a typed item, no properties
+    assert not _is_reference(SchemaItem(types=()))  # nothing at all, not even an id
+    assert not _is_reference("#a")
 
 
 def test_a_reference_to_no_item_is_no_answer() -> None:
