@@ -286,8 +286,11 @@ def _size(result: dict[str, Any]) -> list[str]:
             f"{projected['archive_vs_html']:.2f}×",
         ]
 
+    # Ties broken by name: a set's order changes from one process to the next (string
+    # hashing is randomised), which reordered equal rows on every --report-only.
     names = sorted({name for _, run in runs for name in run["bytes_by_object"]},
-                   key=lambda name: -max(run["bytes_by_object"].get(name, 0) for _, run in runs))
+                   key=lambda name: (-max(run["bytes_by_object"].get(name, 0) for _, run in runs),
+                                     name))
     objects = [[f"`{name}`", *(_mb(run["bytes_by_object"].get(name, 0)) for _, run in runs)]
                for name in names]
     after = runs[-1][1]
