@@ -34,10 +34,9 @@ def css(node: LexborNode, query: str) -> list[LexborNode]:
     found: list[LexborNode] = _per_thread.engine.find(query, node)
     if "," not in query or len(found) < 2:
         return found
-    # lexbor lists an element once for each selector of a list that it matches.
-    seen: set[int] = set()
-    return [element for element in found
-            if element.mem_id not in seen and not seen.add(element.mem_id)]  # type: ignore[func-returns-value]
+    # lexbor lists an element once for each selector of a list that it matches: keyed by
+    # the node, a dict keeps each element once, in the order first found.
+    return list({element.mem_id: element for element in found}.values())
 
 
 def css_first(node: LexborNode, query: str) -> LexborNode | None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -147,12 +147,12 @@ class SchemaData:
 
     def resolve(self, value: SchemaValue) -> SchemaValue:
         """A JSON-LD ``{"@id": ...}`` reference as the item it names (else ``value``)."""
-        if isinstance(value, SchemaItem) and _is_reference(value):
+        if _is_reference(value):
             return self.by_id.get(value.id or "", value)
         return value
 
 
-def _is_reference(value: SchemaValue) -> bool:
+def _is_reference(value: SchemaValue) -> TypeGuard[SchemaItem]:
     """A bare JSON-LD ``{"@id": ...}``: a name for an item, not an item."""
     return isinstance(value, SchemaItem) and bool(value.id) and not value.types \
         and not value.properties
