@@ -308,7 +308,7 @@ def _blocks(
         if depth >= MAX_DEPTH:  # too deep to walk: the block's text as one paragraph
             text = _tidy(_flat_text(child))
             if text:
-                emit(_escape(text) if walk.markdown else "", text)
+                emit(_escape(text), text)
         elif tag in BLOCK_CONTAINERS:
             _blocks(child, walk, emit, depth + 1)
         elif tag == "p":
@@ -319,11 +319,9 @@ def _blocks(
                 _inline(part, heading, walk, depth + 2)
             markdown, text = heading.flush()
             if text:
-                emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " ")
-                     if walk.markdown else "", text)
+                emit("#" * _HEADINGS[tag] + " " + markdown.replace("\n", " "), text)
         elif tag == "pre":
-            markdown, text = _code_block(child)
-            emit(markdown if walk.markdown else "", text)
+            emit(*_code_block(child))
         elif tag in ("ul", "ol"):
             emit(*_list(child, walk, depth + 1))
         elif tag == "table":
@@ -337,9 +335,9 @@ def _blocks(
             _blocks(child, walk, keep, depth + 1)
             markdown = "\n>\n".join(
                 "\n".join("> " + line for line in md.split("\n")) for md, _ in quoted
-            ) if walk.markdown else ""
+            )
             emit(markdown, "\n\n".join(text for _, text in quoted))
-        elif tag == "hr" and walk.markdown:
+        elif tag == "hr":
             emit("---", "")
     flush()
 
@@ -364,9 +362,10 @@ def render_answer(node: LexborNode, base_url: str, *, markdown: bool = True) -> 
     markdown_blocks: list[str] = []
     text_blocks: list[str] = []
 
-    def emit(markdown: str, text: str) -> None:
-        if markdown:
-            markdown_blocks.append(markdown)
+    def emit(block_markdown: str, text: str) -> None:
+        # Without ``markdown`` no block's Markdown is kept, whichever branch made it.
+        if markdown and block_markdown:
+            markdown_blocks.append(block_markdown)
         if text:
             text_blocks.append(text)
 
