@@ -13,6 +13,7 @@ reconstruction's (as before); ``layouts`` holds both.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -98,9 +99,17 @@ def _time_once(extract: Callable[[bytes, str], object],
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def compiled_parsers() -> list[str]:
+    """The parser modules that run compiled (mypyc, as `pip install .` builds them)."""
+    return sorted(name for name, module in sys.modules.items()
+                  if name.partition(".")[0] == "parsers"
+                  and str(getattr(module, "__file__", "")).endswith(".so"))
+
+
 def run(*, pages: int, rounds: int) -> dict[str, Any]:
     results = {layout: _run_layout(layout, pages=pages, rounds=rounds) for layout in LAYOUTS}
-    return {**results["reconstruction"], "layouts": results}
+    return {**results["reconstruction"], "layouts": results,
+            "compiled_parsers": compiled_parsers()}
 
 
 def _run_layout(layout: str, *, pages: int, rounds: int) -> dict[str, Any]:

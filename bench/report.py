@@ -71,6 +71,11 @@ def _parse(result: dict[str, Any]) -> list[str]:
         "the peers select by class names, qarchive by visible labels. On the evidence "
         "layout every extractor renders a cut answer's Markdown with markdown-it-py.", "",
     ]
+    if "compiled_parsers" in result:
+        compiled = result["compiled_parsers"]
+        lines += [(f"qarchive ran as `pip install .` builds it: {len(compiled)} parser modules "
+                   "compiled to C by mypyc from their type annotations (pyproject.toml)."
+                   if compiled else "qarchive's parsers ran as Python (not compiled)."), ""]
     comparisons = []
     for layout, run in layouts.items():
         rows = []

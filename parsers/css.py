@@ -15,6 +15,7 @@ Same results as ``node.css(query)``, ``node.css_first(query)`` and
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from selectolax.lexbor import LexborCSSSelector, LexborNode
 
@@ -48,4 +49,7 @@ def css_first(node: LexborNode, query: str) -> LexborNode | None:
 
 def css_matches(node: LexborNode, query: str) -> bool:
     """Does any element under ``node`` (itself included) match ``query``?"""
-    return bool(_per_thread.engine.any_matches(query, node))
+    # selectolax's stubs say bool, it returns an int: Any keeps a compiled build (mypyc)
+    # from checking the stub's type at run time.
+    engine: Any = _per_thread.engine
+    return bool(engine.any_matches(query, node))

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from mypy_extensions import mypyc_attr
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.links import resolve_link
@@ -322,6 +323,8 @@ def read_schema_org(tree: LexborHTMLParser, url: str) -> SchemaData:
 # -- the QAPage's question ----------------------------------------------------------------
 
 
+# Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class SchemaAnswer:
     text: str | None
@@ -335,6 +338,8 @@ class SchemaAnswer:
     position: int | None  # schema.org ``position``, where the page numbers its answers
 
 
+# Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class SchemaQuestion:
     name: str | None

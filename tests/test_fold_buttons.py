@@ -17,9 +17,14 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from tests_support import python_source
 
-import parsers.sites.csdn as csdn
-from parsers import AnswerPage, parse_page
+import parsers.sites.csdn
+from parsers import AnswerPage
+
+# The module's Python source, whose _settle_controls can be swapped (a compiled module's
+# own calls cannot be patched).
+csdn = python_source(parsers.sites.csdn)
 
 URL = "https://wenku.csdn.net/answer/abcdefghij"
 
@@ -92,7 +97,7 @@ def _both_ways(body: bytes) -> tuple[AnswerPage | str, AnswerPage | str, int]:
 
     def parse() -> AnswerPage | str:
         try:
-            return parse_page(body, URL)
+            return csdn.CsdnAnswerProfile().parse(body, URL)
         except ValueError as error:
             return f"{type(error).__name__}: {error}"
 

@@ -31,7 +31,7 @@ PAGES = [
     _page("swarm00003", "Docker swarm 集群", "docker swarm 与 kubernetes 对比。", views=5),
     _page("model00004", "大模型", "训练一个模型。", views=900,
           related_questions=[RelatedQuestion(1, "stub000005", "https://wenku.csdn.net/"
-                                             "answer/stub000005", "模型", None)]),
+                                             "answer/stub000005", "模型", "")]),
     _page("bert000006", "BERT模型微调", "先加载 BERT模型。", views=None),
     _page("pip0000007", "pip install 报错", "pip install 失败时换源。", views=30),
     _page("conda00008", "conda 与 pip", "conda install 与 pip 不同。", views=20),

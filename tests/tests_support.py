@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import sqlite_utils
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -12,6 +15,44 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE_URL = "https://wenku.csdn.net/answer/2kxyq3m7vd"
 ARCHIVE_TABLES = ("questions", "related_questions", "resources", "question_resources")
+# `pip install .` compiles these to C with mypyc (pyproject.toml); the rest of parsers/
+# (__init__.py, model.py) stays Python.
+COMPILED_PARSERS = (
+    "parsers.css", "parsers.decoding", "parsers.links", "parsers.markdown",
+    "parsers.markdown_source", "parsers.nesting", "parsers.profile", "parsers.schema_org",
+    "parsers.state", "parsers.text", "parsers.values", "parsers.sites.csdn",
+    "parsers.sites.discourse", "parsers.sites.qapage", "parsers.sites.stackexchange",
+    "parsers.sites.zhihu",
+)
+
+
+def python_source(module: ModuleType) -> ModuleType:
+    """A copy of ``module`` run from its ``.py`` file, under a name of its own.
+
+    A compiled module calls its own functions directly, so patching one of them changes
+    nothing there: a test that swaps a function to compare two ways of parsing runs this
+    copy (its imports of other modules are the usual ones). test_compiled_parsers.py
+    checks that the compiled modules give what their source gives."""
+    assert module.__file__ is not None
+    source = Path(module.__file__).with_name(module.__name__.rpartition(".")[2] + ".py")
+    spec = importlib.util.spec_from_file_location(f"{module.__name__}__source", source)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = copy  # dataclasses look their module up while being made
+    spec.loader.exec_module(copy)
+    return copy
+
+
+def stale_compiled_modules(package_dir: Path) -> list[str]:
+    """Compiled modules under ``package_dir`` older than the ``.py`` beside them: what a
+    test would run is then not the code in the file (run `pip install .` again)."""
+    stale = []
+    for compiled in sorted(package_dir.rglob("*.so")):
+        source = compiled.with_name(compiled.name.partition(".")[0] + ".py")
+        # 1 s of slack: an install writes a module's two files a moment apart.
+        if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime + 1:
+            stale.append(str(source.relative_to(package_dir.parent)))
+    return stale
 
 
 def snapshot(db: sqlite_utils.Database, tables: tuple[str, ...] = ARCHIVE_TABLES) -> dict:

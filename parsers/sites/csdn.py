@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from mypy_extensions import mypyc_attr
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.css import css, css_first, css_matches
@@ -514,6 +515,8 @@ def _pick_views(found: list[tuple[str, int, bool]]) -> tuple[str, int, bool] | N
 # -- the profile --------------------------------------------------------------------------
 
 
+# Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CsdnAnswerProfile:
     name = "csdn-answer"
     # 2: layered extraction (state, metadata, labels, classes), field_sources, the

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
+from mypy_extensions import mypyc_attr
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from parsers.decoding import decode_html
@@ -140,6 +141,8 @@ def _render_html(html: str, url: str) -> tuple[str, str]:
     return render_answer(holder, url) if holder is not None else ("", "")
 
 
+# Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class QAPageProfile:
     name = "qapage"
     # 3: an element matching several selectors of a list is read once; a JSON-LD answer

@@ -1,0 +1,132 @@
+"""The parsers as installed are compiled (mypyc), and give exactly what their source gives.
+
+`pip install .` compiles parsers/ to C with mypyc from its type annotations (pyproject.toml).
+A compiled module checks those annotations at run time and calls its own functions
+directly, so it can differ from the Python it came from: a wrong annotation becomes a
+TypeError, a patched function is not called. Here a child process parses the same pages
+with the Python source (the compiled modules hidden from it), and every record, or every
+refusal, must be the same.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests_support import COMPILED_PARSERS, FIXTURES, REFERENCE_URL
+
+import parsers
+from parsers import AnswerPage, parse_page
+from sample_sites.csdn.content import SampleSite
+from sample_sites.csdn.layouts import LAYOUTS
+from sample_sites.csdn.pages import render_page
+from sample_sites.qapage.content import QAPageSite
+from sample_sites.qapage.render import render_question_page
+
+BASE = "http://127.0.0.1:8765"
+SOURCE_ROOT = Path(parsers.__file__).parent.parent
+
+# Run in the child: parsers.* from their .py files only, then the same parse_page.
+PARSE_WITH_SOURCE = r"""
+import importlib.abc, importlib.util, pickle, sys
+from pathlib import Path
+
+root = Path(sys.argv[1])
+
+
+class PythonSourceOnly(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "parsers" and not name.startswith("parsers."):
+            return None
+        base = root.joinpath(*name.split("."))
+        if base.is_dir():
+            return importlib.util.spec_from_file_location(
+                name, base / "__init__.py", submodule_search_locations=[str(base)])
+        return importlib.util.spec_from_file_location(name, base.with_suffix(".py"))
+
+
+sys.meta_path.insert(0, PythonSourceOnly())
+from parsers import parse_page
+import parsers.sites.csdn
+
+assert parsers.sites.csdn.__file__.endswith(".py"), parsers.sites.csdn.__file__
+results = []
+for url, body in pickle.load(sys.stdin.buffer):
+    try:
+        results.append(parse_page(body, url))
+    except ValueError as error:
+        results.append(f"{type(error).__name__}: {error}")
+pickle.dump(results, sys.stdout.buffer)
+"""
+
+# Pages no profile reads whole: refusals must match too.
+HOSTILE = [
+    ("https://wenku.csdn.net/answer/abcdefghij", b""),
+    ("https://wenku.csdn.net/answer/abcdefghij", b"\xff\xfe\x00garbage\x00" * 50),
+    ("https://wenku.csdn.net/answer/abcdefghij", b"<div>" * 20_000 + b"<h1>deep</h1>"),
+    ("https://wenku.csdn.net/answer/abcdefghij",
+     b"<html><body><div class=title>t</div><script>window.__INITIAL_STATE__={broken"
+     b"</script></body></html>"),
+    ("https://stackoverflow.com/questions/1/x",
+     b'<script type="application/ld+json">{"@type":"QAPage","mainEntity":'
+     b'{"@type":"Question","name":"q","acceptedAnswer":{"@id":"#nowhere"}}}</script>'),
+]
+
+
+def _corpus() -> list[tuple[str, bytes]]:
+    pages = []
+    for layout in LAYOUTS:
+        site = SampleSite(pages=40, seed=11, base_url=BASE, layouts={layout: 1.0})
+        pages += [(site.url_of(index), render_page(site.content(index)).encode())
+                  for index in range(40)]
+    qapage = QAPageSite(pages=30, seed=5, base_url=BASE)
+    for index in range(30):
+        question = qapage.question(index)
+        pages += [(question.page_url(part),
+                   render_question_page(question, part=part, base_url=BASE).encode())
+                  for part in range(1, question.answer_pages + 1)]
+    pages.append((REFERENCE_URL, (FIXTURES / "answer-2kxyq3m7vd.html").read_bytes()))
+    for folder in ("real-layout", "qapage"):
+        for html in sorted((FIXTURES / folder).glob("*.html")):
+            expected = json.loads(html.with_name(html.stem + ".expected.json").read_text())
+            pages.append((expected["url"], html.read_bytes()))
+    return pages + HOSTILE
+
+
+def _parse(url: str, body: bytes) -> AnswerPage | str:
+    try:
+        return parse_page(body, url)
+    except ValueError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def test_the_installed_parsers_are_compiled() -> None:
+    interpreted = [name for name in COMPILED_PARSERS
+                   if not str(importlib.import_module(name).__file__).endswith(".so")]
+    assert not interpreted, (
+        f"not compiled: {interpreted}; `pip install .` compiles them (a C compiler is needed)")
+    # Records are pickled to the writer process: mypyc's frozen dataclasses cannot be
+    # unpickled, so the model stays Python.
+    assert str(importlib.import_module("parsers.model").__file__).endswith(".py")
+
+
+def test_the_compiled_parsers_give_what_their_source_gives() -> None:
+    corpus = _corpus()
+    child = subprocess.run([sys.executable, "-c", PARSE_WITH_SOURCE, str(SOURCE_ROOT)],
+                           input=pickle.dumps(corpus), capture_output=True, check=False)
+    assert child.returncode == 0, child.stderr.decode(errors="replace")
+    from_source = pickle.loads(child.stdout)
+    assert len(from_source) == len(corpus)
+    refused = 0
+    for (url, body), expected in zip(corpus, from_source, strict=True):
+        got = _parse(url, body)
+        refused += isinstance(got, str)
+        if got != expected:
+            pytest.fail(f"{url}: compiled {got!r}\n  != source {expected!r}")
+    # The corpus reaches both outcomes: records of every profile, and refusals.
+    assert len(HOSTILE) - 1 <= refused < len(corpus) // 4
