@@ -216,10 +216,10 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 # A table's search is for finding rows: ?_search= on a table with a search index
 # (metadata fts_table: questions, resources) runs as ?_search=...&_nofacet=1&_nocount=1.
 # Each facet and Datasette's count join the whole match to the table again (a word in
-# 92 % of 100k questions: ~60 ms each, five queries a page, p95 450 ms); the page says
-# how many match from the index alone (search_matches). Asking for facets (any _facet...
-# argument, or _showfacets=1: the page's "Show facets" link) leaves the page to
-# Datasette: facets and its exact count.
+# 92 % of 100k questions: five such queries a page, p95 303 ms; 68 ms without them,
+# bench/notes.md); the page says how many match from the index alone (search_matches).
+# Asking for facets (any _facet... argument, or _showfacets=1: the page's "Show facets"
+# link) leaves the page to Datasette: facets and its exact count.
 
 SHOW_FACETS = "_showfacets"
 _TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?:json|csv))?$")
