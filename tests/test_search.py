@@ -62,8 +62,10 @@ def test_segment(text: str | None, expected: str) -> None:
     ('"pip install" (conda OR 虚拟环境)', '"pip install" ( "conda" OR "虚拟 拟环 环境" )'),
     # Quoted, the run's last character stays: the phrase ends where the run does.
     ('"模型"', '"模型 型"'),
-    # A dash in the kana range is no token character to FTS5: the prefix stays.
+    # A dash in the kana range is no token character to FTS5: the prefix stays, wherever
+    # the dash is in the last pair.
     ("ア゠", '"ア゠ ゠"*'),
+    ("゠ア", '"゠ア ア"*'),
     ("kube*", '"kube"*'),
     ("", '""'),
     ("。，！", '""'),
