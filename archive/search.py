@@ -29,6 +29,7 @@ from archive.search_syntax import SearchSyntaxError, to_fts5
 
 __all__ = [
     "QUESTION_FTS",
+    "RANKED_MATCHES",
     "RESOURCE_FTS",
     "SEARCH_MAX_CHARS",
     "PendingIndex",
@@ -96,32 +97,51 @@ def fts_query(user_query: str | None, *, strict: bool = False) -> str:
 
     Words are ANDed; ``OR``, ``AND``, ``NOT``, ``"phrases"``, ``prefix*`` and
     parentheses work as in FTS5, for Chinese and Latin words alike. A word
-    ending in Chinese is matched as a prefix, so ``模`` and ``BERT模`` find
-    模型. A query with no searchable characters becomes ``""``, which matches
+    ending in one Chinese character is matched as a prefix, so ``模`` and
+    ``BERT模`` find 模型 (a longer one ends in a whole bigram: ``_word_tokens``).
+    A query with no searchable characters becomes ``""``, which matches
     nothing. A query that breaks the syntax raises SearchSyntaxError when
     ``strict``; otherwise its plain words are searched (Datasette's table
     search box must never fail on a stray quote).
 
     >>> fts_query("预训练模型 BERT")
-    '"预训 训练 练模 模型 型"* "bert"'
-    >>> fts_query("kubernetes OR docker")
-    '"kubernetes" OR "docker"'
+    '"预训 训练 练模 模型" "bert"'
+    >>> fts_query("模 kubernetes OR docker")
+    '"模"* "kubernetes" OR "docker"'
     """
     try:
-        return to_fts5(user_query or "", _query_tokens, _ends_in_cjk)
+        return to_fts5(user_query or "", _query_tokens, _word_tokens)
     except SearchSyntaxError:
         if strict:
             raise
-        return to_fts5(_plain_words(user_query or ""), _query_tokens, _ends_in_cjk)
+        return to_fts5(_plain_words(user_query or ""), _query_tokens, _word_tokens)
 
 
 def _query_tokens(text: str) -> list[str]:
     return [token for group in _tokens(text) for token in group]
 
 
-def _ends_in_cjk(text: str) -> bool:
-    runs = _TOKEN_RUNS.findall(text.casefold())
-    return bool(runs) and bool(runs[-1][0])
+def _word_tokens(word: str) -> tuple[list[str], bool]:
+    """The tokens a bare word is matched by, and whether the last one is a prefix.
+
+    A word ending in one Chinese character is a prefix (``模`` -> ``"模"*``: 模 may
+    start a bigram). A word ending in two or more ends in a bigram, and drops the run's
+    last character: ``模型`` -> ``"模型"``, not ``"模型 型"*``. Both match the same rows
+    with the same bm25 scores (in the index every bigram XY is followed by a token that
+    starts with Y: the bigram YZ, or Y where the run ends), but a prefix phrase makes
+    FTS5 merge the lists of every token starting with 型 first: 27 ms against 3 for a
+    word in 92 % of 100k questions (bench/notes.md).
+    """
+    runs = _TOKEN_RUNS.findall(word.casefold())
+    tokens = _query_tokens(word)
+    if not runs or not runs[-1][0]:
+        return tokens, False  # nothing searchable, or a Latin word or a number last
+    run = runs[-1][0]
+    # The rule needs both characters to be token characters to FTS5's unicode61 (letters
+    # or digits): a mark or a dash inside the CJK ranges would split the bigram there.
+    if len(run) > 1 and run[-2:].isalnum():
+        return tokens[:-1], False
+    return tokens, True
 
 
 def _plain_words(query: str) -> str:
@@ -245,30 +265,70 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
 # match's score: a word found in nearly every question has all scores near 0
 # (bm25 ~ 1e-6), where raw scores read "0.0" everywhere and told nothing.
 # ``matches``: how many questions match in all, for paging. The page's rows are chosen
-# first (``page``) and only they read their text: the answer's start is a lookup in
-# ``answers`` (schema 14), 3 s for a word in 92 % of 100k questions if done for every hit.
+# first and only they read their text: the answer's start is a lookup in ``answers``
+# (schema 14), 3 s for a word in 92 % of 100k questions if done for every hit.
+#
+# Ranking costs a bm25 score and a row read per match (~1.2 ms per 1,000): 100 ms for a
+# word in 92 % of 100k questions. So past RANKED_MATCHES matches nothing is scored: the
+# words are in too many questions to tell them apart (a word in over half of them has
+# an IDF of 0 in bm25, which FTS5 turns into 1e-6), and the most viewed come first, read
+# from idx_questions_view_count down to the page's last row (INDEXED BY: with no
+# statistics SQLite would read every match by rowid and sort them); relevance is NULL.
+# :ranked_matches is RANKED_MATCHES (tests pass less). The canned query search_questions
+# (schema/metadata.yaml) is this SQL with the limit 1000, no offset, :q for :fts and
+# RANKED_MATCHES written out.
+RANKED_MATCHES = 10_000
 QUESTION_SEARCH_SQL = """
-with hits as (
-  select rowid, bm25(questions_fts, 5.0, 1.0) as score
-  from questions_fts where questions_fts match :fts
+with hits as materialized (
+  select rowid from questions_fts where questions_fts match :fts
 ),
-best as (select min(score) as top, count(*) as matches from hits),
-page as materialized (
+counted as materialized (select count(*) as matches from hits),
+scored as (
+  select rowid, bm25(questions_fts, 5.0, 1.0) as score
+  from questions_fts
+  where questions_fts match :fts and (select matches from counted) <= :ranked_matches
+),
+best as (select min(score) as top from scored),
+ranked as (
   select q.rowid as question_rowid, q.site, q.id, q.is_fetched, q.view_count,
-    coalesce(cast(round(100.0 * hits.score / nullif(best.top, 0)) as integer), 100)
-      as relevance,
-    best.matches
-  from hits join questions q on q.rowid = hits.rowid, best
-  order by q.is_fetched desc, relevance desc, q.view_count desc nulls last, q.id
+    coalesce(cast(round(100.0 * s.score / nullif(best.top, 0)) as integer), 100)
+      as relevance
+  from scored s join questions q on q.rowid = s.rowid, best
+  order by q.is_fetched desc, relevance desc, q.view_count desc nulls last, q.site, q.id
   limit :limit offset :offset
-)
+),
+fetched_by_views as materialized (
+  select q.rowid as question_rowid, q.site, q.id, q.is_fetched, q.view_count,
+    null as relevance
+  from questions q indexed by idx_questions_view_count
+  where (select matches from counted) > :ranked_matches and +q.is_fetched = 1
+    and q.rowid in hits
+  order by q.view_count desc nulls last, q.site, q.id
+  limit :limit + :offset
+),
+stubs_by_views as (
+  select q.rowid as question_rowid, q.site, q.id, q.is_fetched, q.view_count,
+    null as relevance
+  from questions q indexed by idx_questions_view_count
+  where (select matches from counted) > :ranked_matches and +q.is_fetched <> 1
+    and q.rowid in hits
+  order by q.view_count desc nulls last, q.site, q.id
+  limit :limit + :offset - (select count(*) from fetched_by_views)
+),
+by_views as (
+  select * from fetched_by_views union all select * from stubs_by_views
+  order by is_fetched desc, view_count desc nulls last, site, id
+  limit :limit offset :offset
+),
+page as materialized (select * from ranked union all select * from by_views)
 select q.id, q.site, q.title, q.asked_at, q.view_count, q.is_fetched,
   substr(coalesce(q.question_text, (select a.text from answers a
     where a.site = q.site and a.question_id = q.id
     order by +a.accepted desc, a.position limit 1)), 1, 160) as answer_start,
-  page.relevance, page.matches
+  page.relevance, (select matches from counted) as matches
 from page join questions q on q.rowid = page.question_rowid
-order by page.is_fetched desc, page.relevance desc, page.view_count desc nulls last, page.id
+order by page.is_fetched desc, page.relevance desc, page.view_count desc nulls last,
+  page.site, page.id
 """
 
 
@@ -288,7 +348,8 @@ class QuestionHit:
     is_fetched: bool
     # The first 160 characters of the question's body, or of its answer (CSDN).
     answer_start: str | None
-    relevance: int  # percent of the best match's score
+    # Percent of the best match's score; None past RANKED_MATCHES matches (by views).
+    relevance: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,13 +363,15 @@ class SearchResults:
 
 
 def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
-                     offset: int = 0) -> SearchResults:
-    """Questions matching ``query`` (search syntax: fts_query), best first.
+                     offset: int = 0, ranked_matches: int = RANKED_MATCHES) -> SearchResults:
+    """Questions matching ``query`` (search syntax: fts_query), best first; past
+    ``ranked_matches`` matches, most viewed first (QUESTION_SEARCH_SQL).
 
     Raises SearchSyntaxError for a query that breaks the syntax.
     """
     rows = db.execute(QUESTION_SEARCH_SQL, {
-        "fts": fts_query(query, strict=True), "limit": limit, "offset": offset}).fetchall()
+        "fts": fts_query(query, strict=True), "limit": limit, "offset": offset,
+        "ranked_matches": ranked_matches}).fetchall()
     # No row: past the last page, or a page of no rows (limit 0); either way the count
     # needs its own query. At offset 0 with a limit, no row means no match.
     matches = rows[0][-1] if rows else _count_matches(db, query) if offset or not limit else 0

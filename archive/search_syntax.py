@@ -33,11 +33,12 @@ class SearchSyntaxError(ValueError):
 
 
 def to_fts5(query: str, tokens_of: Callable[[str], list[str]],
-            ends_in_cjk: Callable[[str], bool]) -> str:
+            word_tokens: Callable[[str], tuple[list[str], bool]]) -> str:
     """The FTS5 expression for ``query``; ``""`` (matches nothing) for an empty one.
 
-    ``tokens_of(text)``: the text's index tokens, in order. ``ends_in_cjk(text)``:
-    whether its last token is a CJK one, which is then matched as a prefix.
+    ``tokens_of(text)``: a quoted phrase's index tokens, in order. ``word_tokens(word)``:
+    the tokens a bare word is matched by, and whether its last one is a prefix (a
+    word ending in Chinese may end inside a longer run of it).
     """
     parts: list[str] = []  # FTS5 phrases, operators and parentheses
     for match in _LEXEME.finditer(query):
@@ -54,11 +55,15 @@ def to_fts5(query: str, tokens_of: Callable[[str], list[str]],
                 parts.append(word)
                 continue
             text, prefix = word.rstrip("*"), word.endswith("*")
-        tokens = tokens_of(text)
+        if match["word"] is None:
+            tokens = tokens_of(text)
+        else:
+            tokens, ends_open = word_tokens(text)
+            prefix = prefix or ends_open
         if not tokens:
             continue  # nothing searchable in it (punctuation alone)
         phrase = '"' + " ".join(tokens) + '"'
-        parts.append(phrase + "*" if prefix or ends_in_cjk(text) else phrase)
+        parts.append(phrase + "*" if prefix else phrase)
     _check(parts)
     return " ".join(parts) if parts else '""'
 

@@ -1,8 +1,9 @@
 """Benchmark 4: Datasette latency on a large archive, in-process (``ds.client.get``).
 
 Every canned query in schema/metadata.yaml (parameters filled from the data),
-the questions table's search, the questions table page (its configured
-facets included) and the question page, each requested repeatedly after a
+the questions table's search (as served: no facets unless asked, #15), the
+ranked search page, the questions table page (its configured facets included)
+and the question page, each requested repeatedly after a
 warm-up; p50 and p95 of the response times. Search terms and question ids
 rotate, so no figure is one cached answer. The archive has no ANALYZE
 statistics, as an archive a crawl leaves has none: query plans are the ones
@@ -71,6 +72,8 @@ def _urls(metadata: dict[str, Any], *, questions: int, samples: int) -> dict[str
         endpoints[f"canned query {name}"] = urls
     endpoints["search (questions table, ?_search=)"] = [
         "/archive/questions?" + urllib.parse.urlencode({"_search": term}) for term in terms]
+    endpoints["search page (/archive/-/search?q=)"] = [
+        "/archive/-/search?" + urllib.parse.urlencode({"q": term}) for term in terms]
     endpoints["questions table page (HTML, facets)"] = ["/archive/questions"] * samples
     endpoints["question page (HTML)"] = [_question_path(qid) for qid in ids]
     return endpoints

@@ -159,6 +159,14 @@ def test_table_and_search_pages(server: str, page: Any) -> None:
     page.wait_for_url("**/archive/questions?*_search=*")
     titles = page.locator("table.rows-and-columns td.col-title").all_inner_texts()
     assert sorted(titles) == sorted(["BERT预训练模型的微调", "模型和预训练模型的区别"])
+    # ...with no facets until asked for; the page says how many match.
+    assert page.locator(".facet-info").count() == 0
+    assert page.locator("p.qa-matches").inner_text().startswith("2 questions match the search.")
+    page.locator("a", has_text="Show facets").click()
+    page.wait_for_url("**/archive/questions?*_showfacets=1*")
+    assert page.locator(".facet-info").count() >= 3
+    assert sorted(page.locator("table.rows-and-columns td.col-title").all_inner_texts()) == \
+        sorted(titles)
     # ...and the ranked view is one link away.
     page.locator("a", has_text="Rank them by relevance").click()
     page.wait_for_url("**/archive/-/search?q=*")

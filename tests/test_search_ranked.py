@@ -102,6 +102,35 @@ def test_a_common_word_still_ranks_and_counts(tmp_path: Path) -> None:
     assert search_questions(db, "模型", limit=20, offset=60).matches == 45
 
 
+def test_past_the_ranking_limit_the_most_viewed_come_first(archive: Archive) -> None:
+    """Over ``ranked_matches`` matches nothing is scored: fetched questions first, then
+    by views (none last), with no relevance; pages still go through every match."""
+    both = "kubernetes OR docker"
+    results = search_questions(archive, both, limit=100, ranked_matches=2)
+    assert [hit.id for hit in results.hits] == ["dock000002", "k8s0000001", "swarm00003"]
+    assert [hit.relevance for hit in results.hits] == [None] * 3 and results.matches == 3
+    pages = [search_questions(archive, both, limit=1, offset=offset, ranked_matches=2)
+             for offset in range(4)]
+    assert [hit.id for page in pages for hit in page.hits] == _ids(
+        archive, both, limit=100, ranked_matches=2)
+    assert [page.matches for page in pages] == [3] * 4  # past the last page too
+    # The stub last, after the fetched question without a view count.
+    assert _ids(archive, "模型", limit=100, ranked_matches=2) == [
+        "model00004", "bert000006", "stub000005"]
+    # At the limit, ranked as before.
+    ranked = search_questions(archive, both, limit=100, ranked_matches=3)
+    assert all(isinstance(hit.relevance, int) for hit in ranked.hits)
+
+
+def test_search_command_shows_no_relevance_past_the_limit(archive: Archive) -> None:
+    # The table alone: no archive of 10,000 matching questions for the command.
+    from qarchive.commands.search import _table
+
+    lines = _table(search_questions(archive, "docker", ranked_matches=1), first=1).splitlines()
+    assert [line.split()[:3] for line in lines[1:-1]] == [["1", "70", "dock000002"],
+                                                         ["2", "5", "swarm00003"]]
+
+
 def test_bad_syntax_raises_with_the_reason(archive: Archive) -> None:
     with pytest.raises(SearchSyntaxError, match="OR needs words after it"):
         search_questions(archive, "docker OR")

@@ -30,7 +30,9 @@ def search_command(query: str, db_path: str, limit: int, page: int, as_json: boo
     Chinese needs no spaces (预训练模型 finds those characters in a row); words
     are ANDed; OR, AND, NOT (upper case), "quoted phrases", prefix* and
     parentheses work as in SQLite's FTS5. Equally relevant questions come
-    fetched first, then most viewed. Read-only: safe while a crawl runs.
+    fetched first, then most viewed. Past 10,000 matches the words are too
+    common to rank by: the most viewed come first (fetched first), with no
+    relevance. Read-only: safe while a crawl runs.
 
     \b
     Example:
@@ -62,7 +64,9 @@ def _table(results: SearchResults, *, first: int) -> str:
         if len(title) > _TITLE_WIDTH:
             title = title[:_TITLE_WIDTH - 1] + "…"
         views = "" if hit.view_count is None else f"{hit.view_count:,}"
-        lines.append(f"{rank:>4}  {hit.relevance:>9}  {views:>8}  {hit.id:<12}  {title}")
+        # No relevance past RANKED_MATCHES matches: ordered by views.
+        relevance = "" if hit.relevance is None else hit.relevance
+        lines.append(f"{rank:>4}  {relevance:>9}  {views:>8}  {hit.id:<12}  {title}")
     last = first + len(results.hits) - 1
     lines.append(f"{first}–{last} of {results.matches} matching questions")
     return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""Searching in Datasette is for finding questions (#15): a table's ?_search= page computes
+no facets and no second count of the match unless asked, yet says how many match; the
+canned search ranks by bm25, or by views once the words are in too many questions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from datasette.app import Datasette
+from test_publish import CSDN, REFERENCE_ID, build_archive, serving
+
+from archive import open_archive
+from archive.search import RANKED_MATCHES, search_questions
+from publish import load_metadata, make_datasette
+
+# build_archive: 模型 is in three fetched questions and two only seen as related links.
+MODEL_MATCHES = {REFERENCE_ID, "b3rtf1netu", "l0ngansw3r", "5tn1yh6c2a", "8d3jq0w5pe"}
+FETCHED_MATCHES = {REFERENCE_ID, "b3rtf1netu", "l0ngansw3r"}
+QUESTION_FACETS = {"asked_at", "is_fetched", "site"}
+
+
+@pytest.fixture
+async def ds(tmp_path: Path) -> AsyncIterator[Datasette]:
+    async with serving(build_archive(tmp_path / "archive.db")) as datasette:
+        yield datasette
+
+
+async def _json(ds: Datasette, path: str) -> dict:
+    response = await ds.client.get(path)
+    assert response.status_code == 200, (path, response.text[:300])
+    return dict(response.json())
+
+
+async def _html(ds: Datasette, path: str) -> str:
+    response = await ds.client.get(path)
+    assert response.status_code == 200, (path, response.text[:300])
+    return response.text
+
+
+def _facets_shown(html: str) -> set[str]:
+    return set(re.findall(r'class="facet-info facet-archive-questions-([a-z_]+)"', html))
+
+
+def _matches_line(html: str) -> str:
+    found = re.findall(r'<p class="qa-matches">(.*?)</p>', html, re.S)
+    assert len(found) == 1, found
+    return re.sub(r"<[^>]+>", "", found[0]).strip()
+
+
+def _link(html: str, text: str) -> str:
+    href = re.search(rf'<a href="([^"]+)">{text}', html)
+    assert href, text
+    return href[1].replace("&amp;", "&")
+
+
+async def test_a_search_has_no_facets_or_count_unless_asked(ds: Datasette) -> None:
+    search = f"/archive/questions?{httpx.QueryParams({'_search': '模型'})}"
+    data = await _json(ds, search.replace("/questions?", "/questions.json?"))
+    assert {row[1] for row in data["rows"]} == MODEL_MATCHES
+    assert data["facet_results"] == {} and data["filtered_table_rows_count"] is None
+    html = await _html(ds, search)
+    assert _facets_shown(html) == set()
+    # The count from the index alone, exact for a search with no other filter.
+    assert _matches_line(html) == "5 questions match the search. Show facets and the exact count"
+
+    # The page's link asks for them: Datasette's facets and its own count come back.
+    shown = await _html(ds, _link(html, "Show facets"))
+    assert _facets_shown(shown) >= QUESTION_FACETS
+    assert "5 rows" in shown and _matches_line(shown).startswith("Hide facets")
+    asked = await _json(ds, _link(html, "Show facets").replace("/questions?", "/questions.json?"))
+    assert asked["filtered_table_rows_count"] == 5
+    site = asked["facet_results"]["site"]["results"]
+    assert [(value["value"], value["count"]) for value in site] == [(CSDN, 5)]
+    fetched = {value["value"]: value["count"]
+               for value in asked["facet_results"]["is_fetched"]["results"]}
+    assert fetched == {1: 3, 0: 2}
+    # Hiding them again is the plain search.
+    assert _facets_shown(await _html(ds, _link(shown, "Hide facets"))) == set()
+
+
+async def test_an_explicit_facet_gets_the_facets_and_the_exact_count(ds: Datasette) -> None:
+    data = await _json(ds, "/archive/questions.json?_search=模型&_facet=status")
+    assert data["filtered_table_rows_count"] == 5
+    assert {"status", *QUESTION_FACETS} <= set(data["facet_results"])
+    assert data["facet_results"]["status"]["results"][0]["count"] == 5
+    # A table page without a search keeps its facets and count, as before.
+    table = await _json(ds, "/archive/questions.json")
+    assert set(table["facet_results"]) >= QUESTION_FACETS
+    assert table["filtered_table_rows_count"] == 7
+
+
+async def test_a_filtered_search_says_the_count_is_the_words(ds: Datasette) -> None:
+    html = await _html(ds, "/archive/questions?_search=模型&is_fetched=1")
+    rows = (await _json(ds, "/archive/questions.json?_search=模型&is_fetched=1"))["rows"]
+    assert {row[1] for row in rows} == FETCHED_MATCHES
+    assert _facets_shown(html) == set()
+    assert _matches_line(html).startswith("5 questions match the search before the other filters.")
+    # Asked, the exact count of the filtered rows.
+    shown = await _json(ds, "/archive/questions.json?_search=模型&is_fetched=1&_showfacets=1")
+    assert shown["filtered_table_rows_count"] == 3
+
+
+async def test_resources_search_the_same_way(ds: Datasette) -> None:
+    html = await _html(ds, "/archive/resources?_search=BERT")
+    assert _matches_line(html) == "1 resource matches the search. Show facets and the exact count"
+    assert (await _json(ds, "/archive/resources.json?_search=BERT"))["facet_results"] == {}
+    asked = await _json(ds, "/archive/resources.json?_search=BERT&_showfacets=1")
+    assert {"kind", "file_type"} <= set(asked["facet_results"])
+
+
+def _canned_search(ranked_matches: int) -> dict:
+    """The shipped metadata, its canned search_questions ranking up to ``ranked_matches``."""
+    metadata = load_metadata(frontier=False)
+    query = metadata["databases"]["archive"]["queries"]["search_questions"]
+    limit = str(RANKED_MATCHES)
+    assert query["sql"].count(f"<= {limit}") == 1 and query["sql"].count(f"> {limit}") == 2
+    query["sql"] = query["sql"].replace(f" {limit}", f" {ranked_matches}")
+    return metadata
+
+
+@pytest.mark.parametrize("ranked_matches", [RANKED_MATCHES, 5, 4])
+async def test_canned_search_ranks_or_orders_by_views(tmp_path: Path,
+                                                      ranked_matches: int) -> None:
+    """Up to the limit (5 matches of 模型 here) ranked by bm25 as before; past it, with an
+    answer first, then the most viewed, no relevance; the same as the search page's SQL."""
+    archive_path = build_archive(tmp_path / "archive.db")
+    datasette = make_datasette(archive_path, metadata=_canned_search(ranked_matches))
+    rows = (await datasette.client.get(
+        "/archive/search_questions.json?q=模型&_shape=array")).json()
+    expected = search_questions(open_archive(archive_path, readonly=True), "模型", limit=1000,
+                                ranked_matches=ranked_matches)
+    assert [row["question_id"] for row in rows] == [hit.id for hit in expected.hits]
+    assert [row["relevance"] for row in rows] == [hit.relevance for hit in expected.hits]
+    assert {row["matches"] for row in rows} == {5}
+    if ranked_matches >= 5:
+        # Ranked: the two titles holding 模型 (title weighted 5x), then the long answer.
+        assert {row["question_id"] for row in rows[:2]} == {REFERENCE_ID, "b3rtf1netu"}
+        relevance = [row["relevance"] for row in rows]
+        assert all(isinstance(value, int) for value in relevance) and max(relevance) == 100
+    else:
+        assert [row["question_id"] for row in rows] == [
+            "b3rtf1netu", REFERENCE_ID, "l0ngansw3r", "5tn1yh6c2a", "8d3jq0w5pe"]
+        assert {row["relevance"] for row in rows} == {None}
+    assert {row["question_id"] for row in rows[3:]} == {"5tn1yh6c2a", "8d3jq0w5pe"}
