@@ -694,7 +694,7 @@ def test_parse_a_page_in_todays_layout() -> None:
     assert page.field_sources == {
         "title": "class", "asked_at": "class", "view_count": "class",
         "answer_text": "label", "answer_markdown": "label"}
-    assert (page.profile, page.parser_version, page.site) == ("csdn-answer", 4, "wenku.csdn.net")
+    assert (page.profile, page.parser_version, page.site) == ("csdn-answer", 5, "wenku.csdn.net")
     assert (page.related_questions, page.recommended_resources, page.sidebar_links) == ([], [], [])
 
 

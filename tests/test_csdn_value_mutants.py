@@ -243,6 +243,17 @@ def test_a_metadata_time_with_seconds_and_a_compact_offset_wins_over_the_label()
     assert (page.asked_at, page.field_sources["asked_at"]) == ("2024-08-20T07:27:08+08:00", "meta")
 
 
+@pytest.mark.parametrize("kind", ["application/ld+json", "application/LD+JSON",
+                                  "Application/Ld+Json"])
+def test_json_ld_is_read_whatever_the_case_of_its_type(kind: str) -> None:
+    """HTML matches a ``type`` in any case: so does the parser (the label has no seconds,
+    the JSON-LD has, so the JSON-LD's time is kept when it is read)."""
+    ld = f'<script type="{kind}">{{"datePublished": "2024-08-20T07:27:08+0800"}}</script>'
+    page = parse_page(answer_page(meta="<span>时间: 2024-08-20 07:27</span>", extra=ld),
+                      PAGE_URL)
+    assert (page.asked_at, page.field_sources["asked_at"]) == ("2024-08-20T07:27:08+08:00", "meta")
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     (0, (0, False)),
     (76, (76, False)),

@@ -293,7 +293,7 @@ def test_parse_errors_carry_reason_and_url(html: str, url: str, reason: str) -> 
 
 def test_a_parsed_page_names_its_profile_and_parser_version() -> None:
     page = parse_page(answer_page(), PAGE_URL)
-    assert (page.profile, page.parser_version, page.view_count) == ("csdn-answer", 4, 76)
+    assert (page.profile, page.parser_version, page.view_count) == ("csdn-answer", 5, 76)
 
 
 @pytest.mark.parametrize(

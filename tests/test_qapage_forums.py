@@ -315,6 +315,31 @@ def test_the_pages_own_question_wins_over_related_questions() -> None:
     assert (page.title, page.view_count) == ("标题？", 321)
 
 
+def test_a_related_questions_views_inside_the_question_are_not_the_pages() -> None:
+    """The related question's item sits inside the page's question (its sidebar): its
+    visitsCount is its own, and the page without one has none."""
+    related = ('<div itemscope itemtype="http://schema.org/Question">'
+               '<meta itemprop="name" content="别的问题"><meta itemprop="visitsCount" content="9">'
+               '<a href="/question/6">别的问题</a></div>')
+    html = zhihu_page(sidebar=related)
+    assert parse_page(html, "https://www.zhihu.com/question/5").view_count == 321
+    page = parse_page(html.replace('<meta itemprop="visitsCount" content="321">', ""),
+                      "https://www.zhihu.com/question/5")
+    assert page.view_count is None
+
+
+def test_the_title_fallback_skips_an_inline_svgs_title() -> None:
+    """With no schema.org name, heading or og:title, the <title> read is the page's, not an
+    icon's tooltip before it (the <img> ends the head: what follows is in the body)."""
+    html = (zhihu_page()
+            .replace("<head><title>", '<head><img src="/logo.png"><svg><title>关闭</title>'
+                                      "</svg><title>")
+            .replace('<div id="zh-question-title"><h2 class="zm-item-title">\n标题？\n</h2></div>',
+                     ""))
+    page = parse_page(html, "https://www.zhihu.com/question/5")
+    assert (page.title, page.field_sources["title"]) == ("标题？", "title-tag")
+
+
 @pytest.mark.parametrize(("sidebar", "views"), [
     ('<div class="NumberBoard-item"><div class="NumberBoard-itemName">被浏览</div>'
      '<strong class="NumberBoard-itemValue" title="377,468">37.7万</strong></div>',

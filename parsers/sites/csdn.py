@@ -356,7 +356,9 @@ def _clean_title(value: Any) -> str:
 
 
 def _json_ld(tree: LexborHTMLParser, html: str) -> list[dict[str, Any]]:
-    if "application/ld+json" not in html or tree.root is None:
+    # No quick look for "application/ld+json" in the text: pages may write the type in any
+    # case, which lexbor's match ignores as HTML's does; the query costs ~7 µs a page.
+    if tree.root is None:
         return []
     found: list[dict[str, Any]] = []
     for script in css(tree.root, 'script[type="application/ld+json"]')[:8]:
@@ -524,7 +526,8 @@ class CsdnAnswerProfile:
     # 3: the record names its site and lists its one answer under ``answers``.
     # 4: an ISO time whose offset has no colon (+0800) keeps its seconds; unnamed tab
     # panels follow the page's tab order (found by the mutation tests, #16).
-    parser_version = 4
+    # 5: JSON-LD whose type is written in capitals (application/LD+JSON) is read.
+    parser_version = 5
     hosts: tuple[str, ...] = ("wenku.csdn.net",)
     page_path = _ANSWER_PATH
     # /answer/<id> is CSDN's own shape: a mirror or the sample site is chosen by it alone.

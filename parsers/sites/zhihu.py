@@ -87,6 +87,26 @@ _PAGE_MARKER = 'id="zh-single-question-page"'
 _FOOTER = '<div id="zh-footer"'
 
 
+def _inside(node: LexborNode, tags: tuple[str, ...]) -> bool:
+    """Is ``node`` inside an element of one of ``tags``?"""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _owned_by(element: LexborNode, scope: LexborNode) -> bool:
+    """Is ``element``'s microdata item ``scope`` itself: no ``itemscope`` between them?"""
+    parent = element.parent
+    while parent is not None and parent.mem_id != scope.mem_id:
+        if "itemscope" in parent.attributes:
+            return False
+        parent = parent.parent
+    return parent is not None
+
+
 def _text(node: LexborNode | None) -> str:
     return squeeze(node.text(deep=True)) if node is not None else ""
 
@@ -118,7 +138,10 @@ class ZhihuProfile(QAPageProfile):
     name = "zhihu"
     # 2: a <title> read outside the head loses only its " - 知乎" suffix, not every "-"
     # at its ends (found by the mutation tests, #16).
-    parser_version = 3  # 3: as the generic profile's 3
+    # 3: as the generic profile's 3. 4: the <title> fallback skips an inline SVG's
+    # <title>; a visitsCount of an item nested in the page's question (a related
+    # question) is not the page's.
+    parser_version = 4
     hosts: tuple[str, ...] = _HOSTS
     page_path = _PAGE_PATH
     # /question/<id> is a common shape: only Zhihu's hosts are Zhihu's.
@@ -199,7 +222,9 @@ class ZhihuProfile(QAPageProfile):
         title, source = super()._title(tree, question)
         if title:
             return title, source
-        tag = tree.css_first("title")
+        # The page's <title>, not an inline SVG's (an icon's tooltip) before it.
+        tag = next((title for title in tree.css("title")[:_MAX_LABELS]
+                    if not _inside(title, ("svg", "math"))), None)
         # Only the site's suffix goes: a title's own "-" at either end stays ("-1 的平方根").
         text = _text(tag).removesuffix(_TITLE_SUFFIX.strip()).rstrip()
         return (text, "title-tag") if text and len(text) <= _MAX_TITLE_CHARS else ("", "")
@@ -224,6 +249,8 @@ class ZhihuProfile(QAPageProfile):
         scope = question.scope if question is not None and question.scope is not None else root
         for meta in scope.css('meta[itemprop="visitsCount"], meta[itemprop="zhihu:visitsCount"]'
                               )[:4]:
+            if scope is not root and not _owned_by(meta, scope):
+                continue  # an item's inside the question: a related question's views
             count = schema_count(meta.attributes.get("content"))
             if count is not None:
                 return "meta", count, False
