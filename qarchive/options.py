@@ -93,7 +93,11 @@ def archive_errors(db_path: str | None = None) -> Iterator[None]:
 def open_archive_or_exit(db_path: str, **options: Any) -> Archive:
     """The archive (``open_archive``'s options), or a one-line error."""
     with archive_errors(db_path):
-        return open_archive(db_path, **options)
+        archive = open_archive(db_path, **options)
+    notice = archive.upgrade_notice(db_path)
+    if notice:  # an upgrade is never silent: the user may want the space back (VACUUM)
+        click.echo(notice, err=True)
+    return archive
 
 
 @contextlib.contextmanager

@@ -16,12 +16,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import zstandard
 from click.testing import CliRunner
 from crawl_helpers import fresh_archive, qarchive_process, run
 from tests_support import FIXTURES
 
-from archive import Archive, BodyUnreadable, FetchedPage, open_archive
+from archive import Archive, BodyUnreadable, FetchedPage, apply_migrations, migrations, open_archive
 from archive.bodies import CompressionPolicy
 from archive.compact import compact_archive
 from archive.lock import archive_lock
@@ -208,6 +209,8 @@ def test_a_0_1_0_archive_keeps_reading_and_compact_shrinks_it(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["compact", "--db", str(path), "--vacuum"])
     assert result.exit_code == 0, result.output
     assert "261 of 261 page bodies recompressed" in result.output
+    # open_archive above upgraded it: the command's own opening says nothing more.
+    assert "upgraded from schema" not in result.output
     assert "compression dictionary 1 for wenku.csdn.net (version 1)" in result.output
 
     db = open_archive(path)
@@ -221,6 +224,34 @@ def test_a_0_1_0_archive_keeps_reading_and_compact_shrinks_it(tmp_path: Path) ->
     # Nothing left to do: a second compact rewrites nothing.
     again = CliRunner().invoke(cli, ["compact", "--db", str(path)])
     assert again.exit_code == 0 and "0 of 261 page bodies recompressed" in again.output
+
+
+def test_the_command_that_upgrades_an_archive_says_so_once(tmp_path: Path) -> None:
+    """Upgrading is never silent: the first command to open a 0.1.0 archive names the two
+    schema versions and how to give back the space the upgrade frees; the next says
+    nothing."""
+    path = tmp_path / "archive.db"
+    _version_1_archive(path, pages=3)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    newest = migrations()[-1][0]
+    assert (f"{path}: upgraded from schema 1 to {newest}; run `qarchive compact --db {path} "
+            "--vacuum` once to give back the space the upgrade freed") in result.output
+    again = CliRunner().invoke(cli, ["reparse", "--db", str(path)])
+    assert again.exit_code == 0 and "upgraded" not in again.output
+    # A new archive is made, not upgraded: nothing to say.
+    new = open_archive(tmp_path / "new.db")
+    assert (new.upgraded_from, new.upgrade_notice("new.db")) == (None, None)
+    new.close()
+    # From schema 14 on, an upgrade frees nothing worth a VACUUM.
+    recent = tmp_path / "recent.db"
+    open_archive(recent, migrate=False).close()
+    with sqlite_utils.Database(recent) as db:
+        apply_migrations(db, target=14)
+    upgraded = open_archive(recent)
+    assert upgraded.upgrade_notice("recent.db") == (
+        f"recent.db: upgraded from schema 14 to {newest}")
+    upgraded.close()
 
 
 def test_compact_killed_at_random_moments_loses_nothing(tmp_path: Path) -> None:
