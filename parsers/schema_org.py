@@ -191,8 +191,10 @@ def _json_item(obj: dict[str, Any], data: SchemaData, budget: _JsonBudget,
         return None
     budget.left -= 1
     raw_types = obj.get("@type")
-    types = [raw_types] if isinstance(raw_types, str) else raw_types
-    item = SchemaItem(types=tuple(_short_type(kind) for kind in types or ()
+    # A type or a list of types; anything else (a number, an object) names no type.
+    types = [raw_types] if isinstance(raw_types, str) else (
+        raw_types if isinstance(raw_types, list) else [])
+    item = SchemaItem(types=tuple(_short_type(kind) for kind in types
                                   if isinstance(kind, str)),
                       order=MAX_JSON_OBJECTS - budget.left)
     identifier = obj.get("@id")

@@ -13,9 +13,12 @@ from __future__ import annotations
 import importlib
 import json
 import pickle
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests_support import COMPILED_PARSERS, FIXTURES, REFERENCE_URL
@@ -98,6 +101,54 @@ def _corpus() -> list[tuple[str, bytes]]:
     return pages + HOSTILE
 
 
+# Values of every JSON type (and none a reader expects at that key) for _type_confused.
+_ODD_VALUES: list[Any] = [None, 0, -1, 1.5, True, False, "", "x", [], {}, ["a"], {"a": 1},
+                          "2024-01-01 10:00:00", 10**20, "１２３", [1, 2], {"@id": "#a"},
+                          {"@type": "Answer", "text": 5}, float("nan")]
+# Where a page's JSON starts: the embedded state, a JSON-LD script.
+_JSON_START = re.compile(
+    r'window\.__INITIAL_STATE__\s*=\s*|<script type="application/ld\+json">\s*')
+
+
+def _type_confused(html: str, rng: random.Random, share: float) -> str:
+    """``html`` with ``share`` of the values in its embedded state and JSON-LD swapped for
+    values of other types: a compiled module checks the types its code declares."""
+    def confuse(value: Any) -> Any:
+        if rng.random() < share:
+            return rng.choice(_ODD_VALUES)
+        if isinstance(value, dict):
+            return {key: confuse(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [confuse(item) for item in value]
+        return value
+
+    parts, done = [], 0
+    for start in _JSON_START.finditer(html):
+        value, end = json.JSONDecoder().raw_decode(html, start.end())
+        parts += [html[done:start.end()], json.dumps(confuse(value))]
+        done = end
+    return "".join(parts) + html[done:]
+
+
+def _type_confused_corpus() -> list[tuple[str, bytes]]:
+    rng = random.Random(1)
+    pages = []
+    site = SampleSite(pages=40, seed=5, base_url=BASE, layouts={"evidence": 1.0})
+    for index in range(40):
+        html = render_page(site.content(index))
+        pages += [(site.url_of(index), _type_confused(html, rng, share).encode())
+                  for share in (0.05, 0.2, 0.6)]
+    qapage = QAPageSite(pages=80, seed=5, base_url=BASE)
+    for index in range(80):
+        question = qapage.question(index)
+        html = render_question_page(question, base_url=BASE)
+        if "application/ld+json" not in html:
+            continue  # microdata only
+        pages += [(question.page_url(1), _type_confused(html, rng, share).encode())
+                  for share in (0.05, 0.2, 0.6)]
+    return pages
+
+
 def _parse(url: str, body: bytes) -> AnswerPage | str:
     try:
         return parse_page(body, url)
@@ -115,8 +166,9 @@ def test_the_installed_parsers_are_compiled() -> None:
     assert str(importlib.import_module("parsers.model").__file__).endswith(".py")
 
 
-def test_the_compiled_parsers_give_what_their_source_gives() -> None:
-    corpus = _corpus()
+def _refusals_after_comparing(corpus: list[tuple[str, bytes]]) -> int:
+    """Parse ``corpus`` compiled and from source (a child process); fail on any difference,
+    or on an error other than a refusal (ParseError) in either; return the refusals."""
     child = subprocess.run([sys.executable, "-c", PARSE_WITH_SOURCE, str(SOURCE_ROOT)],
                            input=pickle.dumps(corpus), capture_output=True, check=False)
     assert child.returncode == 0, child.stderr.decode(errors="replace")
@@ -128,5 +180,20 @@ def test_the_compiled_parsers_give_what_their_source_gives() -> None:
         refused += isinstance(got, str)
         if got != expected:
             pytest.fail(f"{url}: compiled {got!r}\n  != source {expected!r}")
+    return refused
+
+
+def test_the_compiled_parsers_give_what_their_source_gives() -> None:
+    corpus = _corpus()
+    refused = _refusals_after_comparing(corpus)
     # The corpus reaches both outcomes: records of every profile, and refusals.
     assert len(HOSTILE) - 1 <= refused < len(corpus) // 4
+
+
+def test_state_and_json_ld_of_unexpected_types_parse_alike_and_never_crash() -> None:
+    """Where the embedded state or the JSON-LD holds a number for a title, a list for a
+    time, an object for a type...: the same record or refusal both ways, and no TypeError
+    (one was: an ``@type`` that is a number)."""
+    corpus = _type_confused_corpus()
+    refused = _refusals_after_comparing(corpus)
+    assert 0 < refused < len(corpus) // 2

@@ -298,7 +298,7 @@ def test_every_field_of_a_microdata_page_names_its_source() -> None:
 def test_a_record_names_its_profile_and_version_and_no_views_are_exact() -> None:
     page = parse_qa(json_ld_page(qa_json_ld(name="Q")))
     assert (page.profile, page.parser_version, page.view_count,
-            page.view_count_approximate) == ("qapage", 3, None, False)
+            page.view_count_approximate) == ("qapage", 4, None, False)
 
 
 # -- schema_org: which question is the page's --------------------------------------------

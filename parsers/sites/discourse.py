@@ -255,7 +255,7 @@ def _posts_of(data: SchemaData) -> list[SchemaItem]:
 
 class DiscourseProfile(QAPageProfile):
     name = "discourse"
-    parser_version = 2  # 2: as the generic profile's 3
+    parser_version = 3  # 2, 3: as the generic profile's 3, 4
     hosts: tuple[str, ...] = _HOSTS
     page_path = _PAGE_PATH
     # /t/<slug>/<id> is Discourse's own shape, but the body tells: the markup claims it.

@@ -147,7 +147,9 @@ class QAPageProfile:
     name = "qapage"
     # 3: an element matching several selectors of a list is read once; a JSON-LD answer
     # that only names an @id defined nowhere is no (empty) answer (#16).
-    parser_version = 3
+    # 4: a JSON-LD "@type" that is a number or an object names no type (it was a
+    # TypeError: the page was refused).
+    parser_version = 4
     # No host of its own: chosen by a page's markup (parsers.choose_profile(body=...)).
     hosts: tuple[str, ...] = ()
     page_path = _QUESTION_PATH

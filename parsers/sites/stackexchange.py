@@ -102,7 +102,7 @@ def _se_time(value: str | None) -> str | None:
 
 class StackExchangeProfile(QAPageProfile):
     name = "stackexchange"
-    parser_version = 3  # 3: as the generic profile's 3
+    parser_version = 4  # 3, 4: as the generic profile's 3, 4
     hosts: tuple[str, ...] = _HOSTS
     page_path = _PAGE_PATH
     # /questions/<id> is every Q&A site's shape: only SE's own hosts are SE's.

@@ -138,7 +138,7 @@ class ZhihuProfile(QAPageProfile):
     name = "zhihu"
     # 2: a <title> read outside the head loses only its " - 知乎" suffix, not every "-"
     # at its ends (found by the mutation tests, #16).
-    # 3: as the generic profile's 3. 4: the <title> fallback skips an inline SVG's
+    # 3: as the generic profile's 3. 4: as its 4; the <title> fallback skips an inline SVG's
     # <title>; a visitsCount of an item nested in the page's question (a related
     # question) is not the page's.
     parser_version = 4
