@@ -34,7 +34,10 @@ from crawl_helpers import DEADLINE, fresh_archive, run, wait_until
 from tests_support import FIXTURES, REFERENCE_URL
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import migrations, open_archive
+from archive import Archive, migrations, open_archive
+from crawler.importer import import_files
+from crawler.warc_import import BATCH_SIZE
+from parsers import AnswerPage
 from qarchive.cli import cli
 from sample_sites.testing import RunningSampleSite, running_sample_site
 
@@ -307,6 +310,41 @@ def test_export_then_import_gives_the_same_questions_and_answers(
     again = _import(fresh, exported.warc)
     assert again.exit_code == 0 and "stored 0 page(s)" in again.output
     assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+
+
+def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is stored without a savepoint a page; a page that raises rolls it back, and
+    it is stored again a savepoint a page: the pages before and after the bad one in its
+    batch stay, and nothing of the bad one (rows, search entries, raw page) is kept."""
+    ids = [row[0] for row in _rows(exported.db_path, "SELECT id FROM questions "
+                                   "WHERE is_fetched = 1 ORDER BY rowid")]
+    victim = ids[len(ids) // 2]
+    real_store = Archive._store_related
+
+    def store_related(self: Archive, page: AnswerPage, *args: Any, **kwargs: Any) -> bool:
+        if page.id == victim:
+            raise ValueError("cannot store this page (test)")
+        return real_store(self, page, *args, **kwargs)
+
+    monkeypatch.setattr(Archive, "_store_related", store_related)
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    report = import_files(db, [exported.warc])
+    db.close()
+    assert len(ids) < BATCH_SIZE  # one batch: the victim has pages before and after it
+    assert report.warc.skip_reasons == {"ValueError: cannot store this page (test)": 1}
+    assert report.stored == len(ids) - 1
+    fetched = {row[0] for row in _rows(fresh, "SELECT id FROM questions WHERE is_fetched = 1")}
+    assert fetched == set(ids) - {victim}
+    assert _rows(fresh, f"SELECT count(*) FROM pages WHERE question_id = '{victim}'") == [(0,)]
+    assert _rows(fresh, "SELECT count(*) FROM answer_versions "
+                        f"WHERE question_id = '{victim}'") == [(0,)]
+    # The search index holds an entry for each row, none for a rolled-back one.
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
+    assert _rows(fresh, "SELECT count(*) FROM resources_fts") == \
+        _rows(fresh, "SELECT count(*) FROM resources")
 
 
 def test_import_of_a_folder_reports_bad_and_truncated_records_and_keeps_the_rest(
