@@ -35,6 +35,7 @@ from tests_support import FIXTURES, REFERENCE_URL
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive, migrations, open_archive
+from archive.bodies import CompressionPolicy
 from crawler.importer import import_files
 from crawler.warc_import import BATCH_SIZE
 from parsers import AnswerPage
@@ -310,6 +311,36 @@ def test_export_then_import_gives_the_same_questions_and_answers(
     again = _import(fresh, exported.warc)
     assert again.exit_code == 0 and "stored 0 page(s)" in again.output
     assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+
+
+@pytest.mark.parametrize("source", ["warc", "html files"])
+def test_an_import_trains_compression_dictionaries_as_a_crawl_does(
+        exported: Exported, tmp_path: Path, source: str) -> None:
+    """Once a site has enough pages its raw pages are stored with its own zstd dictionary,
+    as the crawl's writer does: an imported archive keeps them as small as a crawled one."""
+    if source == "warc":
+        files = [exported.warc]
+    else:  # the pages saved one a file (their canonical links name their URLs)
+        files = []
+        for number, row in enumerate(_pages(exported.db_path).values()):
+            files.append(tmp_path / f"page-{number}.html")
+            files[-1].write_bytes(row["body"])
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    db.bodies.policy = CompressionPolicy.with_min_pages(20)  # the crawl's setting, lowered
+    report = import_files(db, files)
+    db.close()
+    assert not report.skipped
+    pages = report.stored
+    assert pages >= 20
+    assert _rows(fresh, "SELECT site, version, sample_pages > 0 FROM compression_dictionaries"
+                 ) == [("wenku.csdn.net", 1, 1)]
+    # Every body of the site uses it: those stored before it were moved to it.
+    assert _rows(fresh, "SELECT body_codec, dictionary_id, count(*) FROM pages "
+                        "GROUP BY 1, 2") == [("zstd", 1, pages)]
+    original, imported = _pages(exported.db_path), _pages(fresh)
+    assert sorted(row["body"] for row in imported.values()) == \
+        sorted(row["body"] for row in original.values())
 
 
 def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
