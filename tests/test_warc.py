@@ -31,14 +31,13 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from crawl_helpers import DEADLINE, fresh_archive, run, wait_until
-from tests_support import FIXTURES, REFERENCE_URL
+from tests_support import FIXTURES, REFERENCE_URL, fail_storing
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import Archive, migrations, open_archive
+from archive import migrations, open_archive
 from archive.bodies import CompressionPolicy
 from crawler.importer import import_files
 from crawler.warc_import import BATCH_SIZE
-from parsers import AnswerPage
 from qarchive.cli import cli
 from sample_sites.testing import RunningSampleSite, running_sample_site
 
@@ -351,14 +350,7 @@ def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
     ids = [row[0] for row in _rows(exported.db_path, "SELECT id FROM questions "
                                    "WHERE is_fetched = 1 ORDER BY rowid")]
     victim = ids[len(ids) // 2]
-    real_store = Archive._store_related
-
-    def store_related(self: Archive, page: AnswerPage, *args: Any, **kwargs: Any) -> bool:
-        if page.id == victim:
-            raise ValueError("cannot store this page (test)")
-        return real_store(self, page, *args, **kwargs)
-
-    monkeypatch.setattr(Archive, "_store_related", store_related)
+    fail_storing(monkeypatch, victim)
     fresh = tmp_path / "fresh.db"
     db = open_archive(fresh)
     report = import_files(db, [exported.warc])
