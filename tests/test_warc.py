@@ -34,8 +34,9 @@ from crawl_helpers import DEADLINE, fresh_archive, run, wait_until
 from tests_support import FIXTURES, REFERENCE_URL, fail_storing
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import migrations, open_archive
+from archive import Archive, migrations, open_archive
 from archive.bodies import CompressionPolicy
+from crawler import warc_import
 from crawler.importer import import_files
 from crawler.warc_import import BATCH_SIZE
 from qarchive.cli import cli
@@ -368,6 +369,44 @@ def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
         _rows(fresh, "SELECT count(*) FROM questions")
     assert _rows(fresh, "SELECT count(*) FROM resources_fts") == \
         _rows(fresh, "SELECT count(*) FROM resources")
+
+
+def test_an_import_interrupted_inside_a_batch_keeps_the_batches_before_it(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or a kill) while a batch is being stored, optimistically without a savepoint
+    a page: the batch is rolled back whole, the batches before it stay, and importing again
+    completes the archive as a fresh import does."""
+    monkeypatch.setattr(warc_import, "BATCH_SIZE", 10)
+    real_store = Archive._store_related
+    calls = 0
+
+    def store_related(self: Archive, page: Any, *args: Any, **kwargs: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 15:  # the second batch's fifth page
+            raise KeyboardInterrupt
+        return real_store(self, page, *args, **kwargs)
+
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    with monkeypatch.context() as patch:
+        patch.setattr(Archive, "_store_related", store_related)
+        with pytest.raises(KeyboardInterrupt):
+            import_files(db, [exported.warc])
+    db.close()
+    assert _rows(fresh, "PRAGMA integrity_check") == [("ok",)]
+    assert _rows(fresh, "SELECT count(*) FROM pages") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM questions WHERE is_fetched = 1") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM answer_versions") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
+    assert _rows(fresh, "SELECT status FROM crawl_runs") == [("interrupted",)]
+    again = _import(fresh, exported.warc)
+    assert again.exit_code == 0, again.output
+    assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+    assert _rows(fresh, ANSWERS) == _rows(exported.db_path, ANSWERS)
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
 
 
 def test_import_of_a_folder_reports_bad_and_truncated_records_and_keeps_the_rest(
