@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive, FetchedPage, RunCounts, utc_now
+from archive.bodies import DictionaryUpkeep, body_site
 from crawler.reasons import error_reason
 from crawler.settings import CrawlSettings
 from crawler.warc_import import WarcCounts, import_warc, is_warc, warc_files
+from crawler.writers import train_dictionaries
 from parsers import ParseError, canonical_url, choose_profile
 
 __all__ = ["ImportReport", "import_files", "import_size"]
@@ -74,6 +76,8 @@ def import_files(
     """
     report = ImportReport()
     run_id = db.start_run(command="import", options={"url": url, "profile": profile})
+    # A site's compression dictionary is trained once it has enough pages, as in a crawl.
+    upkeep = DictionaryUpkeep(db.bodies)
     done = 0  # bytes of the files read so far (the progress bar's)
 
     def at(position: int) -> None:
@@ -87,7 +91,7 @@ def import_files(
                     import_warc(db, path, run_id=run_id, outcomes=report.outcomes,
                                 counts=report.warc, profile=profile, max_bytes=max_bytes,
                                 on_bad=lambda where, why: _skip(report, on_skip, where, why),
-                                on_position=at)
+                                on_position=at, upkeep=upkeep)
                 except sqlite3.DatabaseError:
                     raise
                 except OSError as error:
@@ -95,7 +99,7 @@ def import_files(
                           f"cannot read: {error.strerror or error}")
             else:
                 reason = _import_one(db, path, url=url, profile=profile, run_id=run_id,
-                                     max_bytes=max_bytes, report=report)
+                                     max_bytes=max_bytes, report=report, upkeep=upkeep)
                 if reason is not None:
                     _skip(report, on_skip, str(path), reason)
             done += _size(path)
@@ -145,7 +149,8 @@ def import_size(paths: Iterable[Path]) -> int:
 
 
 def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None,
-                run_id: int, max_bytes: int, report: ImportReport) -> str | None:
+                run_id: int, max_bytes: int, report: ImportReport,
+                upkeep: DictionaryUpkeep) -> str | None:
     """Store one file; None when stored, else why it was skipped."""
     body = _read_capped(path, max_bytes)
     if isinstance(body, str):
@@ -172,6 +177,7 @@ def _import_one(db: Archive, path: Path, *, url: str | None, profile: str | None
         return error_reason(error)
     if outcome:
         report.outcomes[outcome] += 1
+    train_dictionaries(upkeep, [body_site(page_url, page.site)])
     return None
 
 

@@ -162,7 +162,9 @@ class CrawlSettings:
     # --- Storing -----------------------------------------------------------
     # The writer commits this many results in one transaction, or what it has
     # after flush_interval seconds: per-page commits would cost more than the
-    # parse. Each page's rows still change together (a savepoint per page).
+    # parse. Each page's rows still change together: a page that cannot be
+    # stored rolls the batch back, and the batch is stored again with a
+    # savepoint per page, so it costs only that page.
     writer_batch_size: int = 200
     # Seconds the writer waits to fill a batch before committing what it has:
     # a slow crawl's pages still reach the archive (and Datasette) within it.

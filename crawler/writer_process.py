@@ -48,6 +48,7 @@ from archive.bodies import CompressionPolicy, DictionaryUpkeep
 from crawler.writers import (
     StoredBatch,
     URLResult,
+    body_sites,
     counts_with,
     discovered_in,
     store_batch,
@@ -248,7 +249,7 @@ def _serve() -> None:
             totals += outcomes
             outgoing.send(("stored", outcomes))
             # Between batches, the crawl already told: it fetches on while this trains.
-            train_dictionaries(upkeep, batch)
+            train_dictionaries(upkeep, body_sites(batch))
         db.close()
         db = None
         outgoing.send(("closed", None))

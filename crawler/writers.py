@@ -92,15 +92,17 @@ def body_sites(batch: list[URLResult]) -> list[str]:
             and not result.not_modified]
 
 
-def train_dictionaries(upkeep: DictionaryUpkeep, batch: list[URLResult]) -> None:
+def train_dictionaries(upkeep: DictionaryUpkeep, sites: list[str]) -> None:
     """After a batch is committed: train the compression dictionaries its sites now need
     (archive/bodies.py), a few hundred ms a few times a crawl, in transactions of their own.
+    ``sites``: the site of each body the batch stored (``body_sites``). The crawl's
+    writers and ``qarchive import`` call it alike.
 
     A dictionary that cannot be made costs nothing but the space it would have saved:
     the crawl goes on (a database error is the archive's, as in store_batch).
     """
     try:
-        upkeep.after_batch(body_sites(batch))
+        upkeep.after_batch(sites)
     except sqlite3.Error:
         raise
     except Exception as error:  # never fail a crawl for a compression dictionary
@@ -116,15 +118,41 @@ def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], 
     its URL failed with the reason (``unstored``), due again after
     ``poisoned_retry_after`` seconds. A database error (a full disk, say) is
     the archive's, not the page's: it fails the batch.
+
+    The batch is stored first in one savepoint for all of it (a savepoint journals each
+    database page it changes: one a URL cost ~10 % of storing a page); only when a page
+    raises is that rolled back and the batch stored again a savepoint a URL.
     """
+    try:
+        with archive.atomic():
+            return _store_results(archive, table, batch, run_id=run_id,
+                                  poisoned_retry_after=poisoned_retry_after, savepoints=False)
+    except sqlite3.Error:
+        raise
+    except Exception:  # a page that cannot be stored: found again below, and failed alone
+        return _store_results(archive, table, batch, run_id=run_id,
+                              poisoned_retry_after=poisoned_retry_after, savepoints=True)
+
+
+def _store_results(archive: Archive, table: FrontierTable, batch: list[URLResult], *,
+                   run_id: int, poisoned_retry_after: float,
+                   savepoints: bool) -> Counter[str]:
+    """``savepoints``: each URL in one, a page that raises failed alone; without, a page
+    that raises raises."""
     outcomes: Counter[str] = Counter()
     pending = PendingIndex()  # the batch's search-index writes, written together
     for result in batch:
+        if not savepoints:
+            outcome = _store_result(archive, table, result, run_id=run_id, pending=pending,
+                                    savepoint=False)
+            if outcome is not None:
+                outcomes[outcome] += 1
+            continue
         mark = pending.mark()
         try:
             with archive.atomic():
                 outcome = _store_result(archive, table, result, run_id=run_id,
-                                        pending=pending)
+                                        pending=pending, savepoint=True)
         except sqlite3.Error:
             raise
         except Exception as error:  # one bad page costs that page
@@ -140,7 +168,7 @@ def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], 
 
 
 def _store_result(archive: Archive, table: FrontierTable, result: URLResult, *, run_id: int,
-                  pending: PendingIndex) -> str | None:
+                  pending: PendingIndex, savepoint: bool) -> str | None:
     url = result.entry.url
     if result.discovered:
         table.write_new(result.discovered, discovered_from=url)
@@ -155,6 +183,7 @@ def _store_result(archive: Archive, table: FrontierTable, result: URLResult, *, 
         outcome = archive.record_fetched_page(
             fetch, page=result.page, parse_error=result.parse_error,
             parser_version=result.parser_version, run_id=run_id, pending=pending,
+            savepoint=savepoint,
         )
     table.write_state(url, result.state, requests=result.requests, status=result.status,
                       error=result.error, poisoned_retry_after=result.poisoned_retry_after)
@@ -206,7 +235,7 @@ class InLoopWriter:
                                    poisoned_retry_after=self._poisoned_retry_after)
             self._archive.write_run_counts(self._run_id, counts_with(counts, outcomes))
         self._on_stored(StoredBatch(outcomes, discovered_in(batch)))
-        train_dictionaries(self._upkeep, batch)
+        train_dictionaries(self._upkeep, body_sites(batch))
 
     async def close(self) -> None:
         return None

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from crawl_helpers import fresh_archive, run
+from tests_support import fail_storing
 
 from archive import Archive
 from parsers import AnswerPage
@@ -120,15 +121,9 @@ def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
     with running_sample_site(pages=PAGES) as site:
         victim = site.answer_urls()[5]
         victim_id = answer_id_from_url(victim)
-        real_store = Archive._store_related
-
-        def store_related(self: Archive, page: AnswerPage, *args: Any, **kwargs: Any) -> bool:
-            if page.id == victim_id:
-                raise ValueError("cannot store this page (test)")
-            return real_store(self, page, *args, **kwargs)
-
+        assert victim_id
         # In the event loop's writer: a writer process would not see the patch.
-        monkeypatch.setattr(Archive, "_store_related", store_related)
+        fail_storing(monkeypatch, victim_id)
         db = fresh_archive(tmp_path / "archive.db")
         report = run(db, [site.root_url], writer_process=False)
         assert report.status == "finished"

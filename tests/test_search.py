@@ -7,10 +7,19 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from hypothesis import given
+from hypothesis import strategies as st
 from tests_support import FIXTURES
 
 from archive import apply_migrations, open_archive
-from archive.search import SearchSyntaxError, fts_query, rebuild_search_index, segment
+from archive.search import (
+    SEARCH_MAX_CHARS,
+    SearchSyntaxError,
+    _query_tokens,
+    fts_query,
+    rebuild_search_index,
+    segment,
+)
 from crawler.importer import import_files
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion
 
@@ -43,6 +52,18 @@ def _search(db: sqlite_utils.Database, table: str, words: str) -> list[str]:
 ])
 def test_segment(text: str | None, expected: str) -> None:
     assert segment(text) == expected
+
+
+# Han, kana, Hangul and an astral Han character, Latin, digits, underscores, punctuation
+# and spaces: every kind of run the segmentation tells apart.
+_MIXED = st.text(st.sampled_from("预训练模型のテ한국𠀀aBcÉ9_-, .!\n\t"), max_size=60)
+
+
+@given(_MIXED)
+def test_the_index_segments_text_as_a_query_does(text: str) -> None:
+    # The writer's segment() is written for speed, the query side (fts_query) keeps the
+    # token groups: both must give the same tokens, or a search misses what is indexed.
+    assert segment(text) == " ".join(_query_tokens(text[:SEARCH_MAX_CHARS]))
 
 
 @pytest.mark.parametrize(("words", "expected"), [

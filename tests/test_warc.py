@@ -31,10 +31,14 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from crawl_helpers import DEADLINE, fresh_archive, run, wait_until
-from tests_support import FIXTURES, REFERENCE_URL
+from tests_support import FIXTURES, REFERENCE_URL, fail_storing
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import migrations, open_archive
+from archive import Archive, migrations, open_archive
+from archive.bodies import CompressionPolicy
+from crawler import warc_import
+from crawler.importer import import_files
+from crawler.warc_import import BATCH_SIZE
 from qarchive.cli import cli
 from sample_sites.testing import RunningSampleSite, running_sample_site
 
@@ -307,6 +311,102 @@ def test_export_then_import_gives_the_same_questions_and_answers(
     again = _import(fresh, exported.warc)
     assert again.exit_code == 0 and "stored 0 page(s)" in again.output
     assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+
+
+@pytest.mark.parametrize("source", ["warc", "html files"])
+def test_an_import_trains_compression_dictionaries_as_a_crawl_does(
+        exported: Exported, tmp_path: Path, source: str) -> None:
+    """Once a site has enough pages its raw pages are stored with its own zstd dictionary,
+    as the crawl's writer does: an imported archive keeps them as small as a crawled one."""
+    if source == "warc":
+        files = [exported.warc]
+    else:  # the pages saved one a file (their canonical links name their URLs)
+        files = []
+        for number, row in enumerate(_pages(exported.db_path).values()):
+            files.append(tmp_path / f"page-{number}.html")
+            files[-1].write_bytes(row["body"])
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    db.bodies.policy = CompressionPolicy.with_min_pages(20)  # the crawl's setting, lowered
+    report = import_files(db, files)
+    db.close()
+    assert not report.skipped
+    pages = report.stored
+    assert pages >= 20
+    assert _rows(fresh, "SELECT site, version, sample_pages > 0 FROM compression_dictionaries"
+                 ) == [("wenku.csdn.net", 1, 1)]
+    # Every body of the site uses it: those stored before it were moved to it.
+    assert _rows(fresh, "SELECT body_codec, dictionary_id, count(*) FROM pages "
+                        "GROUP BY 1, 2") == [("zstd", 1, pages)]
+    original, imported = _pages(exported.db_path), _pages(fresh)
+    assert sorted(row["body"] for row in imported.values()) == \
+        sorted(row["body"] for row in original.values())
+
+
+def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is stored without a savepoint a page; a page that raises rolls it back, and
+    it is stored again a savepoint a page: the pages before and after the bad one in its
+    batch stay, and nothing of the bad one (rows, search entries, raw page) is kept."""
+    ids = [row[0] for row in _rows(exported.db_path, "SELECT id FROM questions "
+                                   "WHERE is_fetched = 1 ORDER BY rowid")]
+    victim = ids[len(ids) // 2]
+    fail_storing(monkeypatch, victim)
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    report = import_files(db, [exported.warc])
+    db.close()
+    assert len(ids) < BATCH_SIZE  # one batch: the victim has pages before and after it
+    assert report.warc.skip_reasons == {"ValueError: cannot store this page (test)": 1}
+    assert report.stored == len(ids) - 1
+    fetched = {row[0] for row in _rows(fresh, "SELECT id FROM questions WHERE is_fetched = 1")}
+    assert fetched == set(ids) - {victim}
+    assert _rows(fresh, f"SELECT count(*) FROM pages WHERE question_id = '{victim}'") == [(0,)]
+    assert _rows(fresh, "SELECT count(*) FROM answer_versions "
+                        f"WHERE question_id = '{victim}'") == [(0,)]
+    # The search index holds an entry for each row, none for a rolled-back one.
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
+    assert _rows(fresh, "SELECT count(*) FROM resources_fts") == \
+        _rows(fresh, "SELECT count(*) FROM resources")
+
+
+def test_an_import_interrupted_inside_a_batch_keeps_the_batches_before_it(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or a kill) while a batch is being stored, optimistically without a savepoint
+    a page: the batch is rolled back whole, the batches before it stay, and importing again
+    completes the archive as a fresh import does."""
+    monkeypatch.setattr(warc_import, "BATCH_SIZE", 10)
+    real_store = Archive._store_related
+    calls = 0
+
+    def store_related(self: Archive, page: Any, *args: Any, **kwargs: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 15:  # the second batch's fifth page
+            raise KeyboardInterrupt
+        return real_store(self, page, *args, **kwargs)
+
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    with monkeypatch.context() as patch:
+        patch.setattr(Archive, "_store_related", store_related)
+        with pytest.raises(KeyboardInterrupt):
+            import_files(db, [exported.warc])
+    db.close()
+    assert _rows(fresh, "PRAGMA integrity_check") == [("ok",)]
+    assert _rows(fresh, "SELECT count(*) FROM pages") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM questions WHERE is_fetched = 1") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM answer_versions") == [(10,)]
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
+    assert _rows(fresh, "SELECT status FROM crawl_runs") == [("interrupted",)]
+    again = _import(fresh, exported.warc)
+    assert again.exit_code == 0, again.output
+    assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+    assert _rows(fresh, ANSWERS) == _rows(exported.db_path, ANSWERS)
+    assert _rows(fresh, "SELECT count(*) FROM questions_fts") == \
+        _rows(fresh, "SELECT count(*) FROM questions")
 
 
 def test_import_of_a_folder_reports_bad_and_truncated_records_and_keeps_the_rest(

@@ -8,7 +8,9 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import pytest
 import sqlite_utils
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -53,6 +55,21 @@ def stale_compiled_modules(package_dir: Path) -> list[str]:
         if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime + 1:
             stale.append(str(source.relative_to(package_dir.parent)))
     return stale
+
+
+def fail_storing(monkeypatch: pytest.MonkeyPatch, question_id: str) -> None:
+    """Make the real store raise for one question's page, after its question row and answers
+    are written (a storing bug a hostile page triggers): what it wrote must be rolled back."""
+    from archive import Archive
+
+    real_store = Archive._store_related
+
+    def store_related(self: Archive, page: Any, *args: Any, **kwargs: Any) -> bool:
+        if page.id == question_id:
+            raise ValueError("cannot store this page (test)")
+        return real_store(self, page, *args, **kwargs)
+
+    monkeypatch.setattr(Archive, "_store_related", store_related)
 
 
 def snapshot(db: sqlite_utils.Database, tables: tuple[str, ...] = ARCHIVE_TABLES) -> dict:
