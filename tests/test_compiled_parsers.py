@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pickle
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,8 @@ from tests_support import COMPILED_PARSERS, FIXTURES, REFERENCE_URL
 
 import parsers
 from parsers import AnswerPage, parse_page
+from parsers.sites.csdn import CsdnAnswerProfile
+from parsers.sites.qapage import QAPageProfile
 from sample_sites.csdn.content import SampleSite
 from sample_sites.csdn.layouts import LAYOUTS
 from sample_sites.csdn.pages import render_page
@@ -178,7 +182,8 @@ def _refusals_after_comparing(corpus: list[tuple[str, bytes]]) -> int:
     for (url, body), expected in zip(corpus, from_source, strict=True):
         got = _parse(url, body)
         refused += isinstance(got, str)
-        if got != expected:
+        # repr too: compiled code may coerce a value (True to 1, 3 to 3.0) that == accepts.
+        if got != expected or repr(got) != repr(expected):
             pytest.fail(f"{url}: compiled {got!r}\n  != source {expected!r}")
     return refused
 
@@ -197,3 +202,50 @@ def test_state_and_json_ld_of_unexpected_types_parse_alike_and_never_crash() -> 
     corpus = _type_confused_corpus()
     refused = _refusals_after_comparing(corpus)
     assert 0 < refused < len(corpus) // 2
+
+
+class _MySite(QAPageProfile):
+    name = "mysite"
+    parser_version = 7
+    heading = "h2.title"
+
+
+class _Mirror(CsdnAnswerProfile):
+    name = "mirror"
+    parser_version = 9
+
+
+def test_a_python_subclass_of_a_compiled_profile_is_read_with_its_own_settings() -> None:
+    """Other packages subclass the compiled profiles (ARCHITECTURE.md, Adding a site): the
+    compiled methods read the subclass's name, version and selectors, not the base's."""
+    html = ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", '
+            '"@type": "QAPage", "mainEntity": {"@type": "Question", "text": "body"}}</script>'
+            '</head><body><h1>site banner</h1><h2 class="title">Real title</h2></body></html>')
+    page = _MySite().parse(html, "https://my.site/questions/1/x")
+    assert (page.profile, page.parser_version, page.title) == ("mysite", 7, "Real title")
+    page = _Mirror().parse((FIXTURES / "answer-2kxyq3m7vd.html").read_bytes(), REFERENCE_URL)
+    assert (page.profile, page.parser_version) == ("mirror", 9)
+
+
+def test_a_parser_edited_after_it_was_compiled_is_refused_at_import(tmp_path: Path) -> None:
+    """In a source checkout, a compiled module older than its .py, or whose .py is gone,
+    stops the import with what to do: it would run yesterday's code without a word."""
+    package = tmp_path / "parsers"
+    package.mkdir()
+    shutil.copy(Path(parsers.__file__), package / "__init__.py")
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (package / "text.py").write_text("", encoding="utf-8")
+    for name in ("text", "gone"):
+        compiled = package / f"{name}.cpython-311-x86_64-linux-gnu.so"
+        compiled.write_bytes(b"")
+        os.utime(compiled, (1_000_000, 1_000_000))  # long before text.py
+    result = subprocess.run([sys.executable, "-c", "import parsers"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert ("ImportError: parsers/gone.cpython-311-x86_64-linux-gnu.so, parsers/text.py "
+            "changed after it was compiled: run `pip install -e .` again") in result.stderr
+    # An installed package (no pyproject.toml beside it) is not checked.
+    (tmp_path / "pyproject.toml").unlink()
+    result = subprocess.run([sys.executable, "-c", "import parsers"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert "changed after it was compiled" not in result.stderr
+    assert "No module named 'parsers.decoding'" in result.stderr

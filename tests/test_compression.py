@@ -242,6 +242,8 @@ def test_the_command_that_upgrades_an_archive_says_so_once(tmp_path: Path) -> No
     # A new archive is made, not upgraded: nothing to say.
     new = open_archive(tmp_path / "new.db")
     assert (new.upgraded_from, new.upgrade_notice("new.db")) == (None, None)
+    new.upgraded_from = 1  # as if: the command to copy is quoted for the shell
+    assert "`qarchive compact --db 'my archive.db' --vacuum`" in new.upgrade_notice("my archive.db")
     new.close()
     # From schema 14 on, an upgrade frees nothing worth a VACUUM.
     recent = tmp_path / "recent.db"

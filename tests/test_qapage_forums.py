@@ -328,6 +328,16 @@ def test_a_related_questions_views_inside_the_question_are_not_the_pages() -> No
     assert page.view_count is None
 
 
+def test_the_pages_views_after_four_related_questions_views_are_found() -> None:
+    """The related questions' metas are passed over before the first few are taken."""
+    related = ('<div itemscope itemtype="http://schema.org/Question">'
+               '<meta itemprop="visitsCount" content="9"><a href="/question/6">别的问题</a></div>')
+    own = '<meta itemprop="visitsCount" content="321">'
+    html = zhihu_page(sidebar=related * 4).replace(own, "").replace(
+        '</div></div><div id="zh-footer"', f'</div>{own}</div><div id="zh-footer"')
+    assert parse_page(html, "https://www.zhihu.com/question/5").view_count == 321
+
+
 def test_the_title_fallback_skips_an_inline_svgs_title() -> None:
     """With no schema.org name, heading or og:title, the <title> read is the page's, not an
     icon's tooltip before it (the <img> ends the head: what follows is in the body)."""

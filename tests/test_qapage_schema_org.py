@@ -181,6 +181,9 @@ def test_no_markup_is_no_question() -> None:
 @pytest.mark.parametrize(("value", "count"), [
     (6, 6), ("6", 6), (" -2 ", -2), ("+3", 3), (2.0, 2), (True, None), ("1.5", None),
     ("", None), ("７", None), ("²", None), ("9" * 19, None), (None, None),
+    # JSON numbers past 18 digits: SQLite's INTEGER would refuse them, and the page with it
+    (10**18 - 1, 10**18 - 1), (-(10**18) + 1, -(10**18) + 1), (10**18, None), (-(10**18), None),
+    (1e30, None), (-1e30, None), (9e17, 9 * 10**17),
 ])
 def test_schema_count(value: object, count: int | None) -> None:
     assert schema_count(value) == count

@@ -45,18 +45,6 @@ def python_source(module: ModuleType) -> ModuleType:
     return copy
 
 
-def stale_compiled_modules(package_dir: Path) -> list[str]:
-    """Compiled modules under ``package_dir`` older than the ``.py`` beside them: what a
-    test would run is then not the code in the file (run `pip install .` again)."""
-    stale = []
-    for compiled in sorted(package_dir.rglob("*.so")):
-        source = compiled.with_name(compiled.name.partition(".")[0] + ".py")
-        # 1 s of slack: an install writes a module's two files a moment apart.
-        if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime + 1:
-            stale.append(str(source.relative_to(package_dir.parent)))
-    return stale
-
-
 def fail_storing(monkeypatch: pytest.MonkeyPatch, question_id: str) -> None:
     """Make the real store raise for one question's page, after its question row and answers
     are written (a storing bug a hostile page triggers): what it wrote must be rolled back."""

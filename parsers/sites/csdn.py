@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from mypy_extensions import mypyc_attr
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -520,18 +520,20 @@ def _pick_views(found: list[tuple[str, int, bool]]) -> tuple[str, int, bool] | N
 # Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class CsdnAnswerProfile:
-    name = "csdn-answer"
+    # Class variables (ClassVar): a subclass's values, one defined in Python by another
+    # package too, are what the compiled methods read.
+    name: ClassVar[str] = "csdn-answer"
     # 2: layered extraction (state, metadata, labels, classes), field_sources, the
     # real page's layout, any lowercase answer id, items as repeated blocks.
     # 3: the record names its site and lists its one answer under ``answers``.
     # 4: an ISO time whose offset has no colon (+0800) keeps its seconds; unnamed tab
     # panels follow the page's tab order (found by the mutation tests, #16).
     # 5: JSON-LD whose type is written in capitals (application/LD+JSON) is read.
-    parser_version = 5
-    hosts: tuple[str, ...] = ("wenku.csdn.net",)
-    page_path = _ANSWER_PATH
+    parser_version: ClassVar[int] = 5
+    hosts: ClassVar[tuple[str, ...]] = ("wenku.csdn.net",)
+    page_path: ClassVar[re.Pattern[str]] = _ANSWER_PATH
     # /answer/<id> is CSDN's own shape: a mirror or the sample site is chosen by it alone.
-    path_alone = True
+    path_alone: ClassVar[bool] = True
 
     def resource_kind(self, url: str) -> str:
         """The URL's first path segment (doc, download, column, answer); a blog post

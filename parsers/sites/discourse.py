@@ -38,7 +38,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -256,7 +256,7 @@ def _posts_of(data: SchemaData) -> list[SchemaItem]:
 class DiscourseProfile(QAPageProfile):
     name = "discourse"
     parser_version = 3  # 2, 3: as the generic profile's 3, 4
-    hosts: tuple[str, ...] = _HOSTS
+    hosts: ClassVar[tuple[str, ...]] = _HOSTS
     page_path = _PAGE_PATH
     # /t/<slug>/<id> is Discourse's own shape, but the body tells: the markup claims it.
     path_alone = False

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from mypy_extensions import mypyc_attr
@@ -144,24 +145,26 @@ def _render_html(html: str, url: str) -> tuple[str, str]:
 # Compiled by mypyc (pyproject.toml); site adapters of other packages subclass it.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class QAPageProfile:
-    name = "qapage"
+    # Class variables (ClassVar): a subclass's values, a compiled one's or one defined in
+    # Python by another package, are what the compiled methods read.
+    name: ClassVar[str] = "qapage"
     # 3: an element matching several selectors of a list is read once; a JSON-LD answer
     # that only names an @id defined nowhere is no (empty) answer (#16).
     # 4: a JSON-LD "@type" that is a number or an object names no type (it was a
     # TypeError: the page was refused).
-    parser_version = 4
+    parser_version: ClassVar[int] = 4
     # No host of its own: chosen by a page's markup (parsers.choose_profile(body=...)).
-    hosts: tuple[str, ...] = ()
-    page_path = _QUESTION_PATH
+    hosts: ClassVar[tuple[str, ...]] = ()
+    page_path: ClassVar[re.Pattern[str]] = _QUESTION_PATH
     # /questions/<id> is every Q&A site's shape: the body decides, never the path alone.
-    path_alone = False
+    path_alone: ClassVar[bool] = False
     # Whether a time without a zone is UTC on this site (Stack Exchange: yes).
-    naive_times_are_utc = False
+    naive_times_are_utc: ClassVar[bool] = False
     # The elements holding the page's linked and related questions.
-    linked_blocks = _LINKED_BLOCKS
-    related_blocks = _RELATED_BLOCKS
+    linked_blocks: ClassVar[str] = _LINKED_BLOCKS
+    related_blocks: ClassVar[str] = _RELATED_BLOCKS
     # The element holding the question's title when schema.org names none.
-    heading = "h1"
+    heading: ClassVar[str] = "h1"
 
     # -- URLs ---------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ is known only after the redirect).
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -103,7 +104,7 @@ def _se_time(value: str | None) -> str | None:
 class StackExchangeProfile(QAPageProfile):
     name = "stackexchange"
     parser_version = 4  # 3, 4: as the generic profile's 3, 4
-    hosts: tuple[str, ...] = _HOSTS
+    hosts: ClassVar[tuple[str, ...]] = _HOSTS
     page_path = _PAGE_PATH
     # /questions/<id> is every Q&A site's shape: only SE's own hosts are SE's.
     path_alone = False

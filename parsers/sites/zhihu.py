@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -142,7 +143,7 @@ class ZhihuProfile(QAPageProfile):
     # <title>; a visitsCount of an item nested in the page's question (a related
     # question) is not the page's.
     parser_version = 4
-    hosts: tuple[str, ...] = _HOSTS
+    hosts: ClassVar[tuple[str, ...]] = _HOSTS
     page_path = _PAGE_PATH
     # /question/<id> is a common shape: only Zhihu's hosts are Zhihu's.
     path_alone = False
@@ -247,10 +248,10 @@ class ZhihuProfile(QAPageProfile):
                 if count is not None:
                     return "label", count, False
         scope = question.scope if question is not None and question.scope is not None else root
-        for meta in scope.css('meta[itemprop="visitsCount"], meta[itemprop="zhihu:visitsCount"]'
-                              )[:4]:
-            if scope is not root and not _owned_by(meta, scope):
-                continue  # an item's inside the question: a related question's views
+        metas = scope.css('meta[itemprop="visitsCount"], meta[itemprop="zhihu:visitsCount"]')
+        if scope is not root:  # an item's inside the question: a related question's views
+            metas = [meta for meta in metas[:_MAX_LABELS] if _owned_by(meta, scope)]
+        for meta in metas[:4]:
             count = schema_count(meta.attributes.get("content"))
             if count is not None:
                 return "meta", count, False
