@@ -5,12 +5,15 @@ canned search ranks by bm25, or by views once the words are in too many question
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
 from datasette.app import Datasette
+from datasette.plugins import pm
 from test_publish import CSDN, REFERENCE_ID, build_archive, serving
 
 from archive import open_archive
@@ -51,6 +54,13 @@ def _matches_line(html: str) -> str:
     return re.sub(r"<[^>]+>", "", found[0]).strip()
 
 
+def _plugin() -> ModuleType:
+    for plugin in pm.get_plugins():
+        if isinstance(plugin, ModuleType) and hasattr(plugin, "_search_for_finding"):
+            return plugin
+    raise AssertionError("qarchive_plugin is not loaded")
+
+
 def _link(html: str, text: str) -> str:
     href = re.search(rf'<a href="([^"]+)">{text}', html)
     assert href, text
@@ -59,9 +69,6 @@ def _link(html: str, text: str) -> str:
 
 async def test_a_search_has_no_facets_or_count_unless_asked(ds: Datasette) -> None:
     search = f"/archive/questions?{httpx.QueryParams({'_search': '模型'})}"
-    data = await _json(ds, search.replace("/questions?", "/questions.json?"))
-    assert {row[1] for row in data["rows"]} == MODEL_MATCHES
-    assert data["facet_results"] == {} and data["filtered_table_rows_count"] is None
     html = await _html(ds, search)
     assert _facets_shown(html) == set()
     # The count from the index alone, exact for a search with no other filter.
@@ -80,6 +87,46 @@ async def test_a_search_has_no_facets_or_count_unless_asked(ds: Datasette) -> No
     assert fetched == {1: 3, 0: 2}
     # Hiding them again is the plain search.
     assert _facets_shown(await _html(ds, _link(shown, "Hide facets"))) == set()
+
+
+async def test_the_json_api_keeps_datasettes_count_and_facets(ds: Datasette) -> None:
+    """Only the HTML page drops them: API users page by filtered_table_rows_count, and
+    ask for less themselves (_nocount=1, _nofacet=1)."""
+    for table, words, count in (("questions", "模型", 5), ("resources", "BERT", 1)):
+        data = await _json(ds, f"/archive/{table}.json?_search={words}")
+        assert data["filtered_table_rows_count"] == count and len(data["rows"]) == count
+        assert data["facet_results"] != {}
+        asked = await _json(ds, f"/archive/{table}.json?_search={words}&_nocount=1&_nofacet=1")
+        assert asked["filtered_table_rows_count"] is None and asked["facet_results"] == {}
+        assert asked["rows"] == data["rows"]
+    data = await _json(ds, "/archive/questions.json?_search=模型&is_fetched=1")
+    assert data["filtered_table_rows_count"] == 3
+    assert {row[1] for row in data["rows"]} == FETCHED_MATCHES
+    csv = await ds.client.get("/archive/questions.csv?_search=模型")
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 1 + 5
+
+
+@pytest.mark.parametrize(("path", "rewritten"), [
+    ("/archive/questions", True),
+    ("/archive/resources", True),
+    ("/archive/questions.json", False),
+    ("/archive/questions.csv", False),
+    ("/archive/resources.json", False),
+    ("/archive/questions.jsono", False),
+    ("/archive/answers", False),  # no search index
+    ("/other/questions", False),  # not the archive
+])
+async def test_only_the_html_page_of_a_searched_table_is_rewritten(
+        ds: Datasette, path: str, rewritten: bool) -> None:
+    plugin = _plugin()
+    query = urllib.parse.urlencode({"_search": "模型"}).encode("ascii")
+    scope = {"type": "http", "path": path, "query_string": query}
+    after = plugin._search_for_finding(ds, plugin._config(ds), scope)
+    if rewritten:
+        assert urllib.parse.parse_qs(after["query_string"].decode()) == {
+            "_search": ["模型"], "_nofacet": ["1"], "_nocount": ["1"]}
+    else:
+        assert after is scope
 
 
 async def test_an_explicit_facet_gets_the_facets_and_the_exact_count(ds: Datasette) -> None:
@@ -107,7 +154,7 @@ async def test_a_filtered_search_says_the_count_is_the_words(ds: Datasette) -> N
 async def test_resources_search_the_same_way(ds: Datasette) -> None:
     html = await _html(ds, "/archive/resources?_search=BERT")
     assert _matches_line(html) == "1 resource matches the search. Show facets and the exact count"
-    assert (await _json(ds, "/archive/resources.json?_search=BERT"))["facet_results"] == {}
+    assert 'class="facet-info' not in html
     asked = await _json(ds, "/archive/resources.json?_search=BERT&_showfacets=1")
     assert {"kind", "file_type"} <= set(asked["facet_results"])
 

@@ -214,7 +214,10 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 
 # ---------------------------------------------------------------------------
 # A table's search is for finding rows: ?_search= on a table with a search index
-# (metadata fts_table: questions, resources) runs as ?_search=...&_nofacet=1&_nocount=1.
+# (metadata fts_table: questions, resources) runs as ?_search=...&_nofacet=1&_nocount=1
+# on the HTML page. The JSON and CSV (/archive/questions.json?_search=...) keep
+# Datasette's behaviour, filtered_table_rows_count and all: API users page by it, and
+# can add _nocount=1 themselves.
 # Each facet and Datasette's count join the whole match to the table again (a word in
 # 92 % of 100k questions: five such queries a page, p95 303 ms; 68 ms without them,
 # bench/notes.md); the page says how many match from the index alone (search_matches).
@@ -222,7 +225,9 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 # link) leaves the page to Datasette: facets and its exact count.
 
 SHOW_FACETS = "_showfacets"
-_TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?:json|csv))?$")
+# The HTML page of a table: no extension (Datasette's table route, with no format; a
+# name with a dot in it is tilde-encoded, ~2E).
+_TABLE_PAGE = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)$")
 
 
 def _searched_table(datasette: Any, database: str, table: str) -> str | None:
@@ -237,8 +242,9 @@ def _asks_for_facets(keys: set[str]) -> bool:
 
 def _search_for_finding(datasette: Any, config: dict[str, Any],
                         scope: dict[str, Any]) -> dict[str, Any]:
-    """``scope`` with ``_nofacet=1&_nocount=1`` added when it is a table's plain search."""
-    path = _TABLE_PATH.match(scope.get("path", ""))
+    """``scope`` with ``_nofacet=1&_nocount=1`` added when it is a table's plain search,
+    on its HTML page."""
+    path = _TABLE_PAGE.match(scope.get("path", ""))
     if path is None or path["database"] != config.get("database", "archive"):
         return scope
     pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
