@@ -4,6 +4,7 @@ canned search ranks by bm25, or by views once the words are in too many question
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from types import ModuleType
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.plugins import pm
 from test_publish import CSDN, REFERENCE_ID, build_archive, serving
@@ -19,6 +21,7 @@ from test_publish import CSDN, REFERENCE_ID, build_archive, serving
 from archive import open_archive
 from archive.search import RANKED_MATCHES, search_questions
 from publish import load_metadata, make_datasette
+from qarchive.commands.search import search_command
 
 # build_archive: 模型 is in three fetched questions and two only seen as related links.
 MODEL_MATCHES = {REFERENCE_ID, "b3rtf1netu", "l0ngansw3r", "5tn1yh6c2a", "8d3jq0w5pe"}
@@ -193,3 +196,28 @@ async def test_canned_search_ranks_or_orders_by_views(tmp_path: Path,
             "b3rtf1netu", REFERENCE_ID, "l0ngansw3r", "5tn1yh6c2a", "8d3jq0w5pe"]
         assert {row["relevance"] for row in rows} == {None}
     assert {row["question_id"] for row in rows[3:]} == {"5tn1yh6c2a", "8d3jq0w5pe"}
+
+
+def _words(text: str) -> str:
+    """Text as read: tags dropped, entities and whitespace folded, lower case."""
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", text)).split()).casefold()
+
+
+async def test_every_text_gives_the_ranking_cap_as_a_fixed_number(ds: Datasette) -> None:
+    """RANKED_MATCHES is a number of matches, not a share of the archive: every text that
+    explains it says what happens past it and why, true on an archive of any size."""
+    root = Path(__file__).parent.parent
+    texts = {
+        "search page": await _html(ds, "/archive/-/search?q=模型"),
+        "canned query": await _html(ds, "/archive/search_questions"),
+        "qarchive search --help": CliRunner().invoke(search_command, ["--help"]).output,
+        "README.md": (root / "README.md").read_text(encoding="utf-8"),
+        "schema/README.md": (root / "schema" / "README.md").read_text(encoding="utf-8"),
+    }
+    for name, text in texts.items():
+        words = _words(text)
+        for said in (f"past {RANKED_MATCHES:,} matches", "ordered by views without relevance",
+                     "to keep every search fast"):
+            assert said in words, (name, said)
+        for proportion in ("too common", "over half", "tell them apart", "tell questions apart"):
+            assert proportion not in words, (name, proportion)
