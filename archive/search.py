@@ -109,9 +109,10 @@ def fts_query(user_query: str | None, *, strict: bool = False) -> str:
     """A user's search as an FTS5 expression over segmented text (archive/search_syntax.py).
 
     Words are ANDed; ``OR``, ``AND``, ``NOT``, ``"phrases"``, ``prefix*`` and
-    parentheses work as in FTS5, for Chinese and Latin words alike. A word
-    ending in one Chinese character is matched as a prefix, so ``模`` and
-    ``BERT模`` find 模型 (a longer one ends in a whole bigram: ``_word_tokens``).
+    parentheses work as in FTS5, for Chinese and Latin words alike. A word or
+    quoted phrase ending in one Chinese character is matched as a prefix, so ``模``,
+    ``BERT模`` and ``"模"`` find 模型 (a longer one ends in a whole bigram:
+    ``_word_tokens``), and ``"模型"`` finds 模型训练 as ``模型`` does.
     A query with no searchable characters becomes ``""``, which matches
     nothing. A query that breaks the syntax raises SearchSyntaxError when
     ``strict``; otherwise its plain words are searched (Datasette's table
@@ -123,11 +124,11 @@ def fts_query(user_query: str | None, *, strict: bool = False) -> str:
     '"模"* "kubernetes" OR "docker"'
     """
     try:
-        return to_fts5(user_query or "", _query_tokens, _word_tokens)
+        return to_fts5(user_query or "", _word_tokens)
     except SearchSyntaxError:
         if strict:
             raise
-        return to_fts5(_plain_words(user_query or ""), _query_tokens, _word_tokens)
+        return to_fts5(_plain_words(user_query or ""), _word_tokens)
 
 
 def _query_tokens(text: str) -> list[str]:
@@ -135,7 +136,9 @@ def _query_tokens(text: str) -> list[str]:
 
 
 def _word_tokens(word: str) -> tuple[list[str], bool]:
-    """The tokens a bare word is matched by, and whether the last one is a prefix.
+    """The tokens a word or quoted phrase is matched by, and whether the last one is a
+    prefix. A phrase ends by the word's rule: its words together, in order, anywhere in
+    a run (``"模型"`` finds 模型训练, as before #15 when it was ``"模型 型"*``).
 
     A word ending in one Chinese character is a prefix (``模`` -> ``"模"*``: 模 may
     start a bigram). A word ending in two or more ends in a bigram, and drops the run's
@@ -282,11 +285,11 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
 # (schema 14), 3 s for a word in 92 % of 100k questions if done for every hit.
 #
 # Ranking costs a bm25 score and a row read per match (~1.2 ms per 1,000): 100 ms for a
-# word in 92 % of 100k questions. So past RANKED_MATCHES matches nothing is scored: the
-# words are in too many questions to tell them apart (a word in over half of them has
-# an IDF of 0 in bm25, which FTS5 turns into 1e-6), and the most viewed come first, read
-# from idx_questions_view_count down to the page's last row (INDEXED BY: with no
-# statistics SQLite would read every match by rowid and sort them); relevance is NULL.
+# word in 92 % of 100k questions. So past RANKED_MATCHES matches nothing is scored, to
+# keep every search fast whatever the archive's size (a fixed number, not a share of the
+# questions: it bounds the cost and says nothing of the words). The most viewed come
+# first, read from idx_questions_view_count down to the page's last row (INDEXED BY: with
+# no statistics SQLite would read every match by rowid and sort them); relevance is NULL.
 # :ranked_matches is RANKED_MATCHES (tests pass less). The canned query search_questions
 # (schema/metadata.yaml) is this SQL with the limit 1000, no offset, :q for :fts and
 # RANKED_MATCHES written out.

@@ -6,8 +6,9 @@ for Latin and Chinese words alike:
 
 - words are ANDed: ``预训练 模型``;
 - ``OR``, ``AND`` and ``NOT`` (upper case, as FTS5 has them; ``a NOT b``);
-- ``"quoted words"`` must stand together, in order;
-- ``word*`` is a prefix; a word ending in Chinese is always one (``模`` finds 模型);
+- ``"quoted words"`` must stand together, in order (anywhere: ``"模型"`` finds 模型训练);
+- ``word*`` is a prefix; a word or phrase ending in one Chinese character is always
+  one (``模`` finds 模型);
 - parentheses group.
 
 Each word or quoted phrase becomes one FTS5 phrase of its segmented tokens; the
@@ -32,13 +33,13 @@ class SearchSyntaxError(ValueError):
     """The query breaks the search syntax; the message says how, for the user."""
 
 
-def to_fts5(query: str, tokens_of: Callable[[str], list[str]],
-            word_tokens: Callable[[str], tuple[list[str], bool]]) -> str:
+def to_fts5(query: str, word_tokens: Callable[[str], tuple[list[str], bool]]) -> str:
     """The FTS5 expression for ``query``; ``""`` (matches nothing) for an empty one.
 
-    ``tokens_of(text)``: a quoted phrase's index tokens, in order. ``word_tokens(word)``:
-    the tokens a bare word is matched by, and whether its last one is a prefix (a
-    word ending in Chinese may end inside a longer run of it).
+    ``word_tokens(text)``: the index tokens a word or a quoted phrase is matched by, in
+    order, and whether the last one is a prefix (text ending in Chinese may end inside
+    a longer run of it). A phrase and a word end by the same rule, so ``"模型"`` finds
+    模型训练 as ``模型`` does: the words together, in order, anywhere.
     """
     parts: list[str] = []  # FTS5 phrases, operators and parentheses
     for match in _LEXEME.finditer(query):
@@ -55,15 +56,11 @@ def to_fts5(query: str, tokens_of: Callable[[str], list[str]],
                 parts.append(word)
                 continue
             text, prefix = word.rstrip("*"), word.endswith("*")
-        if match["word"] is None:
-            tokens = tokens_of(text)
-        else:
-            tokens, ends_open = word_tokens(text)
-            prefix = prefix or ends_open
+        tokens, ends_open = word_tokens(text)
         if not tokens:
             continue  # nothing searchable in it (punctuation alone)
         phrase = '"' + " ".join(tokens) + '"'
-        parts.append(phrase + "*" if prefix else phrase)
+        parts.append(phrase + "*" if prefix or ends_open else phrase)
     _check(parts)
     return " ".join(parts) if parts else '""'
 

@@ -159,9 +159,9 @@ def test_table_and_search_pages(server: str, page: Any) -> None:
     page.wait_for_url("**/archive/questions?*_search=*")
     titles = page.locator("table.rows-and-columns td.col-title").all_inner_texts()
     assert sorted(titles) == sorted(["BERT预训练模型的微调", "模型和预训练模型的区别"])
-    # ...with no facets until asked for; the page says how many match.
+    # ...with no facets until asked for; the heading says how many match.
     assert page.locator(".facet-info").count() == 0
-    assert page.locator("p.qa-matches").inner_text().startswith("2 questions match the search.")
+    assert page.locator("h3").first.inner_text().startswith('2 questions match "预训练模型"')
     page.locator("a", has_text="Show facets").click()
     page.wait_for_url("**/archive/questions?*_showfacets=1*")
     assert page.locator(".facet-info").count() >= 3

@@ -18,6 +18,7 @@ from archive.search import (
     _query_tokens,
     fts_query,
     rebuild_search_index,
+    search_questions,
     segment,
 )
 from crawler.importer import import_files
@@ -81,8 +82,14 @@ def test_the_index_segments_text_as_a_query_does(text: str) -> None:
     ("kubernetes OR docker", '"kubernetes" OR "docker"'),
     ("模型 NOT 训练", '"模型" NOT "训练"'),
     ('"pip install" (conda OR 虚拟环境)', '"pip install" ( "conda" OR "虚拟 拟环 环境" )'),
-    # Quoted, the run's last character stays: the phrase ends where the run does.
-    ('"模型"', '"模型 型"'),
+    # Quoted, the words end as a bare word does: a phrase is found anywhere in a run
+    # (before #15's follow-up, '"模型 型"': only where the run ended at 型).
+    ('"模型"', '"模型"'),
+    ('"预训练模型"', '"预训 训练 练模 模型"'),
+    ('"模"', '"模"*'),
+    ('"BERT模"', '"bert 模"*'),
+    ('"模型 训练"', '"模型 型 训练"'),  # apart in the phrase: apart in the text
+    ('"pip install"', '"pip install"'),
     # A dash in the kana range is no token character to FTS5: the prefix stays, wherever
     # the dash is in the last pair.
     ("ア゠", '"ア゠ ゠"*'),
@@ -163,6 +170,44 @@ def test_a_word_ending_in_a_bigram_finds_what_its_prefix_phrase_found(
         found = rows(fts_query(word))
         assert found == rows('"' + segment(word) + '"*'), word
     assert len(rows(fts_query("模型"))) >= 4
+
+
+# One word of Han, kana, Hangul, Latin and digits: no space, quote, parenthesis or *.
+_WORD = st.text(st.sampled_from("预训练模型のテ한국𠀀aBc9・゠"), min_size=1, max_size=12)
+
+
+@given(_WORD)
+def test_a_quoted_word_is_matched_as_the_bare_word(word: str) -> None:
+    assert fts_query(f'"{word}"', strict=True) == fts_query(word, strict=True)
+
+
+def test_a_quoted_phrase_finds_its_words_anywhere_in_a_run(
+        archive: sqlite_utils.Database) -> None:
+    """``"模型"`` finds 模型训练: a phrase's words together, in order, wherever the run of
+    Chinese around them starts or ends (before, it had to end the run)."""
+    pages = [
+        _page("p1", "模型训练指南", "无"),  # the phrase starts the run
+        _page("p2", "预训练模型的应用", "无"),  # inside the run
+        _page("p3", "大模型", "无"),  # ends it
+        _page("p4", "模 型", "型模"),  # the characters apart, or out of order
+        _page("p5", "预训练和模型", "无"),  # 预训练 and 模型, not together
+    ]
+    with archive.atomic():
+        for page in pages:
+            archive.store_answer_page(page)
+
+    def found(query: str) -> set[str]:
+        return set(_search(archive, "questions", query)) & {page.id for page in pages}
+
+    assert found('"模型"') == {"p1", "p2", "p3", "p5"}
+    assert found('"预训练模型"') == {"p2"}
+    assert found('"模"') == {"p1", "p2", "p3", "p4", "p5"}
+    assert found('"型模"') == {"p4"}
+    assert found('"模型训练"') == {"p1"}
+    for query in ('"模型"', '"预训练模型"', '"模"'):
+        # The ranked search (search page, qarchive search) reads the same expression.
+        hits = search_questions(archive, query, limit=50).hits
+        assert {hit.id for hit in hits} & {page.id for page in pages} == found(query), query
 
 
 def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:

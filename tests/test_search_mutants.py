@@ -1,5 +1,6 @@
 """Tests that kill surviving mutants of the search code #15 changed (a232661: fts_query,
-_word_tokens, to_fts5, search_questions) and pin what mutmut cannot mutate, the SQL
+_word_tokens, to_fts5, search_questions; a quoted phrase ends by the bare word's rule
+since the follow-up) and pin what mutmut cannot mutate, the SQL
 constant QUESTION_SEARCH_SQL: ties, the order past ``ranked_matches`` (by views) and paging.
 
 Literal queries with the FTS5 expressions written by hand; small real archives in
@@ -77,9 +78,25 @@ def test_a_bare_word_ends_in_its_last_bigram_or_is_a_prefix(query: str,
     assert fts_query(query, strict=True) == expression
 
 
+@pytest.mark.parametrize(("query", "expression"), [
+    # A quoted phrase ends as a bare word does: in its last bigram, or as a prefix when
+    # its last pair is not two token characters.
+    ('"・模型"', '"・模 模型"'),
+    ('"模・型"', '"模・ ・型 型"*'),
+    ('"模型BERT"', '"模型 型 bert"'),
+    ('"预训练模型 bert模"', '"预训 训练 练模 模型 型 bert 模"*'),
+    ('"bert 模型"', '"bert 模型"'),
+    # An explicit * on a word in a phrase is punctuation there, as FTS5 has it.
+    ('"模型* 训练"', '"模型 型 训练"'),
+    ('"。"', '""'),
+])
+def test_a_quoted_phrase_ends_as_a_bare_word(query: str, expression: str) -> None:
+    assert fts_query(query, strict=True) == expression
+
+
 def test_the_lenient_fallback_matches_bare_words_as_words() -> None:
     # An unclosed quote: the plain words, each matched as a bare word (last bigram, or a
-    # prefix for one character), not as a phrase.
+    # prefix for one character), not as the phrase "训练 模" ('"训练 练 模"*').
     assert fts_query('模型 "训练 模') == '"模型" "训练" "模"*'
     assert fts_query('(模型 OR') == '"模型"'
 
@@ -104,6 +121,9 @@ def test_words_with_a_mark_in_their_run_find_what_they_should(tmp_path: Path) ->
     assert _ids_by_expression(db, fts_query("模型")) == {"m1", "m2"}
     assert _ids_by_expression(db, fts_query("・")) == set()
     assert _ids_by_expression(db, fts_query("模型 ・")) == {"m1", "m2"}
+    # Quoted, the same: a mark inside the last pair keeps the phrase a prefix.
+    assert _ids_by_expression(db, fts_query('"模型"')) == {"m1", "m2"}
+    assert _ids_by_expression(db, fts_query('"模・型"')) == {"m3", "m6"}
 
 
 # -- search_questions: ties, and the order past ranked_matches ----------------------------

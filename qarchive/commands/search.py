@@ -30,9 +30,9 @@ def search_command(query: str, db_path: str, limit: int, page: int, as_json: boo
     Chinese needs no spaces (预训练模型 finds those characters in a row); words
     are ANDed; OR, AND, NOT (upper case), "quoted phrases", prefix* and
     parentheses work as in SQLite's FTS5. Equally relevant questions come
-    fetched first, then most viewed. Past 10,000 matches the words are too
-    common to rank by: the most viewed come first (fetched first), with no
-    relevance. Read-only: safe while a crawl runs.
+    fetched first, then most viewed. Past 10,000 matches, results are ordered
+    by views without relevance (fetched first), to keep every search fast.
+    Read-only: safe while a crawl runs.
 
     \b
     Example:

@@ -12,6 +12,7 @@ value stays autoescaped by Jinja.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -214,15 +215,21 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 
 # ---------------------------------------------------------------------------
 # A table's search is for finding rows: ?_search= on a table with a search index
-# (metadata fts_table: questions, resources) runs as ?_search=...&_nofacet=1&_nocount=1.
+# (metadata fts_table: questions, resources) runs as ?_search=...&_nofacet=1&_nocount=1
+# on the HTML page. The JSON and CSV (/archive/questions.json?_search=...) keep
+# Datasette's behaviour, filtered_table_rows_count and all: API users page by it, and
+# can add _nocount=1 themselves.
 # Each facet and Datasette's count join the whole match to the table again (a word in
 # 92 % of 100k questions: five such queries a page, p95 303 ms; 68 ms without them,
-# bench/notes.md); the page says how many match from the index alone (search_matches).
+# bench/notes.md); the page's heading says how many match from the index alone
+# (search_heading: "5 questions match "模型"", then Datasette's description of the rest).
 # Asking for facets (any _facet... argument, or _showfacets=1: the page's "Show facets"
 # link) leaves the page to Datasette: facets and its exact count.
 
 SHOW_FACETS = "_showfacets"
-_TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?:json|csv))?$")
+# The HTML page of a table: no extension (Datasette's table route, with no format; a
+# name with a dot in it is tilde-encoded, ~2E).
+_TABLE_PAGE = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)$")
 
 
 def _searched_table(datasette: Any, database: str, table: str) -> str | None:
@@ -237,8 +244,9 @@ def _asks_for_facets(keys: set[str]) -> bool:
 
 def _search_for_finding(datasette: Any, config: dict[str, Any],
                         scope: dict[str, Any]) -> dict[str, Any]:
-    """``scope`` with ``_nofacet=1&_nocount=1`` added when it is a table's plain search."""
-    path = _TABLE_PATH.match(scope.get("path", ""))
+    """``scope`` with ``_nofacet=1&_nocount=1`` added when it is a table's plain search,
+    on its HTML page."""
+    path = _TABLE_PAGE.match(scope.get("path", ""))
     if path is None or path["database"] != config.get("database", "archive"):
         return scope
     pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
@@ -255,11 +263,27 @@ def _search_for_finding(datasette: Any, config: dict[str, Any],
     return {**scope, "query_string": query}
 
 
-def _other_filters(args: Any) -> bool:
-    """Whether the table's rows are filtered by more than ?_search= (Datasette's rule: an
-    argument is a filter unless it starts with _ and has no __)."""
-    return any(not key.startswith("_") or "__" in key or key in ("_where", "_through")
-               or key.startswith("_search_") for key in args)
+def _search_heading(description: str, *, words: str, matches: int, noun: str) -> str:
+    """The table's heading for a search Datasette did not count: how many match the words,
+    then Datasette's description of the rest (``description``: its ``human_description_en``,
+    ``where search matches "模型" and is_fetched = 1 sorted by view_count descending``).
+
+    ``5 questions match "模型", sorted by view_count descending``; with other filters the
+    count is the words' alone: ``...match "模型"; of them, those where is_fetched = 1 ...``.
+    Plain text: the template escapes it (the words are the user's).
+    """
+    counted = f"{matches:,} {noun} matches" if matches == 1 else f"{matches:,} {noun}s match"
+    heading = f'{counted} "{words}"'
+    # Datasette's description: "where " and its clauses, the search's first unless a
+    # ?_through= comes before it ("a, b and c"), then " sorted by ..." when sorted.
+    searched = f'where search matches "{words}"'
+    if not description.startswith(searched):
+        return f"{heading}; of them, those {description}" if description else heading
+    rest = description[len(searched):]
+    for joiner in (", ", " and "):
+        if rest.startswith(joiner):
+            return f"{heading}; of them, those where {rest[len(joiner):]}"
+    return f"{heading},{rest}" if rest else heading  # rest: " sorted by ..." or nothing
 
 
 async def _search_vars(datasette: Any, database: str, table: str,
@@ -291,10 +315,13 @@ async def _search_vars(datasette: Any, database: str, table: str,
         kept = [(key, value) for key, value in pairs if key not in ("_nofacet", "_nocount")]
         kept.append((SHOW_FACETS, "1"))
     link = request.path + "?" + urllib.parse.urlencode(kept)
+    noun = {"questions": "question", "resources": "resource"}.get(table, "row")
     return {
+        # The templates pass Datasette's human_description_en through it (table.html's
+        # heading reads it): None when Datasette counted, or the index could not.
+        "search_heading": None if matches is None else functools.partial(
+            _search_heading, words=words, matches=matches, noun=noun),
         "search_matches": matches,
-        "search_noun": {"questions": "question", "resources": "resource"}.get(table, "row"),
-        "search_filtered": _other_filters(keys),
         "show_facets_url": None if facets_shown else link,
         "hide_facets_url": link if facets_shown else None,
     }
