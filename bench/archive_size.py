@@ -4,10 +4,7 @@ A sample site of ``pages`` answer pages is crawled whole by ``qarchive crawl``
 (the CLI, as a user runs it); the archive is then measured as the crawl left
 it: the database file and its WAL, against the HTML bytes it archived
 (``pages.body_size``). SQLite's ``dbstat`` gives the bytes of every table and
-index. The raw-page store is measured twice: as this code stores it, and
-projected at the ratio the zstd-dictionary work targets (a copy of the archive
-with each body replaced by incompressible bytes of ``ZSTD_RATIO`` times its HTML,
-then VACUUMed), so each branch of issue 15 can be read on its own.
+index, and the raw-page store (the bodies) is set against the HTML too.
 
 The result is saved as ``size.json``; a result saved as ``size-before.json``
 (the same script run at an older commit) is shown beside it.
@@ -24,11 +21,8 @@ from typing import Any
 from bench.common import REPO, WORK_DIR
 from bench.crawlers import count_rows, fresh_db, qarchive_crawl_args, run_child, sample_sites
 
-__all__ = ["ZSTD_RATIO", "measure_archive", "run"]
+__all__ = ["measure_archive", "run"]
 
-# What the zstd-dictionary branch of issue 15 targets for the raw-page store: 0.065x the
-# HTML (15.6x measured on sample pages, with room for the dictionary and the row overhead).
-ZSTD_RATIO = 0.065
 _STORED = "SELECT count(*) FROM pages WHERE status = 200 AND question_id IS NOT NULL"
 
 
@@ -63,26 +57,6 @@ def measure_archive(db: Path) -> dict[str, Any]:
     }
 
 
-def _projected(db: Path, *, ratio: float) -> dict[str, Any]:
-    """The archive with its raw-page store at ``ratio`` x the HTML: a copy whose bodies
-    are random bytes of that size (compressed output does not compress again), VACUUMed
-    so the old bodies' pages are gone. The rest of the archive is as crawled."""
-    copy = WORK_DIR / "size-projected.db"
-    fresh_db(copy)
-    with contextlib.closing(sqlite3.connect(db)) as source, \
-            contextlib.closing(sqlite3.connect(copy)) as target:
-        source.backup(target)
-    with contextlib.closing(sqlite3.connect(copy, isolation_level=None)) as conn:
-        conn.execute("UPDATE pages SET body = randomblob(max(1, cast(body_size * ? AS INTEGER))) "
-                     "WHERE body IS NOT NULL", [ratio])
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA journal_mode = DELETE")
-    measured = measure_archive(copy)
-    fresh_db(copy)
-    return {"ratio": ratio, **{name: measured[name] for name in
-                               ("archive_bytes", "archive_vs_html", "body_bytes")}}
-
-
 def _commit() -> str | None:
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
@@ -105,5 +79,4 @@ def run(*, pages: int, concurrency: int = 8, timeout: float = 900.0) -> dict[str
         "crawl_returncode": crawl.returncode,
         "answer_pages": stored,
         **measured,
-        "projected_zstd": _projected(db, ratio=ZSTD_RATIO),
     }
