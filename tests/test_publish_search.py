@@ -5,7 +5,6 @@ canned search ranks by bm25, or by views once the words are in too many question
 from __future__ import annotations
 
 import html as html_module
-import importlib.util
 import re
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from datasette.app import Datasette
 from test_publish import CSDN, REFERENCE_ID, build_archive, serving
+from tests_support import module_from_file
 
 from archive import open_archive
 from archive.schema_files import schema_dir
@@ -67,12 +67,8 @@ def _matches_line(html: str) -> str:
 
 def _plugin() -> ModuleType:
     """The plugin module, loaded from its file (as Datasette loads it: plugins_dir)."""
-    spec = importlib.util.spec_from_file_location(
-        "qarchive_plugin_search_tests", schema_dir() / "plugins" / "qarchive_plugin.py")
-    assert spec is not None and spec.loader is not None
-    plugin = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(plugin)
-    return plugin
+    return module_from_file("qarchive_plugin_search_tests",
+                            schema_dir() / "plugins" / "qarchive_plugin.py")
 
 
 def _link(html: str, text: str) -> str:

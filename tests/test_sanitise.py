@@ -14,7 +14,6 @@ never gets as far as nh3. These tests give the sanitiser what does:
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +21,7 @@ from types import ModuleType
 import pytest
 from datasette.app import Datasette
 from test_publish import question_path
+from tests_support import module_from_file
 
 from archive import open_archive
 from archive.schema_files import schema_dir
@@ -33,12 +33,8 @@ REL = 'rel="noopener noreferrer nofollow ugc"'
 
 @pytest.fixture(scope="module")
 def plugin() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "qarchive_plugin_sanitise_tests", schema_dir() / "plugins" / "qarchive_plugin.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("qarchive_plugin_sanitise_tests",
+                            schema_dir() / "plugins" / "qarchive_plugin.py")
 
 
 class _PassThrough:

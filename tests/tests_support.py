@@ -37,12 +37,18 @@ def python_source(module: ModuleType) -> ModuleType:
     checks that the compiled modules give what their source gives."""
     assert module.__file__ is not None
     source = Path(module.__file__).with_name(module.__name__.rpartition(".")[2] + ".py")
-    spec = importlib.util.spec_from_file_location(f"{module.__name__}__source", source)
+    return module_from_file(f"{module.__name__}__source", source)
+
+
+def module_from_file(name: str, path: Path) -> ModuleType:
+    """The module run from ``path`` under ``name`` (the Datasette plugin, as Datasette
+    loads it from its plugins folder; a parser's source)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
-    copy = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = copy  # dataclasses look their module up while being made
-    spec.loader.exec_module(copy)
-    return copy
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
 
 
 def fail_storing(monkeypatch: pytest.MonkeyPatch, question_id: str) -> None:
