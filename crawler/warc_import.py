@@ -41,7 +41,7 @@ from archive.search import PendingIndex
 from crawler.content_type import charset_of, is_html
 from crawler.reasons import error_reason
 from crawler.settings import CrawlSettings
-from crawler.writers import train_dictionaries
+from crawler.writers import store_optimistically, train_dictionaries
 from parsers import ParseError, choose_profile
 
 __all__ = ["WarcCounts", "import_warc", "is_warc", "warc_files"]
@@ -165,14 +165,8 @@ def _store(db: Archive, batch: list[tuple[FetchedPage, Any, int | None, str | No
     raises rolls the whole batch back, and the batch is stored again with each page in
     a savepoint of its own, so that one bad page costs only itself.
     """
-    try:
-        with db.atomic():
-            stored = _store_pages(db, batch, run_id=run_id, savepoints=False)
-    except sqlite3.Error:
-        raise  # the archive, not a record: every later record would fail too
-    except Exception:
-        with db.atomic():
-            stored = _store_pages(db, batch, run_id=run_id, savepoints=True)
+    stored = store_optimistically(
+        db, lambda savepoints: _store_pages(db, batch, run_id=run_id, savepoints=savepoints))
     outcomes.update(stored.outcomes)
     counts.older += stored.older
     counts.unknown += sum(stored.unstored.values())

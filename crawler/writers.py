@@ -16,12 +16,13 @@ picks one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from archive import Archive, FetchedPage, FrontierTable, FrontierURL, RunCounts
 from archive.bodies import DictionaryUpkeep, body_site
@@ -38,8 +39,11 @@ __all__ = [
     "counts_with",
     "discovered_in",
     "store_batch",
+    "store_optimistically",
     "train_dictionaries",
 ]
+
+T = TypeVar("T")
 
 log = logging.getLogger("crawler.writers")
 
@@ -123,15 +127,28 @@ def store_batch(archive: Archive, table: FrontierTable, batch: list[URLResult], 
     database page it changes: one a URL cost ~10 % of storing a page); only when a page
     raises is that rolled back and the batch stored again a savepoint a URL.
     """
+    return store_optimistically(archive, lambda savepoints: _store_results(
+        archive, table, batch, run_id=run_id, poisoned_retry_after=poisoned_retry_after,
+        savepoints=savepoints))
+
+
+def store_optimistically(archive: Archive, store: Callable[[bool], T]) -> T:
+    """``store(False)``: a batch stored without a savepoint a page, in one savepoint (or
+    transaction) for all of it; if a page raises, that is rolled back and the batch
+    stored again by ``store(True)``, each page in a savepoint of its own, so that the
+    bad page costs only itself. A database error is the archive's: it is raised.
+
+    Used by the crawl's writers and by ``qarchive import``: a savepoint journals every
+    database page the store changes, ~10 % of storing a page.
+    """
     try:
         with archive.atomic():
-            return _store_results(archive, table, batch, run_id=run_id,
-                                  poisoned_retry_after=poisoned_retry_after, savepoints=False)
+            return store(False)
     except sqlite3.Error:
         raise
-    except Exception:  # a page that cannot be stored: found again below, and failed alone
-        return _store_results(archive, table, batch, run_id=run_id,
-                              poisoned_retry_after=poisoned_retry_after, savepoints=True)
+    except Exception:  # a page that cannot be stored: found again, and stored alone
+        with archive.atomic():
+            return store(True)
 
 
 def _store_results(archive: Archive, table: FrontierTable, batch: list[URLResult], *,
@@ -142,20 +159,16 @@ def _store_results(archive: Archive, table: FrontierTable, batch: list[URLResult
     outcomes: Counter[str] = Counter()
     pending = PendingIndex()  # the batch's search-index writes, written together
     for result in batch:
-        if not savepoints:
-            outcome = _store_result(archive, table, result, run_id=run_id, pending=pending,
-                                    savepoint=False)
-            if outcome is not None:
-                outcomes[outcome] += 1
-            continue
         mark = pending.mark()
         try:
-            with archive.atomic():
+            with archive.atomic() if savepoints else contextlib.nullcontext():
                 outcome = _store_result(archive, table, result, run_id=run_id,
-                                        pending=pending, savepoint=True)
+                                        pending=pending, savepoint=savepoints)
         except sqlite3.Error:
             raise
         except Exception as error:  # one bad page costs that page
+            if not savepoints:
+                raise
             pending.rollback(mark)
             table.write_state(result.entry.url, "failed", requests=result.requests,
                               status=result.status, error=error_reason(error),
