@@ -302,9 +302,10 @@ def bounded_page(page: AnswerPage) -> AnswerPage:
     return dataclasses.replace(page, **changes) if changes else page
 
 
-# Migrations 0014-0015 drop columns and move rows in place: an archive upgraded from an
-# older schema keeps the freed pages until it is VACUUMed (1.9 -> 1.0 GB on 100k questions).
-_VACUUM_AFTER_UPGRADE_FROM_BELOW = 14
+# Migrations 0014-0016 drop columns and move rows in place: an archive upgraded from an
+# older schema keeps the freed pages until it is VACUUMed (1.9 -> 1.0 GB on 100k questions
+# for 0014-0015; 0016 frees the plain text of every answer and question body).
+_VACUUM_AFTER_UPGRADE_FROM_BELOW = 16
 
 
 class Archive(sqlite_utils.Database):
@@ -718,7 +719,7 @@ class Archive(sqlite_utils.Database):
         resources_changed = self._store_resources(page, pending, rowid,
                                                   first_fetch=first_fetch)
         if outcome != "unchanged" or answers_changed:
-            # What the index holds for the row: its title and text before this page.
+            # What the index holds for the row: its title and Markdown before this page.
             old = (indexed[0], searchable_text(indexed[1], old_answers)) if indexed else None
             pending.add(QUESTION_FTS, rowid, page.title, self._searchable_text(page), old=old)
         if outcome == "unchanged" and (answers_changed or related_changed or tags_changed
@@ -730,7 +731,7 @@ class Archive(sqlite_utils.Database):
         self, page: AnswerPage,
     ) -> tuple[StoreOutcome, bool, int, tuple[str | None, str | None] | None]:
         """Write the question's row if it changed: its outcome, whether it is a first
-        fetch, its rowid (the search index's key) and the row's title and question_text
+        fetch, its rowid (the search index's key) and the row's title and question_markdown
         before (None for a new row; a question seen before as a related one has a row,
         and an entry in the index)."""
         row = _question_row(page)
@@ -759,7 +760,7 @@ class Archive(sqlite_utils.Database):
             if sources is not None:
                 self.execute("UPDATE questions SET field_sources = ? WHERE site = ? AND id = ? "
                              "AND field_sources IS NOT ?", [sources, page.site, page.id, sources])
-            return outcome, first_fetch, existing[0], _indexed_columns(row, existing)
+            return outcome, first_fetch, existing[0], _indexed_columns(updated, existing)
         if sources is not None:
             row = {**row, "field_sources": sources}
             updated.append("field_sources")
@@ -775,72 +776,73 @@ class Archive(sqlite_utils.Database):
         # into a table with indexes ~2.5x slower (a resource 12.7 against 4.6 µs).
         rowid = existing[0] if existing is not None else _inserted_rowid(cursor)
         return outcome, first_fetch, rowid, (
-            _indexed_columns(row, existing) if existing is not None else None)
+            _indexed_columns(updated, existing) if existing is not None else None)
 
     def _searchable_text(self, page: AnswerPage) -> str:
         """What search finds a question by besides its title (``searchable_text``): its
-        body and every answer stored for it (a page of paged answers adds to those
-        stored from other pages)."""
-        if page.question_text is None and not page.answers:
+        body's Markdown and every answer's stored for it (a page of paged answers adds to
+        those stored from other pages)."""
+        if page.question_markdown is None and not page.answers:
             # CSDN's shape: the one answer (or none), which is all its answers rows hold.
-            return searchable_text(None, [answer.text for answer in page.page_answers()])
-        return searchable_text(page.question_text, [text for (text,) in self.execute(
-            "SELECT text FROM answers WHERE site = ? AND question_id = ? ORDER BY position, id",
-            [page.site, page.id])])
+            return searchable_text(None, [answer.markdown for answer in page.page_answers()])
+        return searchable_text(page.question_markdown, [markdown for (markdown,) in self.execute(
+            "SELECT markdown FROM answers WHERE site = ? AND question_id = ? "
+            "ORDER BY position, id", [page.site, page.id])])
 
     def _store_answers(self, page: AnswerPage, *, observed_at: str | None,
                        run_id: int | None, first: bool) -> tuple[bool, list[str | None]]:
         """Write the page's answers and their history: whether any changed, and the
-        texts the question's answers had before, in page order (what the search index
+        Markdown the question's answers had before, in page order (what the search index
         holds).
 
-        A page that shows every answer (no paging) also removes the answers it no
-        longer shows; their texts stay in ``answer_versions``, superseded.
+        An answer is stored as its Markdown alone (migration 0016): the parsed page's
+        plain text goes into its version's hash and nowhere else. A page that shows every
+        answer (no paging) also removes the answers it no longer shows; their Markdown
+        stays in ``answer_versions``, superseded.
         """
         changed = False
         seen = observed_at or utc_now()
         stored = {} if first else {
             answer_id: tuple(values) for answer_id, *values in self.execute(
-                "SELECT id, position, text, markdown, votes, accepted, author, created_at "
+                "SELECT id, position, markdown, votes, accepted, author, created_at "
                 "FROM answers WHERE site = ? AND question_id = ?", [page.site, page.id])}
-        old_texts = [values[1] for _, values in sorted(
+        old_markdown = [values[1] for _, values in sorted(
             stored.items(), key=lambda item: (item[1][0], item[0]))]
         answers = page.page_answers()
         for answer in answers:
             # Numbered across the question's pages of answers.
             position = page.answers_before + answer.position
             answer_id = answer.id or f"p{position}"  # an answer the page gives no id
-            values = (position, answer.text, answer.markdown, answer.votes,
+            values = (position, answer.markdown, answer.votes,
                       int(answer.accepted), answer.author, answer.created_at)
             before = stored.pop(answer_id, None)
             if before == values:
                 continue
             changed = True
             self.execute(
-                "INSERT INTO answers (site, question_id, id, position, text, markdown, votes, "
-                "accepted, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO answers (site, question_id, id, position, markdown, votes, "
+                "accepted, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (site, question_id, id) DO UPDATE SET position = excluded.position, "
-                "text = excluded.text, markdown = excluded.markdown, votes = excluded.votes, "
+                "markdown = excluded.markdown, votes = excluded.votes, "
                 "accepted = excluded.accepted, author = excluded.author, "
                 "created_at = excluded.created_at",
                 [page.site, page.id, answer_id, *values])
             self._store_answer_version(
                 page, answer_id, answer.text, answer.markdown,
-                before=(before[1], before[2]) if before is not None else (None, None),
+                before=before[1] if before is not None else None,
                 observed_at=observed_at, run_id=run_id, first=first)
         whole = page.answer_count is None or page.answer_count <= len(answers)
         if whole and stored:
             changed = True
             for answer_id, values in stored.items():
-                # Its current version takes its text before the row goes.
+                # Its current version takes its Markdown before the row goes.
                 self.execute("UPDATE answer_versions SET superseded_at = ?, "
-                             "answer_text = coalesce(answer_text, ?), "
                              "answer_markdown = coalesce(answer_markdown, ?) WHERE site = ? AND "
                              "question_id = ? AND answer_id = ? AND superseded_at IS NULL",
-                             [seen, values[1], values[2], page.site, page.id, answer_id])
+                             [seen, values[1], page.site, page.id, answer_id])
                 self.execute("DELETE FROM answers WHERE site = ? AND question_id = ? AND id = ?",
                              [page.site, page.id, answer_id])
-        return changed, old_texts
+        return changed, old_markdown
 
     def _store_related(self, page: AnswerPage, pending: PendingIndex, *,
                        first_fetch: bool) -> bool:
@@ -969,14 +971,17 @@ class Archive(sqlite_utils.Database):
 
     def _store_answer_version(
         self, page: AnswerPage, answer_id: str, text: str, markdown: str, *,
-        before: tuple[str | None, str | None], observed_at: str | None, run_id: int | None,
+        before: str | None, observed_at: str | None, run_id: int | None,
         first: bool = False,
     ) -> None:
-        """Keep every text an answer had: a changed text supersedes the current version.
+        """Keep every Markdown an answer had: a changed answer supersedes the current
+        version.
 
-        The current version's text is the answers row's (its own columns are NULL, see
-        migration 0014); superseded, it takes ``before``, the answer's text and Markdown
-        until now. ``observed_at`` None means the same stored body was read again by a
+        The version's identity (``content_hash``) is the parsed page's title, text and
+        Markdown (``answer_hash``); what it keeps is the Markdown (migration 0016). The
+        current version's Markdown is the answers row's (its own column is NULL, see
+        migration 0014); superseded, it takes ``before``, the answer's Markdown until
+        now. ``observed_at`` None means the same stored body was read again by a
         newer parser (reparse): that corrects the current version in place rather than
         inventing an edit the site never made.
         """
@@ -990,17 +995,16 @@ class Archive(sqlite_utils.Database):
             return
         if current is not None and observed_at is None:
             self.execute("UPDATE answer_versions SET content_hash = ?, title = ?, "
-                         "answer_text = NULL, answer_markdown = NULL WHERE id = ?",
+                         "answer_markdown = NULL WHERE id = ?",
                          [digest, page.title, current[0]])
             return
         seen = observed_at or utc_now()
         if current is not None:
-            # A version that kept a text of its own (one migration 0014 found differing
+            # A version that kept a Markdown of its own (one migration 0014 found differing
             # from its answers row) keeps it.
             self.execute("UPDATE answer_versions SET superseded_at = ?, "
-                         "answer_text = coalesce(answer_text, ?), "
                          "answer_markdown = coalesce(answer_markdown, ?) WHERE id = ?",
-                         [seen, *before, current[0]])
+                         [seen, before, current[0]])
         # The next version after any this answer had (one that left the page and came
         # back has no current version, but its old ones keep their numbers).
         version = self.execute(
@@ -1044,11 +1048,12 @@ def _field_sources_json(page: AnswerPage) -> str | None:
     return json.dumps(found, ensure_ascii=False, sort_keys=True) if found else None
 
 
-def _indexed_columns(row: dict[str, Any], existing: Any) -> tuple[str | None, str | None]:
-    """The title and question_text of a stored row (``existing``: rowid, then ``row``'s
-    columns): what the search index holds with its answers."""
-    names = list(row)
-    return existing[1 + names.index("title")], existing[1 + names.index("question_text")]
+def _indexed_columns(columns: list[str], existing: Any) -> tuple[str | None, str | None]:
+    """The title and question_markdown of a stored row (``existing``: rowid, then the
+    ``columns`` read, which are not all of a row when a later page of answers leaves out
+    its URL): what the search index holds with its answers."""
+    return (existing[1 + columns.index("title")],
+            existing[1 + columns.index("question_markdown")])
 
 
 def _question_row(page: AnswerPage) -> dict[str, Any]:
@@ -1063,8 +1068,7 @@ def _question_row(page: AnswerPage) -> dict[str, Any]:
         "is_fetched": 1,
         "profile": page.profile,
         "parser_version": page.parser_version,
-        "question_text": page.question_text,
-        "question_markdown": page.question_markdown,
+        "question_markdown": page.question_markdown,  # no question_text: see migration 0016
         "question_votes": page.question_votes,
         "question_author": page.question_author,
         "tags": json.dumps(list(dict.fromkeys(page.tags)), ensure_ascii=False)

@@ -36,6 +36,7 @@ __all__ = [
     "QuestionHit",
     "SearchResults",
     "SearchSyntaxError",
+    "answer_start",
     "fts_query",
     "rebuild_search_index",
     "search_questions",
@@ -172,13 +173,15 @@ def _plain_words(query: str) -> str:
 _FTS_COLUMNS = {QUESTION_FTS: "title, answer", RESOURCE_FTS: "title, description"}
 
 
-def searchable_text(question_text: str | None, answer_texts: list[str | None]) -> str:
+def searchable_text(question_markdown: str | None, answer_markdown: list[str | None]) -> str:
     """What search finds a question by besides its title: its body, then each answer in
-    page order (``answers`` by position, then id), a blank line between; the parts that
-    are NULL left out. The same as SEARCHABLE_QUESTIONS_SQL, to the character: the index
-    keeps no copy, so deleting an entry means recomputing what was indexed."""
-    parts = [question_text] if question_text is not None else []
-    return "\n\n".join([*parts, *(text for text in answer_texts if text is not None)])
+    page order (``answers`` by position, then id), a blank line between, all as the stored
+    Markdown (migration 0016: FTS5's tokenizer drops its punctuation; a link's URL is
+    words too); the parts that are NULL left out. The same as SEARCHABLE_QUESTIONS_SQL,
+    to the character: the index keeps no copy, so deleting an entry means recomputing
+    what was indexed."""
+    parts = [question_markdown] if question_markdown is not None else []
+    return "\n\n".join([*parts, *(part for part in answer_markdown if part is not None)])
 
 
 # The index entry of a row, by rowid: what it holds (segmented), or None when the row is
@@ -248,10 +251,11 @@ class PendingIndex:
 SEARCHABLE_QUESTIONS_SQL = """
 select q.rowid, q.title, (
   select group_concat(part, char(10, 10)) from (
-    select 0 as position, '' as id, q.question_text as part where q.question_text is not null
+    select 0 as position, '' as id, q.question_markdown as part
+    where q.question_markdown is not null
     union all
-    select position, id, text from answers a
-    where a.site = q.site and a.question_id = q.id and a.text is not null
+    select position, id, markdown from answers a
+    where a.site = q.site and a.question_id = q.id and a.markdown is not null
     order by position, id))
 from questions q
 """
@@ -282,7 +286,8 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
 # (bm25 ~ 1e-6), where raw scores read "0.0" everywhere and told nothing.
 # ``matches``: how many questions match in all, for paging. The page's rows are chosen
 # first and only they read their text: the answer's start is a lookup in ``answers``
-# (schema 14), 3 s for a word in 92 % of 100k questions if done for every hit.
+# (schema 14), 3 s for a word in 92 % of 100k questions if done for every hit. It is
+# Markdown (schema 16), read long enough for ``answer_start`` to drop its markup.
 #
 # Ranking costs a bm25 score and a row read per match (~1.2 ms per 1,000): 100 ms for a
 # word in 92 % of 100k questions. So past RANKED_MATCHES matches nothing is scored, to
@@ -338,14 +343,42 @@ by_views as (
 ),
 page as materialized (select * from ranked union all select * from by_views)
 select q.id, q.site, q.title, q.asked_at, q.view_count, q.is_fetched,
-  substr(coalesce(q.question_text, (select a.text from answers a
+  substr(coalesce(q.question_markdown, (select a.markdown from answers a
     where a.site = q.site and a.question_id = q.id
-    order by +a.accepted desc, a.position limit 1)), 1, 160) as answer_start,
+    order by +a.accepted desc, a.position limit 1)), 1, 480) as answer_start,
   page.relevance, (select matches from counted) as matches
 from page join questions q on q.rowid = page.question_rowid
 order by page.is_fetched desc, page.relevance desc, page.view_count desc nulls last,
   page.site, page.id
 """
+
+
+# A search hit shows the start of its question's body, or of its answer (CSDN), as one
+# line. Both are stored as Markdown (migration 0016), whose markup reads as noise there:
+# a link or an image keeps its words, and code fences, headings, quote and list marks,
+# emphasis, backticks and backslash escapes go. Not a renderer (a rarer construct
+# keeps its characters, no harm in a snippet): three regular expressions on the 480
+# characters QUESTION_SEARCH_SQL reads, for the 20-50 hits of a page.
+ANSWER_START_CHARS = 160
+_MARKDOWN_LINKS = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MARKDOWN_LINE_MARKS = re.compile(
+    r"^[ \t]*(?:>[ \t]?)*[ \t]*"  # quote marks, then a fence, a heading's or a list item's
+    r"(?:(?:```|~~~).*|#{1,6}(?=[ \t])|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))?",
+    re.MULTILINE)
+# An escaped character stays (``\*`` is a star); emphasis stars, ``__`` and backticks go
+# (one ``_`` stays: snake_case).
+_MARKDOWN_INLINE_MARKS = re.compile(r"\\([!-/:-@\[-`{-~])|\*+|__|`+")
+
+
+def answer_start(markdown: str | None) -> str | None:
+    r"""The first ANSWER_START_CHARS characters of ``markdown`` as plain words on one line:
+    ``## Use **`pathlib`**\n\n1. See [the docs](https://…)`` -> ``Use pathlib See the docs``."""
+    if markdown is None:
+        return None
+    plain = _MARKDOWN_LINKS.sub(r"\1", markdown)
+    plain = _MARKDOWN_LINE_MARKS.sub("", plain)
+    plain = _MARKDOWN_INLINE_MARKS.sub(r"\1", plain)
+    return " ".join(plain.split())[:ANSWER_START_CHARS]
 
 
 # How many questions match (:fts): a page past the last has no row to say so.
@@ -362,7 +395,8 @@ class QuestionHit:
     asked_at: str | None
     view_count: int | None
     is_fetched: bool
-    # The first 160 characters of the question's body, or of its answer (CSDN).
+    # The first 160 characters of the question's body, or of its answer (CSDN), read
+    # from its Markdown without the markup (``answer_start``).
     answer_start: str | None
     # Percent of the best match's score; None past RANKED_MATCHES matches (by views).
     relevance: int | None
@@ -392,7 +426,8 @@ def search_questions(db: sqlite_utils.Database, query: str, *, limit: int = 20,
     # needs its own query. At offset 0 with a limit, no row means no match.
     matches = rows[0][-1] if rows else _count_matches(db, query) if offset or not limit else 0
     hits = [QuestionHit(id=row[0], site=row[1], title=row[2], asked_at=row[3],
-                        view_count=row[4], is_fetched=bool(row[5]), answer_start=row[6],
+                        view_count=row[4], is_fetched=bool(row[5]),
+                        answer_start=answer_start(row[6]),
                         relevance=row[7])
             for row in rows]
     return SearchResults(query=query, matches=matches, hits=hits)

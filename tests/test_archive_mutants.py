@@ -81,7 +81,7 @@ def _page(qid: str = "aaaaaaaaaa", **changes: object) -> AnswerPage:
 
 def _versions(db: sqlite_utils.Database, qid: str) -> list[tuple]:
     return [tuple(row) for row in db.execute(
-        "SELECT id, version, content_hash, title, answer_text, answer_markdown, first_seen_at, "
+        "SELECT id, version, content_hash, title, answer_markdown, first_seen_at, "
         "superseded_at, run_id FROM answer_history WHERE question_id = ? ORDER BY version",
         [qid]).fetchall()]
 
@@ -202,7 +202,7 @@ def test_store_without_pending_passes_observed_at_and_run_id(db: sqlite_utils.Da
         assert db.store_answer_page(page, observed_at=T1, run_id=run_id) == "new"
     digest = hashlib.sha256("标题 one\x00答案 text\x00答案 **text**".encode()).hexdigest()
     assert _versions(db, "aaaaaaaaaa") == [
-        (1, 1, digest, "标题 one", "答案 text", "答案 **text**", T1, None, run_id)]
+        (1, 1, digest, "标题 one", "答案 **text**", T1, None, run_id)]
 
 
 def test_answer_versions_supersede_on_a_new_fetch_and_correct_in_place_on_reparse(
@@ -217,25 +217,33 @@ def test_answer_versions_supersede_on_a_new_fetch_and_correct_in_place_on_repars
     with db.atomic():
         assert db.store_answer_page(edited, observed_at=T2, run_id=run_id) == "updated"
     v1, v2 = _versions(db, "aaaaaaaaaa")
-    assert (v1[0], v1[1], v1[6], v1[7]) == (2, 1, T1, T2)  # superseded when the edit was seen
+    assert (v1[0], v1[1], v1[5], v1[6]) == (2, 1, T1, T2)  # superseded when the edit was seen
     assert v2 == (3, 2, answer_hash("标题 one", "新答案", "新答案"), "标题 one", "新答案",
-                  "新答案", T2, None, run_id)
+                  T2, None, run_id)
     # A reparse (observed_at None) corrects the current version in place.
-    reparsed = _page(answer_text="新答案 corrected", answer_markdown="新答案")
+    reparsed = _page(answer_text="新答案 corrected", answer_markdown="新答案 *corrected*")
     with db.atomic():
         assert db.store_answer_page(reparsed) == "updated"
     v1_after, v2_after = _versions(db, "aaaaaaaaaa")
     assert v1_after == v1
-    assert v2_after == (3, 2, answer_hash("标题 one", "新答案 corrected", "新答案"), "标题 one",
-                        "新答案 corrected", "新答案", T2, None, run_id)
+    assert v2_after == (3, 2, answer_hash("标题 one", "新答案 corrected", "新答案 *corrected*"),
+                        "标题 one", "新答案 *corrected*", T2, None, run_id)
+    # Only the Markdown is stored (schema 16): a change of the plain text alone writes
+    # nothing, in a reparse as in a fetch (a version would keep the same Markdown).
+    for observed_at in (None, T3):
+        with db.atomic():
+            assert db.store_answer_page(
+                dataclasses.replace(reparsed, answer_text="新答案 other"),
+                observed_at=observed_at, run_id=run_id) == "unchanged"
+        assert _versions(db, "aaaaaaaaaa") == [v1_after, v2_after]
     # The other question's version is untouched.
-    assert [row[1:8] for row in _versions(db, "cccccccccc")] == [
-        (1, answer_hash("标题 one", "答案 text", "答案 **text**"), "标题 one", "答案 text",
+    assert [row[1:7] for row in _versions(db, "cccccccccc")] == [
+        (1, answer_hash("标题 one", "答案 text", "答案 **text**"), "标题 one",
          "答案 **text**", T1, None)]
     # A third text observed later is version 3.
     with db.atomic():
         db.store_answer_page(_page(title="标题 three"), observed_at=T3, run_id=run_id)
-    assert [(row[1], row[6], row[7]) for row in _versions(db, "aaaaaaaaaa")] == [
+    assert [(row[1], row[5], row[6]) for row in _versions(db, "aaaaaaaaaa")] == [
         (1, T1, T2), (2, T2, T3), (3, T3, None)]
 
 
@@ -308,7 +316,7 @@ def test_record_fetched_page_stores_history_with_the_fetch_time_and_run(
     assert [tuple(r) for r in db.execute(
         "SELECT question_id, observed_at, view_count, view_count_approximate, run_id "
         "FROM view_counts")] == [("aaaaaaaaaa", T1, 12000, 1, run_id)]
-    assert [(row[6], row[8]) for row in _versions(db, "aaaaaaaaaa")] == [(T1, run_id)]
+    assert [(row[5], row[7]) for row in _versions(db, "aaaaaaaaaa")] == [(T1, run_id)]
     assert [tuple(r) for r in db.execute(
         "SELECT final_url, redirect_chain, status, body_size, question_id, run_id FROM pages")] == [
         ("https://wenku.csdn.net/answer/aaaaaaaaaa/",
@@ -1078,6 +1086,7 @@ def test_search_questions_returns_every_field_and_pages(db: sqlite_utils.Databas
             db.store_answer_page(_page(f"q{n:09d}", title=f"模型 {n}", view_count=100 - n,
                                        related_questions=[], recommended_resources=[],
                                        answer_text="答案" + "长" * 200,
+                                       answer_markdown="答案" + "长" * 200,
                                        asked_at=f"2023-06-{n + 1:02d}T11:03:00+08:00"))
     results = search_questions(db, "模型")
     assert (results.query, results.matches, len(results.hits)) == ("模型", 23, 20)
@@ -1154,8 +1163,8 @@ def test_bounded_page_cuts_what_is_over_the_limit_and_says_how_much(
     assert bounded_page(_page(asked_at=None, view_count=None)).asked_at is None
     with db.atomic():
         db.store_answer_page(over)
-    assert db.execute("SELECT title, answer_text FROM questions_with_answer WHERE id = ?",
-                      [over.id]).fetchone() == (bounded.title, bounded.answer_text)
+    assert db.execute("SELECT title, answer_markdown FROM questions_with_answer WHERE id = ?",
+                      [over.id]).fetchone() == (bounded.title, bounded.answer_markdown)
 
 
 def test_field_sources_are_stored_as_sorted_json_or_null(db: sqlite_utils.Database) -> None:

@@ -52,7 +52,7 @@ def _question(site: str = SO, id_: str = "3402735", **changes: object) -> Answer
 
 def _answers(db: sqlite_utils.Database, site: str = SO, id_: str = "3402735") -> list[tuple]:
     return db.execute(
-        "SELECT id, position, text, votes, accepted, author FROM answers "
+        "SELECT id, position, markdown, votes, accepted, author FROM answers "
         "WHERE site = ? AND question_id = ? ORDER BY position", [site, id_]).fetchall()
 
 
@@ -63,8 +63,12 @@ def test_a_question_with_answers_tags_and_links_is_stored_normalised(
     row = db["questions"].get((SO, "3402735"))
     assert (row["question_votes"], row["question_author"], row["status"], row["answer_count"],
             row["tags"]) == (12, "asker", "open", 2, '["java", "file-io"]')
-    assert _answers(db) == [("901", 1, "Use Files.readString zebrafish", 30, 1, "user 901"),
-                            ("902", 2, "Use a Scanner", 4, 0, "user 902")]
+    # Each answer as its Markdown alone (schema 16: no plain-text copy).
+    assert _answers(db) == [("901", 1, "*Use Files.readString zebrafish*", 30, 1, "user 901"),
+                            ("902", 2, "*Use a Scanner*", 4, 0, "user 902")]
+    assert "text" not in db["answers"].columns_dict
+    assert "question_text" not in db["questions"].columns_dict
+    assert row["question_markdown"] == "I want the whole file as one `String`."
     assert db.execute("SELECT tag, position FROM question_tags ORDER BY position").fetchall() == [
         ("java", 1), ("file-io", 2)]
     assert db.execute("SELECT site, name FROM tags ORDER BY name").fetchall() == [
@@ -92,14 +96,15 @@ def test_answers_keep_their_history_and_a_page_that_shows_all_removes_the_rest(
         assert db.store_answer_page(edited, observed_at=T2) == "updated"
     assert [row[0] for row in _answers(db)] == ["903", "901"]
     versions = db.execute(
-        "SELECT answer_id, version, answer_text, superseded_at FROM answer_history "
+        "SELECT answer_id, version, answer_markdown, superseded_at FROM answer_history "
         "ORDER BY answer_id, version").fetchall()
     assert versions == [
-        ("901", 1, "Use Files.readString zebrafish", T2),
-        ("901", 2, "Use Files.readString (Java 11+)", None),
-        ("902", 1, "Use a Scanner", T2),  # gone from the page: superseded, kept
-        ("903", 1, "A new top answer", None),
+        ("901", 1, "*Use Files.readString zebrafish*", T2),
+        ("901", 2, "*Use Files.readString (Java 11+)*", None),
+        ("902", 1, "*Use a Scanner*", T2),  # gone from the page: superseded, kept
+        ("903", 1, "*A new top answer*", None),
     ]
+    assert "answer_text" not in db["answer_versions"].columns_dict
     assert db.execute("SELECT tag FROM question_tags").fetchall() == [("java",)]
 
 
@@ -131,9 +136,9 @@ def test_later_pages_of_answers_number_on_and_leave_the_question_its_first_page(
             db.store_answer_page(page, observed_at=T1)
     assert [row[:2] for row in _answers(db)] == [("901", 1), ("902", 2), ("904", 3),
                                                  ("905", 4)]
-    assert db.execute("SELECT url, answer_text FROM questions_with_answer "
+    assert db.execute("SELECT url, answer_markdown FROM questions_with_answer "
                       "WHERE id = '3402735'").fetchall() == [
-        (first.url, "Use Files.readString zebrafish")]
+        (first.url, "*Use Files.readString zebrafish*")]
     with db.atomic():  # each page again, as it was: nothing to store
         assert db.store_answer_page(page_2, observed_at=T2) == "unchanged"
         assert db.store_answer_page(first, observed_at=T2) == "unchanged"
@@ -148,7 +153,8 @@ def test_two_sites_may_use_one_id(db: sqlite_utils.Database) -> None:
     assert db.execute("SELECT site, title FROM questions WHERE id = '3402735' ORDER BY site"
                       ).fetchall() == [("stackoverflow.com", "How to read a file into a String?"),
                                        ("superuser.com", "Another site's question")]
-    assert _answers(db, "superuser.com") == [("901", 1, "Superuser's answer", 2, 0, "user 901")]
+    assert _answers(db, "superuser.com") == [
+        ("901", 1, "*Superuser's answer*", 2, 0, "user 901")]
     assert len(_answers(db)) == 2
 
 

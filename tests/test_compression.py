@@ -245,14 +245,19 @@ def test_the_command_that_upgrades_an_archive_says_so_once(tmp_path: Path) -> No
     new.upgraded_from = 1  # as if: the command to copy is quoted for the shell
     assert "`qarchive compact --db 'my archive.db' --vacuum`" in new.upgrade_notice("my archive.db")
     new.close()
-    # From schema 14 on, an upgrade frees nothing worth a VACUUM.
+    # Schema 16 drops the plain-text columns: an archive of 15 gives back space too.
     recent = tmp_path / "recent.db"
     open_archive(recent, migrate=False).close()
     with sqlite_utils.Database(recent) as db:
-        apply_migrations(db, target=14)
+        apply_migrations(db, target=15)
     upgraded = open_archive(recent)
     assert upgraded.upgrade_notice("recent.db") == (
-        f"recent.db: upgraded from schema 14 to {newest}")
+        f"recent.db: upgraded from schema 15 to {newest}; run `qarchive compact --db "
+        "recent.db --vacuum` once to give back the space the upgrade freed")
+    # From schema 16 on, an upgrade frees nothing worth a VACUUM.
+    upgraded.upgraded_from = 16  # as if
+    assert upgraded.upgrade_notice("recent.db") == (
+        f"recent.db: upgraded from schema 16 to {newest}")
     upgraded.close()
 
 

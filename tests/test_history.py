@@ -201,24 +201,24 @@ def test_an_edited_answer_keeps_its_old_text(recrawl: Recrawl) -> None:
               for url in recrawl.changes.edited
               for answer_id, phrase in recrawl.access.edited_answers(url, epoch=1).items()}
     assert edited
-    text_column = 2 + list(db["answers"].columns_dict).index("text")
+    markdown_column = 2 + list(db["answers"].columns_dict).index("markdown")
     for (question_id, answer_id), phrase in edited.items():
         versions = db.execute(
-            "SELECT version, answer_text, answer_markdown, superseded_at, run_id "
+            "SELECT version, answer_markdown, superseded_at, run_id "
             "FROM answer_history WHERE question_id = ? AND answer_id = ? ORDER BY version",
             [question_id, answer_id]).fetchall()
-        old_text = recrawl.answers_before[(question_id, answer_id)][text_column]
-        current = db.execute("SELECT text FROM answers WHERE question_id = ? AND id = ?",
+        old_markdown = recrawl.answers_before[(question_id, answer_id)][markdown_column]
+        current = db.execute("SELECT markdown FROM answers WHERE question_id = ? AND id = ?",
                              [question_id, answer_id]).fetchone()[0]
         assert [row[0] for row in versions] == [1, 2]
-        assert versions[0][1] == old_text != current == versions[1][1]
-        # Stored once: the old text in its version, the current one in answers only.
-        stored = db.execute("SELECT answer_text, answer_markdown FROM answer_versions "
+        assert versions[0][1] == old_markdown != current == versions[1][1]
+        # Stored once, as Markdown: the old one in its version, the current one in answers.
+        stored = db.execute("SELECT answer_markdown FROM answer_versions "
                             "WHERE question_id = ? AND answer_id = ? ORDER BY version",
                             [question_id, answer_id]).fetchall()
-        assert stored[0][0] == old_text and stored[1] == (None, None)
-        assert versions[0][3] is not None and versions[1][3] is None
-        assert (versions[0][4], versions[1][4]) == (recrawl.first.run_id,
+        assert stored == [(old_markdown,), (None,)]
+        assert versions[0][2] is not None and versions[1][2] is None
+        assert (versions[0][3], versions[1][3]) == (recrawl.first.run_id,
                                                     recrawl.second.run_id)
         assert phrase in current
     # The answers no edit touched have their one version.
@@ -273,7 +273,7 @@ def test_a_new_answer_is_a_new_answers_row(recrawl: Recrawl) -> None:
         for answer in new:
             assert (question_id, answer["id"]) not in recrawl.answers_before
             text, votes, author = db.execute(
-                "SELECT text, votes, author FROM answers WHERE question_id = ? AND id = ?",
+                "SELECT markdown, votes, author FROM answers WHERE question_id = ? AND id = ?",
                 [question_id, answer["id"]]).fetchone()
             assert (votes, author) == (answer["votes"], answer["author"])
             assert all(phrase in text for phrase in answer["phrases"])
@@ -349,12 +349,13 @@ def test_migration_backfills_history_from_an_older_archive(tmp_path: Path) -> No
     conn.close()
     db = open_archive(path)
     fetched = db.execute(
-        "SELECT id, title, answer_text, view_count FROM questions_with_answer "
+        "SELECT id, title, answer_markdown, view_count FROM questions_with_answer "
         "WHERE is_fetched = 1"
     ).fetchall()
     assert fetched
     versions = {row[0]: row[1:] for row in db.execute(
-        "SELECT question_id, version, title, answer_text, superseded_at FROM answer_history")}
+        "SELECT question_id, version, title, answer_markdown, superseded_at "
+        "FROM answer_history")}
     assert versions == {id_: (1, title, text, None) for id_, title, text, _ in fetched}
     counts = {row[0]: row[1] for row in db.execute(
         "SELECT question_id, view_count FROM view_counts")}

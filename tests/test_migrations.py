@@ -22,7 +22,7 @@ from archive import (
     open_archive,
     schema_version,
 )
-from parsers import AnswerPage, parse_page
+from parsers import Answer, AnswerPage, parse_page
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -209,8 +209,8 @@ def test_migration_0014_keeps_every_text_of_a_0_1_0_archive_readable_once(
     found_before = {word: {row[0] for row in db.execute(
         "SELECT q.id FROM questions_fts f JOIN questions q ON q.rowid = f.rowid "
         "WHERE questions_fts MATCH ?", [fts_query(word)])} for word in words}
-    apply_migrations(db)
-    assert schema_version(db) == migrations()[-1][0]
+    apply_migrations(db, target=TEXT_ONCE)
+    assert schema_version(db) == TEXT_ONCE
     # Public SQL through the view reads every text as the questions table held it.
     assert {row[0]: row[1:] for row in db.execute(
         "SELECT id, answer_text, answer_markdown FROM questions_with_answer "
@@ -241,7 +241,7 @@ def test_migration_0014_keeps_an_answer_text_no_answer_row_holds(tmp_path: Path)
     apply_migrations(db, target=TEXT_ONCE - 1)
     db.execute("UPDATE questions SET answer_text = 'only here', answer_markdown = 'only *here*' "
                "WHERE id = ?", [REFERENCE_ID])
-    apply_migrations(db)
+    apply_migrations(db, target=TEXT_ONCE)
     kept = db.execute("SELECT answer_id, version, answer_text, answer_markdown, superseded_at "
                       "FROM answer_history WHERE question_id = ? AND answer_text = 'only here'",
                       [REFERENCE_ID]).fetchall()
@@ -268,7 +268,7 @@ def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> N
                               "FROM question_resources").fetchall())
     counts = dict(db.execute("SELECT url, recommended_by FROM resources").fetchall())
     assert len(links) == 11
-    assert apply_migrations(db) == ["0015_compact_links"]
+    assert apply_migrations(db, target=COMPACT_LINKS) == ["0015_compact_links"]
     assert sorted(db.execute("SELECT * FROM question_resources").fetchall()) == links
     assert dict(db.execute("SELECT url, recommended_by FROM resources").fetchall()) == {
         **counts, "https://example.com/orphan": 1}
@@ -281,11 +281,139 @@ def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> N
                       ).fetchone()[0] == 0
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    # The writer replaces the question's links: the triggers keep the counts.
+    # The writer (of the newest schema) replaces the question's links: the triggers keep
+    # the counts.
+    apply_migrations(db)
     with db.atomic():
         db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
                    "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
     _fetch(db, _page(REFERENCE_ID, 99), "2026-11-20T00:00:00+00:00", 9)
     assert db.execute("SELECT count(*) FROM question_resources").fetchone()[0] == 0
     assert db.execute("SELECT max(recommended_by) FROM resources").fetchone()[0] == 0
+    db.close()
+
+
+MARKDOWN_ONCE = 16  # 0016_markdown_once.py: answers and question bodies stored as Markdown
+
+
+def _index_entries(db: sqlite_utils.Database) -> list[tuple]:
+    """The (term, rowid, column, offset) entries questions_fts holds (fts5vocab reads
+    the index itself: a contentless table has nothing else to read)."""
+    db.execute("CREATE VIRTUAL TABLE temp.entries USING fts5vocab(main, questions_fts, "
+               "'instance')")
+    try:
+        return db.execute("SELECT term, doc, col, offset FROM temp.entries "
+                          "ORDER BY doc, col, offset, term").fetchall()
+    finally:
+        db.execute("DROP TABLE temp.entries")
+
+
+def _stack_overflow_at_version_15(db: sqlite_utils.Database) -> None:
+    """A Q&A site's question as the writer of version 15 stored it: body and answers as
+    text and Markdown, an edited answer's old version, and its search entry (the text)."""
+    from archive.search import segment
+
+    site, qid = "stackoverflow.com", "3402735"
+    db.execute("INSERT INTO questions (site, id, url, title, is_fetched, question_text, "
+               "question_markdown) VALUES (?, ?, ?, 'Read a file', 1, ?, ?)",
+               [site, qid, f"https://{site}/questions/{qid}", "Whole file as one String.",
+                "Whole file as one `String`."])
+    answers = [("901", 1, "Use Files.readString, see the docs.",
+                "Use `Files.readString`, see [the docs](https://docs.example/zebrafish)."),
+               ("902", 2, "A Scanner reads it.", "A *Scanner* reads it."),
+               # A text with no Markdown (no writer of qarchive stored one): kept as it.
+               ("903", 3, "Only plain text here.", None)]
+    db.conn.executemany(
+        "INSERT INTO answers (site, question_id, id, position, text, markdown) "
+        "VALUES (?, ?, ?, ?, ?, ?)", [(site, qid, *answer) for answer in answers])
+    db.conn.executemany(
+        "INSERT INTO answer_versions (site, question_id, answer_id, version, content_hash, "
+        "title, answer_text, answer_markdown, first_seen_at, superseded_at) "
+        "VALUES (?, ?, '901', ?, 'h', 'Read a file', ?, ?, ?, ?)",
+        [(site, qid, 1, "Old text.", "Old **text**.", "2026-11-01", "2026-11-02"),
+         (site, qid, 2, None, None, "2026-11-02", None)])
+    rowid = db.execute("SELECT rowid FROM questions WHERE site = ? AND id = ?",
+                       [site, qid]).fetchone()[0]
+    indexed = "\n\n".join(["Whole file as one String.", *(text for _, _, text, _ in answers)])
+    db.execute("INSERT INTO questions_fts (rowid, title, answer) VALUES (?, ?, ?)",
+               [rowid, segment("Read a file"), segment(indexed)])
+
+
+def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> None:
+    """Schema 15 -> 16: the plain text goes (answers, question bodies, versions), the
+    Markdown stays as it was (a text with no Markdown becomes its Markdown), the views
+    give Markdown, search finds the same questions, and its index is the Markdown's:
+    equal to one rebuilt from the rows, and kept so by the writer afterwards."""
+    from archive.search import fts_query, rebuild_search_index, search_questions
+
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=MARKDOWN_ONCE - 1)
+    _stack_overflow_at_version_15(db)
+    markdown_before = {
+        "answers": db.execute("SELECT site, question_id, id, markdown FROM answers "
+                              "ORDER BY 1, 2, 3").fetchall(),
+        "questions": db.execute("SELECT site, id, question_markdown FROM questions "
+                                "ORDER BY 1, 2").fetchall(),
+        "answer_history": db.execute("SELECT id, answer_markdown FROM answer_history "
+                                     "ORDER BY id").fetchall()}
+    words = ["模型", "预训练", "数据集", "imdb", "String", "Scanner", "plain", "readString"]
+
+    def found() -> dict[str, set[str]]:
+        return {word: {row[0] for row in db.execute(
+            "SELECT q.id FROM questions_fts f JOIN questions q ON q.rowid = f.rowid "
+            "WHERE questions_fts MATCH ?", [fts_query(word)])} for word in words}
+
+    found_before = found()
+    assert all(found_before.values()), found_before
+
+    assert apply_migrations(db) == ["0016_markdown_once"]
+    assert "text" not in db["answers"].columns_dict
+    assert "question_text" not in db["questions"].columns_dict
+    assert "answer_text" not in db["answer_versions"].columns_dict
+    assert "answer_text" not in db["questions_with_answer"].columns_dict
+    assert "answer_text" not in db["answer_history"].columns_dict
+    # Every Markdown as it was; the answer that had only a text has it as its Markdown.
+    plain_only = ("stackoverflow.com", "3402735", "903")
+    assert db.execute("SELECT site, question_id, id, markdown FROM answers ORDER BY 1, 2, 3"
+                      ).fetchall() == [(*key, "Only plain text here.") if tuple(key) == plain_only
+                                       else (*key, markdown) for *key, markdown
+                                       in markdown_before["answers"]]
+    assert db.execute("SELECT site, id, question_markdown FROM questions ORDER BY 1, 2"
+                      ).fetchall() == markdown_before["questions"]
+    assert db.execute("SELECT id, answer_markdown FROM answer_history ORDER BY id"
+                      ).fetchall() == markdown_before["answer_history"]
+    assert db.execute("SELECT answer_markdown FROM questions_with_answer "
+                      "WHERE id = '3402735'").fetchone()[0] == markdown_before["answers"][0][3]
+    # Search finds what it found; the link's target is words now (documented).
+    assert found() == found_before
+    assert {hit.id for hit in search_questions(db, "zebrafish").hits} == {"3402735"}
+    live = _index_entries(db)
+    with db.atomic():
+        rebuild_search_index(db)
+    assert _index_entries(db) == live
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # The writer deletes the migrated entry with the values 0016 indexed: an edited
+    # answer's old words are gone, its new ones found, the index still a rebuild's.
+    with db.atomic():
+        db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                   "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
+    page = AnswerPage(
+        site="stackoverflow.com", url="https://stackoverflow.com/questions/3402735",
+        id="3402735", title="Read a file", asked_at=None, view_count=None, answer_text="",
+        answer_markdown="", question_text="Whole file as one String.",
+        question_markdown="Whole file as one `String`.", answers=[
+            Answer(position=1, id="901", text="Use Files.lines instead.",
+                   markdown="Use `Files.lines` instead.")],
+        answer_count=1, profile="stackexchange", parser_version=1)
+    with db.atomic():
+        db.store_answer_page(page, observed_at="2026-11-20T00:00:00+00:00", run_id=9)
+    assert {hit.id for hit in search_questions(db, "lines").hits} == {"3402735"}
+    assert search_questions(db, "zebrafish").hits == []
+    assert search_questions(db, "Scanner").hits == []
+    live = _index_entries(db)
+    with db.atomic():
+        rebuild_search_index(db)
+    assert _index_entries(db) == live
     db.close()

@@ -277,7 +277,7 @@ async def test_search_questions(ds: Datasette, words: str, expected: list[set[st
     assert response.status_code == 200
     rows = response.json()
     assert {row["id"] for row in rows} == set().union(*expected)
-    assert set(rows[0]) >= {"id", "title", "view_count", "question_text"}
+    assert set(rows[0]) >= {"id", "title", "view_count", "question_markdown"}
     html = (await _get(ds, f"/archive/questions?{httpx.QueryParams({'_search': words})}")).text
     assert f'value="{words}"' in html  # the box shows the words, not an FTS expression
     ranked = f'href="/archive/-/search?{httpx.QueryParams({"q": words})}"'

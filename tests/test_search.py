@@ -13,16 +13,18 @@ from tests_support import FIXTURES
 
 from archive import apply_migrations, open_archive
 from archive.search import (
+    ANSWER_START_CHARS,
     SEARCH_MAX_CHARS,
     SearchSyntaxError,
     _query_tokens,
+    answer_start,
     fts_query,
     rebuild_search_index,
     search_questions,
     segment,
 )
 from crawler.importer import import_files
-from parsers import AnswerPage, RecommendedResource, RelatedQuestion
+from parsers import Answer, AnswerPage, RecommendedResource, RelatedQuestion
 
 
 def _page(id_: str, title: str, answer: str, **fields: object) -> AnswerPage:
@@ -279,8 +281,8 @@ def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
     from archive.search import PendingIndex, rebuild_search_index
 
     base = AnswerPage(url="https://wenku.csdn.net/answer/a1", id="a1", title="模型训练",
-                      asked_at=None, view_count=1, answer_text="第一版 答案 BERT",
-                      answer_markdown="第一版 答案 BERT", profile="csdn-answer",
+                      asked_at=None, view_count=1, answer_text="第一版 答案 BERT plainonly",
+                      answer_markdown="第一版 **答案** BERT", profile="csdn-answer",
                       parser_version=1, site="wenku.csdn.net",
                       related_questions=[RelatedQuestion(position=1, id="b2", title="预训练",
                                                          url="https://wenku.csdn.net/answer/b2",
@@ -290,9 +292,10 @@ def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
                           title="资源 一", description="描述 一", kind="doc", file_type="pdf")])
     stub_completed = replace(base, id="b2", url="https://wenku.csdn.net/answer/b2",
                                          title="预训练 完整", answer_text="第二个 问题 的 答案",
-                                         answer_markdown="第二个", related_questions=[])
+                                         answer_markdown="第二个 问题 的 答案",
+                                         related_questions=[])
     edited = replace(base, title="模型训练 改", answer_text="第二版 答案 GPT",
-                                 answer_markdown="第二版",
+                                 answer_markdown="第二版 答案 `GPT`",
                                  recommended_resources=[replace(
                                      base.recommended_resources[0], title="资源 改",
                                      description="新的 描述")])
@@ -307,13 +310,15 @@ def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
         mark = pending.mark()
         try:
             with archive.atomic():
-                archive.store_answer_page(replace(edited, answer_text="回滚"),
+                archive.store_answer_page(replace(edited, answer_text="回滚",
+                                                  answer_markdown="回滚"),
                                           observed_at="2024-01-02T00:00:01+00:00",
                                           pending=pending)
                 raise RuntimeError("the page fails after its rows")
         except RuntimeError:
             pending.rollback(mark)
-        archive.store_answer_page(replace(edited, answer_text="第三版 答案"),
+        archive.store_answer_page(replace(edited, answer_text="第三版 答案",
+                                          answer_markdown="第三版 答案"),
                                   observed_at="2024-01-02T00:00:02+00:00", pending=pending)
         pending.flush(archive)
     live = {table: _index_entries(archive, table) for table in ("questions_fts", "resources_fts")}
@@ -322,4 +327,100 @@ def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
     assert {table: _index_entries(archive, table)
             for table in ("questions_fts", "resources_fts")} == live
     assert {term for term, *_ in live["questions_fts"]} >= {"第三", "完整"}
-    assert not {"第一", "gpt", "回滚"} & {term for term, *_ in live["questions_fts"]}
+    # The index is the Markdown's (schema 16): a word only in the plain text is not in it.
+    assert not {"第一", "gpt", "回滚", "plainonly"} & {term for term, *_ in live["questions_fts"]}
+
+
+def _stack_exchange_page(answers: list[Answer], **fields: object) -> AnswerPage:
+    return AnswerPage(
+        site="stackoverflow.com", url="https://stackoverflow.com/questions/77", id="77",
+        title="Reading files", asked_at=None, view_count=5, answer_text="",
+        answer_markdown="", question_text="How do I read it all?",
+        question_markdown="How do I read it **all**?", answers=answers,
+        answer_count=len(answers), profile="stackexchange", parser_version=1,
+        **fields)  # type: ignore[arg-type]
+
+
+def test_an_answer_is_found_by_its_markdown_and_a_changed_one_by_its_new_words(
+        archive: sqlite_utils.Database) -> None:
+    """Schema 16: the index holds the stored Markdown of the question's body and answers.
+    A changed answer's old words are gone and its new ones found; a word only the plain
+    text has (the parser's other form, not stored) is not in the index."""
+    page = _stack_exchange_page([
+        Answer(position=1, id="a1", text="Use pathlib plaintextonly.",
+               markdown="Use `pathlib`, see [its docs](https://docs.example/pathlib)."),
+        Answer(position=2, id="a2", text="Try mmap.", markdown="Try *mmap*."),
+    ])
+    with archive.atomic():
+        archive.store_answer_page(page, observed_at="2024-01-01T00:00:00+00:00")
+    assert "text" not in archive["answers"].columns_dict
+    assert archive.execute("SELECT id, markdown FROM answers WHERE question_id = '77' "
+                           "ORDER BY position").fetchall() == [
+        ("a1", "Use `pathlib`, see [its docs](https://docs.example/pathlib)."),
+        ("a2", "Try *mmap*.")]
+    for word in ("pathlib", "mmap", "all", "docs"):
+        assert _search(archive, "questions", word) == ["77"], word
+    assert _search(archive, "questions", "plaintextonly") == []
+    (hit,) = search_questions(archive, "mmap").hits
+    assert hit.answer_start == "How do I read it all?"  # the body, its markup dropped
+
+    changed = _stack_exchange_page([
+        Answer(position=1, id="a1", text="Use io.open.", markdown="Use `io.open`."),
+        Answer(position=2, id="a2", text="Try mmap.", markdown="Try *mmap*."),
+    ])
+    with archive.atomic():
+        assert archive.store_answer_page(
+            changed, observed_at="2024-01-02T00:00:00+00:00") == "updated"
+    assert _search(archive, "questions", "pathlib") == []
+    assert _search(archive, "questions", "docs") == []
+    assert _search(archive, "questions", "io") == ["77"]
+    assert _search(archive, "questions", "mmap") == ["77"]
+    assert archive.execute("SELECT answer_markdown FROM answer_history WHERE answer_id = 'a1' "
+                           "ORDER BY version").fetchall() == [
+        ("Use `pathlib`, see [its docs](https://docs.example/pathlib).",), ("Use `io.open`.",)]
+    live = _index_entries(archive, "questions_fts")
+    with archive.atomic():
+        rebuild_search_index(archive)
+    assert _index_entries(archive, "questions_fts") == live
+
+
+def test_a_later_page_of_answers_keeps_the_index_a_rebuilds(
+        archive: sqlite_utils.Database) -> None:
+    """A ?page=2 page reads the stored row without its URL: the values the index holds
+    (title, body) are read by their own names (before, by the row's: the column after
+    each, so the entry deleted was not the one indexed and stale words stayed)."""
+    first = replace(_stack_exchange_page([
+        Answer(position=1, id="a1", text="First", markdown="First page answer")]),
+        answer_count=2)
+    second = replace(first, url="https://stackoverflow.com/questions/77?page=2",
+                     answers_page=2, answers_before=1, title="Slurping one",
+                     answers=[Answer(position=1, id="a2", text="Second",
+                                     markdown="Second page answer")])
+    with archive.atomic():
+        archive.store_answer_page(first)
+        archive.store_answer_page(second)
+    assert _search(archive, "questions", "slurping") == ["77"]
+    assert _search(archive, "questions", "second") == ["77"]
+    assert _search(archive, "questions", "reading") == []  # the title it had
+    live = _index_entries(archive, "questions_fts")
+    with archive.atomic():
+        rebuild_search_index(archive)
+    assert _index_entries(archive, "questions_fts") == live
+
+
+@pytest.mark.parametrize(("markdown", "start"), [
+    ("## Use **`pathlib`**\n\n1. See [the docs](https://docs.example/x) ![a chart](c.png)",
+     "Use pathlib See the docs a chart"),
+    ("> Quoted\n> - item\n```python\nprint(1)\n```\n  2) next", "Quoted item print(1) next"),
+    # Escapes keep their character; one underscore (snake_case), a star inside a word
+    # once escaped, a minus that is no list mark and a # with no space stay.
+    ("a\\*b\\_c snake_case *em* __strong__ -1 #tag", "a*b_c snake_case em strong -1 #tag"),
+    ("", ""),
+    (None, None),
+])
+def test_answer_start_drops_the_markdown_markup(markdown: str | None, start: str | None) -> None:
+    assert answer_start(markdown) == start
+
+
+def test_answer_start_is_cut_after_the_markup_goes() -> None:
+    assert answer_start("**" + "字" * 300 + "**") == "字" * ANSWER_START_CHARS

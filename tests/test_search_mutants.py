@@ -28,7 +28,9 @@ def _question(qid: str, site: str, views: int | None, *, title: str = f"{WORD} c
     return AnswerPage(
         site=site, url=f"https://{site}/questions/{qid}", id=qid, title=title,
         asked_at="2024-03-01T10:00:00+00:00", view_count=views, answer_text=None,
-        answer_markdown=None, question_text=question_text, answers=answers or [],
+        answer_markdown=None, question_text=question_text,
+        question_markdown=question_text,  # what the archive stores and indexes (schema 16)
+        answers=answers or [],
         answer_count=len(answers or []), related_questions=related or [],
         profile="stackexchange", parser_version=1)
 
@@ -192,15 +194,16 @@ def test_by_views_rows_carry_every_field(archive: Archive) -> None:
     with archive.atomic():
         archive.store_answer_page(_question(
             "q8", "c.test", 5000, question_text=None,
-            answers=[Answer(1, "a1", f"Stripes. A {WORD} answer.", "x"),
-                     Answer(2, "a2", "Accepted: camouflage.", "y", accepted=True)]))
+            answers=[Answer(1, "a1", "x", f"Stripes. A {WORD} answer."),
+                     Answer(2, "a2", "y", "Accepted: *camouflage*.", accepted=True)]))
         archive.store_answer_page(_question(
             "q0", "c.test", 4000, question_text=None,
-            answers=[Answer(1, "a1", "First: camouflage.", "x"),
-                     Answer(2, "a2", f"Second: a {WORD} answer.", "y")]))
+            answers=[Answer(1, "a1", "x", "First: camouflage."),
+                     Answer(2, "a2", "y", f"Second: a {WORD} answer.")]))
     first, second, *_, last = search_questions(archive, WORD, limit=100,
                                                ranked_matches=1).hits
-    # No question text: the accepted answer starts the snippet, else the first one.
+    # No question body: the accepted answer starts the snippet, else the first one; from
+    # its Markdown (the text is not stored), without the markup.
     assert first == QuestionHit(
         id="q8", site="c.test", title=f"{WORD} crossing", asked_at="2024-03-01T10:00:00+00:00",
         view_count=5000, is_fetched=True, answer_start="Accepted: camouflage.",

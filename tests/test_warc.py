@@ -46,9 +46,9 @@ PAGES = 40
 BIN = Path(sys.executable).parent
 # What a question and its answers are, compared between two archives.
 QUESTIONS = ("SELECT site, id, url, title, asked_at, view_count, view_count_approximate, "
-             "status, tags, question_text, answer_text, answer_markdown "
+             "status, tags, question_markdown, answer_markdown "
              "FROM questions_with_answer WHERE is_fetched = 1 ORDER BY site, id")
-ANSWERS = ("SELECT site, question_id, id, position, text, markdown, votes, accepted, author, "
+ANSWERS = ("SELECT site, question_id, id, position, markdown, votes, accepted, author, "
            "created_at FROM answers ORDER BY site, question_id, id")
 
 

@@ -44,6 +44,7 @@ from archive.search import (
     QUESTION_SEARCH_SQL,
     RANKED_MATCHES,
     SearchSyntaxError,
+    answer_start,
     fts_query,
     segment,
 )
@@ -179,7 +180,8 @@ async def _search_page(datasette: Any, request: Any) -> Response:
                 "fts": fts, "limit": SEARCH_PAGE_SIZE,
                 "offset": (page - 1) * SEARCH_PAGE_SIZE, "ranked_matches": RANKED_MATCHES})
             context["rows"] = [
-                {**dict(row), "href": question_href(datasette, database, row["site"], row["id"])}
+                {**dict(row), "answer_start": answer_start(row["answer_start"]),
+                 "href": question_href(datasette, database, row["site"], row["id"])}
                 for row in result.rows]
             if context["rows"]:
                 context["matches"] = context["rows"][0]["matches"]
@@ -497,8 +499,7 @@ async def _question_by_id(datasette: Any, request: Any) -> Response:
 
 # Columns whose cells show a preview in tables and query results.
 _LONG_TEXT_COLUMNS = frozenset({
-    "answer_text", "answer_markdown", "description", "question_text", "question_markdown",
-    "text", "markdown",
+    "answer_text", "answer_markdown", "description", "question_markdown", "markdown",
 })
 PREVIEW_CHARS = 160
 # Columns of the archive's tables that name a question of the row's ``site``.
@@ -532,7 +533,7 @@ def render_cell(
     if _config(datasette, database) is None:
         return None
     if (column in _LONG_TEXT_COLUMNS and isinstance(value, str)
-            and (table is None or column not in ("text", "markdown") or table == "answers")):
+            and (table is None or column != "markdown" or table == "answers")):
         # A table row stays one scannable line or two: the whole answer, rendered,
         # is on the question page (row-archive-questions.html), not in every row.
         return _preview(value)
