@@ -337,6 +337,18 @@ def _stack_overflow_at_version_15(db: sqlite_utils.Database) -> None:
     indexed = "\n\n".join(["Whole file as one String.", *(text for _, _, text, _ in answers)])
     db.execute("INSERT INTO questions_fts (rowid, title, answer) VALUES (?, ?, ?)",
                [rowid, segment("Read a file"), segment(indexed)])
+    # A body with no Markdown (none a qarchive parser wrote) and no answer.
+    rowid = _inserted_rowid_of(db.execute(
+        "INSERT INTO questions (site, id, url, title, is_fetched, question_text) "
+        "VALUES (?, '11', ?, 'Unanswered', 1, 'Nobody answered this wombat.')",
+        [site, f"https://{site}/questions/11"]))
+    db.execute("INSERT INTO questions_fts (rowid, title, answer) VALUES (?, ?, ?)",
+               [rowid, segment("Unanswered"), segment("Nobody answered this wombat.")])
+
+
+def _inserted_rowid_of(cursor: sqlite3.Cursor) -> int:
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> None:
@@ -356,7 +368,8 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
                                 "ORDER BY 1, 2").fetchall(),
         "answer_history": db.execute("SELECT id, answer_markdown FROM answer_history "
                                      "ORDER BY id").fetchall()}
-    words = ["模型", "预训练", "数据集", "imdb", "String", "Scanner", "plain", "readString"]
+    words = ["模型", "预训练", "数据集", "imdb", "String", "Scanner", "plain", "readString",
+             "wombat"]
 
     def found() -> dict[str, set[str]]:
         return {word: {row[0] for row in db.execute(
@@ -379,7 +392,9 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
                                        else (*key, markdown) for *key, markdown
                                        in markdown_before["answers"]]
     assert db.execute("SELECT site, id, question_markdown FROM questions ORDER BY 1, 2"
-                      ).fetchall() == markdown_before["questions"]
+                      ).fetchall() == [(site, qid, "Nobody answered this wombat.") if qid == "11"
+                                       else (site, qid, markdown) for site, qid, markdown
+                                       in markdown_before["questions"]]
     assert db.execute("SELECT id, answer_markdown FROM answer_history ORDER BY id"
                       ).fetchall() == markdown_before["answer_history"]
     assert db.execute("SELECT answer_markdown FROM questions_with_answer "

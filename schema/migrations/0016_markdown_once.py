@@ -75,7 +75,7 @@ KEEP_TEXT_AS_MARKDOWN = (
     "UPDATE answers SET markdown = text "
     "WHERE coalesce(markdown, '') = '' AND coalesce(text, '') <> ''",
     "UPDATE questions SET question_markdown = question_text "
-    "WHERE question_markdown IS NULL AND question_text IS NOT NULL",
+    "WHERE coalesce(question_markdown, '') = '' AND coalesce(question_text, '') <> ''",
     "UPDATE answer_versions SET answer_markdown = answer_text "
     "WHERE coalesce(answer_markdown, '') = '' AND coalesce(answer_text, '') <> ''",
 )
