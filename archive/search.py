@@ -296,8 +296,9 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
 # first, read from idx_questions_view_count down to the page's last row (INDEXED BY: with
 # no statistics SQLite would read every match by rowid and sort them); relevance is NULL.
 # :ranked_matches is RANKED_MATCHES (tests pass less). The canned query search_questions
-# (schema/metadata.yaml) is this SQL with the limit 1000, no offset, :q for :fts and
-# RANKED_MATCHES written out.
+# (schema/metadata.yaml) is this SQL with the limit 1000, no offset, :q for :fts,
+# RANKED_MATCHES written out and the answer's start through qarchive_answer_start (the
+# plugin's SQL function for ``answer_start``).
 RANKED_MATCHES = 10_000
 QUESTION_SEARCH_SQL = """
 with hits as materialized (

@@ -19,6 +19,7 @@ from test_publish import CSDN, REFERENCE_ID, _get, question_path, serving
 from tests_support import FIXTURES
 
 from archive import open_archive
+from archive.search import answer_start
 from crawler.importer import import_files
 from parsers import Answer, AnswerPage, RelatedQuestion
 from publish import load_metadata
@@ -223,6 +224,10 @@ async def test_top_voted_answers(ds: Datasette) -> None:
         (30, 0, SO, SORTING, "902"), (12, 1, SO, SORTING, "903"), (7, 1, SU, SHARED, "921"),
         (5, 0, SO, SORTING, "901"), (2, 0, SO, DUPLICATE, "911")]
     assert rows[0]["title"] == "Why is processing a sorted array faster?"
+    # The answer's start without its Markdown markup (qarchive_answer_start): the hostile
+    # answer's links are their words, no target.
+    assert rows[-1]["answer_start"].endswith("click and ok")
+    assert "javascript" not in rows[-1]["answer_start"]
     html = (await _get(ds, "/archive/top_voted_answers")).text
     assert f'<a href="{question_path(SHARED, SU)}">{SHARED}</a>' in html  # its own site's
 
@@ -269,20 +274,18 @@ async def test_question_history_and_related_take_the_site(ds: Datasette) -> None
 # Search
 
 
-# The snippet: the body's Markdown, on the search page without its markup (schema 16
-# stores Markdown only), in the canned query as it is.
-@pytest.mark.parametrize(("word", "site", "id_", "shown", "snippet"), [
-    ("quokka", SO, SORTING, "Branch prediction puzzle.",
-     "Branch **prediction** puzzle."),  # only in an answer
-    ("zebrafish", SO, UNANSWERED, "Why does my zebrafish program hang?",
-     "Why does my zebrafish program hang?"),  # only in a body
+# The snippet: the body's Markdown (schema 16 stores Markdown only) without its markup,
+# on the search page and in the canned query alike (qarchive_answer_start).
+@pytest.mark.parametrize(("word", "site", "id_", "snippet"), [
+    ("quokka", SO, SORTING, "Branch prediction puzzle."),  # only in an answer
+    ("zebrafish", SO, UNANSWERED, "Why does my zebrafish program hang?"),  # only in a body
 ])
 async def test_search_finds_bodies_and_answers(ds: Datasette, word: str, site: str, id_: str,
-                                               shown: str, snippet: str) -> None:
+                                               snippet: str) -> None:
     html = (await _get(ds, f"/archive/-/search?q={word}")).text
     assert re.findall(r'<td><a href="([^"]+)">', html) == [question_path(id_, site)]
     assert f'<td class="qa-site">{site}</td>' in html
-    assert f'<span class="qa-start">{shown}…</span>' in html
+    assert f'<span class="qa-start">{snippet}…</span>' in html
     canned = await _rows(ds, "search_questions", q=word)
     assert [(r["site"], r["question_id"], r["answer_start"]) for r in canned] == [
         (site, id_, snippet)]
@@ -296,6 +299,8 @@ async def test_search_finds_bodies_and_answers(ds: Datasette, word: str, site: s
 
 def _plan(path: Path, sql: str, params: dict[str, str] | list[str]) -> str:
     with contextlib.closing(sqlite3.connect(path)) as conn:
+        # The plugin's SQL function a canned query reads the answer's start with.
+        conn.create_function("qarchive_answer_start", 1, answer_start, deterministic=True)
         return "; ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
 

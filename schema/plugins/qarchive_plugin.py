@@ -132,7 +132,14 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.create_function("qarchive_fts_query", 1, fts_query, deterministic=True)
     conn.create_function("qarchive_segment", 1, segment, deterministic=True)
+    conn.create_function("qarchive_answer_start", 1, _answer_start, deterministic=True)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+
+
+def _answer_start(value: Any) -> Any:
+    """``qarchive_answer_start(markdown)``: the snippet the search page shows (a text's
+    first 160 characters without its Markdown markup); any other value as it is."""
+    return answer_start(value) if isinstance(value, str) else value
 
 
 # ---------------------------------------------------------------------------
