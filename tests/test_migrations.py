@@ -281,8 +281,8 @@ def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> N
                       ).fetchone()[0] == 0
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    # The writer replaces the question's links: the triggers keep the counts (once the
-    # later migrations ran, as open_archive runs them: today's writer needs today's schema).
+    # The writer (of the newest schema) replaces the question's links: the triggers keep
+    # the counts.
     apply_migrations(db)
     with db.atomic():
         db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
