@@ -922,8 +922,9 @@ class Archive(sqlite_utils.Database):
         ).fetchall())
         changed = stored_links != resource_links
         # The resources as stored, read at once: only a new or changed one is written (an
-        # unchanged page writes nothing), and a changed one's old title and description
-        # are what the search index must delete.
+        # unchanged page writes nothing), and a changed one's old title is what the search
+        # index must delete. The index holds titles only (schema 17): a changed description,
+        # kind or file type leaves it as it is.
         stored = self._stored_resources([resource.url for resource in
                                          page.recommended_resources])
         for resource in page.recommended_resources:
@@ -941,8 +942,9 @@ class Archive(sqlite_utils.Database):
                 self.execute("UPDATE resources SET kind = ?, file_type = ?, title = ?, "
                              "description = ? WHERE rowid = ?", [*values, rowid])
             stored[resource.url] = (rowid, *values)  # a page may list a resource twice
-            pending.add(RESOURCE_FTS, rowid, resource.title, resource.description,
-                        old=(before[3], before[4]) if before is not None else None)
+            if before is None or before[3] != resource.title:
+                pending.add(RESOURCE_FTS, rowid, resource.title,
+                            old=(before[3],) if before is not None else None)
         if stored_links != resource_links:
             if stored_links:
                 self.execute("DELETE FROM question_resource_links WHERE question_rowid = ?",

@@ -47,7 +47,7 @@ __all__ = [
 QUESTION_FTS = "questions_fts"
 RESOURCE_FTS = "resources_fts"
 
-# The most characters of one column (a title, an answer, a description) the search index
+# The most characters of one column (a title, a question's answers) the search index
 # segments. Segmenting turns each CJK character into a two-character token: a 10 MB
 # hostile answer became ~10 million tokens, 390 MB of Python strings at once and 57 MB of
 # index for one page (tests/test_hostile_storage.py). A real answer is a few thousand
@@ -90,9 +90,10 @@ def segment(text: str | None) -> str:
     """
     if not text:
         return ""
-    # _tokens' groups, flattened as they are made: the writer segments every title, answer
-    # and description it stores (~20 texts a sample page), and the group lists and the
-    # generator that flattened them were a quarter of the time.
+    # _tokens' groups, flattened as they are made: the writer segments every title and
+    # answer it stores (and until schema 17 every resource's description: ~20 texts a
+    # sample page), and the group lists and the generator that flattened them were a
+    # quarter of the time.
     tokens: list[str] = []
     append, extend = tokens.append, tokens.extend
     for cjk, word in _TOKEN_RUNS.findall(text[:SEARCH_MAX_CHARS].casefold()):
@@ -170,7 +171,9 @@ def _plain_words(query: str) -> str:
 
 # The FTS rowid is the content row's rowid: Datasette's table search compares
 # ``rowid IN (SELECT rowid FROM <fts_table> WHERE ... MATCH ...)``.
-_FTS_COLUMNS = {QUESTION_FTS: "title, answer", RESOURCE_FTS: "title, description"}
+# A resource is searched by its title alone (schema 17, #15): its description was 5 of
+# the index's 6 MB on 3,000 pages, and most of the text segmented a page.
+_FTS_COLUMNS = {QUESTION_FTS: ("title", "answer"), RESOURCE_FTS: ("title",)}
 
 
 def searchable_text(question_markdown: str | None, answer_markdown: list[str | None]) -> str:
@@ -184,9 +187,9 @@ def searchable_text(question_markdown: str | None, answer_markdown: list[str | N
     return "\n\n".join([*parts, *(part for part in answer_markdown if part is not None)])
 
 
-# The index entry of a row, by rowid: what it holds (segmented), or None when the row is
-# not indexed yet.
-IndexedValues = tuple[str, str] | None
+# The index entry of a row, by rowid: what it holds (its segmented values, one a column of
+# the FTS table), or None when the row is not indexed yet.
+IndexedValues = tuple[str, ...] | None
 
 
 class PendingIndex:
@@ -207,15 +210,19 @@ class PendingIndex:
 
     def __init__(self) -> None:
         # Per FTS table, in order: (rowid, old segmented values or None, new segmented values).
-        self._adds: dict[str, list[tuple[int, IndexedValues, tuple[str, str]]]] = {
+        self._adds: dict[str, list[tuple[int, IndexedValues, tuple[str, ...]]]] = {
             QUESTION_FTS: [], RESOURCE_FTS: []}
 
-    def add(self, fts_table: str, rowid: int, first: str | None, second: str | None,
-            *, old: tuple[str | None, str | None] | None) -> None:
-        """Index ``rowid`` with (first, second); ``old``: the values it was indexed with,
-        None for a row not indexed yet (a new row)."""
-        indexed = (segment(old[0]), segment(old[1])) if old is not None else None
-        self._adds[fts_table].append((rowid, indexed, (segment(first), segment(second))))
+    def add(self, fts_table: str, rowid: int, *values: str | None,
+            old: tuple[str | None, ...] | None) -> None:
+        """Index ``rowid`` with ``values``, one a column of ``fts_table`` (a question's
+        title and searchable text, a resource's title); ``old``: the values it was indexed
+        with, None for a row not indexed yet (a new row)."""
+        columns = len(_FTS_COLUMNS[fts_table])
+        if len(values) != columns or (old is not None and len(old) != columns):
+            raise ValueError(f"{fts_table} indexes {columns} value(s) a row")
+        indexed = tuple(map(segment, old)) if old is not None else None
+        self._adds[fts_table].append((rowid, indexed, tuple(map(segment, values))))
 
     def mark(self) -> tuple[int, ...]:
         """Where the gathered writes stand: :meth:`rollback` drops what came after."""
@@ -231,18 +238,20 @@ class PendingIndex:
             if not adds:
                 continue
             before: dict[int, IndexedValues] = {}
-            latest: dict[int, tuple[str, str]] = {}
+            latest: dict[int, tuple[str, ...]] = {}
             for rowid, indexed, values in adds:
                 before.setdefault(rowid, indexed)  # as the index holds it: the first add's
                 latest[rowid] = values
             deletes = [(rowid, *indexed) for rowid, indexed in before.items()
                        if indexed is not None]
+            columns = ", ".join(_FTS_COLUMNS[fts_table])
+            placeholders = ", ".join("?" * len(_FTS_COLUMNS[fts_table]))
             if deletes:
                 db.conn.executemany(
-                    f"INSERT INTO {fts_table} ({fts_table}, rowid, {_FTS_COLUMNS[fts_table]}) "
-                    "VALUES ('delete', ?, ?, ?)", deletes)
+                    f"INSERT INTO {fts_table} ({fts_table}, rowid, {columns}) "
+                    f"VALUES ('delete', ?, {placeholders})", deletes)
             db.conn.executemany(
-                f"INSERT INTO {fts_table} (rowid, {_FTS_COLUMNS[fts_table]}) VALUES (?, ?, ?)",
+                f"INSERT INTO {fts_table} (rowid, {columns}) VALUES (?, {placeholders})",
                 [(rowid, *values) for rowid, values in latest.items()])
             adds.clear()
 
@@ -271,10 +280,10 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
         ((rowid, segment(title), segment(answer)) for rowid, title, answer in
          db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
     )
-    db.conn.executemany(
-        f"INSERT INTO {RESOURCE_FTS} (rowid, title, description) VALUES (?, ?, ?)",
-        ((rowid, segment(title), segment(description)) for rowid, title, description in
-         db.execute("SELECT rowid, title, description FROM resources").fetchall()),
+    db.conn.executemany(  # a resource by its title alone (_FTS_COLUMNS)
+        f"INSERT INTO {RESOURCE_FTS} (rowid, title) VALUES (?, ?)",
+        ((rowid, segment(title)) for rowid, title in
+         db.execute("SELECT rowid, title FROM resources").fetchall()),
     )
 
 

@@ -273,31 +273,47 @@ def test_only_the_resource_order_changed_is_an_update(db: sqlite_utils.Database)
         ("https://wenku.csdn.net/doc/r2", "related", 1)]
 
 
-def test_only_a_resource_text_changed_is_an_update_and_reindexed(
+def _resource_index_segments(db: sqlite_utils.Database) -> list[tuple]:
+    """The search index's own storage: any write to resources_fts adds a segment."""
+    return db.execute("SELECT id, block FROM resources_fts_data ORDER BY id").fetchall()
+
+
+def test_only_a_resource_text_changed_is_an_update_and_reindexed_by_its_title(
     db: sqlite_utils.Database,
 ) -> None:
+    """The index holds titles only (schema 17): a changed description updates the row and
+    leaves the index as it is; a changed title replaces the row's entry."""
     with db.atomic():
         db.store_answer_page(_page())
     first, second = _page().recommended_resources
-    retitled = _page(recommended_resources=[
+    described = _page(recommended_resources=[
         first, dataclasses.replace(second, description="新的 description")])
+    segments = _resource_index_segments(db)
+    with db.atomic():
+        assert db.store_answer_page(described) == "updated"
+    assert db.execute("SELECT description FROM resources WHERE url = ?", [second.url]
+                      ).fetchone()[0] == "新的 description"
+    assert _resource_index_segments(db) == segments
+    rowid = db.execute("SELECT rowid FROM resources WHERE url = ?", [second.url]).fetchone()[0]
+    assert fts_indexed(db, "resources_fts")[rowid] == ("资源 源 two",)
+    retitled = _page(recommended_resources=[
+        first, dataclasses.replace(second, title="新的 title", description="新的 description")])
     with db.atomic():
         assert db.store_answer_page(retitled) == "updated"
-    rowid = db.execute("SELECT rowid FROM resources WHERE url = ?", [second.url]).fetchone()[0]
-    assert fts_indexed(db, "resources_fts")[rowid] == ("资源 源 two", "新的 的 description")
+    assert fts_indexed(db, "resources_fts")[rowid] == ("新的 的 title",)
     with db.atomic():
         assert db.store_answer_page(retitled) == "unchanged"
 
 
-def test_resources_are_indexed_by_title_and_description(db: sqlite_utils.Database) -> None:
+def test_resources_are_indexed_by_title_only(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.store_answer_page(_page())
     indexed = fts_indexed(db, "resources_fts")
     rows = [(url, *indexed[rowid]) for url, rowid in db.execute(
         "SELECT url, rowid FROM resources ORDER BY url")]
     assert rows == [
-        ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
-        ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
+        ("https://wenku.csdn.net/doc/r1", "资源 源 one"),
+        ("https://wenku.csdn.net/doc/r2", "资源 源 two")]
 
 
 # -- recording fetches ----------------------------------------------------------
@@ -1114,8 +1130,8 @@ def test_rebuild_search_index_indexes_questions_and_resources(db: sqlite_utils.D
         ("aaaaaaaaaa", "标题 题 one", "答案 案 text"), ("bbbbbbbbbb", "相关 关 two", "")]
     assert [(url, *resources[rowid]) for url, rowid in db.execute(
         "SELECT url, rowid FROM resources ORDER BY url")] == [
-        ("https://wenku.csdn.net/doc/r1", "资源 源 one", "描述 述 one"),
-        ("https://wenku.csdn.net/doc/r2", "资源 源 two", "描述 述 two")]
+        ("https://wenku.csdn.net/doc/r1", "资源 源 one"),
+        ("https://wenku.csdn.net/doc/r2", "资源 源 two")]
 
 
 # -- the full run's survivors (second pass) ----------------------------------------------

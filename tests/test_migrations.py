@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from tests_support import FIXTURES, REFERENCE_URL
+from tests_support import FIXTURES, REFERENCE_URL, fts_indexed
 
 from archive import (
     FetchedPage,
@@ -379,7 +379,7 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
     found_before = found()
     assert all(found_before.values()), found_before
 
-    assert apply_migrations(db) == ["0016_markdown_once"]
+    assert apply_migrations(db, target=MARKDOWN_ONCE) == ["0016_markdown_once"]
     assert "text" not in db["answers"].columns_dict
     assert "question_text" not in db["questions"].columns_dict
     assert "answer_text" not in db["answer_versions"].columns_dict
@@ -411,6 +411,7 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
 
     # The writer deletes the migrated entry with the values 0016 indexed: an edited
     # answer's old words are gone, its new ones found, the index still a rebuild's.
+    apply_migrations(db)  # today's writer writes today's schema (0016's entries stay)
     with db.atomic():
         db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
                    "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
@@ -431,4 +432,46 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
     with db.atomic():
         rebuild_search_index(db)
     assert _index_entries(db) == live
+RESOURCE_TITLES = 17  # 0017_resource_title_index.py: resources searched by title only
+
+
+def test_migration_0017_indexes_resources_by_title_only(tmp_path: Path) -> None:
+    """An older archive (0.1.0's, upgraded to the version before 17) upgraded: the resource
+    index holds each title alone, as a rebuild from the rows would, and finds by title
+    what the old index found by title; a word only a description holds finds nothing."""
+    from archive.search import fts_query, rebuild_search_index
+
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=RESOURCE_TITLES - 1)
+    assert schema_version(db) < RESOURCE_TITLES
+    assert [column for _, column, *_ in db.execute("PRAGMA table_info(resources_fts)")] == [
+        "title", "description"]
+    title_words = ["预训练模型", "bert", "pytorch", "zigbee", "遗传算法", "openstack", "模"]
+    description_words = ["小编", "keystone", "格勒诺布尔", "embdding"]
+
+    def found(words: list[str], column_filter: str = "") -> dict[str, set[str]]:
+        return {word: {url for (url,) in db.execute(
+            "SELECT r.url FROM resources_fts f JOIN resources r ON r.rowid = f.rowid "
+            "WHERE resources_fts MATCH ?", [column_filter + fts_query(word)])}
+            for word in words}
+
+    by_title = found(title_words, "title : ")
+    assert all(by_title.values()), by_title
+    assert all(found(description_words).values())  # the old index: by its descriptions
+    assert not any(found(description_words, "title : ").values())  # not by their titles
+
+    assert apply_migrations(db, target=RESOURCE_TITLES) == ["0017_resource_title_index"]
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'resources_fts'").fetchone()[0]
+    assert "content = ''" in sql, sql
+    assert [column for _, column, *_ in db.execute("PRAGMA table_info(resources_fts)")] == [
+        "title"]
+    assert found(title_words) == by_title
+    assert not any(found(description_words).values())
+    migrated = fts_indexed(db, "resources_fts")
+    assert len(migrated) == db.execute("SELECT count(*) FROM resources").fetchone()[0] == 10
+    apply_migrations(db)
+    with db.atomic():
+        rebuild_search_index(db)
+    assert fts_indexed(db, "resources_fts") == migrated
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()

@@ -284,12 +284,38 @@ async def test_search_questions(ds: Datasette, words: str, expected: list[set[st
     assert ranked in html  # one link to the ranked view
 
 
+BERT_RESOURCE = "https://download.csdn.net/download/weixin_38595689/11962533"
+
+
 async def test_search_resources(ds: Datasette) -> None:
     found = await _ids(ds, "/archive/resources.json?_search=BERT&_shape=array", key="url")
-    assert found == ["https://download.csdn.net/download/weixin_38595689/11962533"]
+    assert found == [BERT_RESOURCE]
     found = await _ids(ds, "/archive/search_resources.json?q=预训练模型&_shape=array", key="url")
-    assert "https://download.csdn.net/download/weixin_38595689/11962533" in found
+    assert BERT_RESOURCE in found
     assert "https://wenku.csdn.net/doc/6ttswjbtjk" not in found
+
+
+async def test_resources_are_searched_by_title_only(ds: Datasette) -> None:
+    """Schema 17: a word of a resource's title finds it, in the canned query and the
+    table's search; a word only its description holds finds nothing there, and the
+    description filter (a scan) still finds it."""
+    # 字向量 is in the BERT resource's title (and its description); embdding and 依赖
+    # only in its description.
+    for words, expected in (("字向量", [BERT_RESOURCE]), ("embdding", []), ("依赖", [])):
+        query = httpx.QueryParams({"q": words, "_shape": "array"})
+        assert await _ids(ds, f"/archive/search_resources.json?{query}", key="url") == expected
+        box = httpx.QueryParams({"_search": words, "_shape": "array"})
+        assert await _ids(ds, f"/archive/resources.json?{box}", key="url") == expected
+    for words in ("embdding", "依赖"):
+        scan = httpx.QueryParams({"description__contains": words, "_shape": "array"})
+        assert await _ids(ds, f"/archive/resources.json?{scan}", key="url") == [BERT_RESOURCE]
+    # The table's search page says so, and links the words as a description filter.
+    page = (await _get(ds, "/archive/resources?_search=依赖")).text
+    assert "Resources are searched by title." in page
+    link = "/archive/resources?description__contains=%E4%BE%9D%E8%B5%96"
+    assert f'href="{link}"' in page
+    assert BERT_RESOURCE in (await _get(ds, link)).text
+    assert "searched by title" not in (await _get(ds, "/archive/resources")).text
 
 
 async def test_every_canned_query_runs(ds: Datasette) -> None:

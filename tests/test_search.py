@@ -225,6 +225,8 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
     assert _search(archive, "questions", "BERT") == ["a1b2c3d4e5"]
     assert _search(archive, "questions", "量化") == ["f6g7h8i9j0"]  # a stub, by its title
     assert _search(archive, "resources", "剪枝") == ["https://wenku.csdn.net/doc/x1"]
+    # 模型 is in its description only: resources are searched by title (schema 17).
+    assert "https://wenku.csdn.net/doc/x1" not in _search(archive, "resources", "模型")
 
     changed = replace(page, title="如何微调GPT", recommended_resources=[
         replace(page.recommended_resources[0], title="蒸馏工具", description="知识蒸馏")])
@@ -234,6 +236,7 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
     assert _search(archive, "questions", "GPT") == ["a1b2c3d4e5"]
     assert _search(archive, "resources", "剪枝") == []
     assert _search(archive, "resources", "蒸馏") == ["https://wenku.csdn.net/doc/x1"]
+    assert _search(archive, "resources", "知识") == []
 
     # Storing the same page again writes nothing, and the index is what a
     # rebuild from scratch would make.
@@ -242,6 +245,24 @@ def test_writer_keeps_the_index_current(archive: sqlite_utils.Database) -> None:
         assert archive.store_answer_page(changed) == "unchanged"
         rebuild_search_index(archive)
     assert sorted(archive.execute("SELECT rowid, * FROM questions_fts").fetchall()) == index
+
+
+@pytest.mark.parametrize(("fts_table", "values", "old"), [
+    ("resources_fts", ("标题", "描述"), None),  # a title only (schema 17)
+    ("resources_fts", ("标题",), ("旧标题", "旧描述")),
+    ("questions_fts", ("标题",), None),
+    ("questions_fts", ("标题", "答案"), ("旧标题",)),
+])
+def test_an_index_write_with_the_wrong_number_of_values_is_refused(
+        fts_table: str, values: tuple[str, ...], old: tuple[str, ...] | None) -> None:
+    """Refused when gathered, not when the batch is flushed (SQLite's binding error,
+    pages later)."""
+    from archive.search import PendingIndex
+
+    pending = PendingIndex()
+    with pytest.raises(ValueError, match=f"{fts_table} indexes"):
+        pending.add(fts_table, 1, *values, old=old)
+    assert pending.mark() == (0, 0)
 
 
 def test_migration_indexes_an_older_archive(tmp_path: Path) -> None:
@@ -326,6 +347,10 @@ def test_the_contentless_index_equals_one_rebuilt_from_the_rows(
         rebuild_search_index(archive)
     assert {table: _index_entries(archive, table)
             for table in ("questions_fts", "resources_fts")} == live
+    r1 = archive.execute("SELECT rowid FROM resources WHERE url = ?",
+                         ["https://wenku.csdn.net/doc/r1"]).fetchone()[0]
+    assert {term for term, rowid, *_ in live["resources_fts"] if rowid == r1} == {
+        "资源", "源", "改"}  # its title's: "新的 描述" is not indexed
     assert {term for term, *_ in live["questions_fts"]} >= {"第三", "完整"}
     # The index is the Markdown's (schema 16): a word only in the plain text is not in it.
     assert not {"第一", "gpt", "回滚", "plainonly"} & {term for term, *_ in live["questions_fts"]}
