@@ -94,6 +94,8 @@ TRUNCATED_MARK = "\n\n[… truncated by qarchive: {more} more characters in the 
 # The schema version that added questions.field_sources and crawl_runs.field_health and
 # drift (0010_extraction_health.sql): an archive opened without migrating has none of them.
 HEALTH_SCHEMA_VERSION = 10
+# The schema version that moved questions.field_sources into field_source_sets.
+FIELD_SOURCE_SETS_SCHEMA_VERSION = 18
 
 
 def answer_hash(title: str | None, answer_text: str | None, answer_markdown: str | None) -> str:
@@ -302,10 +304,11 @@ def bounded_page(page: AnswerPage) -> AnswerPage:
     return dataclasses.replace(page, **changes) if changes else page
 
 
-# Migrations 0014-0016 drop columns and move rows in place: an archive upgraded from an
+# Migrations 0014-0018 drop columns and move rows in place: an archive upgraded from an
 # older schema keeps the freed pages until it is VACUUMed (1.9 -> 1.0 GB on 100k questions
-# for 0014-0015; 0016 frees the plain text of every answer and question body).
-_VACUUM_AFTER_UPGRADE_FROM_BELOW = 16
+# for 0014-0015; 0016 frees the plain text of every answer and question body, 0017 the
+# descriptions' search index, 0018 every question's field sources).
+_VACUUM_AFTER_UPGRADE_FROM_BELOW = 18
 
 
 class Archive(sqlite_utils.Database):
@@ -528,7 +531,11 @@ class Archive(sqlite_utils.Database):
             + (", body_codec = excluded.body_codec, dictionary_id = excluded.dictionary_id"
                if codec_columns else ""),
             [
-                fetch.url, fetch.final_url or fetch.url, json.dumps(fetch.redirect_chain),
+                # final_url, captured_at and captured_run_id empty: no redirect, and the
+                # body captured by this visit (every reader takes url, fetched_at, run_id
+                # then; migration 0018: the same text in every row otherwise).
+                fetch.url, fetch.final_url if fetch.final_url != fetch.url else None,
+                json.dumps(fetch.redirect_chain),
                 fetch.status, fetch.fetched_at, fetch.etag, fetch.last_modified,
                 fetch.content_type, fetch.charset, fetch.content_hash, blob,
                 len(body) if body is not None else None,
@@ -536,7 +543,7 @@ class Archive(sqlite_utils.Database):
                 fetch.http_version, fetch.reason,
                 json.dumps(fetch.headers, ensure_ascii=False) if fetch.headers is not None
                 else None,
-                fetch.fetched_at, run_id,
+                None, None,
                 *((codec, dictionary_id) if codec_columns else ()),
             ],
         )
@@ -755,15 +762,16 @@ class Archive(sqlite_utils.Database):
                 row[column] for column in updated) else "updated"
         # Where the fields came from is kept current, but a change of source alone (a new
         # parser, the site's markup moving a field) changes no question: not "updated".
-        sources = _field_sources_json(page) if self._has_health() else None
+        sources = self._field_source_set(page)
         if outcome == "unchanged":
             if sources is not None:
-                self.execute("UPDATE questions SET field_sources = ? WHERE site = ? AND id = ? "
-                             "AND field_sources IS NOT ?", [sources, page.site, page.id, sources])
+                self.execute("UPDATE questions SET field_sources_id = ? WHERE site = ? "
+                             "AND id = ? AND field_sources_id IS NOT ?",
+                             [sources, page.site, page.id, sources])
             return outcome, first_fetch, existing[0], _indexed_columns(updated, existing)
         if sources is not None:
-            row = {**row, "field_sources": sources}
-            updated.append("field_sources")
+            row = {**row, "field_sources_id": sources}
+            updated.append("field_sources_id")
         cursor = self.execute(
             "INSERT INTO questions (" + ", ".join(row) + ") VALUES ("
             + ", ".join("?" for _ in row) + ") ON CONFLICT (site, id) DO UPDATE SET "
@@ -777,6 +785,22 @@ class Archive(sqlite_utils.Database):
         rowid = existing[0] if existing is not None else _inserted_rowid(cursor)
         return outcome, first_fetch, rowid, (
             _indexed_columns(updated, existing) if existing is not None else None)
+
+    def _field_source_set(self, page: AnswerPage) -> int | None:
+        """The id of the page's set of field sources in ``field_source_sets`` (added if new;
+        migration 0018), or None: a page whose parser says nothing and has no field, or an
+        archive opened without migrating, from before the sets."""
+        sources = _field_sources_json(page)
+        if sources is None or schema_version(self) < FIELD_SOURCE_SETS_SCHEMA_VERSION:
+            return None
+        # Looked up every time, not cached: a batch rolled back (writers.store_optimistically)
+        # takes a set it added with it.
+        found = self.execute("SELECT id FROM field_source_sets WHERE sources = ?",
+                             [sources]).fetchone()
+        if found is not None:
+            return int(found[0])
+        return _inserted_rowid(self.execute(
+            "INSERT INTO field_source_sets (sources) VALUES (?)", [sources]))
 
     def _searchable_text(self, page: AnswerPage) -> str:
         """What search finds a question by besides its title (``searchable_text``): its
@@ -1044,7 +1068,7 @@ def _inserted_rowid(cursor: sqlite3.Cursor) -> int:
 
 
 def _field_sources_json(page: AnswerPage) -> str | None:
-    """questions.field_sources: where each field was found (archive.health.fields_found),
+    """field_source_sets.sources: where each field was found (archive.health.fields_found),
     as JSON; None for a page whose parser says nothing and has no field (never, in practice)."""
     found = fields_found(page)
     return json.dumps(found, ensure_ascii=False, sort_keys=True) if found else None

@@ -23,8 +23,9 @@ def test_a_mixed_site_is_archived_whole_and_exact(tmp_path: Path) -> None:
     assert report.counts["fetched"] == PAGES and report.counts["parse_errors"] == 0
     assert set(layouts.values()) == {"reconstruction", "evidence"}
     rows = {row[0]: row[1:] for row in db.execute(
-        "SELECT id, title, asked_at, view_count, view_count_approximate, field_sources "
-        "FROM questions WHERE is_fetched = 1")}
+        "SELECT q.id, q.title, q.asked_at, q.view_count, q.view_count_approximate, s.sources "
+        "FROM questions q LEFT JOIN field_source_sets s ON s.id = q.field_sources_id "
+        "WHERE q.is_fetched = 1")}
     assert set(rows) == set(expected)
     for question_id, record in expected.items():
         title, asked_at, views, approximate, sources = rows[question_id]

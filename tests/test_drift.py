@@ -72,7 +72,8 @@ def test_normal_crawls_record_their_health_and_stay_quiet(tmp_path: Path) -> Non
     assert later["title"]["pages"] == second.statuses[200] == second.health.pages
     assert 0 < second.statuses[200] < second.counts.fetched
     # Each stored question says where its fields came from.
-    rows = db.execute("SELECT field_sources FROM questions WHERE is_fetched = 1").fetchall()
+    rows = db.execute("SELECT s.sources FROM questions q JOIN field_source_sets s "
+                      "ON s.id = q.field_sources_id WHERE q.is_fetched = 1").fetchall()
     assert len(rows) >= PAGES
     for (text,) in rows:
         assert {"title", "view_count", "answer_markdown"} <= set(json.loads(text))

@@ -124,7 +124,10 @@ def _pages(db_path: Path) -> dict[str, dict[str, Any]]:
     db.conn.row_factory = sqlite3.Row
     rows = {row["url"]: {**dict(row), "body": db.stored_body(row["url"])[0]}
             for row in db.execute(
-        "SELECT url, final_url, status, fetched_at, run_id, captured_at, captured_run_id, "
+        # Empty final_url and capture columns stand for url, fetched_at and run_id (0018).
+        "SELECT url, COALESCE(final_url, url) AS final_url, status, fetched_at, run_id, "
+        "COALESCE(captured_at, fetched_at) AS captured_at, "
+        "COALESCE(captured_run_id, run_id) AS captured_run_id, "
         "revisit_status, response_headers, http_version, reason FROM pages "
         "WHERE body IS NOT NULL").fetchall()}
     db.close()
