@@ -793,3 +793,26 @@ def test_the_progress_bar_follows_the_reading(tmp_path: Path) -> None:
     assert len(stored) == 3 and not report.skipped
     assert positions == sorted(positions) and positions[-1] == len(data)
     assert len(set(positions)) >= 3 and positions[0] < len(data) // 2
+
+
+@pytest.mark.parametrize("damage", ["tampered", "cut"])
+def test_a_record_too_large_to_hold_is_checked_as_it_streams_by(tmp_path: Path,
+                                                                 damage: str) -> None:
+    """A non-page record over the limit (and a header block) is never held: its payload
+    digest is checked as it is read through, so a changed byte in it, or the file ending
+    inside it, is still a bad record, reported."""
+    image = bytes(range(256)) * (8 << 12)  # 8 MiB
+    records = [_record(_page_url(0)),
+               _record("https://wenku.csdn.net/logo.png", image, [("Content-Type", "image/png")])]
+    if damage == "tampered":
+        middle = len(records[1]) // 2
+        flipped = bytes([records[1][middle] ^ 0xFF])
+        records[1] = records[1][:middle] + flipped + records[1][middle + 1:]
+    data, starts = _warc(records, "gzip")
+    if damage == "cut":
+        data = data[:starts[1] + (len(data) - starts[1]) // 2]
+    report, stored = _import_report(tmp_path, data, max_bytes=len(ANSWER) + 1000)
+    assert stored == [_page_url(0)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f" at byte {starts[1]}")
+    assert why.startswith("digest mismatch (or the record is cut short): payload digest"), why
