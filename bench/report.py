@@ -396,7 +396,7 @@ def _warc(result: dict[str, Any]) -> list[str]:
         "## 8. WARC import vs parsing alone (issue 15)", "",
         f"A WARC of {result['pages']:,} sample-site pages ({result['warc_bytes']:,} bytes), "
         "crawled by qarchive and written by `export-warc`, imported with `qarchive import`'s "
-        "code into a fresh archive file (reading with warcio, digests checked; parsing; "
+        "code into a fresh archive file (reading with fastwarc, digests checked; parsing; "
         "storing 200 pages a transaction), next to parsing the same pages alone and reading "
         "alone, interleaved, in one process: CPU seconds, so pages/s **per core**; medians "
         "of the rounds.", "",

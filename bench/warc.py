@@ -6,7 +6,7 @@ with ``export-warc`` (archive.warc). Each round, interleaved so machine noise hi
 them alike:
 
 - ``parse``: choose_profile + parse of every page, bodies already in memory (the peer);
-- ``read``: the import's reading alone (warcio: records, HTTP headers, digests checked);
+- ``read``: the import's reading alone (fastwarc: records, HTTP headers, digests checked);
 - ``import``: ``crawler.importer.import_files`` into a fresh archive file: reading,
   parsing and storing (one transaction per 200 pages), as ``qarchive import`` does.
 

@@ -1,8 +1,11 @@
 """`qarchive import FILE.warc[.gz]`: pages other crawlers captured, parsed into the archive.
 
 Reads WARC files (any tool's: wget, warcio's capture_http, Browsertrix, Heritrix,
-qarchive's own export) with warcio, Webrecorder's WARC library, which also undoes
-chunked transfer and gzip/deflate/brotli content encoding the way a browser would::
+qarchive's own export) with fastwarc (Resiliparse's WARC library, Rust): its gzip
+members, WARC and HTTP headers and digests. What it leaves to the caller is done here,
+as warcio (the export's library) reads: chunked transfer and gzip/deflate/brotli
+content encoding undone the way a browser would, and a bad record reported with its
+offset rather than skipped::
 
     WARC file ─▶ records ─▶ response 200 HTML / HTML resource ─▶ choose_profile ─▶ parse
                                                        ─▶ Archive.record_fetched_page
@@ -11,9 +14,12 @@ A record's capture time (``WARC-Date``) becomes the page's ``fetched_at``, its s
 line and headers are kept as the crawler keeps a fetch's. Records no profile knows
 (images, CSS, other pages of the site) are counted and skipped; requests, metadata and
 the like are not pages. A bad record (a broken gzip member, a header block that does
-not parse, a body shorter than its Content-Length, a digest that does not match) costs
-that record: it is reported with its offset and the reading goes on at the next record
-that reads. A capture older than the archive's copy of its URL does not replace it.
+not parse, a body shorter than its Content-Length, a digest that does not match, a page
+over ``max_bytes``) costs that record: it is reported with its offset and the reading
+goes on at the next record that reads. A record larger than ``max_bytes`` (and a header
+block) is never held in memory: a page that size is refused from its headers, anything
+else streams by with its payload digest checked. A capture older than the archive's
+copy of its URL does not replace it.
 
 Pages are stored a batch at a time, each page in a savepoint of its own (as the crawl's
 writer does, crawler/writers.py): a kill loses at most the batch being written. After
@@ -24,15 +30,19 @@ small as a crawled one's.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from fastwarc import ArchiveIterator, GzipReader, WarcRecord, WarcRecordType
+from fastwarc.stream_io import BrotliReader
+from fastwarc.warc import has_block_digest, has_payload_digest
 
 from archive import Archive, FetchedPage
 from archive.bodies import DictionaryUpkeep, body_site
@@ -54,6 +64,9 @@ BATCH_SIZE = 200
 _GZIP_MEMBER = b"\x1f\x8b\x08"
 _WARC_START = b"WARC/1."
 _SCAN_CHUNK = 1 << 20
+# The largest WARC or HTTP header block read (fastwarc's default is 32 KiB; a hostile
+# response's 5,000 headers, which import with the crawler's cap, are ~60 KiB).
+_MAX_HEADER_BLOCK = 1 << 20
 # Header counts and sizes kept, as the crawler keeps them (crawler/settings.py).
 _MAX_HEADERS = CrawlSettings().max_stored_headers
 _MAX_HEADER_BYTES = CrawlSettings().max_stored_header_bytes
@@ -240,86 +253,186 @@ def _warc_time(value: str | None) -> str | None:
 def _captures(handle: BinaryIO, name: str, *, counts: WarcCounts, max_bytes: int,
               on_bad: Callable[[str, str], None],
               on_position: Callable[[int], None] | None) -> Iterator[_Capture]:
-    """The file's HTML captures; a bad record is reported and the reading resumes at the
-    next record that reads (found by scanning for the next record's start)."""
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-
+    """The file's HTML captures. A record that reads but is bad (a digest mismatch, too
+    large) is reported and the reading goes on with the next; after one that does not
+    read (a damaged gzip member, a header block that does not parse, a record cut
+    short) it resumes at the next record that reads, found by scanning for its start."""
+    size = handle.seek(0, io.SEEK_END)
     start = 0
     while True:
         handle.seek(start)
-        iterator = ArchiveIterator(handle, check_digests=True)
-        records = iter(iterator)
-        offset = start
-        said = io.StringIO()  # what warcio writes to stderr about a damaged record
+        gzipped = handle.read(len(_GZIP_MEMBER)) == _GZIP_MEMBER
+        handle.seek(start)
+        # Through fastwarc's gzip reader, which knows where the gzip member being read
+        # starts: a bad record's offset (a record's stream_pos is not, for gzip).
+        members = GzipReader(handle) if gzipped else None
+        records = ArchiveIterator(members if members is not None else handle,
+                                  parse_http=False, stream_detect=False,
+                                  max_header_len=_MAX_HEADER_BLOCK)
+        at: int | None = None     # where the last record read starts
+        length = 0                # and its block's length
         try:
-            while True:
-                said = io.StringIO()
-                # warcio writes its complaints about a damaged gzip member or a record
-                # longer than its Content-Length to stderr itself: kept, and made part
-                # of the record's one-line reason if it turns out bad.
-                with contextlib.redirect_stderr(said):
-                    record = next(records, None)
-                    if record is None:
-                        if _ends_early(handle, iterator.offset):
-                            raise EOFError
-                        return
-                    offset = iterator.offset  # warcio counts from the file's start (fh.tell())
-                    capture = _capture(record, max_bytes=max_bytes, counts=counts)
+            for record in records:
+                at = _record_start(members, record.stream_pos)
+                length = _declared_length(record)
+                if length < 0:
+                    raise _BadRecord("truncated: the file ends inside its WARC headers"
+                                     if record.headers.get("Content-Length") is None
+                                     else "no valid Content-Length", at=at)
+                capture = _capture_or_why(record, length, max_bytes=max_bytes, counts=counts)
                 if isinstance(capture, str):
-                    raise _BadRecord(capture)
+                    if capture.startswith("truncated"):
+                        raise _BadRecord(capture, at=at)  # the stream is lost: resync
+                    counts.bad += 1
+                    on_bad(f"{name} at byte {at}", capture)
+                    continue
                 counts.records += 1
                 if on_position is not None:
                     on_position(handle.tell())
                 if capture is not None:
                     yield capture
-        except (_BadRecord, ArchiveLoadFailed, EOFError, OSError, ValueError) as error:
+            unread = _unread_record(handle, members, at, length, start=start, size=size)
+            if unread is None:
+                return
+            raise _BadRecord(_why_unread(handle, unread, gzipped=gzipped), at=unread)
+        except (_BadRecord, OSError, ValueError) as error:
             if isinstance(error, OSError) and not _is_format_error(error):
                 raise
-            bad_at = max(iterator.offset, offset)
+            if isinstance(error, _BadRecord) and error.at is not None:
+                bad_at = error.at
+            elif members is not None:
+                found = members.frame_start_position()
+                bad_at = int(found) if found is not None else (at or start)
+            else:  # uncompressed: the record that does not read starts where the last ends
+                bad_at = _plain_end(handle, at, length) if at is not None else start
+            why = (str(error) if isinstance(error, _BadRecord)
+                   else _why_unread(handle, bad_at, gzipped=gzipped, error=error))
             counts.bad += 1
-            complaint = "; ".join(dict.fromkeys(line.strip() for line in
-                                                said.getvalue().splitlines() if line.strip()))
-            on_bad(f"{name} at byte {bad_at}",
-                   _why(error) + (f" ({_printable(complaint)})" if complaint else ""))
+            on_bad(f"{name} at byte {bad_at}", why)
             resume = _next_record_start(handle, bad_at + 1)
             if resume is None:
                 return
             start = resume
 
 
-def _ends_early(handle: BinaryIO, stopped_at: int) -> bool:
-    """Whether warcio stopped before the file's end: a last record cut so short that not
-    even its header reads ends the iteration quietly."""
-    position = handle.tell()
-    size = handle.seek(0, io.SEEK_END)
-    handle.seek(stopped_at)
-    rest = handle.read(64).strip(b"\r\n\x00 ")
+def _capture_or_why(record: WarcRecord, length: int, *, max_bytes: int, counts: WarcCounts
+                    ) -> _Capture | str | None:
+    """_capture, with fastwarc's complaint about a record (HTTP headers that do not
+    parse, ...) as the record's reason."""
+    try:
+        return _capture(record, length, max_bytes=max_bytes, counts=counts)
+    except (OSError, ValueError) as error:
+        if isinstance(error, OSError) and not _is_format_error(error):
+            raise
+        text = _printable(" ".join(str(error).split()))
+        return f"unreadable: {text}" if text else f"unreadable: {type(error).__name__}"
+
+
+def _record_start(members: GzipReader | None, stream_pos: int) -> int:
+    """Where the record just read starts in the file: its gzip member's start (each
+    record its own member, as WARC 1.1 recommends; a file gzipped whole has one)."""
+    if members is None:
+        return stream_pos
+    found = members.frame_start_position()
+    return int(found) if found is not None else stream_pos
+
+
+def _declared_length(record: WarcRecord) -> int:
+    """The record's Content-Length, or -1 (a header block cut short has none)."""
+    value = record.headers.get("Content-Length")
+    try:
+        return int(value) if value is not None else -1
+    except ValueError:
+        return -1
+
+
+def _unread_record(handle: BinaryIO, members: GzipReader | None, at: int | None, length: int, *,
+                   start: int, size: int) -> int | None:
+    """Where a record starts that fastwarc ended the file without reading (one cut so
+    short that not even its header reads ends the iteration quietly), or None."""
+    if members is not None:
+        current = members.frame_start_position()
+        if at is None:
+            return start if _has_data(handle, start) else None
+        return int(current) if current is not None and current > at else None
+    end = _plain_end(handle, at, length) if at is not None else start
+    return end if end < size and _has_data(handle, end) else None
+
+
+def _has_data(handle: BinaryIO, position: int) -> bool:
     handle.seek(position)
-    return stopped_at < size and bool(rest)
+    return bool(handle.read(64).strip(b"\r\n\x00 "))
+
+
+def _plain_end(handle: BinaryIO, at: int | None, length: int) -> int:
+    """Where the uncompressed record at ``at`` of ``length`` block bytes ends: after its
+    header block, its block and the two CRLFs that close it (WARC 1.1 §4)."""
+    if at is None:
+        return 0
+    handle.seek(at)
+    head = handle.read(_MAX_HEADER_BLOCK + 4)
+    header_end = head.find(b"\r\n\r\n")
+    if header_end < 0:
+        return at
+    end = at + header_end + 4 + length
+    handle.seek(end)
+    trailer = handle.read(64)
+    return end + len(trailer) - len(trailer.lstrip(b"\r\n"))
+
+
+def _why_unread(handle: BinaryIO, position: int, *, gzipped: bool,
+                error: BaseException | None = None) -> str:
+    """Why the record at ``position`` does not read: the file ends inside it, or (when
+    it does not) what fastwarc said about it."""
+    if _ends_inside(handle, position, gzipped=gzipped):
+        return "truncated: the file ends inside the record"
+    if error is None:
+        return "no WARC record header here (a damaged gzip member or record)"
+    text = _printable(" ".join(str(error).split()))
+    return f"unreadable: {text}" if text else f"unreadable: {type(error).__name__}"
+
+
+def _ends_inside(handle: BinaryIO, position: int, *, gzipped: bool) -> bool:
+    """Whether the record at ``position`` runs past the end of the file: its gzip member
+    inflates without error up to the file's end but never finishes; uncompressed, its
+    header block or its Content-Length reach past the end."""
+    handle.seek(position)
+    if not gzipped:
+        head = handle.read(_MAX_HEADER_BLOCK + 4)
+        header_end = head.find(b"\r\n\r\n")
+        if header_end < 0:  # a header block the file ends inside
+            return head.startswith(b"WARC/") and len(head) <= _MAX_HEADER_BLOCK
+        for line in head[:header_end].split(b"\r\n"):
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == b"content-length" and value.strip().isdigit():
+                block_end = position + header_end + 4 + int(value)
+                return block_end > handle.seek(0, io.SEEK_END)
+        return False
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while chunk := handle.read(_SCAN_CHUNK):
+        try:
+            inflater.decompress(chunk, 1)  # what it inflates is not wanted: only its end
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, _SCAN_CHUNK)
+        except zlib.error:
+            return False
+        if inflater.eof:
+            return False
+    return True
 
 
 class _BadRecord(Exception):
     """A record that reads, but whose content is not what its header says."""
 
+    def __init__(self, reason: str, *, at: int | None = None) -> None:
+        super().__init__(reason)
+        self.at = at
+
 
 def _is_format_error(error: OSError) -> bool:
-    # gzip's BadGzipFile is an OSError; so are a real disk's errors (raised again).
-    return type(error).__name__ in ("BadGzipFile",) or error.errno is None
-
-
-def _why(error: BaseException) -> str:
-    """A bad record's reason, on one line; never the binary the reader choked on."""
-    from warcio.exceptions import ArchiveLoadFailed
-
-    if isinstance(error, _BadRecord):
-        return str(error)
-    if isinstance(error, ArchiveLoadFailed):
-        return "no WARC record header here (a damaged gzip member or record)"
-    if isinstance(error, EOFError):
-        return "truncated: the file ends inside the record"
-    text = _printable(" ".join(str(error).split()))
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    # fastwarc's complaints (a gzip data error, an invalid WARC header) are OSErrors
+    # without an errno; a real disk's errors have one (raised again).
+    return error.errno is None
 
 
 def _printable(text: str, limit: int = 160) -> str:
@@ -327,61 +440,180 @@ def _printable(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _capture(record: Any, *, max_bytes: int, counts: WarcCounts) -> _Capture | str | None:
-    """The record as an HTML capture; None when it is no page; a reason when it is bad."""
-    kind = record.rec_type
-    if kind not in ("response", "resource"):
-        return _not_a_page(record, counts)
-    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
-    fetched_at = _warc_time(record.rec_headers.get_header("WARC-Date"))
-    if kind == "response":
+def _capture(record: WarcRecord, length: int, *, max_bytes: int, counts: WarcCounts
+             ) -> _Capture | str | None:
+    """The record as an HTML capture; None when it is no page; a reason when it is bad.
+
+    ``length``: the block's Content-Length. A block small enough to hold (at most the
+    body limit and a header block) is checked against its WARC-Block-Digest; a larger one
+    is never held: a page that size is bad anyway, anything else is read through with its
+    payload digest checked as it streams by.
+    """
+    kind = record.record_type
+    if kind not in (WarcRecordType.response, WarcRecordType.resource):
+        return _not_a_page(record, counts, length=length, checked=kind != WarcRecordType.revisit)
+    headers = record.headers
+    url = (headers.get("WARC-Target-URI") or "").strip().strip("<>")
+    if not url.startswith(("http://", "https://")):
+        return _not_a_page(record, counts, length=length)
+    held = length <= max_bytes + _MAX_HEADER_BLOCK
+    block_ok = _block_digest_ok(record) if held else None
+    if held and record.content_length < length:  # what fastwarc found of the block
+        return f"truncated: {length - record.content_length:,} of its {length:,} bytes missing"
+    if kind == WarcRecordType.response:
+        record.is_http = True  # whatever its Content-Type says: an http(s) response
+        record.parse_http(auto_decode="none", max_header_len=_MAX_HEADER_BLOCK)
         http = record.http_headers
-        if http is None or http.get_statuscode() != "200":
-            return _not_a_page(record, counts)
-        content_type = http.get_header("Content-Type")
+        if "\n" in (http.status_line or ""):
+            # fastwarc reads only CRLF-ended HTTP headers (as RFC 9112 asks); bare-LF ones
+            # (rare, some old tools') would come out as one long status line.
+            return "HTTP headers whose lines end in a bare LF (not read)"
+        if http.status_code != 200:
+            return _not_a_page(record, counts, length=record.content_length, block_ok=block_ok)
+        content_type = http.get("Content-Type")
     else:
         http = None
-        content_type = record.rec_headers.get_header("Content-Type")
-    if not is_html(content_type) or not url.startswith(("http://", "https://")):
-        return _not_a_page(record, counts)
-    stream = record.content_stream() if http is not None else record.raw_stream
-    body = stream.read(max_bytes + 1)
-    if len(body) > max_bytes:
+        content_type = headers.get("Content-Type")
+    if not is_html(content_type):
+        return _not_a_page(record, counts, length=record.content_length, block_ok=block_ok)
+    if not held:
         return f"body larger than {max_bytes:,} bytes (the crawl's max_body_bytes)"
-    problem = _read_to_end(record)
+    payload_length = record.content_length
+    payload_ok = _payload_digest_ok(record) if http is not None else None
+    raw = record.reader.read(payload_length)
+    if len(raw) < payload_length:
+        return (f"truncated: {payload_length - len(raw):,} of its {length:,} bytes "
+                "missing")
+    problem = _digest_problem(block_ok, payload_ok, record)
     if problem is not None:
         return problem
+    body = _decoded(raw, http, max_bytes) if http is not None else raw
+    if len(body) > max_bytes:
+        return f"body larger than {max_bytes:,} bytes (the crawl's max_body_bytes)"
+    fetched_at = _warc_time(headers.get("WARC-Date"))
     if fetched_at is None:
         return "no WARC-Date, or one that is no date"
+    if http is None:
+        return _Capture(url=url, status=None, fetched_at=fetched_at, body=body,
+                        content_type=content_type)
+    status_line = http.status_line or ""
+    protocol, _, rest = status_line.partition(" ")
     return _Capture(
-        url=url, status=200 if http is not None else None, fetched_at=fetched_at, body=body,
-        content_type=content_type,
-        http_version=http.protocol if http is not None else None,
-        reason=http.statusline.partition(" ")[2] or None if http is not None else None,
-        headers=bounded_headers(http.headers, max_count=_MAX_HEADERS,
-                                max_bytes=_MAX_HEADER_BYTES) if http is not None else None)
+        url=url, status=200, fetched_at=fetched_at, body=body, content_type=content_type,
+        http_version=protocol or None, reason=rest.partition(" ")[2] or None,
+        headers=bounded_headers(list(http.items()), max_count=_MAX_HEADERS,
+                                max_bytes=_MAX_HEADER_BYTES))
 
 
-def _not_a_page(record: Any, counts: WarcCounts) -> str | None:
-    """Skip a record that is no page (counted), unless it is bad itself (why)."""
-    problem = _read_to_end(record)
-    if problem is None:
-        counts.not_pages += 1
-    return problem
+def _block_digest_ok(record: WarcRecord) -> bool | None:
+    """Whether the block matches its WARC-Block-Digest (None: it has none). fastwarc
+    holds the block to check it (the record reads on from its start), and its
+    content_length becomes what the file holds of it: a record cut short shows."""
+    matched = bool(record.verify_block_digest(consume=False))
+    return matched if has_block_digest(record) else None
 
 
-def _read_to_end(record: Any) -> str | None:
-    """Read the rest of the record's block; why it is bad (shorter than its
-    Content-Length, or not matching its WARC-Block-Digest), or None."""
-    while record.raw_stream.read(1 << 16):
-        pass
-    if record.raw_stream.limit > 0:
-        return (f"truncated: {record.raw_stream.limit:,} of its {record.length:,} bytes "
-                "missing")
-    checker = getattr(record, "digest_checker", None)
-    if checker is not None and checker.passed is False:
-        return "digest mismatch: " + "; ".join(str(problem) for problem in checker.problems)
+def _payload_digest_ok(record: WarcRecord) -> bool | None:
+    """Whether the HTTP payload, as stored (still chunked or compressed, as warcio and
+    wget digest it), matches its WARC-Payload-Digest (None: it has none)."""
+    if not has_payload_digest(record):
+        return None
+    return bool(record.verify_payload_digest(consume=False))
+
+
+def _digest_problem(block_ok: bool | None, payload_ok: bool | None, record: WarcRecord
+                    ) -> str | None:
+    if block_ok is False:
+        return "digest mismatch: block digest failed: " + _printable(
+            record.headers.get("WARC-Block-Digest") or "")
+    if payload_ok is False:
+        return "digest mismatch: payload digest failed: " + _printable(
+            record.headers.get("WARC-Payload-Digest") or "")
     return None
+
+
+def _not_a_page(record: WarcRecord, counts: WarcCounts, *, length: int, checked: bool = True,
+                block_ok: bool | None = None) -> str | None:
+    """Skip a record that is no page (counted), unless it is bad itself (why): read
+    through, it is shorter than its Content-Length or does not match its digest.
+    ``length``: the bytes left to read; ``block_ok``: its block digest, checked already
+    (or None). Revisits are not checked: their payload digest is another record's."""
+    if checked and block_ok is None and not record.is_http_parsed and has_block_digest(record):
+        # Checked as it streams by, never held; a short block fails it too.
+        if not record.verify_block_digest(consume=True):
+            return _short_or_mismatch("block", record)
+    elif (checked and block_ok is None and record.is_http_parsed
+          and has_payload_digest(record)):
+        if not record.verify_payload_digest(consume=True):
+            return _short_or_mismatch("payload", record)
+    else:
+        read = record.consume()
+        if read < length:
+            return f"truncated: {length - read:,} of its bytes missing"
+        if block_ok is False:
+            return _digest_problem(block_ok, None, record)
+    counts.not_pages += 1
+    return None
+
+
+def _short_or_mismatch(which: str, record: WarcRecord) -> str:
+    header = "WARC-Block-Digest" if which == "block" else "WARC-Payload-Digest"
+    return (f"digest mismatch (or the record is cut short): {which} digest failed: "
+            + _printable(record.headers.get(header) or ""))
+
+
+def _decoded(raw: bytes, http: Any, max_bytes: int) -> bytes:
+    """The payload as a browser would show it: chunked transfer undone, then a gzip,
+    deflate or brotli content encoding; never more than ``max_bytes`` + 1 bytes. As
+    warcio does, a payload that does not decode as its headers say is kept as it is."""
+    if (http.get("Transfer-Encoding") or "").strip().lower() == "chunked":
+        raw = _dechunked(raw)
+    encoding = (http.get("Content-Encoding") or "").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return _inflated(raw, 16 + zlib.MAX_WBITS, max_bytes)
+    if encoding == "deflate":  # zlib-wrapped, as the RFC says, or raw, as some servers send
+        inflated = _inflated(raw, zlib.MAX_WBITS, max_bytes)
+        return inflated if inflated is not raw else _inflated(raw, -zlib.MAX_WBITS, max_bytes)
+    if encoding == "br":
+        return _unbrotlied(raw, max_bytes)
+    return raw
+
+
+def _inflated(raw: bytes, wbits: int, max_bytes: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    try:
+        return inflater.decompress(raw, max_bytes + 1)
+    except zlib.error:
+        return raw
+
+
+def _unbrotlied(raw: bytes, max_bytes: int) -> bytes:
+    try:
+        with BrotliReader(io.BytesIO(raw)) as reader:
+            return reader.read(max_bytes + 1)
+    except OSError:
+        return raw
+
+
+def _dechunked(raw: bytes) -> bytes:
+    """``raw`` without its chunked transfer coding; from a chunk header that does not
+    parse on, the rest is kept as it is (warcio's fallback: served unchunked)."""
+    parts: list[bytes] = []
+    position = 0
+    while position < len(raw):
+        line_end = raw.find(b"\r\n", position, position + 64)
+        try:
+            size = int(raw[position:line_end].split(b";")[0], 16) if line_end >= 0 else -1
+        except ValueError:
+            size = -1
+        if size < 0:
+            parts.append(raw[position:])
+            break
+        if size == 0:
+            break
+        parts.append(raw[line_end + 2:line_end + 2 + size])
+        position = line_end + 2 + size + 2
+    return b"".join(parts)
 
 
 def _next_record_start(handle: BinaryIO, position: int) -> int | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import brotli  # fastwarc's own dependency: a brotli-encoded payload to read
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -602,3 +603,219 @@ def test_hostile_header_counts_are_capped(tmp_path: Path) -> None:
     (stored,) = _rows(tmp_path / "a.db", "SELECT response_headers FROM pages")[0]
     kept = json.loads(stored)
     assert len(kept) == 101 and kept[-1][0] == "X-Qarchive-Truncated"
+
+
+# --- reading: what fastwarc is asked to check, record by record ---------------------------
+
+ANSWER = (FIXTURES / "answer-2kxyq3m7vd.html").read_bytes()
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def _page_url(number: int) -> str:
+    return f"https://wenku.csdn.net/answer/pagez{number:05d}"
+
+
+def _record(url: str, payload: bytes = ANSWER, headers: list[tuple[str, str]] = HTML, *,
+            kind: str = "response") -> bytes:
+    """One record, uncompressed, as warcio writes it (both digests, closing CRLFs)."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    http = (StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            if kind == "response" else None)
+    if kind == "request":
+        http = StatusAndHeaders("GET /answer HTTP/1.1", [("Host", "wenku.csdn.net")],
+                                is_http_request=True)
+        payload = b""
+    writer.write_record(writer.create_warc_record(
+        url, kind, payload=io.BytesIO(payload), length=len(payload), http_headers=http,
+        warc_content_type="text/html" if kind == "resource" else None))
+    return out.getvalue()
+
+
+def _warc(records: list[bytes], packing: str) -> tuple[bytes, list[int]]:
+    """The records as a file (``plain``, ``gzip`` a member each, ``whole`` gzipped as one)
+    and where each starts in it (0 for each, gzipped whole)."""
+    if packing == "whole":
+        return gzip.compress(b"".join(records)), [0] * len(records)
+    parts = records if packing == "plain" else [gzip.compress(record) for record in records]
+    starts = [sum(len(part) for part in parts[:index]) for index in range(len(parts))]
+    return b"".join(parts), starts
+
+
+def _import_report(tmp_path: Path, data: bytes, **options: Any) -> tuple[Any, list[str]]:
+    """Import ``data`` as a WARC file; the report and the URLs of the pages stored."""
+    warc = tmp_path / ("in.warc.gz" if data[:2] == b"\x1f\x8b" else "in.warc")
+    warc.write_bytes(data)
+    db = open_archive(tmp_path / "fresh.db")
+    report = import_files(db, [warc], **options)
+    db.close()
+    return report, sorted(url for (url,) in _rows(tmp_path / "fresh.db",
+                                                  "SELECT url FROM pages"))
+
+
+@pytest.mark.parametrize("packing", ["plain", "gzip", "whole"])
+@pytest.mark.parametrize("digest", ["WARC-Block-Digest", "WARC-Payload-Digest"])
+def test_a_record_whose_digest_does_not_match_is_reported_and_the_rest_imports(
+        tmp_path: Path, packing: str, digest: str) -> None:
+    """The middle of three pages has one byte of its body changed: it is reported, one
+    line, with the digest that failed, and the reading goes on with the next record. With
+    only a payload digest (the block digest's line taken out) that one catches it."""
+    records = [_record(_page_url(number)) for number in range(3)]
+    tampered = records[1].replace(b"</html>", b"</HTML>")
+    assert tampered != records[1]
+    if digest == "WARC-Payload-Digest":
+        block_line = tampered.index(b"WARC-Block-Digest: ")
+        tampered = tampered[:block_line] + tampered[tampered.index(b"\r\n", block_line) + 2:]
+    records[1] = tampered
+    data, starts = _warc(records, packing)
+    report, stored = _import_report(tmp_path, data)
+    assert stored == [_page_url(0), _page_url(2)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f"in.warc{'.gz' if packing != 'plain' else ''} at byte {starts[1]}")
+    kind = "block" if digest == "WARC-Block-Digest" else "payload"
+    assert why.startswith(f"digest mismatch: {kind} digest failed: sha1:"), why
+    assert report.warc.bad == 1 and report.warc.records == 2
+
+
+@pytest.mark.parametrize(("packing", "cut"), [
+    ("plain", "body"), ("plain", "headers"), ("gzip", "body"), ("gzip", "headers"),
+    ("whole", "body")])
+def test_a_record_cut_short_is_reported_as_truncated(tmp_path: Path, packing: str,
+                                                     cut: str) -> None:
+    """The file ends inside its last record: inside its body (a gzip member's end
+    missing), or inside its WARC headers. The records before it are stored."""
+    records = [_record(_page_url(number)) for number in range(3)]
+    data, starts = _warc(records, packing)
+    # The last 20 bytes (a gzip member's checksums and some of its data), or all but a
+    # few bytes of the last record (not even its header block).
+    data = (data[:-20] if cut == "body"
+            else data[:starts[2] + (40 if packing == "plain" else 25)])
+    report, stored = _import_report(tmp_path, data)
+    if packing == "whole":  # one gzip member: the cut one is the file's only one
+        assert stored == [_page_url(0), _page_url(1)]
+        ((where, why),) = report.skipped
+        assert where.endswith(" at byte 0") and why.startswith("truncated"), why
+        return
+    assert stored == [_page_url(0), _page_url(1)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f" at byte {starts[2]}")
+    assert why.startswith("truncated"), why
+
+
+def test_a_damaged_header_block_in_an_uncompressed_warc_costs_its_record_only(
+        tmp_path: Path) -> None:
+    records = [_record(_page_url(number)) for number in range(3)]
+    records[1] = b"WARC/9.9 nonsense" + records[1][len(b"WARC/1.0"):]
+    data, starts = _warc(records, "plain")
+    report, stored = _import_report(tmp_path, data)
+    assert stored == [_page_url(0), _page_url(2)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f" at byte {starts[1]}") and why.isascii(), (where, why)
+
+
+def test_max_bytes_holds_from_the_first_byte(tmp_path: Path) -> None:
+    """A page over the limit is a bad record, whether it is small enough to hold (it is
+    read, then refused) or far larger (refused from its header, never read); a non-page
+    record far larger than the limit is read through and skipped. The pages after them
+    are stored."""
+    limit = len(ANSWER) + 1000
+    padded = ANSWER.replace(b"</html>", b"<!--" + b"x" * 2000 + b"--></html>")
+    huge = ANSWER.replace(b"</html>", b"<!--" + b"x" * (3 << 20) + b"--></html>")
+    image = bytes(range(256)) * (12 << 12)  # 12 MiB
+    records = [_record(_page_url(0), padded), _record(_page_url(1), huge),
+               _record("https://wenku.csdn.net/logo.png", image, [("Content-Type", "image/png")]),
+               _record(_page_url(3))]
+    data, starts = _warc(records, "gzip")
+    report, stored = _import_report(tmp_path, data, max_bytes=limit)
+    assert stored == [_page_url(3)]
+    assert [(where.rsplit(" ", 1)[1], why) for where, why in report.skipped] == [
+        (str(starts[index]), f"body larger than {limit:,} bytes (the crawl's max_body_bytes)")
+        for index in (0, 1)]
+    assert report.warc.not_pages == 1 and report.warc.bad == 2
+
+
+def _chunked(data: bytes, size: int = 1000) -> bytes:
+    chunks = [data[at:at + size] for at in range(0, len(data), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize(("encoding", "payload", "headers"), [
+    ("chunked", _chunked(ANSWER), [("Transfer-Encoding", "chunked")]),
+    ("gzip", gzip.compress(ANSWER), [("Content-Encoding", "gzip")]),
+    ("chunked gzip", _chunked(gzip.compress(ANSWER)),
+     [("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")]),
+    ("deflate", zlib.compress(ANSWER), [("Content-Encoding", "deflate")]),
+    ("raw deflate", zlib.compress(ANSWER, wbits=-15), [("Content-Encoding", "deflate")]),
+    ("brotli", brotli.compress(ANSWER), [("Content-Encoding", "br")]),
+    ("gzip that is not", ANSWER, [("Content-Encoding", "gzip")]),
+    ("chunked that is not", ANSWER, [("Transfer-Encoding", "chunked")]),
+])
+def test_transfer_and_content_encodings_are_undone_as_a_browser_would(
+        tmp_path: Path, encoding: str, payload: bytes, headers: list[tuple[str, str]]
+        ) -> None:
+    """What a server sent is stored decoded, as warcio's reading did; a payload that does
+    not decode as its headers say is kept as it is (warcio's fallback, a browser's)."""
+    data, _ = _warc([_record(REFERENCE_URL, payload, HTML + headers)], "gzip")
+    report, stored = _import_report(tmp_path, data)
+    assert stored == [REFERENCE_URL] and not report.skipped, report.skipped
+    db = open_archive(tmp_path / "fresh.db", readonly=True)
+    assert db.stored_body(REFERENCE_URL)[0] == ANSWER
+    db.close()
+
+
+def test_a_resource_record_is_a_page_and_revisits_and_requests_are_not(tmp_path: Path) -> None:
+    """An HTML resource record is a page (no HTTP headers); requests, revisits and
+    warcinfo are counted as no pages."""
+    from warcio.warcwriter import WARCWriter
+
+    warcinfo, revisit = io.BytesIO(), io.BytesIO()
+    writer = WARCWriter(warcinfo, gzip=False)
+    writer.write_record(writer.create_warcinfo_record("in.warc.gz", {"software": "test"}))
+    writer = WARCWriter(revisit, gzip=False)
+    writer.write_record(writer.create_revisit_record(
+        _page_url(2), digest="sha1:" + "A" * 32, refers_to_uri=_page_url(2),
+        refers_to_date="2026-01-01T00:00:00Z"))
+    records = [warcinfo.getvalue(), revisit.getvalue(), _record(_page_url(0), kind="resource"),
+               _record(_page_url(1), kind="request"), _record(_page_url(2))]
+    data, _ = _warc(records, "gzip")
+    report, stored = _import_report(tmp_path, data)
+    assert stored == [_page_url(0), _page_url(2)] and not report.skipped, report.skipped
+    assert report.warc.not_pages == 3 and report.warc.records == 5
+
+
+def test_the_progress_bar_follows_the_reading(tmp_path: Path) -> None:
+    """``on_progress`` is told how far into the file the reading is, record by record
+    (fastwarc reads ahead in 64 KiB blocks: records larger than that show it)."""
+    padded = ANSWER.replace(b"</html>", b"<!--" + b"x" * 200_000 + b"--></html>")
+    data, _ = _warc([_record(_page_url(number), padded) for number in range(3)], "plain")
+    positions: list[int] = []
+    report, stored = _import_report(tmp_path, data, on_progress=positions.append)
+    assert len(stored) == 3 and not report.skipped
+    assert positions == sorted(positions) and positions[-1] == len(data)
+    assert len(set(positions)) >= 3 and positions[0] < len(data) // 2
+
+
+@pytest.mark.parametrize("damage", ["tampered", "cut"])
+def test_a_record_too_large_to_hold_is_checked_as_it_streams_by(tmp_path: Path,
+                                                                 damage: str) -> None:
+    """A non-page record over the limit (and a header block) is never held: its payload
+    digest is checked as it is read through, so a changed byte in it, or the file ending
+    inside it, is still a bad record, reported."""
+    image = bytes(range(256)) * (8 << 12)  # 8 MiB
+    records = [_record(_page_url(0)),
+               _record("https://wenku.csdn.net/logo.png", image, [("Content-Type", "image/png")])]
+    if damage == "tampered":
+        middle = len(records[1]) // 2
+        flipped = bytes([records[1][middle] ^ 0xFF])
+        records[1] = records[1][:middle] + flipped + records[1][middle + 1:]
+    data, starts = _warc(records, "gzip")
+    if damage == "cut":
+        data = data[:starts[1] + (len(data) - starts[1]) // 2]
+    report, stored = _import_report(tmp_path, data, max_bytes=len(ANSWER) + 1000)
+    assert stored == [_page_url(0)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f" at byte {starts[1]}")
+    assert why.startswith("digest mismatch (or the record is cut short): payload digest"), why
