@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import logging
 import os
 import shlex
 import sqlite3
@@ -58,6 +59,8 @@ __all__ = [
     "folder_writable",
     "open_archive",
 ]
+
+log = logging.getLogger(__name__)
 
 # A writer waits this long for a lock held by a reader or another process.
 BUSY_TIMEOUT_MS = 10_000
@@ -407,19 +410,26 @@ class Archive(sqlite_utils.Database):
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         released = 0
         free = self.free_pages()
-        while free > 0:
-            # executescript steps the statement to its end: the pragma moves one page
-            # per step, and execute() steps once (one page, whatever N says).
-            self.conn.executescript(f"PRAGMA incremental_vacuum({min(free, step):d})")
-            left = self.free_pages()
-            released += free - left
-            if left >= free or (deadline is not None and time.monotonic() >= deadline):
-                break
-            free = left
-        if released:
-            # The moved pages into the file and the file cut now, not when the last
-            # connection closes; PASSIVE never waits for a reader (Datasette).
-            self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            while free > 0:
+                # executescript steps the statement to its end: the pragma moves one page
+                # per step, and execute() steps once (one page, whatever N says).
+                self.conn.executescript(f"PRAGMA incremental_vacuum({min(free, step):d})")
+                left = self.free_pages()
+                released += free - left
+                if left >= free or (deadline is not None and time.monotonic() >= deadline):
+                    break
+                free = left
+            if released:
+                # The moved pages into the file and the file cut now, not when the last
+                # connection closes; PASSIVE never waits for a reader (Datasette).
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError as error:
+            # A full disk (moved pages are written to the WAL first), say: the step rolled
+            # back and the run's own work is committed, so it must not fail the run. The
+            # next run tries again.
+            log.warning("%s free pages not given back to the file system: %s",
+                        self.free_pages(), error)
         return released
 
     def frontier_table(self, *, run_id: int | None) -> FrontierTable:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from crawl_helpers import REPO, fresh_archive, run, wait_until
 from tests_support import FIXTURES, snapshot
@@ -93,6 +94,25 @@ def test_giving_back_is_bounded_a_step_a_transaction(tmp_path: Path) -> None:
     assert db.release_free_pages(max_seconds=None, step=100) == free - 100
     assert db.free_pages() == 0
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+
+
+def test_a_failed_step_loses_nothing_and_fails_no_run(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A full disk (the moved pages go to the WAL first) fails a step: it rolls back, and
+    the crawl or import it ends keeps its status. Here the connection may not write."""
+    db = fresh_archive(tmp_path / "archive.db")
+    assert import_files(db, [REFERENCE]).outcomes["new"] == 1
+    rows = snapshot(db)
+    free = _free_pages_made(db, pages=50)
+    db.execute("PRAGMA query_only = 1")
+    assert db.release_free_pages() == 0
+    assert f"{free} free pages not given back to the file system: attempt to write a " \
+        "readonly database" in caplog.text
+    db.execute("PRAGMA query_only = 0")
+    assert db.free_pages() == free and snapshot(db) == rows
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.release_free_pages() == free
     db.close()
 
 
