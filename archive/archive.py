@@ -14,9 +14,11 @@ import dataclasses
 import functools
 import hashlib
 import json
+import logging
 import os
 import shlex
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,8 @@ __all__ = [
     "open_archive",
 ]
 
+log = logging.getLogger(__name__)
+
 # A writer waits this long for a lock held by a reader or another process.
 BUSY_TIMEOUT_MS = 10_000
 # The page size of a new archive (SQLite's default is 4096). An answer row is 2-3 KB,
@@ -65,6 +69,23 @@ BUSY_TIMEOUT_MS = 10_000
 # archive 3 % smaller (37.2 -> 36.1 MB, VACUUMed), 16 KB no smaller again. An archive
 # made before keeps its pages' size (SQLite changes it only by a VACUUM outside WAL).
 PAGE_SIZE = 8192
+# A new archive keeps a map of which page points to which (auto_vacuum = INCREMENTAL, one
+# pointer-map page per 1,600 pages), so free pages can be given back to the file system
+# without a VACUUM: release_free_pages at the end of each crawl, import, reparse and
+# compact. Free pages come from FTS5 merging the search index's segments (a merge
+# deletes the segments it read) and from bodies moved to a new compression dictionary:
+# 0.25-0.55 MB left at the end of a 3,000-page crawl, far more once merges reach the big
+# segments of a large archive (schema/README.md, "Free pages"). An archive made before
+# 0.2 keeps NONE until ``qarchive compact --vacuum``.
+AUTO_VACUUM_INCREMENTAL = 2
+# release_free_pages moves at most this many pages in one transaction (16 MB of 8 KB
+# pages): SQLite's write lock is held ~10 µs a page, so tens of ms at most, and a kill
+# loses no more than that step (the transaction rolls back; nothing is lost either way).
+FREE_PAGES_STEP = 2048
+# ... and stops starting new steps after this many seconds, so the end of a crawl never
+# waits long on a huge freelist (a merge of the search index's biggest segments, an
+# upgrade that dropped a column): what is left goes at the next run, or is reused by it.
+FREE_PAGES_SECONDS = 2.0
 
 StoreOutcome = Literal["new", "updated", "unchanged"]
 # What became of a fetched page: stored, or an archived page found gone.
@@ -136,16 +157,31 @@ def open_archive(
         raise
     try:
         archive.execute("PRAGMA foreign_keys = ON")
-        if archive.execute("PRAGMA page_count").fetchone()[0] == 0:
-            archive.execute(f"PRAGMA page_size = {PAGE_SIZE:d}")  # a new file: before WAL
-        # WAL: Datasette reads while a crawl writes. synchronous=NORMAL is
-        # durable across a process kill (only an OS crash may lose the last commits).
-        archive.enable_wal()
+        # synchronous=NORMAL is durable across a process kill (only an OS crash may
+        # lose the last commits).
         archive.execute("PRAGMA synchronous = NORMAL")
+        if archive.execute("PRAGMA page_count").fetchone()[0] == 0:
+            # A new file: both only take effect before the first table (and WAL). Its
+            # tables are made with a rollback journal, WAL after: in WAL mode the
+            # migrations' 1.7 MB of frames and the 0.6 MB file were both on disk at once.
+            archive.execute(f"PRAGMA page_size = {PAGE_SIZE:d}")
+            archive.execute(f"PRAGMA auto_vacuum = {AUTO_VACUUM_INCREMENTAL:d}")
+        else:
+            archive.enable_wal()  # WAL: Datasette reads while a crawl writes
         if migrate:
             before = schema_version(archive)
             if apply_migrations(archive) and before > 0:
                 archive.upgraded_from = before
+                # What an upgrade freed (a column dropped in place: many pages). Not a
+                # new archive's 11: its first writes reuse them, and the WAL it would
+                # write and the checkpoint after would make it 0.4 MB bigger for a while.
+                archive.release_free_pages()
+        if archive.journal_mode != "wal":
+            archive.enable_wal()
+            # SQLite 3.40 refuses (SQLITE_LOCKED) a checkpoint that is the first statement
+            # after this switch when the connection ran an ALTER TABLE … RENAME before it
+            # (migration 0011 does): any read first, and it works.
+            schema_version(archive)
     except sqlite3.DatabaseError as error:
         archive.conn.close()
         kind = ArchiveReadOnly if is_read_only(error) else ArchiveError
@@ -350,6 +386,55 @@ class Archive(sqlite_utils.Database):
             if self.conn.in_transaction:
                 self.execute("ROLLBACK")
             raise
+
+    @property
+    def gives_back_free_pages(self) -> bool:
+        """Whether the file can shrink without a VACUUM (auto_vacuum = INCREMENTAL): every
+        archive made since 0.2, and older ones once ``compact --vacuum`` converted them."""
+        return int(self.execute("PRAGMA auto_vacuum").fetchone()[0]) == AUTO_VACUUM_INCREMENTAL
+
+    def free_pages(self) -> int:
+        """Pages of the file that hold nothing (SQLite's freelist)."""
+        return int(self.execute("PRAGMA freelist_count").fetchone()[0])
+
+    def release_free_pages(self, *, max_seconds: float | None = FREE_PAGES_SECONDS,
+                           step: int = FREE_PAGES_STEP) -> int:
+        """Give the archive's free pages back to the file system; how many it gave back.
+
+        ``PRAGMA incremental_vacuum``: the file's last pages are moved into the free
+        ones and the file is cut (at the checkpoint that follows), ``step`` pages a
+        transaction, no new step after ``max_seconds`` (None: until none is left).
+        Unlike VACUUM it needs no free disk and touches only the pages it moves (and
+        those pointing to them).
+        Each step is one ordinary transaction: a kill rolls back that step alone.
+        Nothing to do (0) in an archive made before 0.2, until ``compact --vacuum``.
+        """
+        if self.conn.in_transaction or not self.gives_back_free_pages:
+            return 0
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        released = 0
+        free = self.free_pages()
+        try:
+            while free > 0:
+                # executescript steps the statement to its end: the pragma moves one page
+                # per step, and execute() steps once (one page, whatever N says).
+                self.conn.executescript(f"PRAGMA incremental_vacuum({min(free, step):d})")
+                left = self.free_pages()
+                released += free - left
+                if left >= free or (deadline is not None and time.monotonic() >= deadline):
+                    break
+                free = left
+            if released:
+                # The moved pages into the file and the file cut now, not when the last
+                # connection closes; PASSIVE never waits for a reader (Datasette).
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError as error:
+            # A full disk (moved pages are written to the WAL first), say: the step rolled
+            # back and the run's own work is committed, so it must not fail the run. The
+            # next run tries again.
+            log.warning("%s free pages not given back to the file system: %s",
+                        self.free_pages(), error)
+        return released
 
     def frontier_table(self, *, run_id: int | None) -> FrontierTable:
         return FrontierTable(self, run_id=run_id)

@@ -11,8 +11,13 @@ transaction, each only if the row still holds what was read, and only after
 the new blob was read back to the same bytes (checked against the page's
 content_hash, sha256 of the raw body). A killed compact leaves every body either
 as it was or recompressed, and running it again goes on. A body that cannot be
-read is left as it is and reported with its reason. ``VACUUM`` at the end, only
-when asked: it rewrites the whole file and needs as much free space again.
+read is left as it is and reported with its reason.
+
+At the end the free pages go back to the file system (``PRAGMA incremental_vacuum``,
+archive.release_free_pages) in an archive made since 0.2. ``VACUUM`` only when asked:
+it rewrites the whole file and needs as much free space again, and it turns an older
+archive's auto_vacuum to INCREMENTAL, so that from then on every run gives its free
+pages back too.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class CompactReport:
     file_bytes_before: int = 0
     file_bytes_after: int = 0
     vacuumed: bool = False
+    # Free pages given back without a VACUUM; None: the archive (made before 0.2) cannot.
+    released_pages: int | None = None
     elapsed: float = 0.0
 
     def summary(self) -> list[str]:
@@ -56,10 +63,12 @@ class CompactReport:
         lines.append(f"raw pages: {_mb(self.body_bytes_before)} -> {_mb(self.body_bytes_after)} "
                      f"({self.body_bytes_before / raw:.3f}x -> {self.body_bytes_after / raw:.3f}x "
                      f"the {_mb(self.raw_bytes)} of HTML)")
+        kept = not self.vacuumed and self.released_pages is None
         lines.append(f"archive file: {_mb(self.file_bytes_before)} -> "
-                     f"{_mb(self.file_bytes_after)}" + ("" if self.vacuumed else
-                                                         " (free pages kept; --vacuum returns "
-                                                         "them to the file system)"))
+                     f"{_mb(self.file_bytes_after)}" + (" (free pages kept; --vacuum returns "
+                                                         "them to the file system, and makes "
+                                                         "every later run return its own)"
+                                                         if kept else ""))
         if self.dictionaries_dropped:
             lines.append(f"{self.dictionaries_dropped} compression dictionaries no page "
                          "needs any more were deleted")
@@ -138,8 +147,12 @@ def compact_archive(
     report.body_bytes_after = int(db.execute(
         "SELECT coalesce(sum(length(body)), 0) FROM pages WHERE body IS NOT NULL"
     ).fetchone()[0])
+    if not vacuum and db.gives_back_free_pages:
+        report.released_pages = db.release_free_pages(max_seconds=None)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if vacuum:
+        # An archive made before 0.2: the mode changes only when VACUUM rebuilds the file.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute("VACUUM")
         # In WAL mode VACUUM writes the new file's pages to the WAL first.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -670,6 +670,8 @@ async def crawl(
     drift = describe_drift(find_drift(engine.health, db.health_history(before_run=run_id)))
     db.finish_run(run_id, status=status, counts=engine.counts, health=engine.health,
                   drift=drift)
+    # What the search index's merges freed goes back to the file system (bounded in time).
+    db.release_free_pages()
     notes.extend(_why_stopped_or_idle(engine, table))
     for host, reason in sorted(engine.deferred_hosts.items()):
         notes.append(f"{host} deferred to a later run: {reason}")

@@ -119,6 +119,7 @@ def import_files(
             if report.status == "finished":
                 raise
             # The archive is what failed (disk full): the original error says so.
+    db.release_free_pages()
     return report
 
 

@@ -94,6 +94,7 @@ def reparse_pages(
     finally:
         report.elapsed = time.monotonic() - started
         db.finish_run(run_id, status=status, counts=report.counts)
+    db.release_free_pages()  # rows rewritten smaller, and the search index's merges
     return report
 
 

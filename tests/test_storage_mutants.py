@@ -810,7 +810,7 @@ def test_the_compact_summary() -> None:
         trained.describe(),
         "raw pages: 3.0 MB -> 1.1 MB (0.500x -> 0.175x the 6.0 MB of HTML)",
         "archive file: 5.0 MB -> 5.0 MB (free pages kept; --vacuum returns them to the file "
-        "system)",
+        "system, and makes every later run return its own)",
         "2 compression dictionaries no page needs any more were deleted",
         "unreadable, left as it is: https://a.test/1: corrupt zlib body (x)",
     ]

@@ -22,8 +22,9 @@ __all__ = ["compact_command"]
 @click.command(name="compact", short_help="Recompress stored pages with trained dictionaries.")
 @db_option("Archive to compact in place, default {default}.")
 @click.option("--vacuum", is_flag=True,
-              help="Then VACUUM, giving the freed space back to the file system (needs as "
-                   "much free disk as the archive's size), default: no.")
+              help="Then VACUUM: rewrite the file without its free space (needs as much "
+                   "free disk as the archive's size); an archive made before 0.2 then gives "
+                   "its free pages back after every run, as a newer one does, default: no.")
 @wait_option()
 def compact_command(db_path: str, vacuum: bool, wait: bool) -> None:
     """Recompress every stored page with its site's newest zstd dictionary.
@@ -34,7 +35,8 @@ def compact_command(db_path: str, vacuum: bool, wait: bool) -> None:
     archives made before qarchive 0.2, plain zstd ones stored before their
     site had a dictionary, and older versions. Safe to interrupt or kill at
     any moment: run it again to go on. Takes the archive's writer lock, like
-    a crawl. Reports the raw-page store's size before and after.
+    a crawl. Gives the archive's free pages back to the file system and
+    reports the raw-page store's size before and after.
 
     \b
     Example:
