@@ -297,14 +297,31 @@ class BodyStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [next_id, site, version, utc_now(), because, len(learn),
                  sum(map(len, learn)), ratio, len(raw), raw])
+        # The pages learnt from move to the new dictionary, and with a site's first one
+        # the rest of its pages stored before it, as many again at most (a crawl trains
+        # between two batches, so a few hundred pages may be older than the samples;
+        # `compact` moves any more, as it does older versions' pages).
+        older = self._plain_bodies(site, besides={rowid for rowid, *_ in samples},
+                                   limit=self.policy.sample_pages) if version == 1 else []
         rewritten = self.recompress(
             (rowid, body, codec, dictionary_id, next_id)
-            for rowid, body, codec, dictionary_id in samples if dictionary_id != next_id)
+            for rowid, body, codec, dictionary_id in [*samples, *older]
+            if dictionary_id != next_id)
         trained = TrainedDictionary(id=next_id, site=site, version=version,
                                     sample_pages=len(learn), ratio=ratio, because=because,
                                     rewritten=rewritten)
         log.info("%s", trained.describe())
         return trained
+
+    def _plain_bodies(self, site: str, *, besides: set[int], limit: int
+                      ) -> list[tuple[int, bytes, str, int | None]]:
+        """``(rowid, body, codec, None)`` of the site's newest readable bodies stored
+        without a dictionary, ``limit`` at most, but those of the rowids ``besides``."""
+        rows = self._db.execute(
+            "SELECT rowid, body, body_codec, dictionary_id FROM pages WHERE site = ? "
+            "AND body IS NOT NULL AND dictionary_id IS NULL ORDER BY fetched_at DESC "
+            "LIMIT ?", [site, limit + len(besides)]).fetchall()
+        return self._readable([row for row in rows if row[0] not in besides][:limit])
 
     def _samples(self, site: str) -> list[tuple[int, bytes, str, int | None]]:
         """``(rowid, body, codec, dictionary id)`` of the site's newest readable pages."""
@@ -312,14 +329,20 @@ class BodyStore:
             "SELECT rowid, body, body_codec, dictionary_id FROM pages WHERE site = ? "
             "AND body IS NOT NULL AND (status IS NULL OR status BETWEEN 200 AND 299) "
             "ORDER BY fetched_at DESC LIMIT ?", [site, self.policy.sample_pages]).fetchall()
-        samples = []
+        return self._readable(rows)
+
+    def _readable(self, rows: Iterable[tuple[int, bytes, str, int | None]]
+                  ) -> list[tuple[int, bytes, str, int | None]]:
+        """The rows with each body decompressed; one that cannot be read is left out
+        (compact reports it; training and moving do without it)."""
+        readable = []
         for rowid, blob, codec, dictionary_id in rows:
             try:
-                samples.append((rowid, self.decompress(blob, codec, dictionary_id), codec,
-                                dictionary_id))
+                readable.append((rowid, self.decompress(blob, codec, dictionary_id), codec,
+                                 dictionary_id))
             except BodyUnreadable:
-                continue  # compact reports it; a sample does without it
-        return samples
+                continue
+        return readable
 
     def recompress(self, rows: Iterable[tuple[int, bytes, str, int | None, int]]) -> int:
         """Store each ``(rowid, body, codec it has, dictionary it has, dictionary to use)``
