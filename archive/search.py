@@ -38,6 +38,7 @@ __all__ = [
     "SearchSyntaxError",
     "answer_start",
     "fts_query",
+    "markdown_words",
     "rebuild_search_index",
     "search_questions",
     "searchable_text",
@@ -179,12 +180,32 @@ _FTS_COLUMNS = {QUESTION_FTS: ("title", "answer"), RESOURCE_FTS: ("title",)}
 def searchable_text(question_markdown: str | None, answer_markdown: list[str | None]) -> str:
     """What search finds a question by besides its title: its body, then each answer in
     page order (``answers`` by position, then id), a blank line between, all as the stored
-    Markdown (migration 0016: FTS5's tokenizer drops its punctuation; a link's URL is
-    words too); the parts that are NULL left out. The same as SEARCHABLE_QUESTIONS_SQL,
-    to the character: the index keeps no copy, so deleting an entry means recomputing
-    what was indexed."""
+    Markdown's words (``markdown_words``); the parts that are NULL left out. The same as
+    ``markdown_words`` of SEARCHABLE_QUESTIONS_SQL, to the character: the index keeps no
+    copy, so deleting an entry means recomputing what was indexed."""
     parts = [question_markdown] if question_markdown is not None else []
-    return "\n\n".join([*parts, *(part for part in answer_markdown if part is not None)])
+    return markdown_words(
+        "\n\n".join([*parts, *(part for part in answer_markdown if part is not None)]))
+
+
+# What of a Markdown is not its words: a link's or an image's target (``](https://…)``),
+# a code fence's line (its language), an ordered list item's number. FTS5's tokenizer
+# drops the rest of the markup (punctuation). Indexed, they were 5 % more tokens on the
+# sample pages (an image URL's six words, "1", "2", "python" for every answer with a
+# Python block); the plain text indexed before schema 16 had none of them. A link is its
+# text, with nothing in place of its brackets, so the words around it stay one run
+# (模型[训练](…)方法 is 模型训练方法, as the page shows it).
+_MARKDOWN_NOT_WORDS = re.compile(
+    r"^[ \t>]*(?:```|~~~).*$|^[ \t>]*\d{1,9}[.)](?=[ \t])", re.MULTILINE)
+
+
+def markdown_words(markdown: str) -> str:
+    """``markdown`` without what is not its words, for the search index.
+
+    >>> markdown_words("1. See [the docs](https://docs.python.org)\n```python\nprint()\n```")
+    ' See the docs\n\nprint()\n'
+    """
+    return _MARKDOWN_NOT_WORDS.sub("", _MARKDOWN_LINKS.sub(r"\1", markdown))
 
 
 # The index entry of a row, by rowid: what it holds (its segmented values, one a column of
@@ -256,7 +277,8 @@ class PendingIndex:
             adds.clear()
 
 
-# What search finds a question by besides its title: ``searchable_text`` in SQL.
+# What search finds a question by besides its title: ``searchable_text`` in SQL, but for
+# ``markdown_words``, which the caller applies.
 SEARCHABLE_QUESTIONS_SQL = """
 select q.rowid, q.title, (
   select group_concat(part, char(10, 10)) from (
@@ -277,8 +299,8 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
     db.execute(f"INSERT INTO {RESOURCE_FTS} ({RESOURCE_FTS}) VALUES ('delete-all')")
     db.conn.executemany(
         f"INSERT INTO {QUESTION_FTS} (rowid, title, answer) VALUES (?, ?, ?)",
-        ((rowid, segment(title), segment(answer)) for rowid, title, answer in
-         db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
+        ((rowid, segment(title), segment(markdown_words(answer) if answer else answer))
+         for rowid, title, answer in db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
     )
     db.conn.executemany(  # a resource by its title alone (_FTS_COLUMNS)
         f"INSERT INTO {RESOURCE_FTS} (rowid, title) VALUES (?, ?)",

@@ -399,9 +399,11 @@ def test_migration_0016_keeps_the_markdown_and_indexes_it(tmp_path: Path) -> Non
                       ).fetchall() == markdown_before["answer_history"]
     assert db.execute("SELECT answer_markdown FROM questions_with_answer "
                       "WHERE id = '3402735'").fetchone()[0] == markdown_before["answers"][0][3]
-    # Search finds what it found; the link's target is words now (documented).
+    # Search finds what it found: a link is its text (a phrase across its brackets), its
+    # target is not words (markdown_words).
     assert found() == found_before
-    assert {hit.id for hit in search_questions(db, "zebrafish").hits} == {"3402735"}
+    assert {hit.id for hit in search_questions(db, '"see the docs"').hits} == {"3402735"}
+    assert search_questions(db, "zebrafish").hits == []
     live = _index_entries(db)
     with db.atomic():
         rebuild_search_index(db)

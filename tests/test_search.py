@@ -19,6 +19,7 @@ from archive.search import (
     _query_tokens,
     answer_start,
     fts_query,
+    markdown_words,
     rebuild_search_index,
     search_questions,
     segment,
@@ -407,6 +408,45 @@ def test_an_answer_is_found_by_its_markdown_and_a_changed_one_by_its_new_words(
     with archive.atomic():
         rebuild_search_index(archive)
     assert _index_entries(archive, "questions_fts") == live
+
+
+def test_the_index_holds_a_markdowns_words_not_its_markup(
+        archive: sqlite_utils.Database) -> None:
+    """markdown_words: a link or an image is its text, its target is no word; a code
+    fence's language and a numbered item's number are no words; the code and the items
+    are. Nothing stands in a link's brackets' place: the words around it are one run, as
+    the page shows them (a phrase across them is found)."""
+    page = _stack_exchange_page([
+        Answer(position=1, id="a1", text="", markdown=(
+            "先看模型[训练](https://docs.example/zebrafish)方法\n\n"
+            "![运行结果图](https://img.example/quagga.png)\n\n"
+            "```haskell\nprint(okapi)\n```\n\n"
+            "1. first step\n2) second 4217 step")),
+    ])
+    with archive.atomic():
+        archive.store_answer_page(page, observed_at="2024-01-01T00:00:00+00:00")
+    for word in ("先看模型训练方法", "运行结果图", "okapi", "print", "first", "4217"):
+        assert "77" in _search(archive, "questions", word), word
+    for word in ("zebrafish", "docs", "quagga", "png", "haskell", "1", "2"):
+        assert "77" not in _search(archive, "questions", word), word
+    live = _index_entries(archive, "questions_fts")
+    with archive.atomic():
+        rebuild_search_index(archive)
+    assert _index_entries(archive, "questions_fts") == live
+
+
+@pytest.mark.parametrize(("markdown", "words"), [
+    ("[a](http://x/y) b", "a b"),
+    ("x[a](u)y", "xay"),
+    ("![alt](u.png)", "alt"),
+    ("> 12. item", " item"),
+    ("1.5 is a number", "1.5 is a number"),  # not an item: no space after the dot
+    ("```python\ncode\n```", "\ncode\n"),
+    ("  ~~~ js\n", "\n"),
+    ("a](not a link", "a](not a link"),
+])
+def test_markdown_words(markdown: str, words: str) -> None:
+    assert markdown_words(markdown) == words
 
 
 def test_a_later_page_of_answers_keeps_the_index_a_rebuilds(

@@ -56,8 +56,22 @@ def segment(text: str | None) -> str:
     return " ".join(tokens)
 
 
+# A Markdown's words (archive.search.markdown_words): a link is its text; a code fence's
+# line and an ordered list item's number go.
+_MARKDOWN_LINKS = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MARKDOWN_NOT_WORDS = re.compile(
+    r"^[ \t>]*(?:```|~~~).*$|^[ \t>]*\d{1,9}[.)](?=[ \t])", re.MULTILINE)
+
+
+def markdown_words(markdown: str | None) -> str | None:
+    if not markdown:
+        return markdown
+    return _MARKDOWN_NOT_WORDS.sub("", _MARKDOWN_LINKS.sub(r"\1", markdown))
+
+
 # What a question is found by besides its title (archive.search.SEARCHABLE_QUESTIONS_SQL):
-# its body's Markdown, then every answer's in page order, a blank line between.
+# its body's Markdown, then every answer's in page order, a blank line between (indexed
+# as its words: markdown_words).
 SEARCHABLE_QUESTIONS_SQL = """
 select q.rowid, q.title, (
   select group_concat(part, char(10, 10)) from (
@@ -122,6 +136,6 @@ def migrate(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('delete-all')")
     db.conn.executemany(
         "INSERT INTO questions_fts (rowid, title, answer) VALUES (?, ?, ?)",
-        ((rowid, segment(title), segment(answer)) for rowid, title, answer in
+        ((rowid, segment(title), segment(markdown_words(answer))) for rowid, title, answer in
          db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
     )
