@@ -314,12 +314,14 @@ def test_new_versions_take_the_next_id_and_version_and_move_the_samples(tmp_path
     urls = _store(db, bodies[:15], first=100) + _store(db, bodies[15:], first=0)
     newest = set(urls[:15]) | set(urls[-5:])
     first = db.bodies.train(CSDN, because="one")
-    assert first is not None and (first.id, first.version, first.rewritten) == (1, 1, 20)
-    assert _moved_to(db, 1) == newest
-    # Samples stored with dictionary 1 are read with it, and move to version 2.
+    # A site's first dictionary takes its older pages too (as many again as the samples).
+    assert first is not None and (first.id, first.version, first.rewritten) == (1, 1, 30)
+    assert _moved_to(db, 1) == set(urls)
+    # Samples stored with dictionary 1 are read with it, and move to version 2; a later
+    # version moves its samples only.
     second = db.bodies.train(CSDN, because="two")
     assert second is not None and (second.id, second.version, second.rewritten) == (2, 2, 20)
-    assert _moved_to(db, 2) == newest and not _moved_to(db, 1)
+    assert _moved_to(db, 2) == newest and _moved_to(db, 1) == set(urls) - newest
     other = _store(db, _bodies(20, seed=5), site="other.test")
     third = db.bodies.train("other.test", because="three")
     assert third is not None and (third.id, third.version) == (3, 1)
@@ -345,9 +347,12 @@ def test_samples_are_readable_2xx_pages_and_an_unreadable_one_is_skipped(tmp_pat
     redirect = _store(db, bodies[23:24], status=300, first=23, prefix="moved")
     db.execute("UPDATE pages SET body = X'00' WHERE url = ?", [urls[-1]])  # corrupt, newest
     trained = db.bodies.train(CSDN, because="test")
-    assert trained is not None and trained.rewritten == 21
-    assert _moved_to(db, 1) == set(urls[:-1]) | set(unknown) | set(last_2xx)
-    assert not _moved_to(db, 1) & set(not_found + redirect)
+    # Learnt from: the 21 readable pages of a 2xx or no status, every fifth held out.
+    assert trained is not None and trained.sample_pages == 16
+    # Moved: those, and the site's other readable bodies (a first dictionary takes them).
+    assert trained.rewritten == 23
+    assert _moved_to(db, 1) == (set(urls[:-1]) | set(unknown) | set(last_2xx)
+                                | set(not_found) | set(redirect))
 
 
 def test_training_that_zstd_refuses_stores_nothing(tmp_path: Path,
@@ -1037,11 +1042,11 @@ def test_search_finds_every_page_of_answers_of_a_question_without_text(tmp_path:
 
 
 def test_an_edited_answer_is_no_longer_found_by_its_old_text(tmp_path: Path) -> None:
-    """The contentless index deletes a row with what it was indexed with: the answer's
-    Markdown (schema 16; not its text, whose words differ: no link target)."""
+    """The contentless index deletes a row with what it was indexed with: the words of the
+    answer's Markdown (schema 16; not its text, whose words differ here: no zz)."""
     db = _archive(tmp_path)
     before = _question_page(answer_count=1, answers=[
-        Answer(1, "a1", "aardvark link", "aardvark [link](https://zz.test)")])
+        Answer(1, "a1", "aardvark link", "aardvark [link](https://x.test) `zz`")])
     after = dataclasses.replace(before, answers=[Answer(1, "a1", "cheetah", "cheetah")])
     with db.atomic():
         db.store_answer_page(before, observed_at="2026-01-01T00:00:00+00:00")
