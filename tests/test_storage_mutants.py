@@ -113,7 +113,7 @@ def test_policy_with_min_pages(min_pages: int, drift_sample_pages: int) -> None:
     assert policy == CompressionPolicy(min_pages=min_pages, drift_check_pages=min_pages,
                                        drift_sample_pages=drift_sample_pages)
     assert (policy.sample_pages, policy.dictionary_bytes, policy.level,
-            policy.drift_factor) == (500, 112 * 1024, 6, 0.6)
+            policy.drift_factor) == (500, 112 * 1024, 9, 0.6)
     assert type(policy.drift_sample_pages) is int  # a deque's maxlen (BodyStore._remember)
 
 
@@ -167,7 +167,7 @@ def test_with_a_dictionary_bodies_use_it_and_its_sizes_are_remembered(tmp_path: 
     for body in bodies[20:25]:
         blob, codec, dictionary_id = db.bodies.compress(body, CSDN)
         assert (codec, dictionary_id) == ("zstd", trained.id)
-        assert blob == zstandard.ZstdCompressor(level=6, dict_data=data).compress(body)
+        assert blob == zstandard.ZstdCompressor(level=9, dict_data=data).compress(body)
         assert db.bodies.decompress(blob, "zstd", trained.id) == body
         sizes.append((len(body), len(blob)))
     # The newest drift_sample_pages (3) of them, for drift(); other sites apart.
@@ -283,7 +283,7 @@ def test_training_holds_out_every_fifth_page_and_records_the_ratio_on_them(
     raw = db.execute("SELECT dictionary FROM compression_dictionaries WHERE id = 1"
                      ).fetchone()[0]
     data = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
-    compressor = zstandard.ZstdCompressor(level=6, dict_data=data)
+    compressor = zstandard.ZstdCompressor(level=9, dict_data=data)
     ratio = sum(map(len, held_out)) / sum(len(compressor.compress(b)) for b in held_out)
     assert trained == TrainedDictionary(id=1, site=CSDN, version=1, sample_pages=20,
                                         ratio=ratio, because="25 pages", rewritten=25)
