@@ -253,12 +253,15 @@ def _warc_time(value: str | None) -> str | None:
 def _captures(handle: BinaryIO, name: str, *, counts: WarcCounts, max_bytes: int,
               on_bad: Callable[[str, str], None],
               on_position: Callable[[int], None] | None) -> Iterator[_Capture]:
-    """The file's HTML captures. A record that reads but is bad (a digest mismatch, too
-    large) is reported and the reading goes on with the next; after one that does not
-    read (a damaged gzip member, a header block that does not parse, a record cut
-    short) it resumes at the next record that reads, found by scanning for its start."""
+    """The file's HTML captures. A record that reads but is bad (too large, no date) is
+    reported and the reading goes on with the next; after one that does not read (a
+    damaged gzip member, a header block that does not parse, a record cut short) or
+    whose digest fails (its Content-Length may run into the next record) it resumes at
+    the next record that reads, found by scanning for its start — but in a file gzipped
+    as one member, where there is no start to scan for, which reads on."""
     size = handle.seek(0, io.SEEK_END)
     start = 0
+    one_member: bool | None = None  # whether the file is one gzip member (asked once)
     while True:
         handle.seek(start)
         gzipped = handle.read(len(_GZIP_MEMBER)) == _GZIP_MEMBER
@@ -266,6 +269,9 @@ def _captures(handle: BinaryIO, name: str, *, counts: WarcCounts, max_bytes: int
         # Through fastwarc's gzip reader, which knows where the gzip member being read
         # starts: a bad record's offset (a record's stream_pos is not, for gzip).
         members = GzipReader(handle) if gzipped else None
+        # Not quirks_mode: it would read WARC headers whose lines end in a bare LF (which
+        # warcio read), but it also takes a damaged header block ("WARC/9.9 nonsense")
+        # for a record, and skips it without a word.
         records = ArchiveIterator(members if members is not None else handle,
                                   parse_http=False, stream_detect=False,
                                   max_header_len=_MAX_HEADER_BLOCK)
@@ -283,6 +289,11 @@ def _captures(handle: BinaryIO, name: str, *, counts: WarcCounts, max_bytes: int
                 if isinstance(capture, str):
                     if capture.startswith("truncated"):
                         raise _BadRecord(capture, at=at)  # the stream is lost: resync
+                    if capture.startswith("digest mismatch"):
+                        if one_member is None:
+                            one_member = gzipped and _one_gzip_member(handle, start)
+                        if not one_member:
+                            raise _BadRecord(capture, at=at)  # maybe cut short: resync
                     counts.bad += 1
                     on_bad(f"{name} at byte {at}", capture)
                     continue
@@ -390,6 +401,27 @@ def _why_unread(handle: BinaryIO, position: int, *, gzipped: bool,
         return "no WARC record header here (a damaged gzip member or record)"
     text = _printable(" ".join(str(error).split()))
     return f"unreadable: {text}" if text else f"unreadable: {type(error).__name__}"
+
+
+def _one_gzip_member(handle: BinaryIO, position: int) -> bool:
+    """Whether the gzip member at ``position`` runs to the end of the file (a WARC gzipped
+    whole, not a member a record): inflated through, once, after a bad record only."""
+    current = handle.tell()
+    handle.seek(position)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        while chunk := handle.read(_SCAN_CHUNK):
+            try:
+                inflater.decompress(chunk, 1)
+                while inflater.unconsumed_tail and not inflater.eof:
+                    inflater.decompress(inflater.unconsumed_tail, _SCAN_CHUNK)
+            except zlib.error:
+                return True  # damaged before its end: no member boundary known either
+            if inflater.eof:
+                return not (inflater.unused_data.strip(b"\x00") or handle.read(1))
+        return True
+    finally:
+        handle.seek(current)
 
 
 def _ends_inside(handle: BinaryIO, position: int, *, gzipped: bool) -> bool:

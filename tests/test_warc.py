@@ -705,6 +705,24 @@ def test_a_record_cut_short_is_reported_as_truncated(tmp_path: Path, packing: st
     assert why.startswith("truncated"), why
 
 
+@pytest.mark.parametrize("packing", ["plain", "gzip"])
+def test_a_record_cut_short_inside_the_file_costs_only_itself(
+        tmp_path: Path, packing: str) -> None:
+    """The middle of three pages lost the end of its body inside the file (its
+    Content-Length runs into the next record; a truncated file joined to another): its
+    digest fails and it is reported, once, and the next record is still read — found by
+    scanning for its start, not read from where the bad one's length ends."""
+    records = [_record(_page_url(number)) for number in range(3)]
+    body_end = records[1].index(b"</html>")
+    records[1] = records[1][:body_end] + b"\r\n\r\n"  # the rest of the record lost
+    data, starts = _warc(records, packing)
+    report, stored = _import_report(tmp_path, data)
+    assert stored == [_page_url(0), _page_url(2)]
+    ((where, why),) = report.skipped
+    assert where.endswith(f" at byte {starts[1]}"), (where, why)
+    assert why.startswith(("digest mismatch", "truncated")), why
+
+
 def test_a_damaged_header_block_in_an_uncompressed_warc_costs_its_record_only(
         tmp_path: Path) -> None:
     records = [_record(_page_url(number)) for number in range(3)]

@@ -15,13 +15,16 @@ one kept: the question page renders it, and search indexes it.
   Markdown of its own equal to its answers row's (0014 kept it when only the text
   differed) is cleared: the row's is the same.
 - ``questions_fts`` indexes the Markdown: the title, then the question's body and
-  its answers, as Markdown (SEARCHABLE_QUESTIONS_SQL below), rebuilt from the rows.
-  FTS5's unicode61 tokenizer drops the Markdown punctuation (``**``, ``#``, ``>``,
-  backticks); a link's URL and a numbered list's numbers become words of the index.
+  its answers, as the Markdown's words (SEARCHABLE_QUESTIONS_SQL and markdown_words
+  below), rebuilt from the rows. A link is its text (no URL); a code fence's line and
+  a numbered item's number go; FTS5's unicode61 tokenizer drops the rest of the
+  markup (``**``, ``#``, ``>``, backticks).
 
-Lossless but for the plain text, which follows from the raw pages the archive keeps:
-parsing a stored page again (as ``qarchive reparse`` does: ``parsers.parse_page`` over
-``Archive.stored_body(url)``) gives both forms; the health checks read them from the
+Lossless but for the plain text. A current answer's follows from the raw page the
+archive keeps: parsing it again (as ``qarchive reparse`` does: ``parsers.parse_page``
+over ``Archive.stored_body(url)``) gives both forms. A superseded version's plain text
+is gone (only the page's last body is kept); its Markdown stays. The health checks read
+both forms from the
 parsed page. ``answer_versions.content_hash`` is unchanged (sha256 of the title, text
 and Markdown as parsed). Dropped columns leave free pages: the upgrade notice says to
 run ``qarchive compact --vacuum`` once. Migrations import no qarchive code: the
