@@ -297,15 +297,17 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
     which may renumber the rowids the index refers to)."""
     db.execute(f"INSERT INTO {QUESTION_FTS} ({QUESTION_FTS}) VALUES ('delete-all')")
     db.execute(f"INSERT INTO {RESOURCE_FTS} ({RESOURCE_FTS}) VALUES ('delete-all')")
+    # Row by row from the cursors, not fetchall(): every answer of a large archive at once
+    # would be its whole text in memory.
     db.conn.executemany(
         f"INSERT INTO {QUESTION_FTS} (rowid, title, answer) VALUES (?, ?, ?)",
         ((rowid, segment(title), segment(markdown_words(answer) if answer else answer))
-         for rowid, title, answer in db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
+         for rowid, title, answer in db.execute(SEARCHABLE_QUESTIONS_SQL)),
     )
     db.conn.executemany(  # a resource by its title alone (_FTS_COLUMNS)
         f"INSERT INTO {RESOURCE_FTS} (rowid, title) VALUES (?, ?)",
         ((rowid, segment(title)) for rowid, title in
-         db.execute("SELECT rowid, title FROM resources").fetchall()),
+         db.execute("SELECT rowid, title FROM resources")),
     )
 
 

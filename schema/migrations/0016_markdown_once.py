@@ -137,8 +137,10 @@ def migrate(db: sqlite_utils.Database) -> None:
     for statement in VIEWS:
         db.execute(statement)
     db.execute("INSERT INTO questions_fts (questions_fts) VALUES ('delete-all')")
+    # Row by row from the cursor, not fetchall(): every answer of a large archive at once
+    # would be its whole text in memory.
     db.conn.executemany(
         "INSERT INTO questions_fts (rowid, title, answer) VALUES (?, ?, ?)",
         ((rowid, segment(title), segment(markdown_words(answer))) for rowid, title, answer in
-         db.execute(SEARCHABLE_QUESTIONS_SQL).fetchall()),
+         db.execute(SEARCHABLE_QUESTIONS_SQL)),
     )

@@ -51,6 +51,6 @@ def migrate(db: sqlite_utils.Database) -> None:
     db.execute(RESOURCES_FTS)
     db.conn.executemany(
         "INSERT INTO resources_fts (rowid, title) VALUES (?, ?)",
-        ((rowid, segment(title)) for rowid, title in
-         db.execute("SELECT rowid, title FROM resources").fetchall()),
+        ((rowid, segment(title)) for rowid, title in  # from the cursor: memory stays flat
+         db.execute("SELECT rowid, title FROM resources")),
     )
