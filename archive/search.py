@@ -205,7 +205,15 @@ def markdown_words(markdown: str) -> str:
     >>> markdown_words("1. See [the docs](https://docs.python.org)\n```python\nprint()\n```")
     ' See the docs\n\nprint()\n'
     """
-    return _MARKDOWN_NOT_WORDS.sub("", _MARKDOWN_LINKS.sub(r"\1", markdown))
+    return _MARKDOWN_NOT_WORDS.sub("", _link_texts(markdown))
+
+
+def _link_texts(markdown: str) -> str:
+    """Each link and image as its text. Twice where a link holds an image (``[![A](S)](U)``,
+    as the parser writes a linked image and Stack Exchange links every image): the first
+    pass leaves ``![A](U)``."""
+    plain = _MARKDOWN_LINKS.sub(r"\1", markdown)
+    return _MARKDOWN_LINKS.sub(r"\1", plain) if "](" in plain else plain
 
 
 # The index entry of a row, by rowid: what it holds (its segmented values, one a column of
@@ -409,8 +417,7 @@ def answer_start(markdown: str | None) -> str | None:
     ``## Use **`pathlib`**\n\n1. See [the docs](https://…)`` -> ``Use pathlib See the docs``."""
     if markdown is None:
         return None
-    plain = _MARKDOWN_LINKS.sub(r"\1", markdown)
-    plain = _MARKDOWN_LINE_MARKS.sub("", plain)
+    plain = _MARKDOWN_LINE_MARKS.sub("", _link_texts(markdown))
     plain = _MARKDOWN_INLINE_MARKS.sub(r"\1", plain)
     return " ".join(plain.split())[:ANSWER_START_CHARS]
 

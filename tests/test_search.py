@@ -439,6 +439,8 @@ def test_the_index_holds_a_markdowns_words_not_its_markup(
     ("[a](http://x/y) b", "a b"),
     ("x[a](u)y", "xay"),
     ("![alt](u.png)", "alt"),
+    # A linked image, as the parser writes it (Stack Exchange links every image).
+    ("[![alt](https://i.example/a.png)](https://i.example/a.png) b", "alt b"),
     ("> 12. item", " item"),
     ("1.5 is a number", "1.5 is a number"),  # not an item: no space after the dot
     ("```python\ncode\n```", "\ncode\n"),
@@ -480,6 +482,7 @@ def test_a_later_page_of_answers_keeps_the_index_a_rebuilds(
     # Escapes keep their character; one underscore (snake_case), a star inside a word
     # once escaped, a minus that is no list mark and a # with no space stay.
     ("a\\*b\\_c snake_case *em* __strong__ -1 #tag", "a*b_c snake_case em strong -1 #tag"),
+    ("[![a chart](https://i.example/c.png)](https://i.example/c.png) then", "a chart then"),
     ("", ""),
     (None, None),
 ])

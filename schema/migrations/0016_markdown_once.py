@@ -69,7 +69,9 @@ _MARKDOWN_NOT_WORDS = re.compile(
 def markdown_words(markdown: str | None) -> str | None:
     if not markdown:
         return markdown
-    return _MARKDOWN_NOT_WORDS.sub("", _MARKDOWN_LINKS.sub(r"\1", markdown))
+    plain = _MARKDOWN_LINKS.sub(r"\1", markdown)  # twice where a link holds an image
+    plain = _MARKDOWN_LINKS.sub(r"\1", plain) if "](" in plain else plain
+    return _MARKDOWN_NOT_WORDS.sub("", plain)
 
 
 # What a question is found by besides its title (archive.search.SEARCHABLE_QUESTIONS_SQL):
