@@ -10,25 +10,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from tests_support import free_pages_made
 
-from archive import Archive, FetchedPage, open_archive
+from archive import FetchedPage, open_archive
 from archive.search import answer_start, markdown_words
 
 URL = "https://wenku.csdn.net/answer/zzzzzzzzzz"
-
-
-def _free_pages_made(db: Archive, *, pages: int) -> int:
-    """About ``pages`` free pages: a table filled (a row a page) and dropped."""
-    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
-    with db.atomic():
-        db.execute("CREATE TABLE filler (blob BLOB)")
-        db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                   "WHERE i < ?) INSERT INTO filler SELECT zeroblob(?) FROM n",
-                   [pages, page_size // 2])
-        db.execute("DROP TABLE filler")
-    free = db.free_pages()
-    assert free >= pages
-    return free
 
 
 # -- Archive.release_free_pages ---------------------------------------------------------
@@ -37,7 +24,7 @@ def _free_pages_made(db: Archive, *, pages: int) -> int:
 def test_the_last_free_page_is_given_back_too(tmp_path: Path) -> None:
     """Steps of all but one page: the second step gives back the one left."""
     db = open_archive(tmp_path / "archive.db")
-    free = _free_pages_made(db, pages=20)
+    free = free_pages_made(db, pages=20)
     assert db.release_free_pages(max_seconds=None, step=free - 1) == free
     assert db.free_pages() == 0
     db.close()
@@ -46,7 +33,7 @@ def test_the_last_free_page_is_given_back_too(tmp_path: Path) -> None:
 def test_steps_go_on_until_the_deadline(tmp_path: Path) -> None:
     """An hour is time enough for every step: the deadline is ahead of the first one."""
     db = open_archive(tmp_path / "archive.db")
-    free = _free_pages_made(db, pages=250)
+    free = free_pages_made(db, pages=250)
     assert db.release_free_pages(max_seconds=3600, step=100) == free
     assert db.free_pages() == 0
     db.close()
@@ -58,7 +45,7 @@ def test_the_file_is_cut_before_the_connection_closes(
     crawl's archive stays open in Datasette for days), and it is no failure to log."""
     path = tmp_path / "archive.db"
     db = open_archive(path)
-    free = _free_pages_made(db, pages=200)
+    free = free_pages_made(db, pages=200)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
     pages = path.stat().st_size // page_size
@@ -72,7 +59,7 @@ def test_the_file_is_cut_before_the_connection_closes(
 def test_a_failed_step_logs_how_many_pages_are_kept_and_why(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = open_archive(tmp_path / "archive.db")
-    free = _free_pages_made(db, pages=30)
+    free = free_pages_made(db, pages=30)
     db.execute("PRAGMA query_only = 1")
     with caplog.at_level(logging.WARNING):
         assert db.release_free_pages() == 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from crawl_helpers import REPO, fresh_archive, run, wait_until
-from tests_support import FIXTURES, snapshot
+from tests_support import FIXTURES, free_pages_made, snapshot
 
 from archive import Archive, open_archive
 from archive.compact import compact_archive
@@ -29,21 +29,6 @@ from qarchive.cli import cli
 from sample_sites.testing import running_sample_site
 
 REFERENCE = FIXTURES / "answer-2kxyq3m7vd.html"
-
-
-def _free_pages_made(db: Archive, *, pages: int) -> int:
-    """About ``pages`` free pages, as a merge of the search index leaves them: a table
-    filled (a row a page) and dropped. Returns the freelist's length."""
-    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
-    with db.atomic():
-        db.execute("CREATE TABLE filler (blob BLOB)")
-        db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                   "WHERE i < ?) INSERT INTO filler SELECT zeroblob(?) FROM n",
-                   [pages, page_size // 2])
-        db.execute("DROP TABLE filler")
-    free = db.free_pages()
-    assert free >= pages
-    return free
 
 
 def _file_pages(path: Path) -> int:
@@ -68,7 +53,7 @@ def test_a_new_archive_gives_back_its_free_pages(tmp_path: Path) -> None:
     db = fresh_archive(tmp_path / "archive.db")
     assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
     assert db.gives_back_free_pages
-    free = _free_pages_made(db, pages=300)
+    free = free_pages_made(db, pages=300)
     pages_before = _file_pages(tmp_path / "archive.db")
     assert db.release_free_pages() == free
     assert db.free_pages() == 0
@@ -76,7 +61,7 @@ def test_a_new_archive_gives_back_its_free_pages(tmp_path: Path) -> None:
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # Nothing to give back; nothing done inside a caller's transaction either.
     assert db.release_free_pages() == 0
-    _free_pages_made(db, pages=20)
+    free_pages_made(db, pages=20)
     with db.atomic():
         assert db.release_free_pages() == 0
     assert db.free_pages() > 0
@@ -85,7 +70,7 @@ def test_a_new_archive_gives_back_its_free_pages(tmp_path: Path) -> None:
 
 def test_giving_back_is_bounded_a_step_a_transaction(tmp_path: Path) -> None:
     db = fresh_archive(tmp_path / "archive.db")
-    free = _free_pages_made(db, pages=250)
+    free = free_pages_made(db, pages=250)
     # Out of time at once: one step, and the rest stays for the next run. A whole step:
     # the pragma gives back one page per step of its statement, and run by execute()
     # (which steps once) it would give back one page, whatever the step said.
@@ -104,7 +89,7 @@ def test_a_failed_step_loses_nothing_and_fails_no_run(
     db = fresh_archive(tmp_path / "archive.db")
     assert import_files(db, [REFERENCE]).outcomes["new"] == 1
     rows = snapshot(db)
-    free = _free_pages_made(db, pages=50)
+    free = free_pages_made(db, pages=50)
     db.execute("PRAGMA query_only = 1")
     assert db.release_free_pages() == 0
     assert f"{free} free pages not given back to the file system: attempt to write a " \
@@ -119,7 +104,7 @@ def test_a_failed_step_loses_nothing_and_fails_no_run(
 def test_an_old_archive_keeps_its_free_pages_until_compact_vacuum(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     db = _old_archive(path)
-    free = _free_pages_made(db, pages=200)
+    free = free_pages_made(db, pages=200)
     assert db.release_free_pages() == 0 and db.free_pages() == free
     report = compact_archive(db)
     assert report.released_pages is None and db.free_pages() == free
@@ -136,7 +121,7 @@ def test_an_old_archive_keeps_its_free_pages_until_compact_vacuum(tmp_path: Path
     assert snapshot(db) == rows
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # From now on it gives its free pages back like a new archive: compact does.
-    free = _free_pages_made(db, pages=100)
+    free = free_pages_made(db, pages=100)
     report = compact_archive(db)
     assert report.released_pages == free and db.free_pages() == 0
     assert "free pages kept" not in "\n".join(report.summary())
@@ -148,7 +133,7 @@ def test_the_end_of_a_crawl_gives_back_the_free_pages(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     db = fresh_archive(path)
     # More free pages than this crawl writes, so that it cannot reuse them all.
-    free = _free_pages_made(db, pages=300)
+    free = free_pages_made(db, pages=300)
     pages_before = _file_pages(path)
     with running_sample_site(pages=20) as site:
         report = run(db, [site.root_url])
@@ -162,11 +147,11 @@ def test_the_end_of_a_crawl_gives_back_the_free_pages(tmp_path: Path) -> None:
 
 def test_the_end_of_an_import_and_a_reparse_give_back_the_free_pages(tmp_path: Path) -> None:
     db = fresh_archive(tmp_path / "archive.db")
-    _free_pages_made(db, pages=400)
+    free_pages_made(db, pages=400)
     report = import_files(db, [REFERENCE])
     assert report.outcomes["new"] == 1 and db.free_pages() == 0
     rows = snapshot(db)
-    _free_pages_made(db, pages=400)
+    free_pages_made(db, pages=400)
     reparse_pages(db, all_pages=True)
     assert db.free_pages() == 0
     assert snapshot(db)["questions"] == rows["questions"]
@@ -187,7 +172,7 @@ def test_a_kill_while_giving_back_free_pages_loses_nothing(tmp_path: Path) -> No
     db = fresh_archive(path)
     assert import_files(db, [REFERENCE]).outcomes["new"] == 1
     rows = snapshot(db)
-    free = _free_pages_made(db, pages=2000)
+    free = free_pages_made(db, pages=2000)
     db.close()
     child = subprocess.Popen(
         [sys.executable, "-c", _GIVE_BACK_IN_SMALL_STEPS, str(path)], cwd=REPO,

@@ -144,3 +144,18 @@ def node_name(node: LexborNode | None) -> str | None:
     if node.tag == "-text":
         return node.text_content
     return node.attributes.get("id") or node.tag
+
+
+def free_pages_made(db: Any, *, pages: int) -> int:
+    """About ``pages`` free pages in the archive ``db``, as a merge of the search index
+    leaves them: a table filled (a row a page) and dropped. Returns the freelist's length."""
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    with db.atomic():
+        db.execute("CREATE TABLE filler (blob BLOB)")
+        db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                   "WHERE i < ?) INSERT INTO filler SELECT zeroblob(?) FROM n",
+                   [pages, page_size // 2])
+        db.execute("DROP TABLE filler")
+    free = int(db.free_pages())
+    assert free >= pages
+    return free
