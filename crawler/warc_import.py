@@ -407,21 +407,30 @@ def _one_gzip_member(handle: BinaryIO, position: int) -> bool:
     """Whether the gzip member at ``position`` runs to the end of the file (a WARC gzipped
     whole, not a member a record): inflated through, once, after a bad record only."""
     current = handle.tell()
-    handle.seek(position)
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        while chunk := handle.read(_SCAN_CHUNK):
-            try:
-                inflater.decompress(chunk, 1)
-                while inflater.unconsumed_tail and not inflater.eof:
-                    inflater.decompress(inflater.unconsumed_tail, _SCAN_CHUNK)
-            except zlib.error:
-                return True  # damaged before its end: no member boundary known either
-            if inflater.eof:
-                return not (inflater.unused_data.strip(b"\x00") or handle.read(1))
-        return True
+        ended = _inflated_member(handle, position)
+    except zlib.error:
+        return True  # damaged before its end: no member boundary known either
+    else:
+        return ended is None or not (ended.unused_data.strip(b"\x00") or handle.read(1))
     finally:
         handle.seek(current)
+
+
+def _inflated_member(handle: BinaryIO, position: int) -> zlib._Decompress | None:
+    """The gzip member at ``position`` inflated through (what it inflates is not wanted:
+    only where it ends): the decompressor at its end (``unused_data``: what follows it in
+    the last chunk read, ``handle`` just after that chunk), or None when the file ends
+    inside it. zlib.error when it is damaged."""
+    handle.seek(position)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while chunk := handle.read(_SCAN_CHUNK):
+        inflater.decompress(chunk, 1)
+        while inflater.unconsumed_tail and not inflater.eof:
+            inflater.decompress(inflater.unconsumed_tail, _SCAN_CHUNK)
+        if inflater.eof:
+            return inflater
+    return None
 
 
 def _ends_inside(handle: BinaryIO, position: int, *, gzipped: bool) -> bool:
@@ -440,17 +449,10 @@ def _ends_inside(handle: BinaryIO, position: int, *, gzipped: bool) -> bool:
                 block_end = position + header_end + 4 + int(value)
                 return block_end > handle.seek(0, io.SEEK_END)
         return False
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    while chunk := handle.read(_SCAN_CHUNK):
-        try:
-            inflater.decompress(chunk, 1)  # what it inflates is not wanted: only its end
-            while inflater.unconsumed_tail and not inflater.eof:
-                inflater.decompress(inflater.unconsumed_tail, _SCAN_CHUNK)
-        except zlib.error:
-            return False
-        if inflater.eof:
-            return False
-    return True
+    try:
+        return _inflated_member(handle, position) is None
+    except zlib.error:
+        return False
 
 
 class _BadRecord(Exception):
