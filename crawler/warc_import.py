@@ -21,8 +21,10 @@ block) is never held in memory: a page that size is refused from its headers, an
 else streams by with its payload digest checked. A capture older than the archive's
 copy of its URL does not replace it.
 
-Pages are stored a batch at a time, each page in a savepoint of its own (as the crawl's
-writer does, crawler/writers.py): a kill loses at most the batch being written. After
+Pages are stored a batch at a time in one transaction, as the crawl's writer stores
+them (crawler.writers.store_optimistically: a page that raises rolls the batch back, and
+it is stored again with each page in a savepoint of its own): a kill loses at most the
+batch being written. After
 each batch, as after a crawl's, the sites that now have enough pages get their
 compression dictionary (archive/bodies.py): an imported archive's raw pages are as
 small as a crawled one's.
