@@ -445,8 +445,8 @@ class Archive(sqlite_utils.Database):
         return BodyStore(self)
 
     def _has_health(self) -> bool:
-        """Whether the archive has the columns of extraction health (field_sources,
-        field_health, drift): always, but in an archive opened without migrating."""
+        """Whether the archive has the columns of extraction health (crawl_runs.field_health
+        and drift): always, but in an archive opened without migrating."""
         return schema_version(self) >= HEALTH_SCHEMA_VERSION
 
     # --- runs ------------------------------------------------------------------
