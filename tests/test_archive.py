@@ -373,7 +373,7 @@ def test_missing_folder_and_missing_archive_are_clear_errors(tmp_path: Path) -> 
 def test_recommended_by_counts_distinct_questions_as_lists_change(
     db: sqlite_utils.Database, reference_page: AnswerPage
 ) -> None:
-    """resources.recommended_by (kept by triggers) follows every change of the lists."""
+    """resources.recommended_by (kept by the writer) follows every change of the lists."""
 
     def counts() -> dict[str, int]:
         return {row["url"]: row["recommended_by"] for row in db["resources"].rows}

@@ -22,7 +22,7 @@ from archive import (
     open_archive,
     schema_version,
 )
-from parsers import Answer, AnswerPage, parse_page
+from parsers import Answer, AnswerPage, RecommendedResource, parse_page
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -281,8 +281,8 @@ def test_migration_0015_keeps_every_link_of_a_0_1_0_archive(tmp_path: Path) -> N
                       ).fetchone()[0] == 0
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    # The writer (of the newest schema) replaces the question's links: the triggers keep
-    # the counts.
+    # The writer (of the newest schema) replaces the question's links and keeps the
+    # counts.
     apply_migrations(db)
     with db.atomic():
         db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
@@ -475,5 +475,64 @@ def test_migration_0017_indexes_resources_by_title_only(tmp_path: Path) -> None:
     with db.atomic():
         rebuild_search_index(db)
     assert fts_indexed(db, "resources_fts") == migrated
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+
+
+COUNTED_BY_WRITER = 19  # 0019_counted_by_writer.sql: recommended_by kept by the writer
+
+
+def _distinct_recommenders(db: sqlite_utils.Database) -> dict[str, int]:
+    """resources.recommended_by as it must be: each resource's distinct questions."""
+    return dict(db.execute(
+        "SELECT r.url, count(DISTINCT l.question_rowid) FROM resources r "
+        "LEFT JOIN question_resource_links l ON l.resource_rowid = r.rowid GROUP BY r.url"
+    ).fetchall())
+
+
+def _recommended_by(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT url, recommended_by FROM resources").fetchall())
+
+
+def test_migration_0019_moves_recommended_by_from_triggers_to_the_writer(
+    tmp_path: Path,
+) -> None:
+    """Before 19 the triggers count, and today's writer on such an archive (a writer
+    process opens without migrating) does not count again; 19 drops the triggers and
+    mends a count that drifted; then the writer counts, through list changes."""
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=COUNTED_BY_WRITER - 1)
+    stored = db.execute("SELECT url, title FROM resources ORDER BY url LIMIT 2").fetchall()
+
+    def listing(*urls: str) -> list[RecommendedResource]:
+        return [RecommendedResource(section="related", position=position, url=url,
+                                    title=f"资源 {url}", description="", file_type="pdf",
+                                    kind="doc") for position, url in enumerate(urls, 1)]
+
+    with db.atomic():
+        db.execute("INSERT INTO crawl_runs (id, started_at, status, command) VALUES "
+                   "(9, '2026-11-20T00:00:00Z', 'finished', 'crawl')")
+    other = dataclasses.replace(_page("8d3jq0w5pe", 5), recommended_resources=listing(
+        stored[0][0], stored[1][0], "https://example.com/new"))
+    _fetch(db, other, "2026-11-20T00:00:00+00:00", 9)
+    counts = _recommended_by(db)
+    assert counts == _distinct_recommenders(db)  # once, by the triggers alone
+    assert (counts[stored[0][0]], counts["https://example.com/new"]) == (2, 1)
+
+    db.execute("UPDATE resources SET recommended_by = 7 WHERE url = ?", [stored[1][0]])
+    assert apply_migrations(db, target=COUNTED_BY_WRITER) == ["0019_counted_by_writer"]
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                      "tbl_name = 'question_resource_links'").fetchone()[0] == 0
+    assert _recommended_by(db) == counts  # the drifted count made again
+
+    # The writer's counting: one dropped, one added, one new; then the question's list
+    # lists one twice (counted once) and finally nothing.
+    for urls in [(stored[0][0], "https://example.com/new", "https://example.com/newer"),
+                 (stored[1][0], stored[1][0], "https://example.com/newer"),
+                 ()]:
+        _fetch(db, dataclasses.replace(other, recommended_resources=listing(*urls)),
+               "2026-11-20T00:00:00+00:00", 9)
+        assert _recommended_by(db) == _distinct_recommenders(db), urls
+    assert _recommended_by(db)["https://example.com/newer"] == 0
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
