@@ -81,12 +81,17 @@ class CompressionPolicy:
     # 112 KiB: zstd's own default size (--maxdict); 64 KiB loses 1%, more gains nothing
     # on one template.
     dictionary_bytes: int = 112 * 1024
-    # zstd level 9 with a dictionary, on a 3,000-page sample crawl's bodies (CPU a page,
-    # store): level 3 0.010 ms, 2.19 MB; 6 0.049 ms, 1.91 MB; 8 0.063 ms, 1.78 MB;
-    # 9 0.077 ms, 1.72 MB; 12 0.10 ms, 1.68 MB; 15 0.69 ms. 9, the last level before the
-    # cost climbs: 0.18 MB less than 6 for 0.03 ms more a page (in the crawl's writer
-    # process), which keeps the whole archive under 0.8x its HTML with room (issue 15).
+    # zstd's level 9 (its window, hash and chain sizes), matching greedily: with a
+    # dictionary, on 1,500 bodies of a 3,000-page sample crawl (CPU a page; bytes stored):
+    # level 6 0.042 ms, 937 kB; level 9 (lazy2, search_log 5, min_match 4) 0.074 ms,
+    # 866 kB; level 9 greedy, search_log 6, min_match 5 0.036 ms, 883 kB. 2% bigger than
+    # level 9 for half its time (0.04 ms of a WARC import's ~1 ms a page; issue 15),
+    # 6% smaller than level 6, faster than level 6. Without a dictionary: level 9
+    # 0.168 ms, greedy 0.054 (bench/notes.md, "Import after schema 19").
     level: int = 9
+    strategy: int = zstandard.STRATEGY_GREEDY
+    search_log: int = 6
+    min_match: int = 5
     # A site's newest pages are checked for drift after this many more were stored...
     drift_check_pages: int = 200
     # ... the newest _DRIFT_SAMPLE_PAGES (50) of them (their sizes read from the rows)...
@@ -96,6 +101,17 @@ class CompressionPolicy:
     # 6.8x with the old layout's dictionary against 16.4x: 0.42. Pages of one layout
     # vary by a few percent.
     drift_factor: float = 0.6
+
+    def compressor(self, dictionary: zstandard.ZstdCompressionDict | None = None,
+                   ) -> zstandard.ZstdCompressor:
+        """A compressor with these settings, using ``dictionary`` if given."""
+        parameters = zstandard.ZstdCompressionParameters(
+            compression_level=self.level, strategy=self.strategy,
+            search_log=self.search_log, min_match=self.min_match,
+            # What a level alone writes by default and readers need: the size (one-shot
+            # decompress) and the dictionary's id (checked against the row's).
+            write_content_size=True, write_dict_id=True)
+        return zstandard.ZstdCompressor(compression_params=parameters, dict_data=dictionary)
 
     @classmethod
     def with_min_pages(cls, min_pages: int) -> CompressionPolicy:
@@ -187,7 +203,7 @@ class BodyStore:
             except BodyUnreadable as error:  # a damaged dictionary row: store without it
                 log.warning("%s; storing without it", error)
         if self._plain_compressor is None:
-            self._plain_compressor = zstandard.ZstdCompressor(level=self.policy.level)
+            self._plain_compressor = self.policy.compressor()
         return self._plain_compressor.compress(body), ZSTD, None
 
     def _remember(self, site: str, dictionary_id: int, raw: int, compressed: int) -> None:
@@ -240,7 +256,7 @@ class BodyStore:
         try:
             data = zstandard.ZstdCompressionDict(bytes(row[0]),
                                                  dict_type=zstandard.DICT_TYPE_FULLDICT)
-            loaded = (zstandard.ZstdCompressor(level=self.policy.level, dict_data=data),
+            loaded = (self.policy.compressor(data),
                       zstandard.ZstdDecompressor(dict_data=data))
             if data.dict_id() != _zstd_dict_id(dictionary_id):
                 raise zstandard.ZstdError(f"it is zstd dictionary {data.dict_id()}")
@@ -286,7 +302,7 @@ class BodyStore:
         except zstandard.ZstdError as error:
             log.warning("no compression dictionary for %s: %s", site, error)
             return None
-        compressor = zstandard.ZstdCompressor(level=self.policy.level, dict_data=data)
+        compressor = self.policy.compressor(data)
         compressed = sum(len(compressor.compress(body)) for body in held_out)
         ratio = sum(map(len, held_out)) / compressed if compressed else None
         with self._db.atomic():

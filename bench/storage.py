@@ -47,17 +47,18 @@ def _codec(name: str, bodies: list[bytes], compress: Callable[[bytes], bytes],
 
 def _codecs(bodies: list[bytes]) -> list[dict[str, Any]]:
     policy = CompressionPolicy()
-    plain = zstandard.ZstdCompressor(level=policy.level)
+    plain = policy.compressor()
     unplain = zstandard.ZstdDecompressor()
     trained = zstandard.train_dictionary(policy.dictionary_bytes, bodies[:policy.min_pages])
-    with_dict = zstandard.ZstdCompressor(level=policy.level, dict_data=trained)
+    with_dict = policy.compressor(trained)
     unwith_dict = zstandard.ZstdDecompressor(dict_data=trained)
     return [
         _codec("zlib level 3 (before 0.2)", bodies, lambda body: zlib.compress(body, 3),
                zlib.decompress),
-        _codec(f"zstd level {policy.level}", bodies, plain.compress, unplain.decompress),
-        _codec(f"zstd level {policy.level} + {policy.dictionary_bytes // 1024} KiB dictionary "
-               f"({policy.min_pages} pages)", bodies, with_dict.compress,
+        _codec(f"zstd level {policy.level}, greedy", bodies, plain.compress,
+               unplain.decompress),
+        _codec(f"zstd level {policy.level}, greedy + {policy.dictionary_bytes // 1024} KiB "
+               f"dictionary ({policy.min_pages} pages)", bodies, with_dict.compress,
                unwith_dict.decompress, extra_bytes=len(trained.as_bytes())),
     ]
 

@@ -112,9 +112,27 @@ def test_policy_with_min_pages(min_pages: int, drift_sample_pages: int) -> None:
     policy = CompressionPolicy.with_min_pages(min_pages)
     assert policy == CompressionPolicy(min_pages=min_pages, drift_check_pages=min_pages,
                                        drift_sample_pages=drift_sample_pages)
-    assert (policy.sample_pages, policy.dictionary_bytes, policy.level,
-            policy.drift_factor) == (500, 112 * 1024, 9, 0.6)
+    assert (policy.sample_pages, policy.dictionary_bytes, policy.level, policy.strategy,
+            policy.search_log, policy.min_match, policy.drift_factor) == (
+        500, 112 * 1024, 9, zstandard.STRATEGY_GREEDY, 6, 5, 0.6)
     assert type(policy.drift_sample_pages) is int  # a deque's maxlen (BodyStore._remember)
+
+
+def _policy_compressor(data: zstandard.ZstdCompressionDict) -> zstandard.ZstdCompressor:
+    """Level 9's sizes, greedy, search_log 6, min_match 5: the default policy's, built
+    here by hand."""
+    return zstandard.ZstdCompressor(dict_data=data, compression_params=(
+        zstandard.ZstdCompressionParameters(compression_level=9, strategy=zstandard.STRATEGY_GREEDY,
+                                            search_log=6, min_match=5, write_content_size=True,
+                                            write_dict_id=True)))
+
+
+def test_the_policys_compressor_is_not_level_9s_own() -> None:
+    body = _bodies(1)[0]
+    policy = CompressionPolicy()
+    ours = policy.compressor().compress(body)
+    assert ours != zstandard.ZstdCompressor(level=9).compress(body)
+    assert zstandard.ZstdDecompressor().decompress(ours) == body
 
 
 def test_a_trained_dictionary_describes_itself() -> None:
@@ -144,11 +162,13 @@ def test_an_archive_before_version_13_stores_zlib(tmp_path: Path) -> None:
 
 
 def test_without_a_dictionary_bodies_are_plain_zstd_at_the_policys_level(tmp_path: Path) -> None:
-    db = _archive(tmp_path, policy=CompressionPolicy(level=19))
+    policy = CompressionPolicy(level=19, strategy=zstandard.STRATEGY_BTULTRA2, search_log=9,
+                               min_match=3)
+    db = _archive(tmp_path, policy=policy)
     body = _bodies(1)[0]
     blob, codec, dictionary_id = db.bodies.compress(body, CSDN)
     assert (codec, dictionary_id) == ("zstd", None)
-    assert blob == zstandard.ZstdCompressor(level=19).compress(body)
+    assert blob == zstandard.ZstdCompressor(level=19).compress(body)  # level 19's own
     assert blob != zstandard.ZstdCompressor().compress(body)
     assert db.bodies.compress(body, CSDN)[0] == blob  # the same compressor again
     assert db.bodies.decompress(blob, "zstd", None) == body
@@ -167,7 +187,7 @@ def test_with_a_dictionary_bodies_use_it_and_its_sizes_are_remembered(tmp_path: 
     for body in bodies[20:25]:
         blob, codec, dictionary_id = db.bodies.compress(body, CSDN)
         assert (codec, dictionary_id) == ("zstd", trained.id)
-        assert blob == zstandard.ZstdCompressor(level=9, dict_data=data).compress(body)
+        assert blob == _policy_compressor(data).compress(body)
         assert db.bodies.decompress(blob, "zstd", trained.id) == body
         sizes.append((len(body), len(blob)))
     # The newest drift_sample_pages (3) of them, for drift(); other sites apart.
@@ -283,7 +303,7 @@ def test_training_holds_out_every_fifth_page_and_records_the_ratio_on_them(
     raw = db.execute("SELECT dictionary FROM compression_dictionaries WHERE id = 1"
                      ).fetchone()[0]
     data = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
-    compressor = zstandard.ZstdCompressor(level=9, dict_data=data)
+    compressor = _policy_compressor(data)
     ratio = sum(map(len, held_out)) / sum(len(compressor.compress(b)) for b in held_out)
     assert trained == TrainedDictionary(id=1, site=CSDN, version=1, sample_pages=20,
                                         ratio=ratio, because="25 pages", rewritten=25)
