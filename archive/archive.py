@@ -379,6 +379,29 @@ class Archive(sqlite_utils.Database):
         return None
 
     @contextlib.contextmanager
+    def temporary_files_in_memory(self) -> Iterator[None]:
+        """SQLite's temporary files kept in memory while the block runs (``PRAGMA
+        temp_store = MEMORY``), as they were after: for the writers storing pages (the
+        crawl's, the import). Outside a transaction: SQLite refuses the change in one.
+
+        In a transaction of many statements SQLite keeps an undo record of each writing
+        statement (its statement journal: a copy of every database page it changes, 8 KiB
+        each), and moves it to a temporary file past 64 KiB. Storing a page's question
+        (its row and seven indexes) goes past that: a WARC import of 3,000 pages wrote 618
+        MB to temporary files in 150,000 writes, ~5% of its CPU (bench/notes.md, "Import
+        after schema 19"). A statement journal holds what one statement changes.
+        Not for VACUUM (``compact --vacuum``), whose temporary copy of the whole archive
+        would follow the setting into memory.
+        """
+        before = int(self.execute("PRAGMA temp_store").fetchone()[0])
+        self.execute("PRAGMA temp_store = MEMORY")
+        try:
+            yield
+        finally:
+            if not self.conn.in_transaction:
+                self.execute(f"PRAGMA temp_store = {before:d}")
+
+    @contextlib.contextmanager
     def immediate_transaction(self) -> Iterator[None]:
         """A transaction that takes the write lock at once (the writer process's batches)."""
         self.execute("BEGIN IMMEDIATE")
@@ -1037,33 +1060,30 @@ class Archive(sqlite_utils.Database):
         # Counted by this writer since schema 19 (an archive opened without migrating keeps
         # its triggers, which count): a resource inserted here starts at 1, this question.
         counts_here = schema_version(self) >= COUNTED_BY_WRITER_SCHEMA_VERSION
-        inserted: set[int] = set()
         # The resources as stored, read at once: only a new or changed one is written (an
         # unchanged page writes nothing), and a changed one's old title is what the search
         # index must delete. The index holds titles only (schema 17): a changed description,
         # kind or file type leaves it as it is.
         stored = self._stored_resources([resource.url for resource in
                                          page.recommended_resources])
+        unstored: dict[str, tuple[Any, ...]] = {}  # url -> values (listed twice: the last)
         for resource in page.recommended_resources:
             values = (resource.kind, resource.file_type, resource.title, resource.description)
             before = stored.get(resource.url)
-            if before is not None and before[1:] == values:
+            if before is None:
+                unstored[resource.url] = values
+                continue
+            if before[1:] == values:
                 continue
             changed = True
-            if before is None:
-                rowid = _inserted_rowid(self.execute(
-                    "INSERT INTO resources (url, kind, file_type, title, description, "
-                    "recommended_by) VALUES (?, ?, ?, ?, ?, ?)",
-                    [resource.url, *values, int(counts_here)]))  # see _store_question
-                inserted.add(rowid)
-            else:
-                rowid = before[0]
-                self.execute("UPDATE resources SET kind = ?, file_type = ?, title = ?, "
-                             "description = ? WHERE rowid = ?", [*values, rowid])
-            stored[resource.url] = (rowid, *values)  # a page may list a resource twice
-            if before is None or before[3] != resource.title:
-                pending.add(RESOURCE_FTS, rowid, resource.title,
-                            old=(before[3],) if before is not None else None)
+            self.execute("UPDATE resources SET kind = ?, file_type = ?, title = ?, "
+                         "description = ? WHERE rowid = ?", [*values, before[0]])
+            stored[resource.url] = (before[0], *values)  # a page may list a resource twice
+            if before[3] != resource.title:
+                pending.add(RESOURCE_FTS, before[0], resource.title, old=(before[3],))
+        inserted = self._insert_resources(unstored, stored, pending,
+                                          recommended_by=int(counts_here))
+        changed = changed or bool(inserted)
         if stored_links != resource_links:
             if stored_links:
                 self.execute("DELETE FROM question_resource_links WHERE question_rowid = ?",
@@ -1075,11 +1095,32 @@ class Archive(sqlite_utils.Database):
                  for section, position, url in resource_links],
             )
             if counts_here:
-                old = {rowid for *_, rowid in stored_rows}
-                new = {stored[url][0] for _, _, url in resource_links}
-                self._count_recommendations(new - old - inserted, +1)
-                self._count_recommendations(old - new, -1)
+                linked = {rowid for *_, rowid in stored_rows}
+                linking = {stored[url][0] for _, _, url in resource_links}
+                self._count_recommendations(linking - linked - inserted, +1)
+                self._count_recommendations(linked - linking, -1)
         return changed
+
+    def _insert_resources(self, new: dict[str, tuple[Any, ...]],
+                          stored: dict[str, tuple[Any, ...]], pending: PendingIndex, *,
+                          recommended_by: int) -> set[int]:
+        """Insert the ``new`` resources (url -> kind, file_type, title, description) in one
+        ``executemany``, each with the rowid SQLite would give it (the largest + 1: this
+        transaction holds the write lock, as in _store_question), add them to ``stored``
+        and the search index; their rowids. One INSERT a resource (~7 a sample page) with
+        its own rowid read back took 0.02 ms more a page of a WARC import."""
+        if not new:
+            return set()
+        last = int(self.execute("SELECT COALESCE(MAX(rowid), 0) FROM resources").fetchone()[0])
+        rows = []
+        for rowid, (url, values) in enumerate(new.items(), last + 1):
+            rows.append((rowid, url, *values, recommended_by))
+            stored[url] = (rowid, *values)
+            pending.add(RESOURCE_FTS, rowid, values[2], old=None)
+        self.conn.executemany(
+            "INSERT INTO resources (rowid, url, kind, file_type, title, description, "
+            "recommended_by) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return {row[0] for row in rows}
 
     def _count_recommendations(self, resource_rowids: set[int], change: int) -> None:
         """``resources.recommended_by``: how many questions recommend each (a question listing

@@ -239,7 +239,7 @@ def _serve() -> None:
             if os.getppid() != parent:
                 return  # the crawl died: no new transaction once a new run may have started
             batch, counts = message
-            with db.immediate_transaction():
+            with db.temporary_files_in_memory(), db.immediate_transaction():
                 outcomes = store_batch(db, table, batch, run_id=run_id,
                                        poisoned_retry_after=poisoned_retry_after)
                 # The crawl's counts know every store outcome but this process's own.

@@ -243,7 +243,7 @@ class InLoopWriter:
     async def store(self, batch: list[URLResult], counts: RunCounts) -> None:
         if not batch:
             return
-        with self._archive.atomic():
+        with self._archive.temporary_files_in_memory(), self._archive.atomic():
             outcomes = store_batch(self._archive, self._table, batch, run_id=self._run_id,
                                    poisoned_retry_after=self._poisoned_retry_after)
             self._archive.write_run_counts(self._run_id, counts_with(counts, outcomes))

@@ -429,3 +429,27 @@ def test_links_keyed_by_rowid_survive_compact_vacuum(
     assert db.execute("SELECT min(question_rowid), min(resource_rowid) "
                       "FROM question_resource_links").fetchone() == (2, 2)
     db.close()
+
+
+def test_temporary_files_in_memory_puts_the_setting_back(tmp_path: Path) -> None:
+    """``temporary_files_in_memory``: temp_store MEMORY (2) inside, the setting before
+    after, also when the block fails; a block that leaves a transaction open leaves the
+    setting alone rather than raise SQLite's refusal over the block's own error."""
+    db = open_archive(tmp_path / "archive.db")
+    db.execute("PRAGMA temp_store = FILE")
+    with db.temporary_files_in_memory():
+        assert db.execute("PRAGMA temp_store").fetchone()[0] == 2
+        with db.atomic():
+            db.execute("INSERT INTO questions (site, id, url) VALUES ('s', '1', 'u')")
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 1
+    with pytest.raises(ZeroDivisionError), db.temporary_files_in_memory(), db.atomic():
+        db.execute("INSERT INTO questions (site, id, url) VALUES ('s', '2', 'u')")
+        1 / 0  # noqa: B018
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 1  # rolled back, then put back
+    with pytest.raises(ZeroDivisionError), db.temporary_files_in_memory():
+        db.execute("BEGIN")  # a transaction the block leaves open: the setting stays
+        1 / 0  # noqa: B018
+    assert db.conn.in_transaction
+    db.execute("ROLLBACK")
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 2  # left as the block had it
+    db.close()

@@ -816,6 +816,46 @@ def test_the_progress_bar_follows_the_reading(tmp_path: Path) -> None:
     assert len(set(positions)) >= 3 and positions[0] < len(data) // 2
 
 
+def test_the_import_spaces_collections_and_puts_the_collector_back(tmp_path: Path) -> None:
+    """While importing, the cyclic collector runs at IMPORT_GC_THRESHOLD (fewer full
+    collections); after, as it was, also when the import fails."""
+    import gc
+
+    from crawler.importer import IMPORT_GC_THRESHOLD
+
+    data, _ = _warc([_record(_page_url(number)) for number in range(2)], "gzip")
+    before = gc.get_threshold()
+    assert before != IMPORT_GC_THRESHOLD
+    seen: list[tuple[int, int, int]] = []
+    report, stored = _import_report(tmp_path, data,
+                                    on_progress=lambda _: seen.append(gc.get_threshold()))
+    assert len(stored) == 2 and not report.skipped
+    assert seen and set(seen) == {IMPORT_GC_THRESHOLD}
+    assert gc.get_threshold() == before
+
+    def interrupted(_: int) -> None:
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        _import_report(tmp_path, data, on_progress=interrupted)
+    assert gc.get_threshold() == before
+
+
+def test_the_import_keeps_sqlites_temporary_files_in_memory(tmp_path: Path) -> None:
+    """While importing, the archive's connection keeps SQLite's statement journals in
+    memory (temp_store 2); after, the setting is the connection's own again."""
+    data, _ = _warc([_record(_page_url(number)) for number in range(2)], "gzip")
+    warc = tmp_path / "in.warc.gz"
+    warc.write_bytes(data)
+    db = open_archive(tmp_path / "fresh.db")
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 0
+    seen: list[int] = []
+    report = import_files(db, [warc], on_progress=lambda _: seen.append(
+        db.execute("PRAGMA temp_store").fetchone()[0]))
+    assert report.stored == 2 and seen and set(seen) == {2}
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 0
+    db.close()
+
+
 @pytest.mark.parametrize("damage", ["tampered", "cut"])
 def test_a_record_too_large_to_hold_is_checked_as_it_streams_by(tmp_path: Path,
                                                                  damage: str) -> None:
