@@ -81,6 +81,12 @@ class CompressionPolicy:
     # 112 KiB: zstd's own default size (--maxdict); 64 KiB loses 1%, more gains nothing
     # on one template.
     dictionary_bytes: int = 112 * 1024
+    # zstd's trainer (FASTCOVER) with its segment (k) and d-mer (d) sizes given: left to
+    # it, it searched k from 50 to 2,000 and d 6 and 8 on every training, 0.039 s of
+    # 160 sample pages' 0.047 s, and chose k 1,998, d 8. Given 2,000 and 8 it trains in
+    # 0.008 s a dictionary that compresses held-out pages to the same size (0.05%).
+    training_segment: int = 2000
+    training_dmer: int = 8
     # zstd's level 9 (its window, hash and chain sizes), matching greedily: with a
     # dictionary, on 1,500 bodies of a 3,000-page sample crawl (CPU a page; bytes stored):
     # level 6 0.042 ms, 937 kB; level 9 (lazy2, search_log 5, min_match 4) 0.074 ms,
@@ -297,8 +303,9 @@ class BodyStore:
         ).fetchone()
         next_id = (int(row[0]) if row is not None else 0) + 1
         try:
-            data = zstandard.train_dictionary(self.policy.dictionary_bytes, learn,
-                                              dict_id=_zstd_dict_id(next_id))
+            data = zstandard.train_dictionary(
+                self.policy.dictionary_bytes, learn, dict_id=_zstd_dict_id(next_id),
+                k=self.policy.training_segment, d=self.policy.training_dmer)
         except zstandard.ZstdError as error:
             log.warning("no compression dictionary for %s: %s", site, error)
             return None

@@ -113,8 +113,9 @@ def test_policy_with_min_pages(min_pages: int, drift_sample_pages: int) -> None:
     assert policy == CompressionPolicy(min_pages=min_pages, drift_check_pages=min_pages,
                                        drift_sample_pages=drift_sample_pages)
     assert (policy.sample_pages, policy.dictionary_bytes, policy.level, policy.strategy,
-            policy.search_log, policy.min_match, policy.drift_factor) == (
-        500, 112 * 1024, 9, zstandard.STRATEGY_GREEDY, 6, 5, 0.6)
+            policy.search_log, policy.min_match, policy.drift_factor, policy.training_segment,
+            policy.training_dmer) == (500, 112 * 1024, 9, zstandard.STRATEGY_GREEDY, 6, 5, 0.6,
+                                      2000, 8)
     assert type(policy.drift_sample_pages) is int  # a deque's maxlen (BodyStore._remember)
 
 
@@ -310,6 +311,11 @@ def test_training_holds_out_every_fifth_page_and_records_the_ratio_on_them(
     assert _dictionary_row(db, 1) == (CSDN, 1, "25 pages", 20, sum(map(len, learnt)),
                                       ratio, len(raw), len(raw))
     assert zstandard.ZstdCompressionDict(raw).dict_id() == 32769
+    # Trained with the policy's k and d (no search over them): the same bytes again.
+    assert bytes(raw) == zstandard.train_dictionary(
+        112 * 1024, learnt, dict_id=32769, k=2000, d=8).as_bytes()
+    assert bytes(raw) != zstandard.train_dictionary(
+        112 * 1024, learnt, dict_id=32769, k=1000, d=6).as_bytes()
     assert _moved_to(db, 1) == set(urls)
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("INFO", trained.describe())]
