@@ -829,13 +829,15 @@ class Archive(sqlite_utils.Database):
             pending.flush(self)
             return stored
         page = bounded_page(page)  # once: a bounded page is over the limit by its mark
-        outcome, first_fetch, rowid, indexed = self._store_question(page)
+        # Read once a page: an archive opened without migrating may be older than the writer.
+        version = schema_version(self)
+        outcome, first_fetch, rowid, indexed = self._store_question(page, version=version)
         answers_changed, old_answers = self._store_answers(
             page, observed_at=observed_at, run_id=run_id, first=first_fetch)
         related_changed = self._store_related(page, pending, first_fetch=first_fetch)
         tags_changed = self._store_tags(page, first_fetch=first_fetch)
         resources_changed = self._store_resources(page, pending, rowid,
-                                                  first_fetch=first_fetch)
+                                                  first_fetch=first_fetch, version=version)
         if outcome != "unchanged" or answers_changed:
             # What the index holds for the row: its title and Markdown before this page.
             old = (indexed[0], searchable_text(indexed[1], old_answers)) if indexed else None
@@ -846,7 +848,7 @@ class Archive(sqlite_utils.Database):
         return outcome
 
     def _store_question(
-        self, page: AnswerPage,
+        self, page: AnswerPage, *, version: int,
     ) -> tuple[StoreOutcome, bool, int, tuple[str | None, str | None] | None]:
         """Write the question's row if it changed: its outcome, whether it is a first
         fetch, its rowid (the search index's key) and the row's title and question_markdown
@@ -873,7 +875,7 @@ class Archive(sqlite_utils.Database):
                 row[column] for column in updated) else "updated"
         # Where the fields came from is kept current, but a change of source alone (a new
         # parser, the site's markup moving a field) changes no question: not "updated".
-        sources = self._field_source_set(page)
+        sources = self._field_source_set(page, version=version)
         if outcome == "unchanged":
             if sources is not None:
                 self.execute("UPDATE questions SET field_sources_id = ? WHERE site = ? "
@@ -897,12 +899,12 @@ class Archive(sqlite_utils.Database):
         return outcome, first_fetch, rowid, (
             _indexed_columns(updated, existing) if existing is not None else None)
 
-    def _field_source_set(self, page: AnswerPage) -> int | None:
+    def _field_source_set(self, page: AnswerPage, *, version: int) -> int | None:
         """The id of the page's set of field sources in ``field_source_sets`` (added if new;
         migration 0018), or None: a page whose parser says nothing and has no field, or an
-        archive opened without migrating, from before the sets."""
+        archive (at schema ``version``) opened without migrating, from before the sets."""
         sources = _field_sources_json(page)
-        if sources is None or schema_version(self) < FIELD_SOURCE_SETS_SCHEMA_VERSION:
+        if sources is None or version < FIELD_SOURCE_SETS_SCHEMA_VERSION:
             return None
         # Looked up every time, not cached: a batch rolled back (writers.store_optimistically)
         # takes a set it added with it.
@@ -1039,7 +1041,7 @@ class Archive(sqlite_utils.Database):
         return True
 
     def _store_resources(self, page: AnswerPage, pending: PendingIndex, question_rowid: int,
-                         *, first_fetch: bool) -> bool:
+                         *, first_fetch: bool, version: int) -> bool:
         """Write the page's resources and its links to them; True if anything changed.
 
         A link is the question's rowid, its section and position, and the resource's
@@ -1059,7 +1061,7 @@ class Archive(sqlite_utils.Database):
         changed = stored_links != resource_links
         # Counted by this writer since schema 19 (an archive opened without migrating keeps
         # its triggers, which count): a resource inserted here starts at 1, this question.
-        counts_here = schema_version(self) >= COUNTED_BY_WRITER_SCHEMA_VERSION
+        counts_here = version >= COUNTED_BY_WRITER_SCHEMA_VERSION
         # The resources as stored, read at once: only a new or changed one is written (an
         # unchanged page writes nothing), and a changed one's old title is what the search
         # index must delete. The index holds titles only (schema 17): a changed description,

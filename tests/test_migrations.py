@@ -536,3 +536,43 @@ def test_migration_0019_moves_recommended_by_from_triggers_to_the_writer(
     assert _recommended_by(db)["https://example.com/newer"] == 0
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+PARTIAL_QUESTION_INDEXES = 20  # 0020_partial_question_indexes.sql
+
+
+def test_migration_0020_keeps_in_its_partial_indexes_the_rows_their_queries_read(
+    tmp_path: Path,
+) -> None:
+    """A question gone, one closed as a duplicate and one with a first observation are in
+    the three indexes; the reference question (present, open) is in none of the first
+    two, and a stub is in none."""
+    db = _version_1_archive(tmp_path / "old.db")
+    apply_migrations(db, target=PARTIAL_QUESTION_INDEXES - 1)
+    with db.atomic():
+        db.execute("INSERT INTO questions (site, id, url, title) VALUES "
+                   "('wenku.csdn.net', 'gone1', 'u1', 'gone'), "
+                   "('wenku.csdn.net', 'dup1', 'u2', 'dup'), "
+                   "('wenku.csdn.net', 'stub1', 'u3', 'stub')")
+        db.execute("UPDATE questions SET gone_at = '2026-11-20T00:00:00+00:00' "
+                   "WHERE id = 'gone1'")
+        db.execute("UPDATE questions SET status = 'duplicate' WHERE id = 'dup1'")
+    assert apply_migrations(db, target=PARTIAL_QUESTION_INDEXES) == [
+        "0020_partial_question_indexes"]
+
+    def indexed(index: str, column: str) -> set[str]:
+        return {id_ for (id_,) in db.execute(
+            f"SELECT id FROM questions INDEXED BY {index} WHERE {column}")}
+
+    assert indexed("idx_questions_gone_at", "gone_at IS NOT NULL") == {"gone1"}
+    assert indexed("idx_questions_status", "status = 'duplicate'") == {"dup1"}
+    observed = {id_ for (id_,) in db.execute(
+        "SELECT id FROM questions WHERE first_view_count IS NOT NULL")}
+    assert observed and "stub1" not in observed
+    assert indexed("idx_questions_view_growth", "first_view_count IS NOT NULL") == observed
+    for name in ("idx_questions_gone_at", "idx_questions_status",
+                 "idx_questions_view_growth"):
+        assert " WHERE " in db.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                                       [name]).fetchone()[0]
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()

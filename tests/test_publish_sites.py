@@ -315,6 +315,9 @@ QUERIES = load_metadata()["databases"]["archive"]["queries"]
     ("unanswered_questions", {},
      "SCAN q USING COVERING INDEX sqlite_autoindex_questions_1"),
     ("duplicate_questions", {}, "SEARCH q USING INDEX idx_questions_status (status=?)"),
+    # Partial indexes (0020): the queries name the condition each holds rows for.
+    ("gone_questions", {}, "SEARCH q USING INDEX idx_questions_gone_at (gone_at>?)"),
+    ("view_count_growth", {}, "SCAN q USING INDEX idx_questions_view_growth"),
 ])
 def test_new_queries_use_their_indexes(archive_path: Path, name: str, params: dict[str, str],
                                        index: str) -> None:
