@@ -176,7 +176,7 @@ class CrawlSettings:
     writer_process: bool = True
     # A site's raw pages get a zstd dictionary trained from its own pages once it has
     # this many (archive/bodies.py): 200 pages train one within 2% of 500 pages' (16x
-    # against zlib's 3x), in 0.13 s, between two batches. Until then bodies are plain
+    # against zlib's 3x), in ~0.04 s, between two batches. Until then bodies are plain
     # zstd (3x); the writer moves the pages it learnt from to the new dictionary, and
     # `qarchive compact` the rest. Also how often (in pages) a site is checked for drift.
     dictionary_min_pages: int = 200
