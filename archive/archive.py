@@ -1114,15 +1114,23 @@ class Archive(sqlite_utils.Database):
         if not new:
             return set()
         last = int(self.execute("SELECT COALESCE(MAX(rowid), 0) FROM resources").fetchone()[0])
-        rows = []
-        for rowid, (url, values) in enumerate(new.items(), last + 1):
-            rows.append((rowid, url, *values, recommended_by))
+        if last + len(new) > _MAX_ROWID:
+            # SQLite then picks unused rowids at random (a row put at the largest by hand).
+            rowids = [_inserted_rowid(self.execute(
+                "INSERT INTO resources (url, kind, file_type, title, description, "
+                "recommended_by) VALUES (?, ?, ?, ?, ?, ?)", [url, *values, recommended_by]))
+                for url, values in new.items()]
+        else:
+            rowids = list(range(last + 1, last + 1 + len(new)))
+            self.conn.executemany(
+                "INSERT INTO resources (rowid, url, kind, file_type, title, description, "
+                "recommended_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(rowid, url, *values, recommended_by)
+                 for rowid, (url, values) in zip(rowids, new.items(), strict=True)])
+        for rowid, (url, values) in zip(rowids, new.items(), strict=True):
             stored[url] = (rowid, *values)
             pending.add(RESOURCE_FTS, rowid, values[2], old=None)
-        self.conn.executemany(
-            "INSERT INTO resources (rowid, url, kind, file_type, title, description, "
-            "recommended_by) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        return {row[0] for row in rows}
+        return set(rowids)
 
     def _count_recommendations(self, resource_rowids: set[int], change: int) -> None:
         """``resources.recommended_by``: how many questions recommend each (a question listing
@@ -1208,6 +1216,10 @@ class Archive(sqlite_utils.Database):
             "observed_at = excluded.observed_at, view_count = excluded.view_count, "
             "view_count_approximate = excluded.view_count_approximate",
             [site, question_id, observed_at, view_count, approximate, run_id])
+
+
+# SQLite's largest rowid: past it, an INSERT without one gets an unused one at random.
+_MAX_ROWID = 2**63 - 1
 
 
 def _inserted_rowid(cursor: sqlite3.Cursor) -> int:

@@ -20,6 +20,7 @@ from archive import (
     open_archive,
     schema_version,
 )
+from archive.search import fts_query
 from parsers import AnswerPage, RecommendedResource, RelatedQuestion, parse_page
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -453,3 +454,27 @@ def test_temporary_files_in_memory_puts_the_setting_back(tmp_path: Path) -> None
     db.execute("ROLLBACK")
     assert db.execute("PRAGMA temp_store").fetchone()[0] == 2  # left as the block had it
     db.close()
+
+
+def test_new_resources_past_a_rowid_at_sqlites_largest_are_stored(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    """The writer gives a page's new resources the rowids after the largest; a row put at
+    SQLite's largest rowid by hand leaves none after it, and they are inserted one by one
+    with rowids SQLite picks: stored, counted and searchable like any."""
+    largest = 2**63 - 1
+    db.execute("INSERT INTO resources (rowid, url, recommended_by) VALUES (?, 'by-hand', 0)",
+               [largest])
+    with db.atomic():
+        db.store_answer_page(reference_page)
+    urls = {resource.url for resource in reference_page.recommended_resources}
+    rows = {url: (rowid, count) for url, rowid, count in db.execute(
+        "SELECT url, rowid, recommended_by FROM resources WHERE url != 'by-hand'")}
+    assert set(rows) == urls
+    assert all(0 < rowid < largest and count == 1 for rowid, count in rows.values())
+    assert len({rowid for rowid, _ in rows.values()}) == len(urls)
+    title = reference_page.recommended_resources[0].title
+    found = {url for (url,) in db.execute(
+        "SELECT r.url FROM resources_fts f JOIN resources r ON r.rowid = f.rowid "
+        "WHERE resources_fts MATCH ?", [fts_query(title)])}
+    assert reference_page.recommended_resources[0].url in found

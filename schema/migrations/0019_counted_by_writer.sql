@@ -4,8 +4,8 @@
 -- import's time (bench/notes.md, "Import after schema 19"). The writer knows a page's
 -- old and new links at once: a resource it inserts starts at 1, and one UPDATE a
 -- resource newly (or no longer) recommended by the question adds (or takes) 1.
-DROP TRIGGER question_resource_links_recommended_by_insert;
-DROP TRIGGER question_resource_links_recommended_by_delete;
+DROP TRIGGER IF EXISTS question_resource_links_recommended_by_insert;
+DROP TRIGGER IF EXISTS question_resource_links_recommended_by_delete;
 
 -- The count as the triggers kept it, made again in case it drifted (a link deleted by
 -- hand with the triggers on was counted; one written by another tool was not).
