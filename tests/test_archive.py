@@ -478,3 +478,36 @@ def test_new_resources_past_a_rowid_at_sqlites_largest_are_stored(
         "SELECT r.url FROM resources_fts f JOIN resources r ON r.rowid = f.rowid "
         "WHERE resources_fts MATCH ?", [fts_query(title)])}
     assert reference_page.recommended_resources[0].url in found
+
+
+def test_first_view_count_is_the_first_observation_whoever_writes_it(
+    db: sqlite_utils.Database, reference_page: AnswerPage
+) -> None:
+    """first_view_count is a question's first observed view count: a first fetch's; for
+    a question stored without an observation (a reparse), its first observed fetch's;
+    later fetches leave it; a stub has none; nothing here becomes gone."""
+    def fetch(page: AnswerPage, at: str) -> None:
+        db.record_fetched_page(FetchedPage(url=page.url, status=200, fetched_at=at,
+                                           body=b"<html></html>"), page=page, parser_version=1)
+
+    def views(question_id: str) -> tuple[int | None, int | None, int, str | None]:
+        row = db.execute("SELECT first_view_count, view_count, (SELECT count(*) FROM "
+                         "view_counts WHERE question_id = q.id), gone_at FROM questions q "
+                         "WHERE id = ?", [question_id]).fetchone()
+        return tuple(row)  # type: ignore[return-value]
+
+    first = dataclasses.replace(reference_page, view_count=10)
+    fetch(first, "2026-11-20T00:00:00+00:00")
+    assert views(first.id) == (10, 10, 1, None)
+    stub = first.related_questions[0].id
+    assert views(stub)[:3] == (None, None, 0)
+    fetch(dataclasses.replace(first, view_count=25), "2026-11-21T00:00:00+00:00")
+    assert views(first.id) == (10, 25, 2, None)  # a second observation; the first stays
+
+    reparsed = dataclasses.replace(reference_page, id="8d3jq0w5pe", view_count=7,
+                                   url="https://wenku.csdn.net/answer/8d3jq0w5pe")
+    with db.atomic():
+        db.store_answer_page(reparsed)
+    assert views(reparsed.id) == (None, 7, 0, None)
+    fetch(dataclasses.replace(reparsed, view_count=9), "2026-11-22T00:00:00+00:00")
+    assert views(reparsed.id) == (9, 9, 1, None)  # by the trigger
