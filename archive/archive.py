@@ -1113,20 +1113,19 @@ class Archive(sqlite_utils.Database):
         its own rowid read back took 0.02 ms more a page of a WARC import."""
         if not new:
             return set()
+        insert = ("INSERT INTO resources (rowid, url, kind, file_type, title, description, "
+                  "recommended_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
         last = int(self.execute("SELECT COALESCE(MAX(rowid), 0) FROM resources").fetchone()[0])
         if last + len(new) > _MAX_ROWID:
-            # SQLite then picks unused rowids at random (a row put at the largest by hand).
-            rowids = [_inserted_rowid(self.execute(
-                "INSERT INTO resources (url, kind, file_type, title, description, "
-                "recommended_by) VALUES (?, ?, ?, ?, ?, ?)", [url, *values, recommended_by]))
-                for url, values in new.items()]
+            # A NULL rowid: SQLite picks an unused one at random (a row put at the largest
+            # by hand), read back one by one.
+            rowids = [_inserted_rowid(self.execute(insert, [None, url, *values, recommended_by]))
+                      for url, values in new.items()]
         else:
             rowids = list(range(last + 1, last + 1 + len(new)))
-            self.conn.executemany(
-                "INSERT INTO resources (rowid, url, kind, file_type, title, description, "
-                "recommended_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(rowid, url, *values, recommended_by)
-                 for rowid, (url, values) in zip(rowids, new.items(), strict=True)])
+            self.conn.executemany(insert, [
+                (rowid, url, *values, recommended_by)
+                for rowid, (url, values) in zip(rowids, new.items(), strict=True)])
         for rowid, (url, values) in zip(rowids, new.items(), strict=True):
             stored[url] = (rowid, *values)
             pending.add(RESOURCE_FTS, rowid, values[2], old=None)

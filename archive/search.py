@@ -82,7 +82,7 @@ def _tokens(text: str) -> list[list[str]]:
         elif len(cjk) == 1:
             groups.append([cjk])
         else:  # overlapping bigrams, and the last character
-            groups.append([*map(str.__add__, cjk[:-1], cjk[1:]), cjk[-1]])
+            groups.append([*_BIGRAMS.findall(cjk), cjk[-1]])
     return groups
 
 
