@@ -397,7 +397,8 @@ def _warc(result: dict[str, Any]) -> list[str]:
         f"A WARC of {result['pages']:,} sample-site pages ({result['warc_bytes']:,} bytes), "
         "crawled by qarchive and written by `export-warc`, imported with `qarchive import`'s "
         "code into a fresh archive file (reading with fastwarc, digests checked; parsing; "
-        "storing 200 pages a transaction), next to parsing the same pages alone and reading "
+        "storing 200 pages a transaction until the site's compression dictionary is "
+        "trained, 2,000 after), next to parsing the same pages alone and reading "
         "alone, interleaved, in one process: CPU seconds, so pages/s **per core**; medians "
         "of the rounds.", "",
         *_table(["step", "pages/s per core", "ms per page"], rows),

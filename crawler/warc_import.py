@@ -24,10 +24,11 @@ copy of its URL does not replace it.
 Pages are stored a batch at a time in one transaction, as the crawl's writer stores
 them (crawler.writers.store_optimistically: a page that raises rolls the batch back, and
 it is stored again with each page in a savepoint of its own): a kill loses at most the
-batch being written. After
-each batch, as after a crawl's, the sites that now have enough pages get their
-compression dictionary (archive/bodies.py): an imported archive's raw pages are as
-small as a crawled one's.
+batch being written. After each batch, as after a crawl's, the sites that now have
+enough pages get their compression dictionary (archive/bodies.py): an imported archive's
+raw pages are as small as a crawled one's. A batch is 200 pages while one of its sites
+has no dictionary yet, 2,000 once they all have (fewer commits: less to write), and
+never more than 32 MiB of bodies.
 """
 
 from __future__ import annotations
@@ -59,8 +60,23 @@ from parsers import ParseError, choose_profile
 __all__ = ["WarcCounts", "import_warc", "is_warc", "warc_files"]
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
-# Pages stored in one transaction: per-page commits would cost more than the parse.
+# Pages stored in one transaction while any of them is of a site without a compression
+# dictionary: its dictionary is trained between two batches once the site has enough
+# pages (CompressionPolicy.min_pages), and each body stored before it is compressed
+# without one (3x the time) and moved to it after. Per-page commits would cost more than
+# the parse.
 BATCH_SIZE = 200
+# Pages a transaction once every page's site has its dictionary. A commit writes out
+# every database page the batch changed (the indexes' random leaves among them) and a
+# new FTS5 segment, which FTS5 then merges with the others: storing 1,000 or 2,000 pages
+# a transaction instead of 200 took 3 % or 4 % less of a WARC import's CPU, the first
+# 200 pages (untrained) excepted (bench/notes.md, "Import batches"). A kill loses at
+# most one batch: importing again stores it.
+TRAINED_BATCH_SIZE = 2000
+# A batch is stored once its bodies reach this many bytes, however few pages they are:
+# what a batch holds in memory stays bounded (a page may be as large as the crawl's
+# max_body_bytes).
+BATCH_BYTES = 32 << 20
 # Where a record can start when the reading has to find its feet after a bad one: a
 # gzip member (RFC 1952 §2.3.1: ID1 ID2 CM=deflate) or an uncompressed WARC header.
 _GZIP_MEMBER = b"\x1f\x8b\x08"
@@ -128,13 +144,19 @@ def import_warc(
     when the archive cannot be written, OSError when the file cannot be opened.
     """
     batch: list[tuple[FetchedPage, Any, int | None, str | None]] = []
+    batch_bytes = 0
+    untrained = False  # a page of the batch is of a site without a dictionary
+    dictionaries = _Dictionaries(db)
 
     def flush() -> None:
+        nonlocal batch_bytes, untrained
         if batch:
             sites = _store(db, batch, run_id=run_id, outcomes=outcomes, counts=counts)
             batch.clear()
+            batch_bytes, untrained = 0, False
             if upkeep is not None:
                 train_dictionaries(upkeep, sites)
+            dictionaries.forget_untrained()
 
     with path.open("rb") as handle:
         for capture in _captures(handle, str(path), counts=counts, max_bytes=max_bytes,
@@ -143,9 +165,37 @@ def import_warc(
             if parsed is None:
                 continue
             batch.append(parsed)
-            if len(batch) >= BATCH_SIZE:
+            fetch, page = parsed[0], parsed[1]
+            batch_bytes += len(capture.body)
+            untrained = untrained or not dictionaries.has(
+                body_site(fetch.url, page.site if page is not None else None))
+            if (len(batch) >= (BATCH_SIZE if untrained else TRAINED_BATCH_SIZE)
+                    or batch_bytes >= BATCH_BYTES):
                 flush()
         flush()
+
+
+class _Dictionaries:
+    """Which sites have a compression dictionary (BodyStore.current_dictionary), asked of
+    the archive once a site until it has one: a site without one is asked again after
+    the next batch, when it may have been trained."""
+
+    __slots__ = ("_db", "_known")
+
+    def __init__(self, db: Archive) -> None:
+        self._db = db
+        self._known: dict[str, bool] = {}
+
+    def has(self, site: str) -> bool:
+        known = self._known.get(site)
+        if known is None:
+            # An archive opened without migrating, from before dictionaries, has none.
+            known = self._known[site] = self._db.bodies.has_codecs and (
+                self._db.bodies.current_dictionary(site) is not None)
+        return known
+
+    def forget_untrained(self) -> None:
+        self._known = {site: True for site, known in self._known.items() if known}
 
 
 def _parse(capture: _Capture, *, profile: str | None, counts: WarcCounts
@@ -515,7 +565,10 @@ def _capture(record: WarcRecord, length: int, *, max_bytes: int, counts: WarcCou
     if not held:
         return f"body larger than {max_bytes:,} bytes (the crawl's max_body_bytes)"
     payload_length = record.content_length
-    payload_ok = _payload_digest_ok(record) if http is not None else None
+    # A block that matches its digest holds the payload as it was written: the payload's
+    # own digest (a second SHA-1 over the same bytes, ~1 % of an import) is checked only
+    # when there is no block digest to check.
+    payload_ok = _payload_digest_ok(record) if http is not None and block_ok is None else None
     raw = record.reader.read(payload_length)
     if len(raw) < payload_length:
         return (f"truncated: {payload_length - len(raw):,} of its {length:,} bytes "

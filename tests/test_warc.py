@@ -347,6 +347,61 @@ def test_an_import_trains_compression_dictionaries_as_a_crawl_does(
         sorted(row["body"] for row in original.values())
 
 
+def _batches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """Each batch the import stores, as it stores it: its pages, and whether the archive
+    had a compression dictionary then."""
+    batches: list[tuple[int, bool]] = []
+    real_store = warc_import._store
+
+    def store(db: Archive, batch: list[Any], **kwargs: Any) -> list[str]:
+        trained = db.execute("SELECT count(*) FROM compression_dictionaries").fetchone()[0]
+        batches.append((len(batch), trained > 0))
+        return real_store(db, batch, **kwargs)
+
+    monkeypatch.setattr(warc_import, "_store", store)
+    return batches
+
+
+def test_batches_are_small_until_the_site_has_its_dictionary_then_large(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until a page's site has its compression dictionary, a batch is BATCH_SIZE pages: the
+    dictionary is trained between two batches once the site has enough pages, and the
+    bodies stored before it take longer to compress. With it, TRAINED_BATCH_SIZE pages."""
+    monkeypatch.setattr(warc_import, "BATCH_SIZE", 5)
+    monkeypatch.setattr(warc_import, "TRAINED_BATCH_SIZE", 12)
+    batches = _batches(monkeypatch)
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    db.bodies.policy = CompressionPolicy.with_min_pages(10)
+    report = import_files(db, [exported.warc])
+    db.close()
+    assert not report.skipped
+    untrained = [size for size, trained in batches if not trained]
+    trained = [size for size, trained in batches if trained]
+    assert len(untrained) >= 2 and len(trained) >= 2, batches  # trained in between
+    assert batches[:len(untrained)] == [(5, False)] * len(untrained), batches
+    assert trained[:-1] == [12] * (len(trained) - 1) and 0 < trained[-1] <= 12, batches
+    assert _rows(fresh, "SELECT body_codec, dictionary_id, count(*) FROM pages "
+                        "GROUP BY 1, 2") == [("zstd", 1, report.stored)]
+
+
+def test_a_batch_is_stored_once_its_bodies_reach_batch_bytes(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However few its pages, a batch is stored once its bodies reach BATCH_BYTES: what the
+    import holds in memory stays bounded when pages are large."""
+    body = max(len(row["body"]) for row in _pages(exported.db_path).values())
+    monkeypatch.setattr(warc_import, "BATCH_BYTES", 2 * body + 1)  # 3 pages reach it
+    batches = _batches(monkeypatch)
+    fresh = tmp_path / "fresh.db"
+    db = open_archive(fresh)
+    report = import_files(db, [exported.warc])
+    db.close()
+    sizes = [size for size, _ in batches]
+    assert len(sizes) > 3 and not report.skipped
+    assert all(size <= 3 for size in sizes) and 3 in sizes, sizes
+    assert _rows(fresh, QUESTIONS) == _rows(exported.db_path, QUESTIONS)
+
+
 def test_a_page_that_cannot_be_stored_is_rolled_back_alone(
         exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch is stored without a savepoint a page; a page that raises rolls it back, and
@@ -678,6 +733,23 @@ def test_a_record_whose_digest_does_not_match_is_reported_and_the_rest_imports(
     kind = "block" if digest == "WARC-Block-Digest" else "payload"
     assert why.startswith(f"digest mismatch: {kind} digest failed: sha1:"), why
     assert report.warc.bad == 1 and report.warc.records == 2
+
+
+def test_a_record_whose_block_matches_is_imported_though_its_payload_digest_does_not(
+        tmp_path: Path) -> None:
+    """A tool that digested the payload some other way (decoded, say) wrote a payload
+    digest that does not match, but the block matches its own digest: the bytes are the
+    ones it wrote, and the page imports. Without the block digest the same record is
+    reported (the test above)."""
+    records = [_record(_page_url(number)) for number in range(3)]
+    start = records[1].index(b"WARC-Payload-Digest: sha1:") + len(b"WARC-Payload-Digest: sha1:")
+    written = records[1][start:start + 32]
+    other = bytes(reversed(written))
+    assert other != written and len(other) == 32
+    records[1] = records[1][:start] + other + records[1][start + 32:]
+    report, stored = _import_report(tmp_path, _warc(records, "gzip")[0])
+    assert stored == [_page_url(number) for number in range(3)]
+    assert report.skipped == [] and report.warc.bad == 0
 
 
 @pytest.mark.parametrize(("packing", "cut"), [
