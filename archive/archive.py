@@ -402,6 +402,21 @@ class Archive(sqlite_utils.Database):
                 self.execute(f"PRAGMA temp_store = {before:d}")
 
     @contextlib.contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """SQLite's page cache at most ``kib`` KiB while the block runs (``PRAGMA
+        cache_size``; 2 MiB by default), as it was after, when SQLite lets the pages
+        above it go: for ``qarchive import``, whose 2,000-page transactions change more
+        database pages than 2 MiB holds (bench/notes.md, "Import batches"). The cache
+        grows only as pages are read, so a small archive never takes all of it.
+        """
+        before = int(self.execute("PRAGMA cache_size").fetchone()[0])
+        self.execute(f"PRAGMA cache_size = {-kib:d}")
+        try:
+            yield
+        finally:
+            self.execute(f"PRAGMA cache_size = {before:d}")
+
+    @contextlib.contextmanager
     def immediate_transaction(self) -> Iterator[None]:
         """A transaction that takes the write lock at once (the writer process's batches)."""
         self.execute("BEGIN IMMEDIATE")

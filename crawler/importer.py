@@ -36,6 +36,12 @@ DEFAULT_MAX_BYTES = CrawlSettings().max_body_bytes
 # collection walks every object of the process: the default thresholds cost ~3% of a WARC
 # import's CPU (bench/notes.md, "Import after schema 19"). Cycles are still collected.
 IMPORT_GC_THRESHOLD = (10_000, 10, 10)
+# SQLite's page cache during an import, in KiB (its default is 2 MiB): a batch of 2,000
+# pages (crawler/warc_import.py) changes more database pages than that, and SQLite wrote
+# them out mid-transaction and read them back. 32 MiB took 1-3 % off an import of 3,000
+# or 10,000 sample pages, 64 MiB no more (bench/notes.md, "Import batches"); the memory
+# is given back when the import ends.
+IMPORT_PAGE_CACHE_KIB = 32 * 1024
 
 
 @dataclass(slots=True)
@@ -104,7 +110,8 @@ def import_files(
             on_progress(done + position)
 
     try:
-        with _fewer_collections(), db.temporary_files_in_memory():
+        with _fewer_collections(), db.temporary_files_in_memory(), \
+                db.page_cache(IMPORT_PAGE_CACHE_KIB):
             for path in _expanded(paths, report=report, on_skip=on_skip):
                 if is_warc(path):
                     try:

@@ -37,7 +37,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive, migrations, open_archive
 from archive.bodies import CompressionPolicy
-from crawler import warc_import
+from crawler import importer, warc_import
 from crawler.importer import import_files
 from crawler.warc_import import BATCH_SIZE
 from qarchive.cli import cli
@@ -383,6 +383,35 @@ def test_batches_are_small_until_the_site_has_its_dictionary_then_large(
     assert trained[:-1] == [12] * (len(trained) - 1) and 0 < trained[-1] <= 12, batches
     assert _rows(fresh, "SELECT body_codec, dictionary_id, count(*) FROM pages "
                         "GROUP BY 1, 2") == [("zstd", 1, report.stored)]
+
+
+def test_an_import_stores_with_a_larger_page_cache_and_gives_it_back(
+        exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's page cache is IMPORT_PAGE_CACHE_KIB while the batches are stored, and what
+    it was before once the import ends, also when it ends with an error."""
+    seen: list[int] = []
+    real_store = warc_import._store
+
+    def store(db: Archive, batch: list[Any], **kwargs: Any) -> list[str]:
+        seen.append(db.execute("PRAGMA cache_size").fetchone()[0])
+        return real_store(db, batch, **kwargs)
+
+    monkeypatch.setattr(warc_import, "_store", store)
+    db = open_archive(tmp_path / "fresh.db")
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    assert before != -importer.IMPORT_PAGE_CACHE_KIB
+    import_files(db, [exported.warc])
+    assert seen and set(seen) == {-importer.IMPORT_PAGE_CACHE_KIB}
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == before
+
+    def interrupted(db: Archive, batch: list[Any], **kwargs: Any) -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(warc_import, "_store", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(db, [exported.warc])
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == before
+    db.close()
 
 
 def test_a_batch_is_stored_once_its_bodies_reach_batch_bytes(
