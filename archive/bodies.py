@@ -119,6 +119,13 @@ class CompressionPolicy:
             write_content_size=True, write_dict_id=True)
         return zstandard.ZstdCompressor(compression_params=parameters, dict_data=dictionary)
 
+    def train_dictionary(self, samples: Sequence[bytes | bytearray | memoryview], *,
+                         dict_id: int = 0) -> zstandard.ZstdCompressionDict:
+        """A dictionary of these settings' size and trainer parameters, learnt from
+        ``samples``. Raises zstandard.ZstdError when they are too few to learn from."""
+        return zstandard.train_dictionary(self.dictionary_bytes, list(samples), dict_id=dict_id,
+                                          k=self.training_segment, d=self.training_dmer)
+
     @classmethod
     def with_min_pages(cls, min_pages: int) -> CompressionPolicy:
         """The defaults, but a first dictionary (and each drift check) after ``min_pages``
@@ -303,9 +310,7 @@ class BodyStore:
         ).fetchone()
         next_id = (int(row[0]) if row is not None else 0) + 1
         try:
-            data = zstandard.train_dictionary(
-                self.policy.dictionary_bytes, learn, dict_id=_zstd_dict_id(next_id),
-                k=self.policy.training_segment, d=self.policy.training_dmer)
+            data = self.policy.train_dictionary(learn, dict_id=_zstd_dict_id(next_id))
         except zstandard.ZstdError as error:
             log.warning("no compression dictionary for %s: %s", site, error)
             return None

@@ -49,8 +49,7 @@ def _codecs(bodies: list[bytes]) -> list[dict[str, Any]]:
     policy = CompressionPolicy()
     plain = policy.compressor()
     unplain = zstandard.ZstdDecompressor()
-    trained = zstandard.train_dictionary(policy.dictionary_bytes, bodies[:policy.min_pages],
-                                         k=policy.training_segment, d=policy.training_dmer)
+    trained = policy.train_dictionary(bodies[:policy.min_pages])
     with_dict = policy.compressor(trained)
     unwith_dict = zstandard.ZstdDecompressor(dict_data=trained)
     return [
