@@ -601,6 +601,52 @@ def test_a_warc_written_by_wget_imports(sample_site: RunningSampleSite, tmp_path
     assert "no profile knows" in result.output
 
 
+# The WARC writer of Browsertrix Crawler (tests/js; `npm ci --prefix tests/js`, .ci/run).
+BROWSERTRIX_WRITER = Path(__file__).parent / "js" / "browsertrix_warc.mjs"
+
+
+@pytest.mark.sample_site(pages=12)
+def test_a_warc_written_as_browsertrix_crawler_writes_imports(
+        sample_site: RunningSampleSite, tmp_path: Path) -> None:
+    """Browsertrix's WARCs, written by warcio.js: WARC/1.1, dates to the millisecond, SHA-256
+    digests, its own WARC headers (WARC-Page-ID, WARC-Resource-Type), the HTTP headers as
+    the browser saw them. The pages, fetched from the sample site, import."""
+    node = shutil.which("node")
+    if node is None or not (BROWSERTRIX_WRITER.parent / "node_modules" / "warcio").is_dir():
+        pytest.skip("node and tests/js's warcio.js are needed: npm ci --prefix tests/js")
+    urls = sample_site.answer_urls()[:5]
+    captures = []
+    with httpx.Client(timeout=DEADLINE) as client:
+        for number, url in enumerate(urls):
+            response = client.get(url)
+            assert response.status_code == 200
+            body = tmp_path / f"body-{number}"
+            body.write_bytes(response.content)
+            captures.append({"url": url, "status": 200, "statusText": "OK",
+                             "headers": dict(response.headers), "body": str(body),
+                             "ts": 1_764_460_800_123 + number})
+    (tmp_path / "captures.json").write_text(json.dumps(captures))
+    warc = tmp_path / "browsertrix.warc.gz"
+    subprocess.run([node, str(BROWSERTRIX_WRITER), str(tmp_path / "captures.json"), str(warc)],
+                   check=True, capture_output=True, timeout=DEADLINE)
+    fresh = tmp_path / "fresh.db"
+    result = _import(fresh, warc)
+    assert result.exit_code == 0, result.output
+    assert "bad" not in result.output and "skipped" not in result.output, result.output
+    assert _rows(fresh, "SELECT url, title, fetched_at FROM questions q JOIN pages p "
+                        "USING (url) WHERE is_fetched = 1 ORDER BY url") == sorted(
+        (url, sample_site.expected_record(url)["title"], "2025-11-30T00:00:00+00:00")
+        for url in urls)
+    # Its SHA-256 digests (hex, where warcio and wget write base32 SHA-1) are checked: one
+    # page's byte changed (the file uncompressed) costs that page.
+    tampered = gzip.decompress(warc.read_bytes()).replace(b"</html>", b"</HTML>", 1)
+    (tmp_path / "again").mkdir()
+    report, stored = _import_report(tmp_path / "again", tampered)
+    ((_, why),) = report.skipped
+    assert why.startswith("digest mismatch: block digest failed: sha256:"), why
+    assert stored == sorted(urls[1:])
+
+
 @pytest.mark.sample_site(site="qapage", pages=20)
 def test_qapage_site_round_trips(sample_site: RunningSampleSite, tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
